@@ -1,0 +1,30 @@
+//===- lip-opt.cpp - Run lip passes on MLIR files -------------------------===//
+//
+// A thin MlirOptMain over the lip dialect, lipc's passes and the test passes;
+// all generic flags (--mlir-print-ir-after-all, --mlir-timing, ...) work.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lip/Dialect/Lip/LipDialect.h"
+#include "lipc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "mlir/Transforms/Passes.h"
+
+namespace mlir::lip::test {
+void registerTestPasses();
+} // namespace mlir::lip::test
+
+int main(int argc, char **argv) {
+  mlir::registerCanonicalizerPass();
+  mlir::registerCSEPass();
+  mlir::lip::registerLipcPasses();
+  mlir::lip::test::registerTestPasses();
+
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::lip::LipDialect, mlir::func::FuncDialect>();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "lip optimizer driver\n", registry));
+}

@@ -1,0 +1,330 @@
+//===- LipOps.td - Ops of the lip dialect -------------------*- tablegen -*-===//
+//
+// The forward-pass ops. Shapes follow one convention (Rationale.md, "Norms"):
+// rank 1 is one token, rank 2 is [batch, features], rank 3 is
+// [batch, tokens, features] and rank 4 is [batch, tokens, heads, head_dim];
+// a value's norm is the largest RMS of one token's features.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIP_OPS_TD
+#define LIP_OPS_TD
+
+include "lip/Dialect/Lip/LipDialect.td"
+include "lip/Dialect/Lip/LipAttrs.td"
+include "lip/Dialect/Lip/LipInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Lip_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def Lip_IndexTensor : RankedTensorOf<[AnySignlessInteger]>;
+
+class Lip_RuleOp<string mnemonic, list<Trait> traits = []>
+    : Lip_Op<mnemonic, !listconcat(traits,
+        [DeclareOpInterfaceMethods<LipschitzBoundOpInterface>])>;
+
+class Lip_ElementwiseOp<string mnemonic, list<Trait> traits = []>
+    : Lip_RuleOp<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType])> {
+  let arguments = (ins Lip_FloatTensor:$input);
+  let results = (outs Lip_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+//===----------------------------------------------------------------------===//
+// Parameters
+//===----------------------------------------------------------------------===//
+
+def Lip_ParamOp : Lip_RuleOp<"param"> {
+  let summary = "A trainable weight and the constraint that bounds it";
+  let description = [{
+    Declares a parameter by name. Its constraint says which projection the
+    training step applies after every update and which norm it bounds; the
+    bound analysis takes the parameter's norm from it. Linear weights are
+    `[fan_out, fan_in]` with norm `rms_to_rms`; embedding tables are
+    `[vocab, width]` with norm `l1_to_rms`. The op has no side effects but is
+    not `Pure`: an unused parameter is still part of the model.
+
+    Example:
+    ```mlir
+    %w = lip.param "mlp.in" <soft_cap, w_max = 1.0, norm = rms_to_rms> : tensor<256x784xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, Lip_ConstraintAttr:$constraint);
+  let results = (outs Lip_FloatTensor:$result);
+  let assemblyFormat = "$name $constraint attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Layers with weights
+//===----------------------------------------------------------------------===//
+
+def Lip_LinearOp : Lip_RuleOp<"linear", [Pure]> {
+  let summary = "y = x W^T over the last dimension, no bias";
+  let description = [{
+    `weight` is `[fan_out, fan_in]`; the last dimension of `input` is
+    `fan_in` and becomes `fan_out`. Rule: factor `n(W)`, the RMS->RMS norm the
+    weight's constraint guarantees; RMS bound times `n(W)`.
+
+    Example:
+    ```mlir
+    %y = lip.linear %x, %w : tensor<?x784xf32>, tensor<256x784xf32> -> tensor<?x256xf32>
+    ```
+  }];
+  let arguments = (ins Lip_FloatTensor:$input, Lip_FloatTensor:$weight);
+  let results = (outs Lip_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Lip_EmbeddingOp : Lip_RuleOp<"embedding", [Pure]> {
+  let summary = "Looks up one row of the table per token id";
+  let description = [{
+    `table` is `[vocab, width]`; the result has the shape of `ids` plus
+    `width`. The certified bound is measured from the one-hot input (l1 per
+    token), so the factor is the largest RMS of a row, which the `l1_to_rms`
+    constraint bounds; the RMS bound is the same number.
+
+    Example:
+    ```mlir
+    %x = lip.embedding %ids, %table : tensor<?x256xi32>, tensor<65x256xf32> -> tensor<?x256x256xf32>
+    ```
+  }];
+  let arguments = (ins Lip_IndexTensor:$ids, Lip_FloatTensor:$table);
+  let results = (outs Lip_FloatTensor:$result);
+  let assemblyFormat = [{
+    $ids `,` $table attr-dict `:` type($ids) `,` type($table) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Activations
+//===----------------------------------------------------------------------===//
+
+def Lip_ReluOp : Lip_ElementwiseOp<"relu"> {
+  let summary = "max(x, 0), elementwise";
+  let description = [{
+    1-Lipschitz; `|relu(x)| <= |x|` keeps the RMS bound.
+
+    Example: `%y = lip.relu %x : tensor<?x256xf32>`
+  }];
+}
+
+def Lip_AbsOp : Lip_ElementwiseOp<"abs"> {
+  let summary = "|x|, elementwise";
+  let description = [{
+    1-Lipschitz and norm-preserving.
+
+    Example: `%y = lip.abs %x : tensor<?x256xf32>`
+  }];
+}
+
+def Lip_MaxMinOp : Lip_ElementwiseOp<"maxmin"> {
+  let summary = "GroupSort with groups of two along the last dimension";
+  let description = [{
+    Each pair `(x[2i], x[2i+1])` becomes `(max, min)`. A permutation of every
+    pair, so 1-Lipschitz and norm-preserving. The last dimension must be even
+    and static.
+
+    Example: `%y = lip.maxmin %x : tensor<?x256xf32>`
+  }];
+  let hasVerifier = 1;
+}
+
+def Lip_GeluOp : Lip_RuleOp<"gelu", [Pure, SameOperandsAndResultType]> {
+  let summary = "scale * gelu(x), exact (erf) or tanh approximation";
+  let description = [{
+    The paper divides GELU by 1.1289, the maximum of its derivative, to make
+    it 1-Lipschitz: write `scale 0.88582...`. Rule: factor
+    `|scale| * max|gelu'|` (1.1289042 for erf, 1.1289931 for tanh, rounded up;
+    see Rationale.md), RMS bound times `|scale|` because `|gelu(x)| <= |x|`.
+
+    Example: `%y = lip.gelu %x tanh scale 0.88582 : tensor<?x1024xf32>`
+  }];
+  let arguments = (ins Lip_FloatTensor:$input, UnitAttr:$tanh, F64Attr:$scale);
+  let results = (outs Lip_FloatTensor:$result);
+  let assemblyFormat = "$input (`tanh` $tanh^)? `scale` $scale attr-dict `:` type($input)";
+}
+
+//===----------------------------------------------------------------------===//
+// Arithmetic and residuals
+//===----------------------------------------------------------------------===//
+
+def Lip_AddOp : Lip_RuleOp<"add", [Pure, SameOperandsAndResultType, Commutative]> {
+  let summary = "Elementwise sum";
+  let description = [{
+    Lipschitz constants and RMS bounds add.
+
+    Example: `%z = lip.add %x, %y : tensor<?x256xf32>`
+  }];
+  let arguments = (ins Lip_FloatTensor:$lhs, Lip_FloatTensor:$rhs);
+  let results = (outs Lip_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def Lip_ScaleOp : Lip_RuleOp<"scale", [Pure, SameOperandsAndResultType]> {
+  let summary = "Multiplication by a constant";
+  let description = [{
+    Factor `|factor|` for both bounds.
+
+    Example: `%y = lip.scale %x by 0.5 : tensor<?x256xf32>`
+  }];
+  let arguments = (ins Lip_FloatTensor:$input, F64Attr:$factor);
+  let results = (outs Lip_FloatTensor:$result);
+  let assemblyFormat = "$input `by` $factor attr-dict `:` type($input)";
+}
+
+def Lip_ResidualOp : Lip_RuleOp<"residual", [Pure, SameOperandsAndResultType]> {
+  let summary = "Convex residual (1 - alpha) * x + alpha * f(x)";
+  let description = [{
+    `branch` is `f(x)`, computed from `input`. With `0 <= alpha <= 1` this is
+    the paper's convex combination: the Lipschitz bound is
+    `(1 - alpha) K_x + alpha K_f`, so the layer's factor is
+    `(1 - alpha) + alpha * factor(f)`.
+
+    Example: `%y = lip.residual %x, %fx alpha 0.16666666666666666 : tensor<?x256x256xf32>`
+  }];
+  let arguments = (ins Lip_FloatTensor:$input, Lip_FloatTensor:$branch, F64Attr:$alpha);
+  let results = (outs Lip_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $branch `alpha` $alpha attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+def Lip_AttentionOp : Lip_RuleOp<"attention", [Pure,
+    AllTypesMatch<["query", "key", "value", "result"]>]> {
+  let summary = "Multi-head (causal) softmax attention with 1/d_head scores";
+  let description = [{
+    Operands are `[batch, tokens, heads, head_dim]`. Per head,
+    `scores = logit_scale * q k^T / head_dim` (1/d, not 1/sqrt(d)), optionally
+    causally masked, softmax over keys, and the weighted sum of values is
+    multiplied by `output_factor` (the paper uses 1/3).
+
+    Attention is Lipschitz only on bounded inputs, so the rule uses the RMS
+    bounds of q, k and v. With `s = |logit_scale|`, `H` heads,
+    `B = s H a_q a_k` and `c = sqrt(min(H, exp(2B)))`:
+    `K = |output_factor| (c K_v + s H a_v (a_k K_q + a_q K_k))` and
+    `a = |output_factor| c a_v`. Derivation in Rationale.md.
+
+    Example:
+    ```mlir
+    %o = lip.attention %q, %k, %v causal logit_scale 1.0 output_factor 0.3333333333333333 : tensor<?x256x4x64xf32>
+    ```
+  }];
+  let arguments = (ins Lip_FloatTensor:$query, Lip_FloatTensor:$key,
+                       Lip_FloatTensor:$value, UnitAttr:$causal,
+                       F64Attr:$logit_scale, F64Attr:$output_factor);
+  let results = (outs Lip_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`causal` $causal^)? `logit_scale` $logit_scale
+    `output_factor` $output_factor attr-dict `:` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Lip_RopeOp : Lip_RuleOp<"rope", [Pure, SameOperandsAndResultType]> {
+  let summary = "Rotary position embedding on [batch, tokens, heads, head_dim]";
+  let description = [{
+    Rotates the pairs `(x[i], x[i + head_dim/2])` of token `t` by the angle
+    `t * base^(-2i/head_dim)` (the standard half-split form). A rotation per
+    token, so an isometry: factor 1, RMS unchanged.
+
+    Example: `%y = lip.rope %q base 10000.0 : tensor<?x256x4x64xf32>`
+  }];
+  let arguments = (ins Lip_FloatTensor:$input, F64Attr:$base);
+  let results = (outs Lip_FloatTensor:$result);
+  let assemblyFormat = "$input `base` $base attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reshapes and pooling
+//===----------------------------------------------------------------------===//
+
+def Lip_SplitHeadsOp : Lip_RuleOp<"split_heads", [Pure]> {
+  let summary = "[batch, tokens, heads * d] -> [batch, tokens, heads, d]";
+  let description = [{
+    A reshape of each token's features: the token's RMS is unchanged, so
+    factor 1.
+
+    Example: `%h = lip.split_heads %x : tensor<?x256x256xf32> -> tensor<?x256x4x64xf32>`
+  }];
+  let arguments = (ins Lip_FloatTensor:$input);
+  let results = (outs Lip_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Lip_MergeHeadsOp : Lip_RuleOp<"merge_heads", [Pure]> {
+  let summary = "[batch, tokens, heads, d] -> [batch, tokens, heads * d]";
+  let description = [{
+    The inverse of `lip.split_heads`; factor 1.
+
+    Example: `%x = lip.merge_heads %h : tensor<?x256x4x64xf32> -> tensor<?x256x256xf32>`
+  }];
+  let arguments = (ins Lip_FloatTensor:$input);
+  let results = (outs Lip_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Lip_FlattenOp : Lip_RuleOp<"flatten", [Pure]> {
+  let summary = "Merges every dimension after the batch into one";
+  let description = [{
+    `[batch, d1, ..., dn] -> [batch, d1 * ... * dn]`. The result's RMS is the
+    root mean square of the input tokens' RMS, never more than the largest,
+    so factor 1 (exactly norm-preserving for rank-2 and rank-4 inputs).
+
+    Example: `%y = lip.flatten %img : tensor<?x28x28xf32> -> tensor<?x784xf32>`
+  }];
+  let arguments = (ins Lip_FloatTensor:$input);
+  let results = (outs Lip_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Lip_MeanPoolOp : Lip_RuleOp<"mean_pool", [Pure]> {
+  let summary = "Mean over the tokens: [batch, tokens, d] -> [batch, d]";
+  let description = [{
+    The mean of vectors is no longer than the longest, so factor 1.
+
+    Example: `%y = lip.mean_pool %x : tensor<?x256x64xf32> -> tensor<?x64xf32>`
+  }];
+  let arguments = (ins Lip_FloatTensor:$input);
+  let results = (outs Lip_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Loss
+//===----------------------------------------------------------------------===//
+
+def Lip_CrossEntropyOp : Lip_RuleOp<"cross_entropy", [Pure]> {
+  let summary = "Mean softmax cross-entropy of logits against integer targets";
+  let description = [{
+    `logits` are `[..., classes]`, `targets` the leading shape. The gradient
+    of one token's loss, `softmax(z) - onehot(y)`, has l2 norm at most
+    sqrt(2), so w.r.t. the max-token RMS of the logits the mean loss has
+    factor `sqrt(2 * classes)`. Targets are labels, not perturbed inputs.
+
+    Example:
+    ```mlir
+    %l = lip.cross_entropy %logits, %y : tensor<?x256x65xf32>, tensor<?x256xi32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Lip_FloatTensor:$logits, Lip_IndexTensor:$targets);
+  let results = (outs 0DTensorOf<[AnyFloat]>:$result);
+  let assemblyFormat = [{
+    $logits `,` $targets attr-dict `:` type($logits) `,` type($targets) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // LIP_OPS_TD

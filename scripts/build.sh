@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Configures (once) and builds lipc into ./build with Ninja, clang-19, lld and ccache.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${LIPC_BUILD_DIR:-$ROOT/build}"
+JOBS="${LIPC_JOBS:-2}"
+
+if [[ ! -f "$BUILD/build.ninja" ]]; then
+  launcher=()
+  if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache); fi
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
+    -DLLVM_USE_LINKER=lld \
+    -DMLIR_DIR=/usr/lib/llvm-19/lib/cmake/mlir \
+    -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-19/build/utils/lit/lit.py \
+    "${launcher[@]}"
+fi
+cmake --build "$BUILD" -j "$JOBS"

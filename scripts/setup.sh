@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what lipc needs on Debian 12 from Debian's archive, and nothing that is already there.
+# Idempotent: when every package is present it only checks (a second or two) and exits.
+set -euo pipefail
+
+PACKAGES=(
+  # MLIR/LLVM 19 (pinned: libmlir-19-dev and libmlir-22-dev conflict; see docs/building.md)
+  libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools clang-19
+  # build tools
+  cmake ninja-build lld ccache
+  # libraries and test frameworks
+  libfmt-dev libgtest-dev libgmock-dev
+  # lit runs on Debian's Python; torch and numpy serve the reference checks
+  python3 python3-torch python3-numpy
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
