@@ -25,12 +25,19 @@ struct LipCheckBudgetPass final : lip::impl::LipCheckBudgetBase<LipCheckBudgetPa
   void runOnOperation() override;
 };
 
+/// One note per op that changes the bound (factor != 1), at its location,
+/// named as in the source when the op carries a NameLoc.
 void attachBreakdown(InFlightDiagnostic &diag, const LipschitzAnalysis &analysis) {
   for (const OpBoundRecord &record : analysis.getRecords()) {
-    if (isa<ParamOp>(record.op))
+    if (isa<ParamOp>(record.op) || record.rule.factor == 1.0)
       continue;
+    std::string name = record.op->getName().getStringRef().str();
+    if (auto named = dyn_cast<NameLoc>(record.op->getLoc()))
+      name = named.getName().str() + "' (" + name + ")";
+    else
+      name += "'";
     diag.attachNote(record.op->getLoc())
-        << "'" << record.op->getName() << "': factor "
+        << "'" << name << ": factor "
         << formatBound(record.rule.factor) << ", bound so far "
         << formatBound(record.rule.bound.lipschitz);
   }

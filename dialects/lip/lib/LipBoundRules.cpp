@@ -178,7 +178,7 @@ RuleResult AttentionOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
   r.factor = growth(r.bound.lipschitz, inputLipschitz);
   r.note = llvm::formatv("heads={0}, uses |q|_rms <= {1}, |k|_rms <= {2}, "
                          "|v|_rms <= {3}",
-                         heads, formatBound(q.rms), formatBound(k.rms),
+                         getType().getDimSize(2), formatBound(q.rms), formatBound(k.rms),
                          formatBound(v.rms));
   return r;
 }

@@ -1,0 +1,233 @@
+//===- lipc.cpp - The lipc driver -----------------------------------------===//
+//
+// lipc bounds MODEL [--json]     the certified bound, op by op
+// lipc MODEL --emit=ast|lip|lip-bounds
+// The stages live in libraries (frontends/spec, compiler/lib/Driver); this
+// file parses the command line, wires diagnostics and maps outcomes to exit
+// codes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lipc/Driver/BoundsReport.h"
+#include "lipc/Driver/BudgetSolver.h"
+#include "lipc/Transforms/Passes.h"
+#include "lipspec/Parser.h"
+#include "lipspec/SpecGen.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+
+using namespace mlir;
+using namespace lipc;
+
+namespace {
+/// Exit codes, documented in `lipc --help` and the README.
+enum ExitCode : int {
+  kSuccess = 0,
+  kSpecError = 1,  // the spec cannot be read, parsed or compiled
+  kUsageError = 2, // bad command line
+  kBudgetNotMet = 3,
+};
+
+constexpr unsigned kMaxReportedErrors = 20;
+
+llvm::cl::OptionCategory lipcCategory("lipc options");
+
+llvm::cl::list<std::string> positionals(llvm::cl::Positional,
+                                        llvm::cl::desc("[bounds] <model.lip>"),
+                                        llvm::cl::cat(lipcCategory));
+
+enum class Emit { None, AST, Lip, LipBounds };
+llvm::cl::opt<Emit> emit(
+    "emit", llvm::cl::desc("Print a compilation stage instead of running a command"),
+    llvm::cl::init(Emit::None),
+    llvm::cl::values(clEnumValN(Emit::AST, "ast", "the parsed spec"),
+                     clEnumValN(Emit::Lip, "lip", "the model in the lip dialect"),
+                     clEnumValN(Emit::LipBounds, "lip-bounds",
+                                "the lip dialect with every op's propagated bound")),
+    llvm::cl::cat(lipcCategory));
+
+llvm::cl::opt<bool> json("json", llvm::cl::desc("bounds: print one JSON object instead of a table"),
+                         llvm::cl::cat(lipcCategory));
+
+llvm::cl::opt<double> budgetOverride(
+    "budget", llvm::cl::desc("Check the bound against this budget (overrides the spec's)"),
+    llvm::cl::init(0.0), llvm::cl::cat(lipcCategory));
+
+llvm::cl::opt<bool> solveBudgetFlag(
+    "solve-budget",
+    llvm::cl::desc("Scale the constraint groups' w_max to the largest values that meet the "
+                   "budget (as `budget { solve = true }`)"),
+    llvm::cl::cat(lipcCategory));
+
+const char *kOverview = R"(lipc: a compiler for Lipschitz-certified neural networks
+
+Commands:
+  lipc bounds MODEL.lip [--json]   certified Lipschitz bound of the model, op by op
+  lipc MODEL.lip --emit=STAGE      print a stage: ast, lip, lip-bounds
+
+Exit codes:
+  0  success
+  1  the spec cannot be read or has errors (each printed as file:line:col)
+  2  bad command line
+  3  the Lipschitz budget is not met (exceeded, not certified, or unsolvable)
+)";
+
+int usage(const llvm::Twine &message) {
+  llvm::errs() << "lipc: " << message << "\n(run 'lipc --help' for usage)\n";
+  return kUsageError;
+}
+
+/// Prints diagnostics with the source line and a caret; stops after
+/// kMaxReportedErrors errors so a binary file does not flood the terminal.
+class Diagnostics {
+public:
+  Diagnostics(llvm::SourceMgr &sm, MLIRContext &ctx)
+      : printer(sm, &ctx, llvm::errs()),
+        handlerId(ctx.getDiagEngine().registerHandler([this](Diagnostic &d) {
+          if (d.getSeverity() == DiagnosticSeverity::Error && ++errors > kMaxReportedErrors) {
+            if (errors == kMaxReportedErrors + 1)
+              llvm::errs() << "lipc: too many errors, stopping\n";
+            return success();
+          }
+          return failure(); // let the source-manager printer show it
+        })) {}
+
+  unsigned errorCount() const { return errors; }
+
+private:
+  SourceMgrDiagnosticHandler printer;
+  DiagnosticEngine::HandlerID handlerId;
+  unsigned errors = 0;
+};
+
+void runBudgetCheck(spec::CompiledSpec &compiled, double max) {
+  PassManager pm(compiled.module->getContext());
+  lip::LipCheckBudgetOptions options;
+  options.maxLipschitz = max;
+  pm.addNestedPass<func::FuncOp>(lip::createLipCheckBudget(options));
+  (void)pm.run(*compiled.module);
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  llvm::cl::ParseCommandLineOptions(argc, argv, kOverview);
+
+  bool boundsCommand = !positionals.empty() && positionals[0] == "bounds";
+  size_t expected = boundsCommand ? 2 : 1;
+  if (positionals.size() != expected)
+    return usage(positionals.empty() ? "no model file given"
+                                     : "expected one model file, got " +
+                                           std::to_string(positionals.size() - expected + 1) +
+                                           " arguments");
+  if (!boundsCommand && emit == Emit::None)
+    return usage("nothing to do: use 'lipc bounds " + positionals[0] + "' or --emit=STAGE");
+  if (boundsCommand && emit != Emit::None)
+    return usage("'bounds' and --emit are separate commands");
+  if (budgetOverride < 0)
+    return usage("--budget must be positive");
+  const std::string &path = positionals[expected - 1];
+
+  auto file = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
+  if (std::error_code ec = file.getError()) {
+    llvm::errs() << "lipc: cannot read '" << path << "': " << ec.message() << "\n";
+    return kSpecError;
+  }
+  llvm::StringRef text = (*file)->getBuffer();
+  if (size_t nul = text.find('\0'); nul != llvm::StringRef::npos) {
+    llvm::errs() << "lipc: '" << path << "' is not a text spec (NUL byte at offset " << nul
+                 << ")\n";
+    return kSpecError;
+  }
+
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
+  MLIRContext context;
+  context.loadDialect<lip::LipDialect, func::FuncDialect>();
+  context.printOpOnDiagnostic(false);
+  Diagnostics diagnostics(sourceMgr, context);
+
+  spec::Parser parser(text, [&](llvm::SMLoc loc, const llvm::Twine &message) {
+    emitError(spec::toLocation(&context, sourceMgr, loc)) << message;
+  });
+  spec::Spec ast = parser.parseSpec();
+  if (parser.errorCount())
+    return kSpecError;
+  if (emit == Emit::AST) {
+    spec::dumpAST(ast, sourceMgr, llvm::outs());
+    return kSuccess;
+  }
+  FailureOr<spec::CompiledSpec> compiled = spec::generateLip(ast, sourceMgr, context);
+  if (failed(compiled))
+    return kSpecError;
+
+  std::optional<spec::BudgetConfig> budget = compiled->budget;
+  if (budgetOverride > 0) {
+    budget = budget.value_or(spec::BudgetConfig{});
+    budget->max = budgetOverride;
+  }
+  if (solveBudgetFlag) {
+    if (!budget)
+      return usage("--solve-budget needs a budget (in the spec or --budget=X)");
+    budget->solve = true;
+  }
+  Location budgetLoc = budget && budget->loc.isValid()
+                           ? spec::toLocation(&context, sourceMgr, budget->loc)
+                           : compiled->model.getLoc();
+  std::optional<BudgetOutcome> outcome;
+  if (budget && budget->solve) {
+    FailureOr<BudgetOutcome> solved = solveBudget(*compiled, *budget, budgetLoc);
+    if (failed(solved))
+      return kBudgetNotMet;
+    outcome = *solved;
+  }
+  if (budget)
+    compiled->model->setAttr(lip::kBudgetAttrName,
+                             Builder(&context).getF64FloatAttr(budget->max));
+
+  if (emit == Emit::Lip || emit == Emit::LipBounds) {
+    if (emit == Emit::LipBounds) {
+      PassManager pm(&context);
+      if (failed(applyPassManagerCLOptions(pm)))
+        return kUsageError;
+      pm.addNestedPass<func::FuncOp>(lip::createLipPropagateBounds());
+      if (failed(pm.run(*compiled->module)))
+        return kSpecError;
+    }
+    compiled->module->print(llvm::outs());
+    return kSuccess;
+  }
+
+  FailureOr<BoundsReport> report = buildBoundsReport(*compiled);
+  if (failed(report))
+    return kSpecError;
+  if (budget) {
+    if (!outcome) {
+      outcome = BudgetOutcome{};
+      outcome->max = budget->max;
+    }
+    outcome->met = report->certified && report->bound <= budget->max;
+    report->budget = outcome;
+  }
+  if (json)
+    printBoundsJson(*report, llvm::outs());
+  else
+    printBoundsTable(*report, llvm::outs());
+  llvm::outs().flush();
+  if (budget && !report->budget->met) {
+    // The pass reports why, with every op's factor at its spec location.
+    runBudgetCheck(*compiled, budget->max);
+    return kBudgetNotMet;
+  }
+  return kSuccess;
+}

@@ -1,0 +1,56 @@
+//===- Parser.h - Recursive-descent parser for model specs ------*- C++ -*-===//
+//
+// Builds the AST. On a syntax error it reports what was expected, skips to
+// the next statement or item, and goes on, so one run reports every error.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIPSPEC_PARSER_H
+#define LIPSPEC_PARSER_H
+
+#include "lipspec/AST.h"
+#include "lipspec/Lexer.h"
+
+namespace lipc::spec {
+
+class Parser {
+public:
+  Parser(llvm::StringRef buffer, ErrorReporter report);
+
+  /// Parses the whole buffer; check `errorCount()` afterwards.
+  Spec parseSpec();
+  unsigned errorCount() const { return errors; }
+
+private:
+  void advance();
+  bool at(TokenKind kind) const { return tok.kind == kind; }
+  bool consume(TokenKind kind);
+  bool expect(TokenKind kind, llvm::StringRef context);
+  void error(llvm::SMLoc loc, const llvm::Twine &message);
+  void skipToItem();
+  void skipToStatement();
+
+  bool parseItem(Item &item);
+  bool parseFields(std::vector<KeywordArg> &fields, llvm::StringRef context);
+  bool parseParams(std::vector<Param> &params, bool inputs);
+  bool parseBlock(Block &block);
+  bool parseStmt(Stmt &stmt);
+
+  ExprPtr parseExpr();
+  ExprPtr parseAdditive();
+  ExprPtr parseMultiplicative();
+  ExprPtr parseUnary();
+  ExprPtr parsePrimary();
+  bool parseCallArgs(Expr &call);
+
+  Lexer lexer;
+  ErrorReporter report;
+  Token tok;
+  Token lookahead;
+  bool hasLookahead = false;
+  unsigned errors = 0;
+};
+
+} // namespace lipc::spec
+
+#endif // LIPSPEC_PARSER_H

@@ -1,0 +1,158 @@
+//===- Generator.h - The spec evaluator behind generateLip (internal) -----===//
+//
+// Values, environments and the Generator class shared by SpecGen.cpp (the
+// evaluator), Builtins.cpp (the layer functions) and Sections.cpp (the
+// constraint, budget and train sections).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIPSPEC_LIB_GENERATOR_H
+#define LIPSPEC_LIB_GENERATOR_H
+
+#include "lipspec/SpecGen.h"
+
+#include "mlir/IR/Builders.h"
+
+#include <map>
+#include <memory>
+
+namespace lipc::spec {
+
+struct Record;
+
+/// What a spec expression evaluates to.
+struct Val {
+  enum class Kind { Error, Number, Bool, String, Symbol, Tensor, Record, List };
+
+  Kind kind = Kind::Error;
+  llvm::SMLoc loc;
+  double number = 0;
+  bool boolean = false;
+  std::string text; // String value or Symbol name
+  mlir::Value tensor;
+  std::shared_ptr<Record> record;
+  std::vector<Val> list;
+
+  bool isError() const { return kind == Kind::Error; }
+  bool isInteger() const {
+    return kind == Kind::Number && number == static_cast<double>(static_cast<int64_t>(number));
+  }
+  static Val error(llvm::SMLoc loc) {
+    Val v;
+    v.loc = loc;
+    return v;
+  }
+  static Val ofNumber(double n, llvm::SMLoc loc) {
+    Val v;
+    v.kind = Kind::Number;
+    v.number = n;
+    v.loc = loc;
+    return v;
+  }
+  static Val ofTensor(mlir::Value t, llvm::SMLoc loc) {
+    Val v;
+    v.kind = Kind::Tensor;
+    v.tensor = t;
+    v.loc = loc;
+    return v;
+  }
+  /// "a number", "a tensor", ... for messages.
+  std::string describe() const;
+};
+
+/// A call evaluated as data: `muon(lr = 0.1)` in a settings section.
+struct Record {
+  std::string name;
+  std::vector<Val> args;
+  std::vector<std::pair<std::string, Val>> keywords;
+};
+
+using Env = std::map<std::string, Val>;
+
+/// Arguments of a call matched against a signature.
+struct BoundArgs {
+  std::map<std::string, Val> values;
+  bool has(const std::string &name) const { return values.count(name) != 0; }
+  const Val &get(const std::string &name) const { return values.at(name); }
+};
+
+/// A builtin's signature: positional parameters, then keyword-only ones.
+struct Signature {
+  std::vector<std::string> positional;
+  std::vector<std::string> optional; // keyword-only, may be omitted
+};
+
+class Generator {
+public:
+  Generator(const llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context);
+
+  mlir::FailureOr<CompiledSpec> run(const Spec &spec);
+
+  // Diagnostics ---------------------------------------------------------------
+  mlir::Location loc(llvm::SMLoc l) const;
+  mlir::InFlightDiagnostic error(llvm::SMLoc l);
+  /// " (did you mean 'x'?)" when a candidate is close to `name`, else "".
+  static std::string suggest(llvm::StringRef name, llvm::ArrayRef<std::string> candidates);
+
+private:
+  // Evaluation (SpecGen.cpp).
+  enum class Context { Model, Settings };
+  Val eval(const Expr &e, Env &env, Context ctx);
+  Val evalBinary(const Expr &e, Env &env, Context ctx);
+  Val evalCall(const Expr &e, Env &env, Context ctx);
+  Val callDef(const Item &def, const Expr &call, Env &env);
+  bool execBlock(const Block &block, Env &env, std::optional<Val> &returned);
+  bool bindArgs(const Expr &call, const std::vector<Val> &positional,
+                const std::vector<std::pair<const KeywordArg *, Val>> &keywords,
+                const Signature &sig, BoundArgs &out);
+  bool buildModel(const Item &model);
+  mlir::Type inputType(const Val &type, llvm::SMLoc at, std::optional<double> &rmsBound,
+                       std::optional<int64_t> &vocab);
+
+  // Layers (Builtins.cpp).
+  static const std::vector<std::string> &builtinNames();
+  Val callBuiltin(const Expr &call, const std::vector<Val> &positional,
+                  const std::vector<std::pair<const KeywordArg *, Val>> &keywords);
+  bool numberArg(const BoundArgs &args, const std::string &name, llvm::StringRef callee,
+                 double fallback, double &out);
+  mlir::Value makeParam(const Expr &call, const BoundArgs &args, llvm::StringRef defaultName,
+                        llvm::ArrayRef<int64_t> shape, mlir::lip::NormKind norm);
+  mlir::Location opLoc(llvm::SMLoc at, llvm::StringRef kind);
+  /// The name a report shows for an op applied to `input`: the layer `input`
+  /// comes from (block0.attn.q) when it lies in the current scope, else the
+  /// scope itself.
+  std::string rootName(mlir::Value input) const;
+  mlir::Location namedLoc(llvm::SMLoc at, const std::string &name);
+  bool expectTensor(const Val &v, llvm::StringRef what, llvm::StringRef callee);
+  bool expectRank(const Val &v, int64_t rank, llvm::StringRef callee, llvm::StringRef layout);
+  bool expectSameShape(const Val &a, const Val &b, llvm::StringRef callee);
+  Val scaleTensor(const Val &t, double factor, llvm::SMLoc at);
+  static std::string shapeString(mlir::Value v);
+
+  // Sections (Sections.cpp).
+  void readConstraintGroup(const Item &item);
+  void readBudget(const Item &item);
+  void readTrain(const Item &item);
+  bool readSetting(const KeywordArg &field, const std::map<std::string, Signature> &kinds,
+                   Setting &out);
+  const ParamGroup *findGroup(const std::string &paramName, const Expr &call,
+                              const BoundArgs &args);
+
+  const llvm::SourceMgr &sourceMgr;
+  mlir::MLIRContext &context;
+  mlir::OpBuilder builder;
+  CompiledSpec result;
+  Env globals;
+  std::map<std::string, const Item *> defs;
+  /// Dotted scope of the layers being built (block0, attn, ...).
+  std::vector<std::string> scopes;
+  std::map<std::string, llvm::SMLoc> paramDefinedAt;
+  /// The layer each value comes from, for naming the ops applied to it.
+  llvm::DenseMap<mlir::Value, std::string> layerOf;
+  unsigned errors = 0;
+  unsigned callDepth = 0;
+};
+
+} // namespace lipc::spec
+
+#endif // LIPSPEC_LIB_GENERATOR_H

@@ -1,0 +1,545 @@
+//===- SpecGen.cpp - Evaluate a spec and emit the lip dialect -------------===//
+//
+// The evaluator: sizes and arithmetic, names, defs (with their own scope and
+// keyword arguments), repeats, and the model function. Layer calls are in
+// Builtins.cpp; the settings sections in Sections.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Generator.h"
+
+#include "lipc/Analysis/LipschitzAnalysis.h"
+
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+using namespace lipc::spec;
+using llvm::SMLoc;
+
+/// Defs may call defs; this catches runaway recursion with a message.
+static constexpr unsigned kMaxCallDepth = 64;
+
+std::string Val::describe() const {
+  switch (kind) {
+  case Kind::Error:
+    return "an invalid value";
+  case Kind::Number:
+    return "a number";
+  case Kind::Bool:
+    return "a boolean";
+  case Kind::String:
+    return "a string";
+  case Kind::Symbol:
+    return "the name '" + text + "'";
+  case Kind::Tensor:
+    return "a tensor";
+  case Kind::Record:
+    return "a setting '" + record->name + "(...)'";
+  case Kind::List:
+    return "a list";
+  }
+  return "a value";
+}
+
+Location lipc::spec::toLocation(MLIRContext *ctx, const llvm::SourceMgr &sm, SMLoc l) {
+  unsigned id = sm.FindBufferContainingLoc(l);
+  if (id == 0)
+    return UnknownLoc::get(ctx);
+  auto [line, col] = sm.getLineAndColumn(l, id);
+  return FileLineColLoc::get(ctx, sm.getMemoryBuffer(id)->getBufferIdentifier(), line, col);
+}
+
+Generator::Generator(const llvm::SourceMgr &sm, MLIRContext &ctx)
+    : sourceMgr(sm), context(ctx), builder(&ctx) {}
+
+Location Generator::loc(SMLoc l) const { return toLocation(&context, sourceMgr, l); }
+
+InFlightDiagnostic Generator::error(SMLoc l) {
+  ++errors;
+  return mlir::emitError(loc(l));
+}
+
+std::string Generator::suggest(llvm::StringRef name, llvm::ArrayRef<std::string> candidates) {
+  std::string best;
+  unsigned bestDistance = 3;
+  for (const std::string &c : candidates) {
+    unsigned d = name.edit_distance(c, /*AllowReplacements=*/true, bestDistance);
+    if (d < bestDistance || (d == bestDistance && best.empty() && d < 3)) {
+      bestDistance = d;
+      best = c;
+    }
+  }
+  return best.empty() ? "" : "; did you mean '" + best + "'?";
+}
+
+//===----------------------------------------------------------------------===//
+// Expressions
+//===----------------------------------------------------------------------===//
+
+Val Generator::eval(const Expr &e, Env &env, Context ctx) {
+  switch (e.kind) {
+  case Expr::Kind::Number:
+    return Val::ofNumber(e.number, e.loc);
+  case Expr::Kind::String: {
+    Val v;
+    v.kind = Val::Kind::String;
+    v.text = e.text;
+    v.loc = e.loc;
+    return v;
+  }
+  case Expr::Kind::Bool: {
+    Val v;
+    v.kind = Val::Kind::Bool;
+    v.boolean = e.boolean;
+    v.loc = e.loc;
+    return v;
+  }
+  case Expr::Kind::Name: {
+    for (Env *scope : {&env, &globals}) {
+      auto it = scope->find(e.text);
+      if (it != scope->end()) {
+        Val v = it->second;
+        v.loc = e.loc;
+        return v;
+      }
+    }
+    if (ctx == Context::Settings) {
+      Val v;
+      v.kind = Val::Kind::Symbol;
+      v.text = e.text;
+      v.loc = e.loc;
+      return v;
+    }
+    std::vector<std::string> known;
+    for (Env *scope : {&env, &globals})
+      for (auto &entry : *scope)
+        known.push_back(entry.first);
+    error(e.loc) << "undefined name '" << e.text << "'" << suggest(e.text, known);
+    return Val::error(e.loc);
+  }
+  case Expr::Kind::Negate: {
+    Val v = eval(*e.operands[0], env, ctx);
+    if (v.kind == Val::Kind::Number)
+      return Val::ofNumber(-v.number, e.loc);
+    if (v.kind == Val::Kind::Tensor)
+      return scaleTensor(v, -1.0, e.loc);
+    if (!v.isError())
+      error(e.loc) << "cannot negate " << v.describe();
+    return Val::error(e.loc);
+  }
+  case Expr::Kind::Binary:
+    return evalBinary(e, env, ctx);
+  case Expr::Kind::Call:
+    return evalCall(e, env, ctx);
+  case Expr::Kind::List: {
+    Val v;
+    v.kind = Val::Kind::List;
+    v.loc = e.loc;
+    for (const ExprPtr &item : e.operands) {
+      v.list.push_back(eval(*item, env, ctx));
+      if (v.list.back().isError())
+        return Val::error(e.loc);
+    }
+    return v;
+  }
+  }
+  return Val::error(e.loc);
+}
+
+Val Generator::evalBinary(const Expr &e, Env &env, Context ctx) {
+  Val lhs = eval(*e.operands[0], env, ctx);
+  Val rhs = eval(*e.operands[1], env, ctx);
+  if (lhs.isError() || rhs.isError())
+    return Val::error(e.loc);
+  using K = Val::Kind;
+  if (lhs.kind == K::Number && rhs.kind == K::Number) {
+    switch (e.op) {
+    case '+':
+      return Val::ofNumber(lhs.number + rhs.number, e.loc);
+    case '-':
+      return Val::ofNumber(lhs.number - rhs.number, e.loc);
+    case '*':
+      return Val::ofNumber(lhs.number * rhs.number, e.loc);
+    default:
+      if (rhs.number == 0) {
+        error(e.loc) << "division by zero";
+        return Val::error(e.loc);
+      }
+      return Val::ofNumber(lhs.number / rhs.number, e.loc);
+    }
+  }
+  if (lhs.kind == K::Tensor && rhs.kind == K::Tensor && (e.op == '+' || e.op == '-')) {
+    if (!expectSameShape(lhs, rhs, e.op == '+' ? "'+'" : "'-'"))
+      return Val::error(e.loc);
+    Val right = e.op == '-' ? scaleTensor(rhs, -1.0, e.loc) : rhs;
+    Value sum = builder.create<lip::AddOp>(opLoc(e.loc, "add"), lhs.tensor.getType(),
+                                           lhs.tensor, right.tensor);
+    return Val::ofTensor(sum, e.loc);
+  }
+  if (lhs.kind == K::Tensor && rhs.kind == K::Number && (e.op == '*' || e.op == '/')) {
+    if (e.op == '/' && rhs.number == 0) {
+      error(e.loc) << "division by zero";
+      return Val::error(e.loc);
+    }
+    return scaleTensor(lhs, e.op == '*' ? rhs.number : 1.0 / rhs.number, e.loc);
+  }
+  if (lhs.kind == K::Number && rhs.kind == K::Tensor && e.op == '*')
+    return scaleTensor(rhs, lhs.number, e.loc);
+  error(e.loc) << "cannot apply '" << e.op << "' to " << lhs.describe() << " and "
+               << rhs.describe();
+  return Val::error(e.loc);
+}
+
+bool Generator::bindArgs(const Expr &call, const std::vector<Val> &positional,
+                         const std::vector<std::pair<const KeywordArg *, Val>> &keywords,
+                         const Signature &sig, BoundArgs &out) {
+  if (positional.size() > sig.positional.size()) {
+    error(call.loc) << "'" << call.text << "' takes " << sig.positional.size()
+                    << " positional argument" << (sig.positional.size() == 1 ? "" : "s")
+                    << " (" << llvm::join(sig.positional, ", ") << "), got "
+                    << positional.size();
+    return false;
+  }
+  for (size_t i = 0; i < positional.size(); ++i)
+    out.values[sig.positional[i]] = positional[i];
+  bool ok = true;
+  for (const auto &[kw, value] : keywords) {
+    bool known = llvm::is_contained(sig.positional, kw->name) ||
+                 llvm::is_contained(sig.optional, kw->name);
+    if (!known) {
+      std::vector<std::string> all = sig.positional;
+      all.insert(all.end(), sig.optional.begin(), sig.optional.end());
+      error(kw->loc) << "'" << call.text << "' has no argument '" << kw->name << "'"
+                     << suggest(kw->name, all);
+      ok = false;
+    } else if (out.has(kw->name)) {
+      error(kw->loc) << "argument '" << kw->name << "' of '" << call.text << "' is given twice";
+      ok = false;
+    } else {
+      out.values[kw->name] = value;
+    }
+  }
+  for (const std::string &name : sig.positional)
+    if (ok && !out.has(name)) {
+      error(call.loc) << "'" << call.text << "' needs the argument '" << name << "' ("
+                      << sig.positional.size() << " positional: "
+                      << llvm::join(sig.positional, ", ") << ")";
+      ok = false;
+    }
+  return ok;
+}
+
+Val Generator::evalCall(const Expr &e, Env &env, Context ctx) {
+  std::vector<Val> positional;
+  std::vector<std::pair<const KeywordArg *, Val>> keywords;
+  bool ok = true;
+  for (const ExprPtr &arg : e.operands) {
+    positional.push_back(eval(*arg, env, ctx));
+    ok &= !positional.back().isError();
+  }
+  for (const KeywordArg &kw : e.keywords) {
+    keywords.emplace_back(&kw, eval(*kw.value, env, ctx));
+    ok &= !keywords.back().second.isError();
+  }
+  if (!ok)
+    return Val::error(e.loc);
+
+  if (ctx == Context::Settings) {
+    Val v;
+    v.kind = Val::Kind::Record;
+    v.loc = e.loc;
+    v.record = std::make_shared<Record>();
+    v.record->name = e.text;
+    v.record->args = std::move(positional);
+    for (auto &[kw, value] : keywords)
+      v.record->keywords.emplace_back(kw->name, std::move(value));
+    return v;
+  }
+  if (auto it = defs.find(e.text); it != defs.end()) {
+    const Item &def = *it->second;
+    Signature sig;
+    for (const Param &p : def.params)
+      (p.defaultValue ? sig.optional : sig.positional).push_back(p.name);
+    if (!llvm::is_contained(sig.positional, "name") && !llvm::is_contained(sig.optional, "name"))
+      sig.optional.push_back("name");
+    // Parameters with defaults may also be passed by position, in order.
+    for (const Param &p : def.params)
+      if (p.defaultValue && positional.size() > sig.positional.size()) {
+        sig.positional.push_back(p.name);
+        llvm::erase(sig.optional, p.name);
+      }
+    BoundArgs args;
+    if (!bindArgs(e, positional, keywords, sig, args))
+      return Val::error(e.loc);
+    if (++callDepth > kMaxCallDepth) {
+      error(e.loc) << "calls nest deeper than " << kMaxCallDepth << " (recursive def?)";
+      --callDepth;
+      return Val::error(e.loc);
+    }
+    Env local;
+    for (const Param &p : def.params)
+      local[p.name] = args.has(p.name) ? args.get(p.name)
+                                       : eval(*p.defaultValue, globals, Context::Model);
+    std::string scope = def.name;
+    if (args.has("name") && !llvm::any_of(def.params, [](const Param &p) { return p.name == "name"; })) {
+      const Val &n = args.get("name");
+      if (n.kind != Val::Kind::String) {
+        error(n.loc) << "'name' must be a string, got " << n.describe();
+        --callDepth;
+        return Val::error(e.loc);
+      }
+      scope = n.text;
+    }
+    scopes.push_back(scope);
+    std::optional<Val> returned;
+    bool bodyOk = execBlock(def.body, local, returned);
+    scopes.pop_back();
+    --callDepth;
+    if (!bodyOk)
+      return Val::error(e.loc);
+    if (!returned) {
+      error(def.loc) << "def '" << def.name << "' has no return statement";
+      return Val::error(e.loc);
+    }
+    return *returned;
+  }
+  if (llvm::is_contained(builtinNames(), e.text))
+    return callBuiltin(e, positional, keywords);
+  std::vector<std::string> known = builtinNames();
+  for (auto &entry : defs)
+    known.push_back(entry.first);
+  error(e.loc) << "unknown function '" << e.text << "'" << suggest(e.text, known);
+  return Val::error(e.loc);
+}
+
+//===----------------------------------------------------------------------===//
+// Statements and the model
+//===----------------------------------------------------------------------===//
+
+bool Generator::execBlock(const Block &block, Env &env, std::optional<Val> &returned) {
+  bool ok = true;
+  for (const Stmt &s : block) {
+    if (returned) {
+      error(s.loc) << "statement after 'return' is never reached";
+      return false;
+    }
+    switch (s.kind) {
+    case Stmt::Kind::Let:
+    case Stmt::Kind::Assign: {
+      Val v = eval(*s.value, env, Context::Model);
+      ok &= !v.isError();
+      env[s.name] = std::move(v);
+      break;
+    }
+    case Stmt::Kind::Return: {
+      Val v = eval(*s.value, env, Context::Model);
+      if (v.isError())
+        return false;
+      returned = std::move(v);
+      break;
+    }
+    case Stmt::Kind::Repeat: {
+      Val count = eval(*s.value, env, Context::Model);
+      if (count.isError())
+        return false;
+      if (!count.isInteger() || count.number < 1) {
+        error(s.value->loc) << "repeat count must be a positive whole number, got "
+                            << (count.kind == Val::Kind::Number ? std::to_string(count.number)
+                                                                : count.describe());
+        return false;
+      }
+      for (int64_t i = 0; i < static_cast<int64_t>(count.number); ++i) {
+        scopes.push_back(s.name + std::to_string(i));
+        std::optional<Val> inner;
+        bool bodyOk = execBlock(s.body, env, inner);
+        scopes.pop_back();
+        if (inner) {
+          error(s.loc) << "'return' inside 'repeat' is not allowed";
+          return false;
+        }
+        if (!bodyOk)
+          return false;
+      }
+      break;
+    }
+    }
+  }
+  return ok;
+}
+
+mlir::Type Generator::inputType(const Val &type, SMLoc at, std::optional<double> &rmsBound,
+                                std::optional<int64_t> &vocab) {
+  auto fail = [&]() -> mlir::Type {
+    error(at) << "an input's type must be tokens(length, vocab = V) or "
+                 "features(d1, ..., rms = r), got "
+              << type.describe();
+    return {};
+  };
+  if (type.kind != Val::Kind::Record)
+    return fail();
+  const Record &r = *type.record;
+  bool isTokens = r.name == "tokens";
+  if (!isTokens && r.name != "features")
+    return fail();
+  SmallVector<int64_t> shape = {ShapedType::kDynamic};
+  for (const Val &d : r.args) {
+    if (!d.isInteger() || d.number < 1) {
+      error(d.loc) << "a dimension must be a positive whole number, got "
+                   << (d.kind == Val::Kind::Number ? std::to_string(d.number) : d.describe());
+      return {};
+    }
+    shape.push_back(static_cast<int64_t>(d.number));
+  }
+  if (shape.size() < 2 || (isTokens && shape.size() != 2)) {
+    error(at) << (isTokens ? "tokens(...) takes one length" : "features(...) needs at least one dimension");
+    return {};
+  }
+  for (const auto &[name, value] : r.keywords) {
+    bool numeric = value.kind == Val::Kind::Number && value.number > 0;
+    if (isTokens && name == "vocab" && numeric && value.isInteger()) {
+      vocab = static_cast<int64_t>(value.number);
+    } else if (!isTokens && name == "rms" && numeric) {
+      rmsBound = value.number;
+    } else {
+      error(value.loc) << "'" << r.name << "' has no setting '" << name << "' of "
+                       << value.describe()
+                       << (isTokens ? " (expected vocab = a positive whole number)"
+                                    : " (expected rms = a positive number)");
+      return {};
+    }
+  }
+  if (isTokens) {
+    if (!vocab) {
+      error(at) << "tokens(...) needs the vocabulary size: tokens(length, vocab = V)";
+      return {};
+    }
+    return RankedTensorType::get(shape, builder.getI32Type());
+  }
+  return RankedTensorType::get(shape, builder.getF32Type());
+}
+
+bool Generator::buildModel(const Item &model) {
+  SmallVector<Type> argTypes;
+  SmallVector<std::optional<double>> bounds;
+  SmallVector<std::optional<int64_t>> vocabs;
+  bool ok = true;
+  for (const Param &input : model.params) {
+    Val type = eval(*input.defaultValue, globals, Context::Settings);
+    std::optional<double> bound;
+    std::optional<int64_t> vocab;
+    Type t = type.isError() ? Type() : inputType(type, input.defaultValue->loc, bound, vocab);
+    ok &= static_cast<bool>(t);
+    argTypes.push_back(t ? t : builder.getF32Type());
+    bounds.push_back(bound);
+    vocabs.push_back(vocab);
+  }
+  if (!ok)
+    return false;
+  if (model.params.empty()) {
+    error(model.loc) << "model '" << model.name << "' has no inputs";
+    return false;
+  }
+  builder.setInsertionPointToEnd(result.module->getBody());
+  auto func = builder.create<func::FuncOp>(loc(model.loc), model.name,
+                                           builder.getFunctionType(argTypes, {}));
+  result.model = func;
+  mlir::Block *entry = func.addEntryBlock();
+  Env env;
+  for (auto [i, input] : llvm::enumerate(model.params)) {
+    if (vocabs[i]) {
+      func.setArgAttr(i, kVocabAttrName, builder.getI64IntegerAttr(*vocabs[i]));
+      result.tokenInput = true;
+    } else if (bounds[i]) {
+      func.setArgAttr(i, mlir::lip::kRmsBoundAttrName, builder.getF64FloatAttr(*bounds[i]));
+    }
+    env[input.name] = Val::ofTensor(entry->getArgument(i), input.loc);
+    layerOf[entry->getArgument(i)] = input.name;
+  }
+  builder.setInsertionPointToStart(entry);
+  std::optional<Val> returned;
+  if (!execBlock(model.body, env, returned))
+    return false;
+  if (!returned) {
+    error(model.loc) << "model '" << model.name << "' has no return statement";
+    return false;
+  }
+  if (returned->kind != Val::Kind::Tensor) {
+    error(returned->loc) << "a model must return a tensor, got " << returned->describe();
+    return false;
+  }
+  builder.create<func::ReturnOp>(loc(returned->loc), returned->tensor);
+  func.setType(builder.getFunctionType(argTypes, {returned->tensor.getType()}));
+  return true;
+}
+
+FailureOr<CompiledSpec> Generator::run(const Spec &spec) {
+  result.module = ModuleOp::create(builder.getUnknownLoc());
+  const Item *model = nullptr;
+  for (const Item &item : spec.items) {
+    switch (item.kind) {
+    case Item::Kind::Let: {
+      if (globals.count(item.name)) {
+        error(item.loc) << "'" << item.name << "' is already defined";
+        break;
+      }
+      Val v = eval(*item.value, globals, Context::Model);
+      if (!v.isError() && v.kind == Val::Kind::Tensor) {
+        error(item.loc) << "'let' at top level defines a size or setting, not a tensor";
+        v = Val::error(item.loc);
+      }
+      globals[item.name] = v;
+      break;
+    }
+    case Item::Kind::Def:
+      if (!defs.emplace(item.name, &item).second)
+        error(item.loc) << "def '" << item.name << "' is already defined";
+      break;
+    case Item::Kind::Model:
+      if (model)
+        error(item.loc) << "a spec defines one model; '" << model->name
+                        << "' is already defined";
+      else
+        model = &item;
+      break;
+    case Item::Kind::Constraint:
+      readConstraintGroup(item);
+      break;
+    case Item::Kind::Budget:
+      readBudget(item);
+      break;
+    case Item::Kind::Train:
+      readTrain(item);
+      break;
+    }
+  }
+  if (!model) {
+    SMLoc start = SMLoc::getFromPointer(
+        sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBufferStart());
+    error(start) << "the spec defines no model (expected 'model NAME(inputs) { ... }')";
+    return failure();
+  }
+  if (!buildModel(*model) || errors)
+    return failure();
+  if (result.budget)
+    result.model->setAttr("lip.budget", builder.getF64FloatAttr(result.budget->max));
+  if (result.train && result.tokenInput && result.train->seq) {
+    auto type = cast<RankedTensorType>(result.model.getArgument(0).getType());
+    if (type.getDimSize(1) != result.train->seq) {
+      error(result.train->loc) << "train.seq = " << result.train->seq
+                               << " does not match the model's token input length "
+                               << type.getDimSize(1);
+      return failure();
+    }
+  }
+  if (failed(mlir::verify(*result.module)))
+    return failure();
+  return std::move(result);
+}
+
+FailureOr<CompiledSpec> lipc::spec::generateLip(const Spec &spec, const llvm::SourceMgr &sm,
+                                                MLIRContext &context) {
+  context.loadDialect<mlir::lip::LipDialect, func::FuncDialect>();
+  Generator generator(sm, context);
+  return generator.run(spec);
+}
