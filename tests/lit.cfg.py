@@ -6,12 +6,15 @@ from lit.llvm import llvm_config
 
 config.name = "lipc"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir", ".lip"]
-config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "lib", "unit", "Inputs"]
+config.suffixes = [".mlir", ".lip", ".test"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "lib", "unit", "Inputs",
+                   "expect-exit.sh"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = config.lipc_test_obj_root
 
 config.substitutions.append(("%lipc_src", config.lipc_src_root))
+config.substitutions.append(
+    ("%expect-exit", "bash " + os.path.join(config.test_source_root, "expect-exit.sh")))
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["lip-opt"], [config.lipc_tools_dir])
+llvm_config.add_tool_substitutions(["lip-opt", "lipc"], [config.lipc_tools_dir])

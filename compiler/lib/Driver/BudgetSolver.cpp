@@ -60,8 +60,9 @@ FailureOr<BudgetOutcome> lipc::solveBudget(spec::CompiledSpec &spec,
   }
   if (lowest.lipschitz > budget.max) {
     boundAt(spec.model, scaled, 1.0);
-    emitError(budgetLoc) << "budget " << budget.max << " cannot be met: with the w_max of "
-                         << llvm::join(groups, ", ") << " scaled down by " << kMinScale
+    emitError(budgetLoc) << "budget " << lip::formatBound(budget.max)
+                         << " cannot be met: with the w_max of " << llvm::join(groups, ", ")
+                         << " scaled down by " << lip::formatBound(kMinScale)
                          << " the bound is still " << lip::formatBound(lowest.lipschitz)
                          << " (the layers outside these groups need it)";
     return failure();

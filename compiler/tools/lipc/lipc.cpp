@@ -19,6 +19,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
@@ -124,6 +125,8 @@ int main(int argc, char **argv) {
   llvm::cl::ParseCommandLineOptions(argc, argv, kOverview);
 
   bool boundsCommand = !positionals.empty() && positionals[0] == "bounds";
+  if (!boundsCommand && positionals.size() == 2)
+    return usage("unknown command '" + positionals[0] + "' (commands: bounds)");
   size_t expected = boundsCommand ? 2 : 1;
   if (positionals.size() != expected)
     return usage(positionals.empty() ? "no model file given"
@@ -144,9 +147,10 @@ int main(int argc, char **argv) {
     return kSpecError;
   }
   llvm::StringRef text = (*file)->getBuffer();
-  if (size_t nul = text.find('\0'); nul != llvm::StringRef::npos) {
-    llvm::errs() << "lipc: '" << path << "' is not a text spec (NUL byte at offset " << nul
-                 << ")\n";
+  if (std::optional<size_t> bad = spec::Lexer::findBinaryByte(text)) {
+    llvm::errs() << "lipc: '" << path << "' is not a text spec (byte "
+                 << llvm::format("0x%02x", static_cast<unsigned char>(text[*bad]))
+                 << " at offset " << *bad << ")\n";
     return kSpecError;
   }
 

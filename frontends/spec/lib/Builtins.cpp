@@ -181,34 +181,32 @@ Value Generator::makeParam(const Expr &call, const BoundArgs &args, llvm::String
   }
   std::string name = llvm::join(scopes, ".");
   name += (name.empty() ? "" : ".") + leaf;
+  // Constraint errors are reported, but the parameter is still created (as
+  // unconstrained) so that the layers after it are checked too.
   if (auto [it, inserted] = paramDefinedAt.emplace(name, call.loc); !inserted) {
-    error(call.loc) << "parameter '" << name << "' is defined twice; give the layers distinct "
-                                                "names (name = \"...\")";
-    mlir::emitRemark(loc(it->second)) << "'" << name << "' was first defined here";
-    return {};
+    InFlightDiagnostic diag = error(call.loc);
+    diag << "parameter '" << name << "' is defined twice; give the layers distinct names "
+                                     "(name = \"...\", also on each call of a def)";
+    diag.attachNote(loc(it->second)) << "'" << name << "' was first defined here";
   }
   const ParamGroup *group = findGroup(name, call, args);
-  if (!group && !(args.has("method") && args.has("w_max")))
-    return {};
   lip::ConstraintMethod method = group ? group->method : lip::ConstraintMethod::none;
   double wMax = group ? group->wMax : 1.0;
   if (args.has("method")) {
     const Val &m = args.get("method");
     auto parsed = lip::symbolizeConstraintMethod(m.text);
-    if ((m.kind != Val::Kind::Symbol && m.kind != Val::Kind::String) || !parsed) {
+    if ((m.kind == Val::Kind::Symbol || m.kind == Val::Kind::String) && parsed) {
+      method = *parsed;
+    } else {
       std::vector<std::string> methods;
       for (uint32_t i = 0; i <= lip::getMaxEnumValForConstraintMethod(); ++i)
         methods.push_back(lip::stringifyConstraintMethod(static_cast<lip::ConstraintMethod>(i)).str());
       error(m.loc) << "unknown constraint method '" << m.text << "'" << suggest(m.text, methods);
-      return {};
     }
-    method = *parsed;
   }
-  if (!numberArg(args, "w_max", call.text, wMax, wMax))
-    return {};
-  if (!(wMax > 0)) {
-    error(args.get("w_max").loc) << "w_max must be positive, got " << wMax;
-    return {};
+  if (numberArg(args, "w_max", call.text, wMax, wMax) && !(wMax > 0)) {
+    error(args.get("w_max").loc) << "w_max must be positive, got " << num(wMax);
+    wMax = 1.0;
   }
   if (!lip::isMethodApplicable(method, norm)) {
     bool embed = norm == lip::NormKind::l1_to_rms;
@@ -217,7 +215,7 @@ Value Generator::makeParam(const Expr &call, const BoundArgs &args, llvm::String
                     << name << "'"
                     << (embed ? " (use embed_cap, weight_decay or none)"
                               : " (embed_cap is for embeddings)");
-    return {};
+    method = lip::ConstraintMethod::none;
   }
   result.paramGroup[name] = group && !args.has("method") && !args.has("w_max") ? group->name : "";
   auto attr = lip::ConstraintAttr::get(&context, method, wMax, norm);
@@ -239,7 +237,7 @@ Val Generator::callBuiltin(const Expr &call, const std::vector<Val> &positional,
     if (!v.isInteger() || v.number < 1) {
       error(v.loc) << "argument '" << arg << "' of '" << name
                    << "' must be a positive whole number, got "
-                   << (v.kind == Val::Kind::Number ? std::to_string(v.number) : v.describe());
+                   << (v.kind == Val::Kind::Number ? num(v.number) : v.describe());
       return false;
     }
     out = static_cast<int64_t>(v.number);
@@ -351,7 +349,7 @@ Val Generator::callBuiltin(const Expr &call, const std::vector<Val> &positional,
     }
     if (!(alpha >= 0 && alpha <= 1)) {
       error(args.get("alpha").loc) << "alpha must lie in [0, 1] for a convex residual, got "
-                                   << alpha;
+                                   << num(alpha);
       return fail();
     }
     // A residual belongs to its branch's scope: block0.attn.residual.
@@ -398,7 +396,7 @@ Val Generator::callBuiltin(const Expr &call, const std::vector<Val> &positional,
       return fail();
     if (shapeOf(x.tensor).back() % 2 != 0 || !(base > 1)) {
       error(at) << "'rope' needs an even head_dim and base > 1, got head_dim "
-                << shapeOf(x.tensor).back() << " and base " << base;
+                << shapeOf(x.tensor).back() << " and base " << num(base);
       return fail();
     }
     return named(builder.create<lip::RopeOp>(l, type, x.tensor, builder.getF64FloatAttr(base)));

@@ -93,6 +93,8 @@ public:
   mlir::InFlightDiagnostic error(llvm::SMLoc l);
   /// " (did you mean 'x'?)" when a candidate is close to `name`, else "".
   static std::string suggest(llvm::StringRef name, llvm::ArrayRef<std::string> candidates);
+  /// A number as a user wrote it: 2, 0.5, 1e-06.
+  static std::string num(double value);
 
 private:
   // Evaluation (SpecGen.cpp).

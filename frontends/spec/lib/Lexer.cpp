@@ -240,3 +240,17 @@ std::string Lexer::describe(TokenKind kind) {
   }
   return "token";
 }
+
+std::optional<size_t> Lexer::findBinaryByte(llvm::StringRef buffer) {
+  Lexer scan(buffer, [](llvm::SMLoc, const llvm::Twine &) {});
+  for (const char *p = buffer.begin(); p < buffer.end();) {
+    auto c = static_cast<unsigned char>(*p);
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+      return p - buffer.begin();
+    size_t n = scan.utf8Length(p);
+    if (n == 0)
+      return p - buffer.begin();
+    p += n;
+  }
+  return std::nullopt;
+}

@@ -34,6 +34,7 @@ void Generator::readConstraintGroup(const Item &item) {
   group.name = item.name;
   group.loc = item.loc;
   bool hasMethod = false, hasWMax = false;
+  unsigned errorsBefore = errors;
   for (const KeywordArg &field : item.fields) {
     Val v = eval(*field.value, globals, Context::Settings);
     if (v.isError())
@@ -55,7 +56,7 @@ void Generator::readConstraintGroup(const Item &item) {
     } else if (field.name == "w_max") {
       if (v.kind != Val::Kind::Number || !(v.number > 0)) {
         error(v.loc) << "w_max must be a positive number, got "
-                     << (v.kind == Val::Kind::Number ? std::to_string(v.number) : v.describe());
+                     << (v.kind == Val::Kind::Number ? num(v.number) : v.describe());
         continue;
       }
       group.wMax = v.number;
@@ -74,6 +75,12 @@ void Generator::readConstraintGroup(const Item &item) {
                        << suggest(field.name, {"method", "w_max", "match"})
                        << " (settings: method, w_max, match)";
     }
+  }
+  if (errors != errorsBefore) {
+    // Keep the group (unconstrained) so its parameters do not report again.
+    group.method = lip::ConstraintMethod::none;
+    result.groups.push_back(std::move(group));
+    return;
   }
   if (!hasMethod || !hasWMax) {
     error(item.loc) << "constraint group '" << item.name << "' needs "
@@ -241,7 +248,7 @@ void Generator::readTrain(const Item &item) {
       if (!v.isInteger() || v.number < (zeroOk ? 0 : 1)) {
         error(v.loc) << "train." << field.name << " must be a "
                      << (zeroOk ? "whole number >= 0" : "positive whole number") << ", got "
-                     << (v.kind == Val::Kind::Number ? std::to_string(v.number) : v.describe());
+                     << (v.kind == Val::Kind::Number ? num(v.number) : v.describe());
         continue;
       }
       auto n = static_cast<int64_t>(v.number);

@@ -60,6 +60,12 @@ InFlightDiagnostic Generator::error(SMLoc l) {
   return mlir::emitError(loc(l));
 }
 
+std::string Generator::num(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%g", value);
+  return buffer;
+}
+
 std::string Generator::suggest(llvm::StringRef name, llvm::ArrayRef<std::string> candidates) {
   std::string best;
   unsigned bestDistance = 3;
@@ -239,7 +245,9 @@ Val Generator::evalCall(const Expr &e, Env &env, Context ctx) {
     ok &= !positional.back().isError();
   }
   for (const KeywordArg &kw : e.keywords) {
-    keywords.emplace_back(&kw, eval(*kw.value, env, ctx));
+    // These arguments name things (a method, a group, a formula), not values.
+    bool naming = kw.name == "method" || kw.name == "group" || kw.name == "approximation";
+    keywords.emplace_back(&kw, eval(*kw.value, env, naming ? Context::Settings : ctx));
     ok &= !keywords.back().second.isError();
   }
   if (!ok)
@@ -345,7 +353,7 @@ bool Generator::execBlock(const Block &block, Env &env, std::optional<Val> &retu
         return false;
       if (!count.isInteger() || count.number < 1) {
         error(s.value->loc) << "repeat count must be a positive whole number, got "
-                            << (count.kind == Val::Kind::Number ? std::to_string(count.number)
+                            << (count.kind == Val::Kind::Number ? num(count.number)
                                                                 : count.describe());
         return false;
       }
@@ -386,7 +394,7 @@ mlir::Type Generator::inputType(const Val &type, SMLoc at, std::optional<double>
   for (const Val &d : r.args) {
     if (!d.isInteger() || d.number < 1) {
       error(d.loc) << "a dimension must be a positive whole number, got "
-                   << (d.kind == Val::Kind::Number ? std::to_string(d.number) : d.describe());
+                   << (d.kind == Val::Kind::Number ? num(d.number) : d.describe());
       return {};
     }
     shape.push_back(static_cast<int64_t>(d.number));

@@ -15,6 +15,7 @@
 #include "llvm/Support/SMLoc.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace lipc::spec {
@@ -72,6 +73,11 @@ public:
 
   /// How a token kind reads in messages ("identifier", "'{'").
   static std::string describe(TokenKind kind);
+
+  /// The offset of the first byte that cannot be in a text spec (NUL, a
+  /// control character, invalid UTF-8), if any: binary input is rejected with
+  /// one message instead of a flood of lexer errors.
+  static std::optional<size_t> findBinaryByte(llvm::StringRef buffer);
 
 private:
   Token make(TokenKind kind, const char *begin);
