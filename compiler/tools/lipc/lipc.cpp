@@ -73,6 +73,10 @@ Commands:
   lipc bounds MODEL.lip [--json]   certified Lipschitz bound of the model, op by op
   lipc MODEL.lip --emit=STAGE      print a stage: ast, lip, lip-bounds
 
+MLIR's debugging flags work too (listed by --help-hidden), e.g.
+  --mlir-print-debuginfo (locations with --emit=lip), --mlir-print-ir-after-all,
+  --mlir-timing (with --emit=lip-bounds).
+
 Exit codes:
   0  success
   1  the spec cannot be read or has errors (each printed as file:line:col)
@@ -122,6 +126,7 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
+  llvm::cl::HideUnrelatedOptions(lipcCategory);
   llvm::cl::ParseCommandLineOptions(argc, argv, kOverview);
 
   bool boundsCommand = !positionals.empty() && positionals[0] == "bounds";

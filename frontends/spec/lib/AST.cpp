@@ -2,6 +2,8 @@
 
 #include "lipspec/AST.h"
 
+#include "llvm/Support/Format.h"
+
 using namespace lipc::spec;
 
 namespace {
@@ -41,7 +43,7 @@ void Dumper::expr(const Expr &e) {
   indent();
   switch (e.kind) {
   case Expr::Kind::Number:
-    os << "Number " << e.number;
+    os << "Number " << llvm::format("%g", e.number);
     break;
   case Expr::Kind::String:
     os << "String \"" << e.text << "\"";
