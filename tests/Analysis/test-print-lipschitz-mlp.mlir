@@ -1,7 +1,7 @@
 // The bound analysis, value by value, on the paper's 3-layer MLP.
 // Every weight is capped at w_max in the RMS->RMS norm and ReLU is
 // 1-Lipschitz, so the bound is the product 2 * 2 * 1.5 = 6.
-// RUN: lip-opt %s -test-print-lipschitz -split-input-file -o /dev/null | FileCheck %s
+// RUN: lip-opt %s -test-print-lipschitz -split-input-file -verify-diagnostics -o /dev/null | FileCheck %s
 
 // CHECK-LABEL: func @mlp
 // CHECK-NEXT: %arg0: lipschitz = 1, rms = 1
@@ -55,3 +55,9 @@ func.func @mlp_unconstrained(%x: tensor<?x16xf32>) -> tensor<?x16xf32> {
   %y = lip.linear %x, %w : tensor<?x16xf32>, tensor<16x16xf32> -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
+
+// -----
+
+// Asking the analysis itself about a declaration is an error.
+// expected-error @+1 {{cannot bound an external function (no body)}}
+func.func private @declaration(tensor<8xf32>) -> tensor<8xf32>

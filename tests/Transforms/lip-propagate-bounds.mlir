@@ -78,3 +78,20 @@ func.func @no_results(%x: tensor<8xf32>) {
   // expected-error @+1 {{the function returns nothing to bound}}
   return
 }
+
+// -----
+
+// A declaration has no body and nothing to bound: it is left alone.
+// CHECK-LABEL: func.func private @declaration
+// CHECK-NOT: lip.result_bound
+func.func private @declaration(tensor<8xf32>) -> tensor<8xf32>
+
+// -----
+
+// Control flow is not supported yet: the error says so instead of guessing.
+// expected-error @+1 {{the bound analysis needs a single-block function body}}
+func.func @branches(%x: tensor<8xf32>) -> tensor<8xf32> {
+  cf.br ^next
+^next:
+  return %x : tensor<8xf32>
+}

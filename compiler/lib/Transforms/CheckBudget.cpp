@@ -46,6 +46,8 @@ void attachBreakdown(InFlightDiagnostic &diag, const LipschitzAnalysis &analysis
 
 void LipCheckBudgetPass::runOnOperation() {
   func::FuncOp func = getOperation();
+  if (func.isExternal())
+    return; // A declaration has nothing to bound.
   double budget = maxLipschitz;
   if (budget <= 0) {
     auto attr = func->getAttrOfType<FloatAttr>(kBudgetAttrName);

@@ -28,6 +28,8 @@ struct LipPropagateBoundsPass final
 
 void LipPropagateBoundsPass::runOnOperation() {
   func::FuncOp func = getOperation();
+  if (func.isExternal())
+    return; // A declaration has nothing to bound.
   LipschitzAnalysis analysis(func);
   if (!analysis.succeeded())
     return signalPassFailure();

@@ -8,6 +8,7 @@
 #include "lip/Dialect/Lip/LipDialect.h"
 #include "lipc/Transforms/Passes.h"
 
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -24,7 +25,8 @@ int main(int argc, char **argv) {
   mlir::lip::test::registerTestPasses();
 
   mlir::DialectRegistry registry;
-  registry.insert<mlir::lip::LipDialect, mlir::func::FuncDialect>();
+  // cf is here so that tests can show what the analysis does with control flow.
+  registry.insert<mlir::lip::LipDialect, mlir::func::FuncDialect, mlir::cf::ControlFlowDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "lip optimizer driver\n", registry));
 }
