@@ -72,6 +72,10 @@ RuleResult weightedBy(ArrayRef<ValueBound> operands, const ValueBound &weight,
 }
 } // namespace
 
+RuleResult mlir::lip::nonExpansiveRule(ArrayRef<ValueBound> operands) {
+  return scaledBy(operands, 1.0, 1.0);
+}
+
 RuleResult ParamOp::inferLipschitzBound(ArrayRef<ValueBound>) {
   ConstraintGuarantee g = getConstraintGuarantee(getConstraint());
   RuleResult r;
@@ -99,18 +103,6 @@ RuleResult EmbeddingOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
   RuleResult r = weightedBy(asOneHot, operands[1], "embedding table");
   r.note = "input: one-hot tokens (l1 per token)";
   return r;
-}
-
-RuleResult ReluOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
-  return scaledBy(operands, 1.0, 1.0);
-}
-
-RuleResult AbsOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
-  return scaledBy(operands, 1.0, 1.0);
-}
-
-RuleResult MaxMinOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
-  return scaledBy(operands, 1.0, 1.0);
 }
 
 RuleResult GeluOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
@@ -181,26 +173,6 @@ RuleResult AttentionOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
                          getType().getDimSize(2), formatBound(q.rms), formatBound(k.rms),
                          formatBound(v.rms));
   return r;
-}
-
-RuleResult RopeOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
-  return scaledBy(operands, 1.0, 1.0);
-}
-
-RuleResult SplitHeadsOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
-  return scaledBy(operands, 1.0, 1.0);
-}
-
-RuleResult MergeHeadsOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
-  return scaledBy(operands, 1.0, 1.0);
-}
-
-RuleResult FlattenOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
-  return scaledBy(operands, 1.0, 1.0);
-}
-
-RuleResult MeanPoolOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
-  return scaledBy(operands, 1.0, 1.0);
 }
 
 RuleResult CrossEntropyOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {

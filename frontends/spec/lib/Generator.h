@@ -49,6 +49,14 @@ struct Val {
     v.loc = loc;
     return v;
   }
+  /// A String or Symbol value (the two kinds that carry text).
+  static Val ofText(Kind kind, std::string text, llvm::SMLoc loc) {
+    Val v;
+    v.kind = kind;
+    v.text = std::move(text);
+    v.loc = loc;
+    return v;
+  }
   static Val ofTensor(mlir::Value t, llvm::SMLoc loc) {
     Val v;
     v.kind = Kind::Tensor;

@@ -229,28 +229,20 @@ bool Parser::parseStmt(Stmt &stmt) {
 ExprPtr Parser::parseExpr() { return parseAdditive(); }
 
 ExprPtr Parser::parseAdditive() {
-  ExprPtr lhs = parseMultiplicative();
-  while (lhs && (at(TokenKind::Plus) || at(TokenKind::Minus))) {
-    auto e = std::make_unique<Expr>(Expr::Kind::Binary, tok.loc);
-    e->op = tok.text[0];
-    advance();
-    ExprPtr rhs = parseMultiplicative();
-    if (!rhs)
-      return nullptr;
-    e->operands.push_back(std::move(lhs));
-    e->operands.push_back(std::move(rhs));
-    lhs = std::move(e);
-  }
-  return lhs;
+  return parseBinaryLevel(TokenKind::Plus, TokenKind::Minus, &Parser::parseMultiplicative);
 }
 
 ExprPtr Parser::parseMultiplicative() {
-  ExprPtr lhs = parseUnary();
-  while (lhs && (at(TokenKind::Star) || at(TokenKind::Slash))) {
+  return parseBinaryLevel(TokenKind::Star, TokenKind::Slash, &Parser::parseUnary);
+}
+
+ExprPtr Parser::parseBinaryLevel(TokenKind first, TokenKind second, ExprPtr (Parser::*next)()) {
+  ExprPtr lhs = (this->*next)();
+  while (lhs && (at(first) || at(second))) {
     auto e = std::make_unique<Expr>(Expr::Kind::Binary, tok.loc);
     e->op = tok.text[0];
     advance();
-    ExprPtr rhs = parseUnary();
+    ExprPtr rhs = (this->*next)();
     if (!rhs)
       return nullptr;
     e->operands.push_back(std::move(lhs));

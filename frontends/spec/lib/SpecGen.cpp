@@ -87,13 +87,8 @@ Val Generator::eval(const Expr &e, Env &env, Context ctx) {
   switch (e.kind) {
   case Expr::Kind::Number:
     return Val::ofNumber(e.number, e.loc);
-  case Expr::Kind::String: {
-    Val v;
-    v.kind = Val::Kind::String;
-    v.text = e.text;
-    v.loc = e.loc;
-    return v;
-  }
+  case Expr::Kind::String:
+    return Val::ofText(Val::Kind::String, e.text, e.loc);
   case Expr::Kind::Bool: {
     Val v;
     v.kind = Val::Kind::Bool;
@@ -110,13 +105,8 @@ Val Generator::eval(const Expr &e, Env &env, Context ctx) {
         return v;
       }
     }
-    if (ctx == Context::Settings) {
-      Val v;
-      v.kind = Val::Kind::Symbol;
-      v.text = e.text;
-      v.loc = e.loc;
-      return v;
-    }
+    if (ctx == Context::Settings)
+      return Val::ofText(Val::Kind::Symbol, e.text, e.loc);
     std::vector<std::string> known;
     for (Env *scope : {&env, &globals})
       for (auto &entry : *scope)

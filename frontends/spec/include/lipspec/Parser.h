@@ -39,6 +39,8 @@ private:
   ExprPtr parseExpr();
   ExprPtr parseAdditive();
   ExprPtr parseMultiplicative();
+  /// Left-associative `next (op next)*` with op one of two tokens.
+  ExprPtr parseBinaryLevel(TokenKind first, TokenKind second, ExprPtr (Parser::*next)());
   ExprPtr parseUnary();
   ExprPtr parsePrimary();
   bool parseCallArgs(Expr &call);

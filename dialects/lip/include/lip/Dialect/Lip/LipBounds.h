@@ -8,6 +8,8 @@
 #ifndef LIP_DIALECT_LIP_LIPBOUNDS_H
 #define LIP_DIALECT_LIP_LIPBOUNDS_H
 
+#include "llvm/ADT/ArrayRef.h"
+
 #include <cstdio>
 #include <limits>
 #include <string>
@@ -42,6 +44,10 @@ struct RuleResult {
   double factor = 1.0;
   std::string note;
 };
+
+/// The rule of a 1-Lipschitz op that never increases the max-token RMS:
+/// the first operand's bounds pass through with factor 1.
+RuleResult nonExpansiveRule(llvm::ArrayRef<ValueBound> operands);
 
 /// A bound for people: six significant digits, `inf` when unbounded.
 inline std::string formatBound(double value) {

@@ -23,6 +23,16 @@ class Lip_RuleOp<string mnemonic, list<Trait> traits = []>
     : Lip_Op<mnemonic, !listconcat(traits,
         [DeclareOpInterfaceMethods<LipschitzBoundOpInterface>])>;
 
+// The rule of an op that is 1-Lipschitz and never increases the max-token
+// RMS (activations like ReLU, rotations, reshapes): both bounds pass through.
+// Ops opt in explicitly with `let extraClassDefinition = Lip_NonExpansiveRule`.
+defvar Lip_NonExpansiveRule = [{
+  ::mlir::lip::RuleResult $cppClass::inferLipschitzBound(
+      ::llvm::ArrayRef<::mlir::lip::ValueBound> operands) {
+    return ::mlir::lip::nonExpansiveRule(operands);
+  }
+}];
+
 class Lip_ElementwiseOp<string mnemonic, list<Trait> traits = []>
     : Lip_RuleOp<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType])> {
   let arguments = (ins Lip_FloatTensor:$input);
@@ -105,6 +115,7 @@ def Lip_EmbeddingOp : Lip_RuleOp<"embedding", [Pure]> {
 //===----------------------------------------------------------------------===//
 
 def Lip_ReluOp : Lip_ElementwiseOp<"relu"> {
+  let extraClassDefinition = Lip_NonExpansiveRule;
   let summary = "max(x, 0), elementwise";
   let description = [{
     1-Lipschitz; `|relu(x)| <= |x|` keeps the RMS bound.
@@ -114,6 +125,7 @@ def Lip_ReluOp : Lip_ElementwiseOp<"relu"> {
 }
 
 def Lip_AbsOp : Lip_ElementwiseOp<"abs"> {
+  let extraClassDefinition = Lip_NonExpansiveRule;
   let summary = "|x|, elementwise";
   let description = [{
     1-Lipschitz and norm-preserving.
@@ -123,6 +135,7 @@ def Lip_AbsOp : Lip_ElementwiseOp<"abs"> {
 }
 
 def Lip_MaxMinOp : Lip_ElementwiseOp<"maxmin"> {
+  let extraClassDefinition = Lip_NonExpansiveRule;
   let summary = "GroupSort with groups of two along the last dimension";
   let description = [{
     Each pair `(x[2i], x[2i+1])` becomes `(max, min)`. A permutation of every
@@ -229,6 +242,7 @@ def Lip_AttentionOp : Lip_RuleOp<"attention", [Pure,
 }
 
 def Lip_RopeOp : Lip_RuleOp<"rope", [Pure, SameOperandsAndResultType]> {
+  let extraClassDefinition = Lip_NonExpansiveRule;
   let summary = "Rotary position embedding on [batch, tokens, heads, head_dim]";
   let description = [{
     Rotates the pairs `(x[i], x[i + head_dim/2])` of token `t` by the angle
@@ -248,6 +262,7 @@ def Lip_RopeOp : Lip_RuleOp<"rope", [Pure, SameOperandsAndResultType]> {
 //===----------------------------------------------------------------------===//
 
 def Lip_SplitHeadsOp : Lip_RuleOp<"split_heads", [Pure]> {
+  let extraClassDefinition = Lip_NonExpansiveRule;
   let summary = "[batch, tokens, heads * d] -> [batch, tokens, heads, d]";
   let description = [{
     A reshape of each token's features: the token's RMS is unchanged, so
@@ -262,6 +277,7 @@ def Lip_SplitHeadsOp : Lip_RuleOp<"split_heads", [Pure]> {
 }
 
 def Lip_MergeHeadsOp : Lip_RuleOp<"merge_heads", [Pure]> {
+  let extraClassDefinition = Lip_NonExpansiveRule;
   let summary = "[batch, tokens, heads, d] -> [batch, tokens, heads * d]";
   let description = [{
     The inverse of `lip.split_heads`; factor 1.
@@ -275,6 +291,7 @@ def Lip_MergeHeadsOp : Lip_RuleOp<"merge_heads", [Pure]> {
 }
 
 def Lip_FlattenOp : Lip_RuleOp<"flatten", [Pure]> {
+  let extraClassDefinition = Lip_NonExpansiveRule;
   let summary = "Merges every dimension after the batch into one";
   let description = [{
     `[batch, d1, ..., dn] -> [batch, d1 * ... * dn]`. The result's RMS is the
@@ -290,6 +307,7 @@ def Lip_FlattenOp : Lip_RuleOp<"flatten", [Pure]> {
 }
 
 def Lip_MeanPoolOp : Lip_RuleOp<"mean_pool", [Pure]> {
+  let extraClassDefinition = Lip_NonExpansiveRule;
   let summary = "Mean over the tokens: [batch, tokens, d] -> [batch, d]";
   let description = [{
     The mean of vectors is no longer than the longest, so factor 1.
