@@ -3,7 +3,10 @@
 #include "lipc/Reference/Interpreter.h"
 
 #include "lip/Dialect/Lip/LipDialect.h"
+#include "liprt/reference/GradKernels.h"
 #include "liprt/reference/Kernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -17,12 +20,15 @@ public:
   explicit Interpreter(const ParamMap &params) : params(params) {}
 
   LogicalResult bind(Value value, Tensor tensor, Operation *where);
-  FailureOr<Tensor> evaluate(Operation *op);
+  /// The op's results, or failure (reported at the op).
+  FailureOr<SmallVector<Tensor>> evaluate(Operation *op);
   const Tensor &get(Value v) const { return values.at(v); }
 
 private:
   const Tensor &in(Operation *op, unsigned i) const { return get(op->getOperand(i)); }
   std::vector<int64_t> resultShape(Operation *op, const Tensor &like) const;
+  FailureOr<Tensor> evaluateForward(Operation *op);
+  FailureOr<Tensor> evaluateBackward(Operation *op);
   LogicalResult checkIndices(Operation *op, const Tensor &ids, int64_t limit,
                              StringRef what) const;
 
@@ -62,7 +68,69 @@ LogicalResult Interpreter::checkIndices(Operation *op, const Tensor &ids, int64_
   return success();
 }
 
-FailureOr<Tensor> Interpreter::evaluate(Operation *op) {
+FailureOr<SmallVector<Tensor>> Interpreter::evaluate(Operation *op) {
+  namespace r = liprt::ref;
+  if (auto grad = dyn_cast<AttentionGradOp>(op)) {
+    auto [dq, dk, dv] = r::attentionGrad(in(op, 0), in(op, 1), in(op, 2), in(op, 3),
+                                         grad.getCausal(), grad.getLogitScale().convertToDouble(),
+                                         grad.getOutputFactor().convertToDouble());
+    return SmallVector<Tensor>{dq, dk, dv};
+  }
+  if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
+    auto dense = dyn_cast<DenseFPElementsAttr>(constant.getValue());
+    if (!dense)
+      return op->emitError("the reference interpreter runs only float tensor constants");
+    Tensor t(std::vector<int64_t>(dense.getType().getShape()));
+    for (auto [i, v] : llvm::enumerate(dense.getValues<APFloat>()))
+      t.data[i] = v.convertToDouble();
+    return SmallVector<Tensor>{t};
+  }
+  FailureOr<Tensor> result = evaluateForward(op);
+  if (failed(result))
+    return failure();
+  return SmallVector<Tensor>{std::move(*result)};
+}
+
+FailureOr<Tensor> Interpreter::evaluateBackward(Operation *op) {
+  namespace r = liprt::ref;
+  return llvm::TypeSwitch<Operation *, FailureOr<Tensor>>(op)
+      .Case([&](LinearGradInputOp) -> FailureOr<Tensor> {
+        return r::linearGradInput(in(op, 0), in(op, 1));
+      })
+      .Case([&](LinearGradWeightOp) -> FailureOr<Tensor> {
+        return r::linearGradWeight(in(op, 0), in(op, 1));
+      })
+      .Case([&](EmbeddingGradOp e) -> FailureOr<Tensor> {
+        int64_t vocab = e.getType().getDimSize(0);
+        if (failed(checkIndices(op, in(op, 0), vocab, "token id")))
+          return failure();
+        return r::embeddingGrad(in(op, 0), in(op, 1), vocab);
+      })
+      .Case([&](ReluGradOp) -> FailureOr<Tensor> { return r::reluGrad(in(op, 0), in(op, 1)); })
+      .Case([&](AbsGradOp) -> FailureOr<Tensor> { return r::absGrad(in(op, 0), in(op, 1)); })
+      .Case([&](MaxMinGradOp) -> FailureOr<Tensor> { return r::maxminGrad(in(op, 0), in(op, 1)); })
+      .Case([&](GeluGradOp g) -> FailureOr<Tensor> {
+        return r::geluGrad(in(op, 0), in(op, 1), g.getTanh(), g.getScale().convertToDouble());
+      })
+      .Case([&](RopeGradOp g) -> FailureOr<Tensor> {
+        return r::ropeGrad(in(op, 0), g.getBase().convertToDouble());
+      })
+      .Case([&](MeanPoolGradOp g) -> FailureOr<Tensor> {
+        return r::meanPoolGrad(in(op, 0), g.getType().getDimSize(1));
+      })
+      .Case([&](CrossEntropyGradOp) -> FailureOr<Tensor> {
+        const Tensor &logits = in(op, 0);
+        if (failed(checkIndices(op, in(op, 1), logits.dim(-1), "label")))
+          return failure();
+        return r::crossEntropyGrad(logits, in(op, 1), in(op, 2).data[0]);
+      })
+      .Default([&](Operation *other) -> FailureOr<Tensor> {
+        return other->emitError("the reference interpreter cannot run '")
+               << other->getName() << "'";
+      });
+}
+
+FailureOr<Tensor> Interpreter::evaluateForward(Operation *op) {
   namespace r = liprt::ref;
   return llvm::TypeSwitch<Operation *, FailureOr<Tensor>>(op)
       .Case([&](ParamOp p) -> FailureOr<Tensor> {
@@ -98,7 +166,7 @@ FailureOr<Tensor> Interpreter::evaluate(Operation *op) {
       .Case([&](RopeOp rope) -> FailureOr<Tensor> {
         return r::rope(in(op, 0), rope.getBase().convertToDouble());
       })
-      .Case<SplitHeadsOp, MergeHeadsOp>([&](auto) -> FailureOr<Tensor> {
+      .Case<SplitHeadsOp, MergeHeadsOp, UnflattenOp>([&](auto) -> FailureOr<Tensor> {
         return r::reshape(in(op, 0), resultShape(op, in(op, 0)));
       })
       .Case([&](FlattenOp) -> FailureOr<Tensor> {
@@ -112,10 +180,7 @@ FailureOr<Tensor> Interpreter::evaluate(Operation *op) {
           return failure();
         return Tensor({}, r::crossEntropy(logits, in(op, 1)));
       })
-      .Default([&](Operation *other) -> FailureOr<Tensor> {
-        return other->emitError("the reference interpreter cannot run '")
-               << other->getName() << "'";
-      });
+      .Default([&](Operation *other) { return evaluateBackward(other); });
 }
 
 FailureOr<SmallVector<Tensor>> mlir::lip::interpret(func::FuncOp func,
@@ -135,9 +200,12 @@ FailureOr<SmallVector<Tensor>> mlir::lip::interpret(func::FuncOp func,
         results.push_back(interp.get(v));
       return results;
     }
-    FailureOr<Tensor> result = interp.evaluate(&op);
-    if (failed(result) || failed(interp.bind(op.getResult(0), std::move(*result), &op)))
+    FailureOr<SmallVector<Tensor>> results = interp.evaluate(&op);
+    if (failed(results))
       return failure();
+    for (auto [value, tensor] : llvm::zip(op.getResults(), *results))
+      if (failed(interp.bind(value, std::move(tensor), &op)))
+        return failure();
   }
   return func.emitError("function has no return");
 }

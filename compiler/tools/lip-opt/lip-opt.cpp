@@ -8,6 +8,7 @@
 #include "lip/Dialect/Lip/LipDialect.h"
 #include "lipc/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -26,7 +27,8 @@ int main(int argc, char **argv) {
 
   mlir::DialectRegistry registry;
   // cf is here so that tests can show what the analysis does with control flow.
-  registry.insert<mlir::lip::LipDialect, mlir::func::FuncDialect, mlir::cf::ControlFlowDialect>();
+  registry.insert<mlir::lip::LipDialect, mlir::func::FuncDialect, mlir::arith::ArithDialect,
+                  mlir::cf::ControlFlowDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "lip optimizer driver\n", registry));
 }

@@ -5,6 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ShapeChecks.h"
+
 #include "lip/Dialect/Lip/LipConstraints.h"
 #include "lip/Dialect/Lip/LipDialect.h"
 
@@ -20,35 +22,7 @@ using namespace mlir::lip;
 #define GET_OP_CLASSES
 #include "lip/Dialect/Lip/LipOps.cpp.inc"
 
-namespace {
-bool dimsCompatible(int64_t a, int64_t b) {
-  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
-}
-
-std::string dimString(int64_t d) {
-  return ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
-}
-
-RankedTensorType tensorType(Value v) { return cast<RankedTensorType>(v.getType()); }
-
-/// Checks that `actual` has `expected`'s shape and element type.
-LogicalResult verifyResultShape(Operation *op, RankedTensorType actual,
-                                ArrayRef<int64_t> expected, Type elementType) {
-  if (actual.getElementType() != elementType)
-    return op->emitOpError("result element type ")
-           << actual.getElementType() << " does not match input element type "
-           << elementType;
-  if (actual.getRank() != static_cast<int64_t>(expected.size()))
-    return op->emitOpError("result must have rank ")
-           << expected.size() << ", got " << actual.getRank();
-  for (auto [i, want] : llvm::enumerate(expected))
-    if (!dimsCompatible(actual.getDimSize(i), want))
-      return op->emitOpError("result dimension ")
-             << i << " must be " << dimString(want) << ", got "
-             << dimString(actual.getDimSize(i));
-  return success();
-}
-} // namespace
+using namespace mlir::lip::detail;
 
 LogicalResult ParamOp::verify() {
   RankedTensorType type = getType();

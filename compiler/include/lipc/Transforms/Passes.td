@@ -41,4 +41,28 @@ def LipCheckBudget : Pass<"lip-check-budget", "::mlir::func::FuncOp"> {
   ];
 }
 
+def LipDifferentiate : Pass<"lip-differentiate", "::mlir::ModuleOp"> {
+  let summary = "Build the gradient function of every function that returns a loss";
+  let description = [{
+    Reverse-mode differentiation through DifferentiableOpInterface. For each
+    function `@f` returning a scalar loss (with `append-loss`, each function
+    returning logits first gets a mean cross-entropy against a new labels
+    argument), adds
+
+    ```mlir
+    func.func @f_grad(%w0: tensor<..> {lip.param_name = "in", lip.constraint = #lip.constraint<..>},
+                      ..., %x: ..., %labels: ..) -> (tensor<f32>, tensor<..>, ...)
+    ```
+
+    returning the loss and the gradient of every parameter, in the order of
+    the lip.param ops. The forward pass is recomputed in the gradient
+    function; backward ops recompute what they need from forward values.
+  }];
+  let options = [
+    Option<"appendLoss", "append-loss", "bool", "false",
+           "First make functions that return logits return their cross-entropy">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::lip::LipDialect"];
+}
+
 #endif // LIPC_TRANSFORMS_PASSES_TD

@@ -27,4 +27,22 @@ def LipschitzBoundOpInterface : OpInterface<"LipschitzBoundOpInterface"> {
   ];
 }
 
+def DifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
+  let cppNamespace = "::mlir::lip";
+  let description = [{
+    Reverse-mode differentiation of one op: given the gradient of the loss
+    with respect to the op's result, build the ops that compute the gradient
+    with respect to each operand (its vector-Jacobian product). The backward
+    ops may read the op's operands (recomputation, no saved state).
+  }];
+  let methods = [
+    InterfaceMethod<
+      "Builds the operands' gradients at the builder's insertion point. "
+      "Returns one value per operand, null for operands without a gradient "
+      "(token ids, labels).",
+      "::llvm::SmallVector<::mlir::Value>", "buildVJP",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::Value":$resultGrad)>
+  ];
+}
+
 #endif // LIP_INTERFACES_TD

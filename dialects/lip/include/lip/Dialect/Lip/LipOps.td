@@ -23,6 +23,11 @@ class Lip_RuleOp<string mnemonic, list<Trait> traits = []>
     : Lip_Op<mnemonic, !listconcat(traits,
         [DeclareOpInterfaceMethods<LipschitzBoundOpInterface>])>;
 
+// A forward op with a Lipschitz rule and a vector-Jacobian product.
+class Lip_LayerOp<string mnemonic, list<Trait> traits = []>
+    : Lip_RuleOp<mnemonic, !listconcat(traits,
+        [DeclareOpInterfaceMethods<DifferentiableOpInterface>])>;
+
 // The rule of an op that is 1-Lipschitz and never increases the max-token
 // RMS (activations like ReLU, rotations, reshapes): both bounds pass through.
 // Ops opt in explicitly with `let extraClassDefinition = Lip_NonExpansiveRule`.
@@ -34,7 +39,7 @@ defvar Lip_NonExpansiveRule = [{
 }];
 
 class Lip_ElementwiseOp<string mnemonic, list<Trait> traits = []>
-    : Lip_RuleOp<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType])> {
+    : Lip_LayerOp<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType])> {
   let arguments = (ins Lip_FloatTensor:$input);
   let results = (outs Lip_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
@@ -69,7 +74,7 @@ def Lip_ParamOp : Lip_RuleOp<"param"> {
 // Layers with weights
 //===----------------------------------------------------------------------===//
 
-def Lip_LinearOp : Lip_RuleOp<"linear", [Pure]> {
+def Lip_LinearOp : Lip_LayerOp<"linear", [Pure]> {
   let summary = "y = x W^T over the last dimension, no bias";
   let description = [{
     `weight` is `[fan_out, fan_in]`; the last dimension of `input` is
@@ -89,7 +94,7 @@ def Lip_LinearOp : Lip_RuleOp<"linear", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Lip_EmbeddingOp : Lip_RuleOp<"embedding", [Pure]> {
+def Lip_EmbeddingOp : Lip_LayerOp<"embedding", [Pure]> {
   let summary = "Looks up one row of the table per token id";
   let description = [{
     `table` is `[vocab, width]`; the result has the shape of `ids` plus
@@ -147,7 +152,7 @@ def Lip_MaxMinOp : Lip_ElementwiseOp<"maxmin"> {
   let hasVerifier = 1;
 }
 
-def Lip_GeluOp : Lip_RuleOp<"gelu", [Pure, SameOperandsAndResultType]> {
+def Lip_GeluOp : Lip_LayerOp<"gelu", [Pure, SameOperandsAndResultType]> {
   let summary = "scale * gelu(x), exact (erf) or tanh approximation";
   let description = [{
     The paper divides GELU by 1.1289, the maximum of its derivative, to make
@@ -166,7 +171,7 @@ def Lip_GeluOp : Lip_RuleOp<"gelu", [Pure, SameOperandsAndResultType]> {
 // Arithmetic and residuals
 //===----------------------------------------------------------------------===//
 
-def Lip_AddOp : Lip_RuleOp<"add", [Pure, SameOperandsAndResultType, Commutative]> {
+def Lip_AddOp : Lip_LayerOp<"add", [Pure, SameOperandsAndResultType, Commutative]> {
   let summary = "Elementwise sum";
   let description = [{
     Lipschitz constants and RMS bounds add.
@@ -178,7 +183,7 @@ def Lip_AddOp : Lip_RuleOp<"add", [Pure, SameOperandsAndResultType, Commutative]
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
 }
 
-def Lip_ScaleOp : Lip_RuleOp<"scale", [Pure, SameOperandsAndResultType]> {
+def Lip_ScaleOp : Lip_LayerOp<"scale", [Pure, SameOperandsAndResultType]> {
   let summary = "Multiplication by a constant";
   let description = [{
     Factor `|factor|` for both bounds.
@@ -190,7 +195,7 @@ def Lip_ScaleOp : Lip_RuleOp<"scale", [Pure, SameOperandsAndResultType]> {
   let assemblyFormat = "$input `by` $factor attr-dict `:` type($input)";
 }
 
-def Lip_ResidualOp : Lip_RuleOp<"residual", [Pure, SameOperandsAndResultType]> {
+def Lip_ResidualOp : Lip_LayerOp<"residual", [Pure, SameOperandsAndResultType]> {
   let summary = "Convex residual (1 - alpha) * x + alpha * f(x)";
   let description = [{
     `branch` is `f(x)`, computed from `input`. With `0 <= alpha <= 1` this is
@@ -210,7 +215,7 @@ def Lip_ResidualOp : Lip_RuleOp<"residual", [Pure, SameOperandsAndResultType]> {
 // Attention
 //===----------------------------------------------------------------------===//
 
-def Lip_AttentionOp : Lip_RuleOp<"attention", [Pure,
+def Lip_AttentionOp : Lip_LayerOp<"attention", [Pure,
     AllTypesMatch<["query", "key", "value", "result"]>]> {
   let summary = "Multi-head (causal) softmax attention with 1/d_head scores";
   let description = [{
@@ -241,7 +246,7 @@ def Lip_AttentionOp : Lip_RuleOp<"attention", [Pure,
   let hasVerifier = 1;
 }
 
-def Lip_RopeOp : Lip_RuleOp<"rope", [Pure, SameOperandsAndResultType]> {
+def Lip_RopeOp : Lip_LayerOp<"rope", [Pure, SameOperandsAndResultType]> {
   let extraClassDefinition = Lip_NonExpansiveRule;
   let summary = "Rotary position embedding on [batch, tokens, heads, head_dim]";
   let description = [{
@@ -261,7 +266,7 @@ def Lip_RopeOp : Lip_RuleOp<"rope", [Pure, SameOperandsAndResultType]> {
 // Reshapes and pooling
 //===----------------------------------------------------------------------===//
 
-def Lip_SplitHeadsOp : Lip_RuleOp<"split_heads", [Pure]> {
+def Lip_SplitHeadsOp : Lip_LayerOp<"split_heads", [Pure]> {
   let extraClassDefinition = Lip_NonExpansiveRule;
   let summary = "[batch, tokens, heads * d] -> [batch, tokens, heads, d]";
   let description = [{
@@ -276,7 +281,7 @@ def Lip_SplitHeadsOp : Lip_RuleOp<"split_heads", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Lip_MergeHeadsOp : Lip_RuleOp<"merge_heads", [Pure]> {
+def Lip_MergeHeadsOp : Lip_LayerOp<"merge_heads", [Pure]> {
   let extraClassDefinition = Lip_NonExpansiveRule;
   let summary = "[batch, tokens, heads, d] -> [batch, tokens, heads * d]";
   let description = [{
@@ -290,7 +295,7 @@ def Lip_MergeHeadsOp : Lip_RuleOp<"merge_heads", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Lip_FlattenOp : Lip_RuleOp<"flatten", [Pure]> {
+def Lip_FlattenOp : Lip_LayerOp<"flatten", [Pure]> {
   let extraClassDefinition = Lip_NonExpansiveRule;
   let summary = "Merges every dimension after the batch into one";
   let description = [{
@@ -306,7 +311,7 @@ def Lip_FlattenOp : Lip_RuleOp<"flatten", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Lip_MeanPoolOp : Lip_RuleOp<"mean_pool", [Pure]> {
+def Lip_MeanPoolOp : Lip_LayerOp<"mean_pool", [Pure]> {
   let extraClassDefinition = Lip_NonExpansiveRule;
   let summary = "Mean over the tokens: [batch, tokens, d] -> [batch, d]";
   let description = [{
@@ -324,7 +329,7 @@ def Lip_MeanPoolOp : Lip_RuleOp<"mean_pool", [Pure]> {
 // Loss
 //===----------------------------------------------------------------------===//
 
-def Lip_CrossEntropyOp : Lip_RuleOp<"cross_entropy", [Pure]> {
+def Lip_CrossEntropyOp : Lip_LayerOp<"cross_entropy", [Pure]> {
   let summary = "Mean softmax cross-entropy of logits against integer targets";
   let description = [{
     `logits` are `[..., classes]`, `targets` the leading shape. The gradient
@@ -344,5 +349,7 @@ def Lip_CrossEntropyOp : Lip_RuleOp<"cross_entropy", [Pure]> {
   }];
   let hasVerifier = 1;
 }
+
+include "lip/Dialect/Lip/LipGradOps.td"
 
 #endif // LIP_OPS_TD
