@@ -8,7 +8,7 @@ config.name = "lipc"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".lip", ".test"]
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "lib", "unit", "Inputs",
-                   "expect-exit.sh"]
+                   "expect-exit.sh", "tools"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = config.lipc_test_obj_root
 
@@ -17,4 +17,12 @@ config.substitutions.append(
     ("%expect-exit", "bash " + os.path.join(config.test_source_root, "expect-exit.sh")))
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["lip-opt", "lipc"], [config.lipc_tools_dir])
+llvm_config.add_tool_substitutions(["lip-opt", "lipc", "lip-grad-dump"], [config.lipc_tools_dir])
+
+# PyTorch reference checks run on Debian's Python, where python3-torch lives.
+import subprocess
+torch_python = "/usr/bin/python3"
+if subprocess.call([torch_python, "-c", "import torch, numpy"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
+    config.available_features.add("torch")
+config.substitutions.append(("%torch-python", torch_python))
