@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lip/Dialect/Lip/LipDialect.h"
+#include "lip/Dialect/LipOpt/LipOptDialect.h"
 #include "lipc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -27,7 +28,8 @@ int main(int argc, char **argv) {
 
   mlir::DialectRegistry registry;
   // cf is here so that tests can show what the analysis does with control flow.
-  registry.insert<mlir::lip::LipDialect, mlir::func::FuncDialect, mlir::arith::ArithDialect,
+  registry.insert<mlir::lip::LipDialect, mlir::lipopt::LipOptDialect, mlir::func::FuncDialect,
+                  mlir::arith::ArithDialect,
                   mlir::cf::ControlFlowDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "lip optimizer driver\n", registry));

@@ -43,18 +43,6 @@ def Lip_NormKind : I32EnumAttr<"NormKind", "the operator norm a constraint bound
   let cppNamespace = "::mlir::lip";
 }
 
-def Lip_GeluApproximation : I32EnumAttr<"GeluApproximation",
-    "which GELU formula is evaluated", [
-  I32EnumAttrCase<"erf", 0>,
-  I32EnumAttrCase<"tanh", 1>
-]> {
-  let genSpecializedAttr = 0;
-  let cppNamespace = "::mlir::lip";
-}
-
-def Lip_GeluApproximationAttr
-    : EnumAttr<Lip_Dialect, Lip_GeluApproximation, "gelu_approx">;
-
 //===----------------------------------------------------------------------===//
 // Attribute definitions
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,159 @@
+//===- LipOptDialect.cpp - The lipopt dialect: verifiers and folders ------===//
+
+#include "lip/Dialect/LipOpt/LipOptDialect.h"
+
+#include "liprt/reference/OptMath.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::lipopt;
+
+#include "lip/Dialect/LipOpt/LipOptDialect.cpp.inc"
+#include "lip/Dialect/LipOpt/LipOptEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "lip/Dialect/LipOpt/LipOptAttrs.cpp.inc"
+
+#define GET_OP_CLASSES
+#include "lip/Dialect/LipOpt/LipOptOps.cpp.inc"
+
+void LipOptDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "lip/Dialect/LipOpt/LipOptOps.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "lip/Dialect/LipOpt/LipOptAttrs.cpp.inc"
+      >();
+}
+
+Operation *LipOptDialect::materializeConstant(OpBuilder &builder, Attribute value, Type type,
+                                              Location loc) {
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (!dense || dense.getType() != type)
+    return nullptr;
+  return builder.create<arith::ConstantOp>(loc, type, dense);
+}
+
+namespace {
+/// The value of a constant 0-d tensor operand, if it is one.
+std::optional<double> constantScalar(Attribute attr) {
+  auto dense = dyn_cast_or_null<DenseFPElementsAttr>(attr);
+  if (!dense || !dense.isSplat())
+    return std::nullopt;
+  return dense.getSplatValue<APFloat>().convertToDouble();
+}
+
+Attribute scalarAttr(Type type, double value) {
+  auto tensor = cast<RankedTensorType>(type);
+  return DenseElementsAttr::get(tensor,
+                                FloatAttr::get(tensor.getElementType(), value));
+}
+
+LogicalResult verifyWMax(Operation *op, double wMax) {
+  if (!(wMax > 0) || !std::isfinite(wMax))
+    return op->emitOpError("w_max must be a positive finite number, got ") << wMax;
+  return success();
+}
+
+LogicalResult verifyPowerIteration(Operation *op, Type weight, Type vector) {
+  auto w = cast<RankedTensorType>(weight), v = cast<RankedTensorType>(vector);
+  if (w.getDimSize(1) != v.getDimSize(0))
+    return op->emitOpError("the power-iteration vector must have fan_in = ")
+           << w.getDimSize(1) << " entries, got " << v.getDimSize(0);
+  return success();
+}
+} // namespace
+
+double LearningRateOp::rateAt(double step) {
+  return liprt::ref::learningRate(static_cast<liprt::ref::ScheduleKind>(getSchedule()),
+                                  getBase().convertToDouble(), step, getSteps(), getWarmup(),
+                                  getFraction().convertToDouble(),
+                                  getFloor().convertToDouble());
+}
+
+LogicalResult LearningRateOp::verify() {
+  if (getSteps() < 1)
+    return emitOpError("steps must be positive, got ") << getSteps();
+  if (getWarmup() < 0 || getWarmup() >= getSteps())
+    return emitOpError("warmup must lie in [0, steps), got ") << getWarmup();
+  double fraction = getFraction().convertToDouble();
+  if (!(fraction > 0 && fraction <= 1))
+    return emitOpError("fraction must lie in (0, 1], got ") << fraction;
+  return success();
+}
+
+OpFoldResult LearningRateOp::fold(FoldAdaptor adaptor) {
+  std::optional<double> step = constantScalar(adaptor.getStep());
+  if (!step)
+    return {};
+  return scalarAttr(getType(), rateAt(*step));
+}
+
+LogicalResult MomentumOp::verify() {
+  double beta = getBeta().convertToDouble();
+  if (!(beta >= 0 && beta < 1))
+    return emitOpError("beta must lie in [0, 1), got ") << beta;
+  return success();
+}
+
+SmallVector<std::array<double, 3>> NewtonSchulzOp::getSteps() {
+  if (getSet() != NewtonSchulzSet::custom) {
+    const auto &steps = liprt::ref::newtonSchulzSet(static_cast<int>(getSet()));
+    return {steps.begin(), steps.end()};
+  }
+  SmallVector<std::array<double, 3>> steps;
+  ArrayRef<double> c = *getCoefficients();
+  for (size_t i = 0; i + 2 < c.size(); i += 3)
+    steps.push_back({c[i], c[i + 1], c[i + 2]});
+  return steps;
+}
+
+LogicalResult NewtonSchulzOp::verify() {
+  bool custom = getSet() == NewtonSchulzSet::custom;
+  if (custom != getCoefficients().has_value())
+    return emitOpError(custom ? "set<custom> needs coefficients = array<f64: a, b, c, ...>"
+                              : "coefficients are only for set<custom>");
+  if (custom && (getCoefficients()->empty() || getCoefficients()->size() % 3 != 0))
+    return emitOpError("coefficients must be (a, b, c) triples, got ")
+           << getCoefficients()->size() << " numbers";
+  return success();
+}
+
+OpFoldResult SoftCapCouplingOp::fold(FoldAdaptor adaptor) {
+  std::optional<double> lr = constantScalar(adaptor.getLr());
+  if (!lr)
+    return {};
+  double k = 1 - getDecay().convertToDouble() * *lr +
+             *lr * getUpdateNorm().convertToDouble() / getWMax().convertToDouble();
+  return scalarAttr(getType(), liprt::ref::softCapCoupling(k));
+}
+
+LogicalResult SoftCapOp::verify() { return verifyWMax(*this, getWMax().convertToDouble()); }
+LogicalResult HardCapOp::verify() { return verifyWMax(*this, getWMax().convertToDouble()); }
+LogicalResult ExactCapOp::verify() { return verifyWMax(*this, getWMax().convertToDouble()); }
+LogicalResult OrthogonalizeOp::verify() { return verifyWMax(*this, getWMax().convertToDouble()); }
+LogicalResult EmbedCapOp::verify() { return verifyWMax(*this, getWMax().convertToDouble()); }
+
+LogicalResult SpectralNormalizeOp::verify() {
+  if (failed(verifyWMax(*this, getWMax().convertToDouble())))
+    return failure();
+  if (getGramSteps() < 1)
+    return emitOpError("gram_steps must be at least 1");
+  return verifyPowerIteration(*this, getWeight().getType(), getVector().getType());
+}
+
+LogicalResult SpectralHammerOp::verify() {
+  if (failed(verifyWMax(*this, getWMax().convertToDouble())))
+    return failure();
+  return verifyPowerIteration(*this, getWeight().getType(), getVector().getType());
+}
+
+LogicalResult SpectralWeightDecayOp::verify() {
+  return verifyPowerIteration(*this, getWeight().getType(), getVector().getType());
+}
