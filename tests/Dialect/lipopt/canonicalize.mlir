@@ -3,7 +3,7 @@
 
 // Linear decay over 2000 steps, step 500: 0.1 * 1500 / 2000 = 0.075.
 // CHECK-LABEL: func.func @lr
-// CHECK: %[[C:.*]] = arith.constant dense<7.500000e-02> : tensor<f64>
+// CHECK: %[[C:.*]] = arith.constant dense<0.0750000{{[0-9]+}}> : tensor<f64>
 // CHECK: return %[[C]]
 func.func @lr() -> tensor<f64> {
   %step = arith.constant dense<500.0> : tensor<f64>
