@@ -3,7 +3,9 @@
 #include "lipc/Reference/Interpreter.h"
 
 #include "lip/Dialect/Lip/LipDialect.h"
+#include "lip/Dialect/LipOpt/LipOptDialect.h"
 #include "liprt/reference/GradKernels.h"
+#include "liprt/reference/OptKernels.h"
 #include "liprt/reference/Kernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -28,6 +30,7 @@ private:
   const Tensor &in(Operation *op, unsigned i) const { return get(op->getOperand(i)); }
   std::vector<int64_t> resultShape(Operation *op, const Tensor &like) const;
   FailureOr<Tensor> evaluateForward(Operation *op);
+  FailureOr<SmallVector<Tensor>> evaluateOptimizer(Operation *op);
   FailureOr<Tensor> evaluateBackward(Operation *op);
   LogicalResult checkIndices(Operation *op, const Tensor &ids, int64_t limit,
                              StringRef what) const;
@@ -76,6 +79,8 @@ FailureOr<SmallVector<Tensor>> Interpreter::evaluate(Operation *op) {
                                          grad.getOutputFactor().convertToDouble());
     return SmallVector<Tensor>{dq, dk, dv};
   }
+  if (isa_and_nonnull<lipopt::LipOptDialect>(op->getDialect()))
+    return evaluateOptimizer(op);
   if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
     auto dense = dyn_cast<DenseFPElementsAttr>(constant.getValue());
     if (!dense)
@@ -181,6 +186,75 @@ FailureOr<Tensor> Interpreter::evaluateForward(Operation *op) {
         return Tensor({}, r::crossEntropy(logits, in(op, 1)));
       })
       .Default([&](Operation *other) { return evaluateBackward(other); });
+}
+
+FailureOr<SmallVector<Tensor>> Interpreter::evaluateOptimizer(Operation *op) {
+  namespace r = liprt::ref;
+  using Results = FailureOr<SmallVector<Tensor>>;
+  auto scalar = [&](unsigned i) { return in(op, i).data[0]; };
+  auto one = [](Tensor t) { return Results(SmallVector<Tensor>{std::move(t)}); };
+  auto two = [](std::pair<Tensor, Tensor> p) {
+    return Results(SmallVector<Tensor>{std::move(p.first), std::move(p.second)});
+  };
+  auto steps = [](auto o) {
+    auto s = o.getSteps();
+    return std::vector<r::PolyStep>(s.begin(), s.end());
+  };
+  return llvm::TypeSwitch<Operation *, Results>(op)
+      .Case([&](lipopt::LearningRateOp o) { return one(Tensor({}, o.rateAt(scalar(0)))); })
+      .Case([&](lipopt::MomentumOp o) {
+        return two(r::momentum(in(op, 0), in(op, 1), o.getBeta().convertToDouble(), o.getNesterov()));
+      })
+      .Case([&](lipopt::NewtonSchulzOp o) {
+        return one(r::newtonSchulz(in(op, 0), steps(o), o.getEps().convertToDouble()));
+      })
+      .Case([&](lipopt::AdamOp o) {
+        auto [m, v, d] = r::adam(in(op, 0), in(op, 1), in(op, 2), scalar(3),
+                                 o.getBeta1().convertToDouble(), o.getBeta2().convertToDouble(),
+                                 o.getEps().convertToDouble());
+        return Results(SmallVector<Tensor>{m, v, d});
+      })
+      .Case([&](lipopt::ApplyUpdateOp o) {
+        return one(r::applyUpdate(in(op, 0), in(op, 1), scalar(2), o.getScale().convertToDouble(),
+                                  o.getDecay().convertToDouble()));
+      })
+      .Case([&](lipopt::SoftCapCouplingOp o) {
+        double lr = scalar(0);
+        double k = 1 - o.getDecay().convertToDouble() * lr +
+                   lr * o.getUpdateNorm().convertToDouble() / o.getWMax().convertToDouble();
+        return one(Tensor({}, r::softCapCoupling(k)));
+      })
+      .Case([&](lipopt::SoftCapOp o) {
+        return one(r::softCap(in(op, 0), scalar(1), o.getWMax().convertToDouble()));
+      })
+      .Case([&](lipopt::HardCapOp o) { return one(r::hardCap(in(op, 0), o.getWMax().convertToDouble())); })
+      .Case([&](lipopt::ExactCapOp o) { return one(r::exactCap(in(op, 0), o.getWMax().convertToDouble())); })
+      .Case([&](lipopt::OrthogonalizeOp o) {
+        return one(r::orthogonalize(in(op, 0), o.getWMax().convertToDouble()));
+      })
+      .Case([&](lipopt::EmbedCapOp o) { return one(r::embedCap(in(op, 0), o.getWMax().convertToDouble())); })
+      .Case([&](lipopt::SpectralNormalizeOp o) {
+        return two(r::spectralNormalize(in(op, 0), in(op, 1), o.getWMax().convertToDouble(),
+                                        o.getPowerSteps(), o.getGramSteps()));
+      })
+      .Case([&](lipopt::SpectralHammerOp o) {
+        return two(r::spectralHammer(in(op, 0), in(op, 1), o.getWMax().convertToDouble(),
+                                     o.getPowerSteps()));
+      })
+      .Case([&](lipopt::SpectralWeightDecayOp o) {
+        return two(r::spectralWeightDecay(in(op, 0), in(op, 1), o.getStrength().convertToDouble(),
+                                          o.getPowerSteps()));
+      })
+      .Case([&](lipopt::MuonSoftCapOp o) {
+        return two(r::muonSoftCap(in(op, 0), in(op, 1), in(op, 2), scalar(3), scalar(4),
+                                  o.getBeta().convertToDouble(), o.getNesterov(), steps(o),
+                                  o.getEps().convertToDouble(), o.getScale().convertToDouble(),
+                                  o.getDecay().convertToDouble(), o.getWMax().convertToDouble()));
+      })
+      .Default([&](Operation *other) -> Results {
+        return other->emitError("the reference interpreter cannot run '")
+               << other->getName() << "'";
+      });
 }
 
 FailureOr<SmallVector<Tensor>> mlir::lip::interpret(func::FuncOp func,

@@ -102,15 +102,15 @@ LogicalResult MomentumOp::verify() {
   return success();
 }
 
-SmallVector<std::array<double, 3>> NewtonSchulzOp::getSteps() {
-  if (getSet() != NewtonSchulzSet::custom) {
-    const auto &steps = liprt::ref::newtonSchulzSet(static_cast<int>(getSet()));
+SmallVector<std::array<double, 3>>
+mlir::lipopt::getNewtonSchulzSteps(NewtonSchulzSet set, std::optional<ArrayRef<double>> coefficients) {
+  if (set != NewtonSchulzSet::custom) {
+    const auto &steps = liprt::ref::newtonSchulzSet(static_cast<int>(set));
     return {steps.begin(), steps.end()};
   }
   SmallVector<std::array<double, 3>> steps;
-  ArrayRef<double> c = *getCoefficients();
-  for (size_t i = 0; i + 2 < c.size(); i += 3)
-    steps.push_back({c[i], c[i + 1], c[i + 2]});
+  for (size_t i = 0; coefficients && i + 2 < coefficients->size(); i += 3)
+    steps.push_back({(*coefficients)[i], (*coefficients)[i + 1], (*coefficients)[i + 2]});
   return steps;
 }
 

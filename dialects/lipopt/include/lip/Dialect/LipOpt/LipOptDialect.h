@@ -20,6 +20,13 @@
 #include "lip/Dialect/LipOpt/LipOptDialect.h.inc"
 #include "lip/Dialect/LipOpt/LipOptEnums.h.inc"
 
+namespace mlir::lipopt {
+/// The (a, b, c) of every step of a Newton-Schulz set (`custom` reads the
+/// triples from `coefficients`).
+SmallVector<std::array<double, 3>> getNewtonSchulzSteps(NewtonSchulzSet set,
+                                                       std::optional<ArrayRef<double>> coefficients);
+} // namespace mlir::lipopt
+
 #define GET_ATTRDEF_CLASSES
 #include "lip/Dialect/LipOpt/LipOptAttrs.h.inc"
 

@@ -117,7 +117,9 @@ def LipOpt_NewtonSchulzOp : LipOpt_Op<"newton_schulz", [SameOperandsAndResultTyp
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The (a, b, c) of every step.
-    ::llvm::SmallVector<std::array<double, 3>> getSteps();
+    ::llvm::SmallVector<std::array<double, 3>> getSteps() {
+      return getNewtonSchulzSteps(getSet(), getCoefficients());
+    }
   }];
 }
 
@@ -302,6 +304,12 @@ def LipOpt_MuonSoftCapOp : LipOpt_Op<"muon_soft_cap",
                        DefaultValuedAttr<F64Attr, "1e-12">:$eps, F64Attr:$scale, F64Attr:$decay,
                        F64Attr:$w_max);
   let results = (outs LipOpt_Matrix:$new_weight, LipOpt_Matrix:$new_buffer);
+  let extraClassDeclaration = [{
+    /// The (a, b, c) of every Newton-Schulz step.
+    ::llvm::SmallVector<std::array<double, 3>> getSteps() {
+      return getNewtonSchulzSteps(getSet(), getCoefficients());
+    }
+  }];
   let assemblyFormat = [{
     $weight `,` $buffer `,` $grad `,` $lr `,` $alpha `beta` $beta (`nesterov` $nesterov^)? $set
     `scale` $scale `decay` $decay `w_max` $w_max attr-dict `:` type($weight) `,` type($lr)
