@@ -81,6 +81,15 @@ FailureOr<SmallVector<Tensor>> Interpreter::evaluate(Operation *op) {
   }
   if (isa_and_nonnull<lipopt::LipOptDialect>(op->getDialect()))
     return evaluateOptimizer(op);
+  if (auto call = dyn_cast<func::CallOp>(op)) {
+    auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
+    if (!callee)
+      return call.emitError("no function '") << call.getCallee() << "' to call";
+    SmallVector<Tensor> args;
+    for (Value v : call.getOperands())
+      args.push_back(get(v));
+    return interpret(callee, args, params);
+  }
   if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
     auto dense = dyn_cast<DenseFPElementsAttr>(constant.getValue());
     if (!dense)

@@ -4,6 +4,7 @@
 #define LIPC_TRANSFORMS_PASSES_H
 
 #include "lip/Dialect/Lip/LipDialect.h"
+#include "lip/Dialect/LipOpt/LipOptDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"

@@ -65,4 +65,60 @@ def LipDifferentiate : Pass<"lip-differentiate", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::lip::LipDialect"];
 }
 
+def LipBuildTrainStep : Pass<"lip-build-train-step", "::mlir::ModuleOp"> {
+  let summary = "Build @train_step: forward, backward, optimizer update and projections";
+  let description = [{
+    For the function that returns a loss (the first one found), builds its
+    gradient function and
+
+    ```mlir
+    func.func @train_step(params..., state..., %step: tensor<f64>, inputs..., labels)
+        -> (loss, new params..., new state...)
+    ```
+
+    Muon (momentum, Newton-Schulz, `sqrt(fan_out/fan_in)` scaling) updates
+    the RMS->RMS matrices, AdamW with bias correction the embeddings (and all
+    parameters with `optimizer=adamw`); each update is followed by the
+    projection of the parameter's constraint (`lipopt.soft_cap` with its
+    coupling, `lipopt.hard_cap`, ...). Warns where a guarantee lapses (soft
+    cap with AdamW, lr beyond the soft cap's condition).
+  }];
+  let options = [
+    Option<"optimizer", "optimizer", "std::string", "\"muon\"", "muon or adamw">,
+    Option<"lr", "lr", "double", "0.02", "Base learning rate">,
+    Option<"embedLr", "embed-lr", "double", "0.0", "AdamW rate of embeddings (0: lr)">,
+    Option<"momentum", "momentum", "double", "0.95", "Muon momentum">,
+    Option<"nesterov", "nesterov", "bool", "true", "Nesterov look-ahead">,
+    Option<"coefficients", "coefficients", "std::string", "\"jiacheng6\"",
+           "Newton-Schulz set: jiacheng6, nanogpt5 or keller5">,
+    Option<"schedule", "schedule", "std::string", "\"constant\"",
+           "constant, linear, cosine or cooldown">,
+    Option<"steps", "steps", "int64_t", "1000", "Total steps (for the schedule)">,
+    Option<"warmup", "warmup", "int64_t", "0", "Warm-up steps">,
+    Option<"weightDecay", "weight-decay", "double", "0.0", "Decoupled weight decay">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::lipopt::LipOptDialect"];
+}
+
+def LipOptFuseProjection : Pass<"lipopt-fuse-projection", "::mlir::func::FuncOp"> {
+  let summary = "Fuse each weight's Muon update and soft-cap projection into one op";
+  let description = [{
+    Rewrites the chain
+
+    ```mlir
+    %b2, %u = lipopt.momentum %b, %g beta B nesterov
+    %o = lipopt.newton_schulz %u <set>
+    %w2 = lipopt.apply_update %w, %o, %lr scale S decay D
+    %w3 = lipopt.soft_cap %w2, %alpha w_max W
+    ```
+
+    into `%w3, %b2 = lipopt.muon_soft_cap %w, %b, %g, %lr, %alpha ...`, one
+    kernel that reads the weight, momentum and gradient once for the
+    elementwise work and keeps the projection right after the update. It does
+    not fuse when an intermediate (the update, the orthogonalized update or
+    the unprojected weight) has another use: that value must exist.
+  }];
+  let dependentDialects = ["::mlir::lipopt::LipOptDialect"];
+}
+
 #endif // LIPC_TRANSFORMS_PASSES_TD

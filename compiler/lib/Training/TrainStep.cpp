@@ -1,0 +1,266 @@
+//===- TrainStep.cpp - Build the training step of a model in the IR -------===//
+//
+// One call of the gradient function, then for each parameter, in order: its
+// optimizer's update (Muon for matrices with an RMS->RMS norm, AdamW for the
+// rest and for everything when the optimizer is adamw) and immediately the
+// projection its constraint asks for. dialects/lipopt/Rationale.md gives
+// the formulas.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lipc/Training/TrainStep.h"
+
+#include "lip/Dialect/Lip/LipDialect.h"
+#include "lipc/Autodiff/Gradient.h"
+#include "liprt/reference/OptMath.h"
+
+#include "mlir/IR/Builders.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::lip;
+
+double mlir::lip::newtonSchulzMaxSigma(lipopt::NewtonSchulzSet set) {
+  switch (set) {
+  case lipopt::NewtonSchulzSet::jiacheng6:
+    return 0.99934; // OptMathTest: max 0.999335 on [0, 1]
+  case lipopt::NewtonSchulzSet::nanogpt5:
+    return 1.14503;
+  case lipopt::NewtonSchulzSet::keller5:
+  case lipopt::NewtonSchulzSet::custom:
+    return 1.21;
+  }
+  return 1.21;
+}
+
+namespace {
+struct ParamSlot {
+  unsigned index; // argument index in the gradient function
+  ConstraintAttr constraint;
+  StringAttr name;
+  RankedTensorType type;
+  bool muon;
+  bool powerVector;
+  SmallVector<Type> stateTypes;
+  SmallVector<StringRef> stateNames;
+};
+
+bool needsPowerVector(ConstraintMethod m) {
+  return m == ConstraintMethod::spectral_normalize || m == ConstraintMethod::spectral_hammer ||
+         m == ConstraintMethod::spectral_weight_decay;
+}
+
+class UpdateBuilder {
+public:
+  UpdateBuilder(OpBuilder &b, Location loc, const TrainStepOptions &o) : b(b), loc(loc), o(o) {}
+
+  /// Emits the update and projection of one parameter; appends its new
+  /// value and state to `results`.
+  void update(const ParamSlot &p, Value w, Value grad, ValueRange state, Value step,
+              SmallVectorImpl<Value> &results, SmallVectorImpl<Value> &newState) {
+    Value lr = p.muon ? lrMuon : lrAdam;
+    Value next;
+    unsigned used = 0;
+    if (p.muon) {
+      auto mom = b.create<lipopt::MomentumOp>(loc, p.type, p.type, state[0], grad,
+                                              b.getF64FloatAttr(o.momentum),
+                                              o.nesterov ? b.getUnitAttr() : UnitAttr());
+      newState.push_back(mom.getNewBuffer());
+      Value ortho = b.create<lipopt::NewtonSchulzOp>(
+          loc, p.type, mom.getUpdate(),
+          lipopt::NewtonSchulzSetAttr::get(b.getContext(), o.newtonSchulz), DenseF64ArrayAttr(),
+          b.getF64FloatAttr(1e-12));
+      double scale = std::sqrt(static_cast<double>(p.type.getDimSize(0)) / p.type.getDimSize(1));
+      next = b.create<lipopt::ApplyUpdateOp>(loc, p.type, w, ortho, lr, b.getF64FloatAttr(scale),
+                                             b.getF64FloatAttr(o.weightDecay));
+      used = 1;
+    } else {
+      auto adam = b.create<lipopt::AdamOp>(loc, p.type, p.type, p.type, state[0], state[1], grad,
+                                           step, b.getF64FloatAttr(o.beta1),
+                                           b.getF64FloatAttr(o.beta2), b.getF64FloatAttr(o.eps));
+      newState.push_back(adam.getNewM());
+      newState.push_back(adam.getNewV());
+      next = b.create<lipopt::ApplyUpdateOp>(loc, p.type, w, adam.getDirection(), lr,
+                                             b.getF64FloatAttr(1.0), b.getF64FloatAttr(o.weightDecay));
+      used = 2;
+    }
+    results.push_back(project(p, next, lr, p.powerVector ? state[used] : Value(), newState));
+  }
+
+  Value lrMuon, lrAdam;
+
+private:
+  Value project(const ParamSlot &p, Value w, Value lr, Value vector,
+                SmallVectorImpl<Value> &newState) {
+    double wMax = p.constraint.getWMaxValue();
+    auto wMaxAttr = b.getF64FloatAttr(wMax);
+    switch (p.constraint.getMethod()) {
+    case ConstraintMethod::soft_cap: {
+      Value alpha = b.create<lipopt::SoftCapCouplingOp>(
+          loc, lr.getType(), lr, wMaxAttr, b.getF64FloatAttr(newtonSchulzMaxSigma(o.newtonSchulz)),
+          b.getF64FloatAttr(o.weightDecay));
+      return b.create<lipopt::SoftCapOp>(loc, p.type, w, alpha, wMaxAttr);
+    }
+    case ConstraintMethod::hard_cap:
+      return b.create<lipopt::HardCapOp>(loc, p.type, w, wMaxAttr);
+    case ConstraintMethod::exact_cap:
+      return b.create<lipopt::ExactCapOp>(loc, p.type, w, wMaxAttr);
+    case ConstraintMethod::orthogonal:
+      return b.create<lipopt::OrthogonalizeOp>(loc, p.type, w, wMaxAttr);
+    case ConstraintMethod::embed_cap:
+      return b.create<lipopt::EmbedCapOp>(loc, p.type, w, wMaxAttr);
+    case ConstraintMethod::spectral_normalize: {
+      auto op = b.create<lipopt::SpectralNormalizeOp>(loc, p.type, vector.getType(), w, vector,
+                                                      wMaxAttr, b.getI64IntegerAttr(o.powerSteps),
+                                                      b.getI64IntegerAttr(o.gramSteps));
+      newState.push_back(op.getNewVector());
+      return op.getResult();
+    }
+    case ConstraintMethod::spectral_hammer: {
+      auto op = b.create<lipopt::SpectralHammerOp>(loc, p.type, vector.getType(), w, vector,
+                                                   wMaxAttr, b.getI64IntegerAttr(o.powerSteps));
+      newState.push_back(op.getNewVector());
+      return op.getResult();
+    }
+    case ConstraintMethod::spectral_weight_decay: {
+      auto op = b.create<lipopt::SpectralWeightDecayOp>(
+          loc, p.type, vector.getType(), w, vector, b.getF64FloatAttr(o.spectralDecay),
+          b.getI64IntegerAttr(o.powerSteps));
+      newState.push_back(op.getNewVector());
+      return op.getResult();
+    }
+    case ConstraintMethod::weight_decay:
+    case ConstraintMethod::none:
+      return w;
+    }
+    return w;
+  }
+
+  OpBuilder &b;
+  Location loc;
+  const TrainStepOptions &o;
+};
+} // namespace
+
+FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const TrainStepOptions &o) {
+  if (o.optimizer != "muon" && o.optimizer != "adamw")
+    return func.emitError("unknown optimizer '") << o.optimizer << "' (muon or adamw)";
+  FailureOr<func::FuncOp> grad = buildGradientFunction(func);
+  if (failed(grad))
+    return failure();
+  func::FuncOp g = *grad;
+
+  SmallVector<ParamSlot> params;
+  for (unsigned i = 0; i < g.getNumArguments(); ++i) {
+    auto constraint = g.getArgAttrOfType<ConstraintAttr>(i, kConstraintAttrName);
+    if (!constraint)
+      break;
+    ParamSlot p{i, constraint, g.getArgAttrOfType<StringAttr>(i, kParamNameAttrName),
+                cast<RankedTensorType>(g.getArgument(i).getType()), false, false, {}, {}};
+    p.muon = o.optimizer == "muon" && constraint.getNorm() == NormKind::rms_to_rms;
+    p.powerVector = needsPowerVector(constraint.getMethod());
+    if (p.muon) {
+      p.stateTypes = {p.type};
+      p.stateNames = {"momentum"};
+    } else {
+      p.stateTypes = {p.type, p.type};
+      p.stateNames = {"adam_m", "adam_v"};
+    }
+    if (p.powerVector) {
+      p.stateTypes.push_back(RankedTensorType::get({p.type.getDimSize(1)}, p.type.getElementType()));
+      p.stateNames.push_back("power_vector");
+    }
+    params.push_back(p);
+  }
+
+  // Compile-time checks of the guarantees the bound analysis relies on.
+  double embedLr = o.embedLr > 0 ? o.embedLr : o.lr;
+  for (const ParamSlot &p : params) {
+    if (p.constraint.getMethod() != ConstraintMethod::soft_cap)
+      continue;
+    if (!p.muon) {
+      mlir::emitWarning(func.getLoc())
+          << "parameter '" << p.name.getValue()
+          << "': the soft cap certifies its norm only with Muon updates, whose spectral norm is "
+             "bounded; with AdamW the bound is not guaranteed";
+      continue;
+    }
+    // Every schedule's multiplier (warm-up included) is at most 1.
+    double k = 1 + o.lr * newtonSchulzMaxSigma(o.newtonSchulz) / p.constraint.getWMaxValue();
+    if (k > liprt::ref::kSoftCapMaxK)
+      mlir::emitWarning(func.getLoc())
+          << "parameter '" << p.name.getValue() << "': lr " << formatBound(o.lr)
+          << " moves sigma up to " << formatBound(k)
+          << " w_max, beyond the soft cap's guarantee (<= 1.306 w_max); keep lr <= "
+          << formatBound(0.306 * p.constraint.getWMaxValue() / newtonSchulzMaxSigma(o.newtonSchulz));
+  }
+
+  SmallVector<Type> argTypes, resultTypes = {g.getFunctionType().getResult(0)};
+  for (const ParamSlot &p : params)
+    argTypes.push_back(p.type);
+  for (const ParamSlot &p : params)
+    argTypes.append(p.stateTypes.begin(), p.stateTypes.end());
+  auto scalarType = RankedTensorType::get({}, Float64Type::get(func.getContext()));
+  argTypes.push_back(scalarType);
+  unsigned firstInput = params.size();
+  for (unsigned i = firstInput; i < g.getNumArguments(); ++i)
+    argTypes.push_back(g.getArgument(i).getType());
+  for (const ParamSlot &p : params)
+    resultTypes.push_back(p.type);
+  for (const ParamSlot &p : params)
+    resultTypes.append(p.stateTypes.begin(), p.stateTypes.end());
+
+  OpBuilder b(func->getContext());
+  b.setInsertionPointAfter(g);
+  auto step = b.create<func::FuncOp>(func.getLoc(), "train_step",
+                                     b.getFunctionType(argTypes, resultTypes));
+  Block *body = step.addEntryBlock();
+  b.setInsertionPointToEnd(body);
+
+  // Argument layout: params, state (per parameter, in order), step, inputs.
+  unsigned arg = 0;
+  for (const ParamSlot &p : params) {
+    step.setArgAttr(arg, kParamNameAttrName, p.name);
+    step.setArgAttr(arg++, kConstraintAttrName, p.constraint);
+  }
+  for (const ParamSlot &p : params) {
+    for (StringRef what : p.stateNames) {
+      step.setArgAttr(arg, kParamNameAttrName, p.name);
+      step.setArgAttr(arg++, kStateAttrName, b.getStringAttr(what));
+    }
+  }
+  Value stepArg = body->getArgument(arg);
+  step.setArgAttr(arg++, kStateAttrName, b.getStringAttr("step"));
+  for (unsigned i = firstInput; i < g.getNumArguments(); ++i)
+    step.setArgAttrs(arg++, g.getArgAttrDict(i));
+
+  SmallVector<Value> callArgs;
+  for (unsigned i = 0; i < params.size(); ++i)
+    callArgs.push_back(body->getArgument(i));
+  for (unsigned i = arg - (g.getNumArguments() - firstInput); i < arg; ++i)
+    callArgs.push_back(body->getArgument(i));
+  auto call = b.create<func::CallOp>(func.getLoc(), g, callArgs);
+
+  UpdateBuilder update(b, func.getLoc(), o);
+  auto schedule = [&](double base) -> Value {
+    return b.create<lipopt::LearningRateOp>(
+        func.getLoc(), scalarType, stepArg,
+        lipopt::ScheduleAttr::get(b.getContext(), o.schedule), b.getF64FloatAttr(base),
+        b.getI64IntegerAttr(o.steps), b.getI64IntegerAttr(o.warmup), b.getF64FloatAttr(0.4),
+        b.getF64FloatAttr(0.1));
+  };
+  update.lrMuon = schedule(o.lr);
+  update.lrAdam = embedLr == o.lr ? update.lrMuon : schedule(embedLr);
+
+  SmallVector<Value> results = {call.getResult(0)}, newState;
+  unsigned stateArg = params.size();
+  for (auto [i, p] : llvm::enumerate(params)) {
+    ValueRange state = body->getArguments().slice(stateArg, p.stateTypes.size());
+    stateArg += p.stateTypes.size();
+    update.update(p, body->getArgument(i), call.getResult(i + 1), state, stepArg, results, newState);
+  }
+  results.append(newState.begin(), newState.end());
+  b.create<func::ReturnOp>(func.getLoc(), results);
+  return step;
+}
