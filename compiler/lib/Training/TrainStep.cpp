@@ -247,8 +247,8 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
     return b.create<lipopt::LearningRateOp>(
         func.getLoc(), scalarType, stepArg,
         lipopt::ScheduleAttr::get(b.getContext(), o.schedule), b.getF64FloatAttr(base),
-        b.getI64IntegerAttr(o.steps), b.getI64IntegerAttr(o.warmup), b.getF64FloatAttr(0.4),
-        b.getF64FloatAttr(0.1));
+        b.getI64IntegerAttr(o.steps), b.getI64IntegerAttr(o.warmup),
+        b.getF64FloatAttr(o.cooldownFraction), b.getF64FloatAttr(o.cooldownFloor));
   };
   update.lrMuon = schedule(o.lr);
   update.lrAdam = embedLr == o.lr ? update.lrMuon : schedule(embedLr);

@@ -10,6 +10,7 @@
 
 #include "lipc/Driver/BoundsReport.h"
 #include "lipc/Driver/BudgetSolver.h"
+#include "lipc/Driver/TrainPipeline.h"
 #include "lipc/Transforms/Passes.h"
 #include "lipspec/Parser.h"
 #include "lipspec/SpecGen.h"
@@ -44,14 +45,17 @@ llvm::cl::list<std::string> positionals(llvm::cl::Positional,
                                         llvm::cl::desc("[bounds] <model.lip>"),
                                         llvm::cl::cat(lipcCategory));
 
-enum class Emit { None, AST, Lip, LipBounds };
+enum class Emit { None, AST, Lip, LipBounds, Train };
 llvm::cl::opt<Emit> emit(
     "emit", llvm::cl::desc("Print a compilation stage instead of running a command"),
     llvm::cl::init(Emit::None),
     llvm::cl::values(clEnumValN(Emit::AST, "ast", "the parsed spec"),
                      clEnumValN(Emit::Lip, "lip", "the model in the lip dialect"),
                      clEnumValN(Emit::LipBounds, "lip-bounds",
-                                "the lip dialect with every op's propagated bound")),
+                                "the lip dialect with every op's propagated bound"),
+                     clEnumValN(Emit::Train, "train",
+                                "the training step: loss, gradient, optimizer updates and "
+                                "projections (lip + lipopt)")),
     llvm::cl::cat(lipcCategory));
 
 llvm::cl::opt<bool> json("json", llvm::cl::desc("bounds: print one JSON object instead of a table"),
@@ -71,7 +75,7 @@ const char *kOverview = R"(lipc: a compiler for Lipschitz-certified neural netwo
 
 Commands:
   lipc bounds MODEL.lip [--json]   certified Lipschitz bound of the model, op by op
-  lipc MODEL.lip --emit=STAGE      print a stage: ast, lip, lip-bounds
+  lipc MODEL.lip --emit=STAGE      print a stage: ast, lip, lip-bounds, train
 
 MLIR's debugging flags work too (listed by --help-hidden), e.g.
   --mlir-print-debuginfo (locations with --emit=lip), --mlir-print-ir-after-all,
@@ -162,7 +166,8 @@ int main(int argc, char **argv) {
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
   MLIRContext context;
-  context.loadDialect<lip::LipDialect, func::FuncDialect>();
+  context.loadDialect<lip::LipDialect, lipopt::LipOptDialect, func::FuncDialect,
+                      arith::ArithDialect>();
   context.printOpOnDiagnostic(false);
   Diagnostics diagnostics(sourceMgr, context);
 
@@ -204,6 +209,12 @@ int main(int argc, char **argv) {
     compiled->model->setAttr(lip::kBudgetAttrName,
                              Builder(&context).getF64FloatAttr(budget->max));
 
+  if (emit == Emit::Train) {
+    if (failed(buildTrainingModule(*compiled)))
+      return kSpecError;
+    compiled->module->print(llvm::outs());
+    return kSuccess;
+  }
   if (emit == Emit::Lip || emit == Emit::LipBounds) {
     if (emit == Emit::LipBounds) {
       PassManager pm(&context);

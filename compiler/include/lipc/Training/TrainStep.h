@@ -38,6 +38,7 @@ struct TrainStepOptions {
   double weightDecay = 0.0;
   lipopt::Schedule schedule = lipopt::Schedule::constant;
   int64_t steps = 1000, warmup = 0;
+  double cooldownFraction = 0.4, cooldownFloor = 0.1;
   int64_t powerSteps = 2, gramSteps = 6;
   double spectralDecay = 0.1;
 };

@@ -1,0 +1,25 @@
+//===- TrainPipeline.h - From a compiled spec to its training step --------===//
+//
+// The spec's train section as TrainStepOptions, and the pipeline that turns
+// the model into @train_step (loss, gradient, updates, projections, fusion).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIPC_DRIVER_TRAINPIPELINE_H
+#define LIPC_DRIVER_TRAINPIPELINE_H
+
+#include "lipc/Training/TrainStep.h"
+#include "lipspec/SpecGen.h"
+
+namespace lipc {
+
+/// The training options the spec's train section asks for.
+mlir::lip::TrainStepOptions trainOptionsFromSpec(const spec::TrainConfig &train);
+
+/// Appends the cross-entropy loss to the model, builds @train_step and fuses
+/// updates with their projections. Errors at the model's location.
+mlir::LogicalResult buildTrainingModule(spec::CompiledSpec &compiled);
+
+} // namespace lipc
+
+#endif // LIPC_DRIVER_TRAINPIPELINE_H
