@@ -1,4 +1,5 @@
 // RUN: lip-opt %s -lip-build-train-step="lr=0.1 schedule=linear steps=100" -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: lip-opt %s -split-input-file -verify-diagnostics -lip-build-train-step="lr=0.1 momentum-warmup=300 momentum-start=0.85 nesterov=false" | FileCheck %s --check-prefix=WARMUP
 
 // Muon for the matrices, AdamW for the embedding; each update is followed by
 // its parameter's projection; the state is a momentum per Muon matrix, two
@@ -58,4 +59,17 @@ module {
   func.func @logits(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
     return %x : tensor<2x8xf32>
   }
+}
+
+// -----
+
+// The NanoGPT momentum warm-up: beta rises from 0.85 over 300 steps.
+// WARMUP-LABEL: func.func @warmup_grad
+// WARMUP-LABEL: func.func @train_step
+// WARMUP: lipopt.momentum %{{.*}}, %{{.*}} warmup %[[STEP:.*]] : tensor<f64> beta 0.94999999999999996 {beta_start = 8.500000e-01 : f64, warmup_steps = 300 : i64} : tensor<8x8xf32>
+func.func @warmup(%x: tensor<2x8xf32>, %y: tensor<2xi32>) -> tensor<f32> {
+  %w = lip.param "w" <exact_cap, w_max = 1.0, norm = rms_to_rms> : tensor<8x8xf32>
+  %z = lip.linear %x, %w : tensor<2x8xf32>, tensor<8x8xf32> -> tensor<2x8xf32>
+  %l = lip.cross_entropy %z, %y : tensor<2x8xf32>, tensor<2xi32> -> tensor<f32>
+  return %l : tensor<f32>
 }

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lip/Dialect/LipOpt/LipOptDialect.h"
 #include "liprt/reference/OptMath.h"
 
 #include <gtest/gtest.h>
@@ -90,5 +91,15 @@ TEST(Schedule, Values) {
   EXPECT_DOUBLE_EQ(learningRate(ScheduleKind::Cooldown, 0.1, 50, 100, 0, 0.4, 0.1), 0.1);
   // NanoGPT: at 80% of training w = 0.5, multiplier 0.5 + 0.5 * 0.1.
   EXPECT_NEAR(learningRate(ScheduleKind::Cooldown, 0.1, 80, 100, 0, 0.4, 0.1), 0.055, 1e-15);
+}
+} // namespace
+
+namespace {
+TEST(Momentum, NanoGptWarmup) {
+  // 0.85 -> 0.95 over the first 300 steps, then constant.
+  EXPECT_DOUBLE_EQ(mlir::lipopt::momentumAt(0.95, 0.85, 300, 0), 0.85);
+  EXPECT_NEAR(mlir::lipopt::momentumAt(0.95, 0.85, 300, 150), 0.90, 1e-15);
+  EXPECT_DOUBLE_EQ(mlir::lipopt::momentumAt(0.95, 0.85, 300, 300), 0.95);
+  EXPECT_DOUBLE_EQ(mlir::lipopt::momentumAt(0.95, 0.85, 0, 10), 0.95) << "no warm-up";
 }
 } // namespace

@@ -22,6 +22,8 @@ mlir::lip::TrainStepOptions lipc::trainOptionsFromSpec(const spec::TrainConfig &
   o.lr = number(opt, "lr", o.lr);
   o.embedLr = number(opt, "embed_lr", 0.0);
   o.momentum = number(opt, "momentum", o.momentum);
+  o.momentumWarmup = static_cast<int64_t>(number(opt, "momentum_warmup", 0));
+  o.momentumStart = number(opt, "momentum_start", o.momentumStart);
   o.beta1 = number(opt, "beta1", o.beta1);
   o.beta2 = number(opt, "beta2", o.beta2);
   o.eps = number(opt, "eps", o.eps);

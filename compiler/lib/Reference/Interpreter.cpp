@@ -212,7 +212,8 @@ FailureOr<SmallVector<Tensor>> Interpreter::evaluateOptimizer(Operation *op) {
   return llvm::TypeSwitch<Operation *, Results>(op)
       .Case([&](lipopt::LearningRateOp o) { return one(Tensor({}, o.rateAt(scalar(0)))); })
       .Case([&](lipopt::MomentumOp o) {
-        return two(r::momentum(in(op, 0), in(op, 1), o.getBeta().convertToDouble(), o.getNesterov()));
+        double beta = o.betaAt(o.getStep() ? get(o.getStep()).data[0] : 0.0);
+        return two(r::momentum(in(op, 0), in(op, 1), beta, o.getNesterov()));
       })
       .Case([&](lipopt::NewtonSchulzOp o) {
         return one(r::newtonSchulz(in(op, 0), steps(o), o.getEps().convertToDouble()));
@@ -255,8 +256,9 @@ FailureOr<SmallVector<Tensor>> Interpreter::evaluateOptimizer(Operation *op) {
                                           o.getPowerSteps()));
       })
       .Case([&](lipopt::MuonSoftCapOp o) {
-        return two(r::muonSoftCap(in(op, 0), in(op, 1), in(op, 2), scalar(3), scalar(4),
-                                  o.getBeta().convertToDouble(), o.getNesterov(), steps(o),
+        double beta = o.betaAt(o.getStep() ? get(o.getStep()).data[0] : 0.0);
+        return two(r::muonSoftCap(in(op, 0), in(op, 1), in(op, 2), scalar(3), scalar(4), beta,
+                                  o.getNesterov(), steps(o),
                                   o.getEps().convertToDouble(), o.getScale().convertToDouble(),
                                   o.getDecay().convertToDouble(), o.getWMax().convertToDouble()));
       })

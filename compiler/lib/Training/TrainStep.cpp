@@ -63,9 +63,11 @@ public:
     Value next;
     unsigned used = 0;
     if (p.muon) {
-      auto mom = b.create<lipopt::MomentumOp>(loc, p.type, p.type, state[0], grad,
-                                              b.getF64FloatAttr(o.momentum),
-                                              o.nesterov ? b.getUnitAttr() : UnitAttr());
+      bool warmup = o.momentumWarmup > 0;
+      auto mom = b.create<lipopt::MomentumOp>(
+          loc, p.type, p.type, state[0], grad, warmup ? step : Value(),
+          b.getF64FloatAttr(o.momentum), o.nesterov ? b.getUnitAttr() : UnitAttr(),
+          b.getF64FloatAttr(o.momentumStart), b.getI64IntegerAttr(o.momentumWarmup));
       newState.push_back(mom.getNewBuffer());
       Value ortho = b.create<lipopt::NewtonSchulzOp>(
           loc, p.type, mom.getUpdate(),

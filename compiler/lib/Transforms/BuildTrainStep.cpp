@@ -31,6 +31,8 @@ void LipBuildTrainStepPass::runOnOperation() {
   o.lr = lr;
   o.embedLr = embedLr;
   o.momentum = momentum;
+  o.momentumWarmup = momentumWarmup;
+  o.momentumStart = momentumStart;
   o.nesterov = nesterov;
   o.steps = steps;
   o.warmup = warmup;

@@ -44,7 +44,8 @@ struct FuseMuonSoftCap : OpRewritePattern<SoftCapOp> {
     auto fused = rewriter.create<MuonSoftCapOp>(
         cap.getLoc(), apply.getType(), momentum.getNewBuffer().getType(), apply.getWeight(),
         momentum.getBuffer(), momentum.getGrad(), apply.getLr(), cap.getAlpha(),
-        momentum.getBetaAttr(), momentum.getNesterovAttr(), ns.getSetAttr(),
+        momentum.getStep(), momentum.getBetaAttr(), momentum.getNesterovAttr(),
+        momentum.getBetaStartAttr(), momentum.getWarmupStepsAttr(), ns.getSetAttr(),
         ns.getCoefficientsAttr(), ns.getEpsAttr(), apply.getScaleAttr(), apply.getDecayAttr(),
         cap.getWMaxAttr());
     rewriter.replaceOp(cap, fused.getNewWeight());

@@ -95,10 +95,21 @@ OpFoldResult LearningRateOp::fold(FoldAdaptor adaptor) {
   return scalarAttr(getType(), rateAt(*step));
 }
 
+double mlir::lipopt::momentumAt(double beta, double betaStart, int64_t warmupSteps,
+                                double step) {
+  if (warmupSteps <= 0 || step >= warmupSteps)
+    return beta;
+  return betaStart + (beta - betaStart) * step / static_cast<double>(warmupSteps);
+}
+
 LogicalResult MomentumOp::verify() {
-  double beta = getBeta().convertToDouble();
+  double beta = getBeta().convertToDouble(), start = getBetaStart().convertToDouble();
   if (!(beta >= 0 && beta < 1))
     return emitOpError("beta must lie in [0, 1), got ") << beta;
+  if (getWarmupSteps() > 0 && !getStep())
+    return emitOpError("a momentum warm-up needs the step operand");
+  if (getWarmupSteps() > 0 && !(start >= 0 && start < 1))
+    return emitOpError("beta_start must lie in [0, 1), got ") << start;
   return success();
 }
 

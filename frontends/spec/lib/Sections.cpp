@@ -209,7 +209,10 @@ void Generator::readTrain(const Item &item) {
       {"csv", {{"path"}, {"split", "label_column"}}},
   };
   static const std::map<std::string, Signature> optimizers = {
-      {"muon", {{"lr"}, {"momentum", "nesterov", "coefficients", "embed_lr", "weight_decay"}}},
+      {"muon",
+       {{"lr"},
+        {"momentum", "nesterov", "momentum_warmup", "momentum_start", "coefficients", "embed_lr",
+         "weight_decay"}}},
       {"adamw", {{"lr"}, {"beta1", "beta2", "eps", "weight_decay"}}},
   };
   static const std::map<std::string, Signature> schedules = {

@@ -134,3 +134,19 @@ func.func @swd_vector(%w: tensor<8x4xf32>, %v: tensor<8xf32>) {
   %r, %v2 = lipopt.spectral_weight_decay %w, %v strength 0.1 power_steps 1 : tensor<8x4xf32>, tensor<8xf32>
   return
 }
+
+// -----
+
+func.func @momentum_warmup_without_step(%b: tensor<4x4xf32>) {
+  // expected-error @+1 {{a momentum warm-up needs the step operand}}
+  %b2, %u = lipopt.momentum %b, %b beta 0.95 {warmup_steps = 300 : i64} : tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @momentum_warmup_start(%b: tensor<4x4xf32>, %s: tensor<f64>) {
+  // expected-error @+1 {{beta_start must lie in [0, 1), got 1.5}}
+  %b2, %u = lipopt.momentum %b, %b warmup %s : tensor<f64> beta 0.95 {beta_start = 1.5 : f64, warmup_steps = 300 : i64} : tensor<4x4xf32>
+  return
+}

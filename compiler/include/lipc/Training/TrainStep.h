@@ -32,6 +32,9 @@ struct TrainStepOptions {
   /// this learning rate (0: the same as `lr`).
   double embedLr = 0.0;
   double momentum = 0.95;
+  /// Momentum warm-up: beta rises from momentumStart over these steps.
+  int64_t momentumWarmup = 0;
+  double momentumStart = 0.85;
   bool nesterov = true;
   lipopt::NewtonSchulzSet newtonSchulz = lipopt::NewtonSchulzSet::jiacheng6;
   double beta1 = 0.9, beta2 = 0.95, eps = 1e-8;

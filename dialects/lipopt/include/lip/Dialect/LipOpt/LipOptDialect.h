@@ -25,6 +25,9 @@ namespace mlir::lipopt {
 /// triples from `coefficients`).
 SmallVector<std::array<double, 3>> getNewtonSchulzSteps(NewtonSchulzSet set,
                                                        std::optional<ArrayRef<double>> coefficients);
+/// Momentum at `step`: `beta`, or during `warmupSteps` the linear ramp from
+/// `betaStart`.
+double momentumAt(double beta, double betaStart, int64_t warmupSteps, double step);
 } // namespace mlir::lipopt
 
 #define GET_ATTRDEF_CLASSES

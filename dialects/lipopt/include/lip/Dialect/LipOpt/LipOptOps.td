@@ -92,13 +92,28 @@ def LipOpt_MomentumOp : LipOpt_Op<"momentum", [AllTypesMatch<["buffer", "grad", 
   let summary = "Momentum buffer update, with optional Nesterov look-ahead";
   let description = [{
     `buf' = beta buf + (1 - beta) g`; the update is `buf'`, or with
-    `nesterov` `(1 - beta) g + beta buf'`.
+    `nesterov` `(1 - beta) g + beta buf'`. With a `warmup` step operand, beta
+    rises linearly from `beta_start` to `beta` over `warmup_steps` steps
+    (the NanoGPT momentum warm-up, 0.85 -> 0.95 over 300 steps).
     Example: `%b2, %u = lipopt.momentum %b, %g beta 0.95 nesterov : tensor<256x256xf32>`
   }];
-  let arguments = (ins LipOpt_Matrix:$buffer, LipOpt_Matrix:$grad, F64Attr:$beta, UnitAttr:$nesterov);
+  let arguments = (ins LipOpt_Matrix:$buffer, LipOpt_Matrix:$grad, Optional<LipOpt_Scalar>:$step,
+                       F64Attr:$beta, UnitAttr:$nesterov,
+                       DefaultValuedAttr<F64Attr, "0.0">:$beta_start,
+                       DefaultValuedAttr<I64Attr, "0">:$warmup_steps);
   let results = (outs LipOpt_Matrix:$new_buffer, LipOpt_Matrix:$update);
-  let assemblyFormat = "$buffer `,` $grad `beta` $beta (`nesterov` $nesterov^)? attr-dict `:` type($buffer)";
+  let assemblyFormat = [{
+    $buffer `,` $grad (`warmup` $step^ `:` type($step))? `beta` $beta (`nesterov` $nesterov^)?
+    attr-dict `:` type($buffer)
+  }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// beta at `step` (the warm-up, when there is one).
+    double betaAt(double step) {
+      return momentumAt(getBeta().convertToDouble(), getBetaStart().convertToDouble(),
+                        getWarmupSteps(), step);
+    }
+  }];
 }
 
 def LipOpt_NewtonSchulzOp : LipOpt_Op<"newton_schulz", [SameOperandsAndResultType]> {
@@ -289,17 +304,20 @@ def LipOpt_MuonSoftCapOp : LipOpt_Op<"muon_soft_cap",
   let summary = "Muon step and spectral soft cap of one weight in one op";
   let description = [{
     Made by -lipopt-fuse-projection from momentum -> newton_schulz ->
-    apply_update -> soft_cap on one weight. Equal to that sequence; one
-    kernel: the momentum and Nesterov elementwise work is one pass over
-    memory, the Newton-Schulz and soft-cap Gram products share workspace,
-    and the projection follows the update without a round trip.
+    apply_update -> soft_cap on one weight, and equal to that sequence. One
+    kernel: momentum, Nesterov look-ahead and the Frobenius norm in one pass
+    over memory, Newton-Schulz, then the step and the cap's normalization in
+    a second pass, and the cap right after, without a round trip.
     Example:
     ```mlir
     %w2, %b2 = lipopt.muon_soft_cap %w, %b, %g, %lr, %alpha beta 0.95 nesterov set<jiacheng6> scale 1.0 decay 0.0 w_max 1.0 : tensor<256x256xf32>, tensor<f64>
     ```
   }];
   let arguments = (ins LipOpt_Matrix:$weight, LipOpt_Matrix:$buffer, LipOpt_Matrix:$grad,
-                       LipOpt_Scalar:$lr, LipOpt_Scalar:$alpha, F64Attr:$beta, UnitAttr:$nesterov,
+                       LipOpt_Scalar:$lr, LipOpt_Scalar:$alpha, Optional<LipOpt_Scalar>:$step,
+                       F64Attr:$beta, UnitAttr:$nesterov,
+                       DefaultValuedAttr<F64Attr, "0.0">:$beta_start,
+                       DefaultValuedAttr<I64Attr, "0">:$warmup_steps,
                        LipOpt_NewtonSchulzSetAttr:$set, OptionalAttr<DenseF64ArrayAttr>:$coefficients,
                        DefaultValuedAttr<F64Attr, "1e-12">:$eps, F64Attr:$scale, F64Attr:$decay,
                        F64Attr:$w_max);
@@ -309,10 +327,16 @@ def LipOpt_MuonSoftCapOp : LipOpt_Op<"muon_soft_cap",
     ::llvm::SmallVector<std::array<double, 3>> getSteps() {
       return getNewtonSchulzSteps(getSet(), getCoefficients());
     }
+    /// beta at `step` (the warm-up, when there is one).
+    double betaAt(double step) {
+      return momentumAt(getBeta().convertToDouble(), getBetaStart().convertToDouble(),
+                        getWarmupSteps(), step);
+    }
   }];
   let assemblyFormat = [{
-    $weight `,` $buffer `,` $grad `,` $lr `,` $alpha `beta` $beta (`nesterov` $nesterov^)? $set
-    `scale` $scale `decay` $decay `w_max` $w_max attr-dict `:` type($weight) `,` type($lr)
+    $weight `,` $buffer `,` $grad `,` $lr `,` $alpha (`warmup` $step^ `:` type($step))? `beta` $beta
+    (`nesterov` $nesterov^)? $set `scale` $scale `decay` $decay `w_max` $w_max attr-dict `:`
+    type($weight) `,` type($lr)
   }];
 }
 
