@@ -67,7 +67,7 @@ public:
       auto mom = b.create<lipopt::MomentumOp>(
           loc, p.type, p.type, state[0], grad, warmup ? step : Value(),
           b.getF64FloatAttr(o.momentum), o.nesterov ? b.getUnitAttr() : UnitAttr(),
-          b.getF64FloatAttr(o.momentumStart), b.getI64IntegerAttr(o.momentumWarmup));
+          b.getF64FloatAttr(warmup ? o.momentumStart : 0.0), b.getI64IntegerAttr(o.momentumWarmup));
       newState.push_back(mom.getNewBuffer());
       Value ortho = b.create<lipopt::NewtonSchulzOp>(
           loc, p.type, mom.getUpdate(),
