@@ -47,6 +47,10 @@ LogicalResult lipc::buildTrainingModule(spec::CompiledSpec &compiled) {
   if (!compiled.train)
     return model.emitError("the spec has no train section to build a training step from");
   lip::TrainStepOptions options = trainOptionsFromSpec(*compiled.train);
+  for (const auto &[param, group] : compiled.paramGroup)
+    for (const spec::ParamGroup &g : compiled.groups)
+      if (g.name == group && g.lr)
+        options.paramLr[param] = *g.lr;
   if (options.warmup >= options.steps)
     return model.emitError("warm-up (") << options.warmup << " steps) must be shorter than training ("
                                         << options.steps << " steps)";

@@ -17,6 +17,8 @@
 #include "mlir/IR/Builders.h"
 
 #include <cmath>
+#include <functional>
+#include <map>
 
 using namespace mlir;
 using namespace mlir::lip;
@@ -59,7 +61,7 @@ public:
   /// value and state to `results`.
   void update(const ParamSlot &p, Value w, Value grad, ValueRange state, Value step,
               SmallVectorImpl<Value> &results, SmallVectorImpl<Value> &newState) {
-    Value lr = p.muon ? lrMuon : lrAdam;
+    Value lr = learningRate(p.muon ? o.lr : embedLr, p.name.getValue());
     Value next;
     unsigned used = 0;
     if (p.muon) {
@@ -90,9 +92,22 @@ public:
     results.push_back(project(p, next, lr, p.powerVector ? state[used] : Value(), newState));
   }
 
-  Value lrMuon, lrAdam;
+  /// Builds the schedule of one base rate (`paramLr` overrides by name),
+  /// once per distinct base.
+  std::function<Value(double)> schedule;
+  double embedLr = 0;
 
 private:
+  Value learningRate(double base, StringRef name) {
+    if (auto it = o.paramLr.find(name.str()); it != o.paramLr.end())
+      base = it->second;
+    auto [it, inserted] = rates.try_emplace(base, Value());
+    if (inserted)
+      it->second = schedule(base);
+    return it->second;
+  }
+
+  std::map<double, Value> rates;
   Value project(const ParamSlot &p, Value w, Value lr, Value vector,
                 SmallVectorImpl<Value> &newState) {
     double wMax = p.constraint.getWMaxValue();
@@ -189,10 +204,12 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
       continue;
     }
     // Every schedule's multiplier (warm-up included) is at most 1.
-    double k = 1 + o.lr * newtonSchulzMaxSigma(o.newtonSchulz) / p.constraint.getWMaxValue();
+    auto own = o.paramLr.find(p.name.getValue().str());
+    double lr = own == o.paramLr.end() ? o.lr : own->second;
+    double k = 1 + lr * newtonSchulzMaxSigma(o.newtonSchulz) / p.constraint.getWMaxValue();
     if (k > liprt::ref::kSoftCapMaxK)
       mlir::emitWarning(func.getLoc())
-          << "parameter '" << p.name.getValue() << "': lr " << formatBound(o.lr)
+          << "parameter '" << p.name.getValue() << "': lr " << formatBound(lr)
           << " moves sigma up to " << formatBound(k)
           << " w_max, beyond the soft cap's guarantee (<= 1.306 w_max); keep lr <= "
           << formatBound(0.306 * p.constraint.getWMaxValue() / newtonSchulzMaxSigma(o.newtonSchulz));
@@ -252,8 +269,8 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
         b.getI64IntegerAttr(o.steps), b.getI64IntegerAttr(o.warmup),
         b.getF64FloatAttr(o.cooldownFraction), b.getF64FloatAttr(o.cooldownFloor));
   };
-  update.lrMuon = schedule(o.lr);
-  update.lrAdam = embedLr == o.lr ? update.lrMuon : schedule(embedLr);
+  update.schedule = schedule;
+  update.embedLr = embedLr;
 
   SmallVector<Value> results = {call.getResult(0)}, newState;
   unsigned stateArg = params.size();

@@ -61,6 +61,12 @@ void Generator::readConstraintGroup(const Item &item) {
       }
       group.wMax = v.number;
       hasWMax = true;
+    } else if (field.name == "lr") {
+      if (v.kind != Val::Kind::Number || !(v.number > 0)) {
+        error(v.loc) << "a group's lr must be a positive number, got " << v.describe();
+        continue;
+      }
+      group.lr = v.number;
     } else if (field.name == "match") {
       std::vector<Val> patterns = v.kind == Val::Kind::List ? v.list : std::vector<Val>{v};
       for (const Val &p : patterns) {
@@ -72,8 +78,8 @@ void Generator::readConstraintGroup(const Item &item) {
       }
     } else {
       error(field.loc) << "constraint groups have no setting '" << field.name << "'"
-                       << suggest(field.name, {"method", "w_max", "match"})
-                       << " (settings: method, w_max, match)";
+                       << suggest(field.name, {"method", "w_max", "match", "lr"})
+                       << " (settings: method, w_max, match, lr)";
     }
   }
   if (errors != errorsBefore) {

@@ -18,6 +18,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include <map>
 #include <string>
 
 namespace mlir::lip {
@@ -44,6 +45,8 @@ struct TrainStepOptions {
   double cooldownFraction = 0.4, cooldownFloor = 0.1;
   int64_t powerSteps = 2, gramSteps = 6;
   double spectralDecay = 0.1;
+  /// Base learning rates of single parameters (by name), overriding lr.
+  std::map<std::string, double> paramLr;
 };
 
 /// Builds @<func>_grad and @train_step next to `func`. Warns where a

@@ -28,6 +28,8 @@ struct ParamGroup {
   /// Glob patterns over parameter names; the group named "default" also
   /// takes every parameter no other group matches.
   std::vector<std::string> patterns;
+  /// The group's own learning rate (the optimizer's when unset).
+  std::optional<double> lr;
   llvm::SMLoc loc;
 };
 
