@@ -2,6 +2,8 @@
 
 #include "liprt/reference/GradKernels.h"
 
+#include "liprt/reference/Kernels.h"
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -131,23 +133,7 @@ std::array<Tensor, 3> attentionGrad(const Tensor &q, const Tensor &k, const Tens
   return {dq, dk, dv};
 }
 
-Tensor ropeGrad(const Tensor &dy, double base) {
-  int64_t batch = dy.dim(0), tokens = dy.dim(1), heads = dy.dim(2), hd = dy.dim(3);
-  int64_t half = hd / 2;
-  Tensor dx = dy;
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t t = 0; t < tokens; ++t)
-      for (int64_t h = 0; h < heads; ++h) {
-        int64_t off = ((b * tokens + t) * heads + h) * hd;
-        for (int64_t i = 0; i < half; ++i) {
-          double theta = t * std::pow(base, -2.0 * i / hd);
-          double g1 = dy.data[off + i], g2 = dy.data[off + i + half];
-          dx.data[off + i] = g1 * std::cos(theta) + g2 * std::sin(theta);
-          dx.data[off + i + half] = -g1 * std::sin(theta) + g2 * std::cos(theta);
-        }
-      }
-  return dx;
-}
+Tensor ropeGrad(const Tensor &dy, double base) { return rope(dy, base, /*transpose=*/true); }
 
 Tensor meanPoolGrad(const Tensor &dy, int64_t tokens) {
   int64_t batch = dy.dim(0), width = dy.dim(1);

@@ -124,7 +124,7 @@ Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v, bool causal,
   return y;
 }
 
-Tensor rope(const Tensor &x, double base) {
+Tensor rope(const Tensor &x, double base, bool transpose) {
   int64_t batch = x.dim(0), tokens = x.dim(1), heads = x.dim(2), hd = x.dim(3);
   int64_t half = hd / 2;
   Tensor y = x;
@@ -133,7 +133,7 @@ Tensor rope(const Tensor &x, double base) {
       for (int64_t h = 0; h < heads; ++h) {
         int64_t off = ((b * tokens + t) * heads + h) * hd;
         for (int64_t i = 0; i < half; ++i) {
-          double theta = t * std::pow(base, -2.0 * i / hd);
+          double theta = (transpose ? -1.0 : 1.0) * t * std::pow(base, -2.0 * i / hd);
           double x1 = x.data[off + i], x2 = x.data[off + i + half];
           y.data[off + i] = x1 * std::cos(theta) - x2 * std::sin(theta);
           y.data[off + i + half] = x1 * std::sin(theta) + x2 * std::cos(theta);

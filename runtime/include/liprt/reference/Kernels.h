@@ -34,8 +34,9 @@ Tensor residual(const Tensor &x, const Tensor &fx, double alpha);
 /// softmax(logitScale * q k^T / head_dim) v * outputFactor, per head.
 Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v, bool causal,
                  double logitScale, double outputFactor);
-/// Half-split rotary embedding of [batch, tokens, heads, head_dim].
-Tensor rope(const Tensor &x, double base);
+/// Half-split rotary embedding of [batch, tokens, heads, head_dim]; with
+/// `transpose`, the rotation by the opposite angles (its gradient).
+Tensor rope(const Tensor &x, double base, bool transpose = false);
 
 /// Same data, new shape (split_heads, merge_heads and flatten).
 Tensor reshape(const Tensor &x, std::vector<int64_t> shape);
