@@ -4,12 +4,14 @@
 set -euo pipefail
 
 PACKAGES=(
-  # MLIR/LLVM 19 (pinned: libmlir-19-dev and libmlir-22-dev conflict; see docs/building.md)
+  # MLIR/LLVM 19: pinned, libmlir-19-dev and libmlir-22-dev cannot be installed together
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools clang-19
   # build tools
   cmake ninja-build lld ccache
   # libraries and test frameworks
-  libfmt-dev libgtest-dev libgmock-dev
+  libfmt-dev libgtest-dev libgmock-dev zlib1g-dev
+  # the default demo data: Fashion-MNIST (IDX, gzip)
+  dataset-fashion-mnist
   # lit runs on Debian's Python; torch and numpy serve the reference checks
   python3 python3-torch python3-numpy
 )
