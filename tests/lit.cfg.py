@@ -26,3 +26,8 @@ if subprocess.call([torch_python, "-c", "import torch, numpy"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
     config.available_features.add("torch")
 config.substitutions.append(("%torch-python", torch_python))
+
+# MLIR's own tools and runner libraries, for the tests that run generated code.
+llvm_config.add_tool_substitutions(["mlir-opt", "mlir-cpu-runner"], [config.llvm_tools_dir])
+config.substitutions.append(
+    ("%mlir_lib_dir", os.path.normpath(os.path.join(config.llvm_tools_dir, "..", "lib"))))

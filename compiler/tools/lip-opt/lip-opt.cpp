@@ -7,10 +7,13 @@
 
 #include "lip/Dialect/Lip/LipDialect.h"
 #include "lip/Dialect/LipOpt/LipOptDialect.h"
+#include "lipc/Conversion/Passes.h"
 #include "lipc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -24,12 +27,15 @@ int main(int argc, char **argv) {
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   mlir::lip::registerLipcPasses();
+  mlir::lip::registerLipcConversionPasses();
   mlir::lip::test::registerTestPasses();
 
   mlir::DialectRegistry registry;
   // cf is here so that tests can show what the analysis does with control flow.
   registry.insert<mlir::lip::LipDialect, mlir::lipopt::LipOptDialect, mlir::func::FuncDialect,
-                  mlir::arith::ArithDialect,
+                  mlir::arith::ArithDialect, mlir::linalg::LinalgDialect, mlir::math::MathDialect,
+                  mlir::tensor::TensorDialect, mlir::bufferization::BufferizationDialect,
+                  mlir::memref::MemRefDialect,
                   mlir::cf::ControlFlowDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "lip optimizer driver\n", registry));

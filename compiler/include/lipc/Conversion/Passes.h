@@ -1,0 +1,23 @@
+//===- Passes.h - Lowerings out of the lip dialects -------------*- C++ -*-===//
+
+#ifndef LIPC_CONVERSION_PASSES_H
+#define LIPC_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::lip {
+
+#define GEN_PASS_DECL
+#include "lipc/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "lipc/Conversion/Passes.h.inc"
+
+} // namespace mlir::lip
+
+#endif // LIPC_CONVERSION_PASSES_H

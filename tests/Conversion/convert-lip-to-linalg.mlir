@@ -1,0 +1,77 @@
+// RUN: lip-opt %s -convert-lip-to-linalg -split-input-file -verify-diagnostics | FileCheck %s
+
+// A linear layer on [batch, tokens, width]: rows collapsed, matmul with the
+// transposed weight, rows expanded back.
+// CHECK-LABEL: func.func @linear
+// CHECK: %[[ROWS:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<?x4x8xf32> into tensor<?x8xf32>
+// CHECK: %[[ZERO:.*]] = linalg.fill
+// CHECK: %[[MM:.*]] = linalg.matmul_transpose_b ins(%[[ROWS]], %{{.*}} : tensor<?x8xf32>, tensor<16x8xf32>) outs(%[[ZERO]] : tensor<?x16xf32>)
+// CHECK: tensor.expand_shape %[[MM]] {{\[\[}}0, 1], [2]] output_shape [%{{.*}}, 4, 16] : tensor<?x16xf32> into tensor<?x4x16xf32>
+// CHECK-NOT: lip.
+func.func @linear(%w: tensor<16x8xf32>, %x: tensor<?x4x8xf32>) -> tensor<?x4x16xf32> {
+  %y = lip.linear %x, %w : tensor<?x4x8xf32>, tensor<16x8xf32> -> tensor<?x4x16xf32>
+  return %y : tensor<?x4x16xf32>
+}
+
+// -----
+
+// Elementwise ops become linalg.generic with their scalar formula.
+// CHECK-LABEL: func.func @elementwise
+// CHECK: linalg.generic
+// CHECK:   arith.maximumf
+// CHECK: linalg.generic
+// CHECK:   math.absf
+// CHECK: linalg.generic
+// CHECK:   math.tanh
+// CHECK: linalg.generic
+// CHECK:   arith.mulf
+// CHECK: linalg.generic
+// CHECK:   arith.addf
+// CHECK: linalg.generic
+// CHECK:   arith.mulf
+// CHECK:   arith.mulf
+// CHECK:   arith.addf
+// CHECK-NOT: lip.
+func.func @elementwise(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %a = lip.relu %x : tensor<2x8xf32>
+  %b = lip.abs %a : tensor<2x8xf32>
+  %c = lip.gelu %b tanh scale 0.88 : tensor<2x8xf32>
+  %d = lip.scale %c by 2.0 : tensor<2x8xf32>
+  %e = lip.add %d, %x : tensor<2x8xf32>
+  %f = lip.residual %x, %e alpha 0.25 : tensor<2x8xf32>
+  return %f : tensor<2x8xf32>
+}
+
+// -----
+
+// Reshapes are tensor reshapes.
+// CHECK-LABEL: func.func @reshapes
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1], [2, 3]] output_shape [%{{.*}}, 4, 2, 4] : tensor<?x4x8xf32> into tensor<?x4x2x4xf32>
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1], [2, 3]] : tensor<?x4x2x4xf32> into tensor<?x4x8xf32>
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2]] : tensor<?x4x8xf32> into tensor<?x32xf32>
+func.func @reshapes(%x: tensor<?x4x8xf32>) -> tensor<?x32xf32> {
+  %h = lip.split_heads %x : tensor<?x4x8xf32> -> tensor<?x4x2x4xf32>
+  %m = lip.merge_heads %h : tensor<?x4x2x4xf32> -> tensor<?x4x8xf32>
+  %f = lip.flatten %m : tensor<?x4x8xf32> -> tensor<?x32xf32>
+  return %f : tensor<?x32xf32>
+}
+
+// -----
+
+// Code needs weights as arguments: a model's lip.param declaration cannot be
+// compiled as it is.
+func.func @declared(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{parameters must be function arguments to generate code}}
+  %w = lip.param "w" <exact_cap, w_max = 1.0, norm = rms_to_rms> : tensor<8x8xf32>
+  %y = lip.linear %x, %w : tensor<2x8xf32>, tensor<8x8xf32> -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// Ops without a lowering yet are reported, not dropped.
+func.func @not_yet(%q: tensor<1x4x2x4xf32>) -> tensor<1x4x2x4xf32> {
+  // expected-error @+1 {{failed to legalize operation 'lip.attention'}}
+  %a = lip.attention %q, %q, %q causal logit_scale 1.0 output_factor 1.0 : tensor<1x4x2x4xf32>
+  return %a : tensor<1x4x2x4xf32>
+}
