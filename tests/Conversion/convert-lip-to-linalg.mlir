@@ -69,9 +69,28 @@ func.func @declared(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
 
 // -----
 
-// Ops without a lowering yet are reported, not dropped.
-func.func @not_yet(%q: tensor<1x4x2x4xf32>) -> tensor<1x4x2x4xf32> {
-  // expected-error @+1 {{failed to legalize operation 'lip.attention'}}
+// Attention: scores (a contraction over head_dim), the causal mask, the
+// softmax as row max, exponentials and row sums, then the weighted values.
+// CHECK-LABEL: func.func @attention
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK: arith.cmpi ugt
+// CHECK: arith.select
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK: arith.addf
+// CHECK: arith.divf
+// CHECK-NOT: lip.
+func.func @attention(%q: tensor<1x4x2x4xf32>) -> tensor<1x4x2x4xf32> {
   %a = lip.attention %q, %q, %q causal logit_scale 1.0 output_factor 1.0 : tensor<1x4x2x4xf32>
   return %a : tensor<1x4x2x4xf32>
+}
+
+// -----
+
+// Ops without a lowering yet (the backward and lipopt ops) are reported, not
+// dropped.
+func.func @not_yet(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{failed to legalize operation 'lip.relu_grad'}}
+  %g = lip.relu_grad %x, %x : tensor<2x8xf32>
+  return %g : tensor<2x8xf32>
 }

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LipToLinalgPatterns.h"
 #include "lipc/Conversion/Passes.h"
 
 #include "lip/Dialect/Lip/LipDialect.h"
@@ -22,41 +23,9 @@ namespace mlir::lip {
 
 using namespace mlir;
 using namespace mlir::lip;
+using namespace mlir::lip::lowering;
 
 namespace {
-/// The sizes of `value`'s dimensions, as index values or constants.
-SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value value) {
-  auto type = cast<RankedTensorType>(value.getType());
-  SmallVector<OpFoldResult> sizes;
-  for (int64_t i = 0; i < type.getRank(); ++i)
-    sizes.push_back(type.isDynamicDim(i) ? OpFoldResult(b.createOrFold<tensor::DimOp>(loc, value, i))
-                                         : OpFoldResult(b.getIndexAttr(type.getDimSize(i))));
-  return sizes;
-}
-
-Value emptyOf(OpBuilder &b, Location loc, RankedTensorType type, ArrayRef<OpFoldResult> sizes) {
-  return b.create<tensor::EmptyOp>(loc, sizes, type.getElementType());
-}
-
-Value constantLike(OpBuilder &b, Location loc, Type elementType, double value) {
-  return b.create<arith::ConstantOp>(loc, b.getFloatAttr(elementType, value));
-}
-
-using Body = function_ref<Value(OpBuilder &, Location, ValueRange)>;
-
-/// An elementwise linalg.generic over operands of one shape.
-Value elementwise(OpBuilder &b, Location loc, ValueRange inputs, Body body) {
-  auto type = cast<RankedTensorType>(inputs[0].getType());
-  Value init = emptyOf(b, loc, type, sizesOf(b, loc, inputs[0]));
-  SmallVector<AffineMap> maps(inputs.size() + 1, b.getMultiDimIdentityMap(type.getRank()));
-  SmallVector<utils::IteratorType> iterators(type.getRank(), utils::IteratorType::parallel);
-  auto generic = b.create<linalg::GenericOp>(
-      loc, type, inputs, init, maps, iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
-        nb.create<linalg::YieldOp>(l, body(nb, l, args.drop_back()));
-      });
-  return generic.getResult(0);
-}
-
 /// Patterns for ops whose result is a function of their operands elementwise.
 template <typename OpT>
 struct ElementwisePattern : OpRewritePattern<OpT> {
@@ -223,6 +192,7 @@ struct ConvertLipToLinalgPass final
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerRelu, LowerAbs, LowerScale, LowerAdd, LowerResidual, LowerGelu, LowerLinear,
                  LowerFlatten, LowerMergeHeads, LowerSplitHeads>(&getContext());
+    populateLowerSequencePatterns(patterns);
     ConversionTarget target(getContext());
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect, math::MathDialect,
                            tensor::TensorDialect, func::FuncDialect>();

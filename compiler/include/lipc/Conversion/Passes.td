@@ -8,16 +8,18 @@ include "mlir/Pass/PassBase.td"
 def ConvertLipToLinalg : Pass<"convert-lip-to-linalg", "::mlir::func::FuncOp"> {
   let summary = "Lower lip ops to linalg, tensor, arith and math on tensors";
   let description = [{
-    The first step of native code generation: linear layers become
-    `linalg.matmul_transpose_b` on the tokens collapsed to rows, elementwise
-    ops (relu, abs, gelu, scale, add, residual) become `linalg.generic`, and
-    reshapes (flatten, split/merge heads) become `tensor.collapse_shape` /
-    `tensor.expand_shape`. Parameters must be function arguments (lower the
-    gradient or training function, not the forward declaration of a model).
+    The first step of native code generation, for every forward op: linear
+    layers become `linalg.matmul_transpose_b` on the tokens collapsed to rows;
+    elementwise ops `linalg.generic`; reshapes `tensor.collapse_shape` /
+    `tensor.expand_shape`; embedding, maxmin and rope `linalg.generic` with
+    `tensor.extract` gathers; attention a contraction for the scores, the
+    causal mask, a softmax (row max, exponentials, row sums) and the weighted
+    sum of values; mean_pool and cross_entropy reductions. Parameters must be
+    function arguments (lower the gradient or training function, not the
+    forward declaration of a model).
 
-    Work in progress: attention, rope, embedding, maxmin, mean_pool, the loss,
-    the backward and the lipopt ops have no lowering yet and are reported as
-    such.
+    Not yet: the backward ops and the lipopt ops; they are reported as
+    illegal, not dropped.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
                            "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"];

@@ -1,0 +1,295 @@
+//===- LowerSequence.cpp - Lower the token-mixing and indexing lip ops ----===//
+//
+// Patterns of convert-lip-to-linalg for embedding (a gather), maxmin (pairs),
+// rope (a rotation by token position), attention (scores, masked softmax,
+// weighted sum), mean_pool and cross_entropy (reductions). Every op becomes
+// linalg.generic on tensors; gathers use tensor.extract in the body.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LipToLinalgPatterns.h"
+
+#include "lip/Dialect/Lip/LipDialect.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+
+#include <cmath>
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::lip;
+using namespace mlir::lip::lowering;
+
+namespace {
+using utils::IteratorType;
+
+Value index(OpBuilder &b, Location loc, int64_t dim) { return b.create<linalg::IndexOp>(loc, dim); }
+
+Value indexConstant(OpBuilder &b, Location loc, int64_t v) {
+  return b.create<arith::ConstantIndexOp>(loc, v);
+}
+
+/// An index as a float of type `t`.
+Value toFloat(OpBuilder &b, Location loc, Value i, Type t) {
+  Value asInt = b.create<arith::IndexCastOp>(loc, b.getI64Type(), i);
+  return b.create<arith::SIToFPOp>(loc, t, asInt);
+}
+
+/// A tensor of `type` (dynamic sizes from `sizes`) filled with `value`.
+Value filled(OpBuilder &b, Location loc, RankedTensorType type, ArrayRef<OpFoldResult> sizes,
+             double value) {
+  Value init = emptyOf(b, loc, type, sizes);
+  return b.create<linalg::FillOp>(loc, constantLike(b, loc, type.getElementType(), value), init)
+      .getResult(0);
+}
+
+/// A reduction/contraction generic; `body` gets the inputs and the accumulator.
+Value generic(OpBuilder &b, Location loc, ValueRange inputs, Value init, ArrayRef<AffineMap> maps,
+              ArrayRef<IteratorType> iterators, Body body) {
+  return b
+      .create<linalg::GenericOp>(loc, init.getType(), inputs, init, maps, iterators,
+                                 [&](OpBuilder &nb, Location l, ValueRange args) {
+                                   nb.create<linalg::YieldOp>(l, body(nb, l, args));
+                                 })
+      .getResult(0);
+}
+
+AffineMap map(OpBuilder &b, unsigned dims, ArrayRef<unsigned> results) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned r : results)
+    exprs.push_back(b.getAffineDimExpr(r));
+  return AffineMap::get(dims, 0, exprs, b.getContext());
+}
+
+struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(EmbeddingOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto type = op.getType();
+    unsigned rank = type.getRank();
+    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, op.getIds());
+    sizes.push_back(b.getIndexAttr(type.getShape().back()));
+    SmallVector<unsigned> idDims;
+    for (unsigned i = 0; i + 1 < rank; ++i)
+      idDims.push_back(i);
+    SmallVector<AffineMap> maps = {map(b, rank, idDims), b.getMultiDimIdentityMap(rank)};
+    SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
+    Value table = op.getTable();
+    Value y = generic(b, loc, op.getIds(), emptyOf(b, loc, type, sizes), maps, iterators,
+                      [&](OpBuilder &nb, Location l, ValueRange args) -> Value {
+                        Value row = nb.create<arith::IndexCastOp>(l, nb.getIndexType(), args[0]);
+                        return nb.create<tensor::ExtractOp>(l, table,
+                                                            ValueRange{row, index(nb, l, rank - 1)});
+                      });
+    b.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct LowerMaxMin : OpRewritePattern<MaxMinOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MaxMinOp op, PatternRewriter &b) const override {
+    Value x = op.getInput();
+    unsigned rank = op.getType().getRank();
+    Value y = elementwise(b, op.getLoc(), x, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+      SmallVector<Value> at;
+      for (unsigned d = 0; d < rank; ++d)
+        at.push_back(index(nb, l, d));
+      Value i = at.back();
+      Value one = indexConstant(nb, l, 1);
+      Value even = nb.create<arith::CmpIOp>(
+          l, arith::CmpIPredicate::eq, nb.create<arith::AndIOp>(l, i, one), indexConstant(nb, l, 0));
+      at.back() = nb.create<arith::SelectOp>(l, even, nb.create<arith::AddIOp>(l, i, one),
+                                             nb.create<arith::SubIOp>(l, i, one));
+      Value partner = nb.create<tensor::ExtractOp>(l, x, at);
+      return nb.create<arith::SelectOp>(l, even, nb.create<arith::MaximumFOp>(l, v[0], partner),
+                                        nb.create<arith::MinimumFOp>(l, v[0], partner));
+    });
+    b.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct LowerRope : OpRewritePattern<RopeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RopeOp op, PatternRewriter &b) const override {
+    Value x = op.getInput();
+    int64_t headDim = op.getType().getDimSize(3), half = headDim / 2;
+    double logBase = std::log(op.getBase().convertToDouble());
+    Type t = op.getType().getElementType();
+    Value y = elementwise(b, op.getLoc(), x, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+      SmallVector<Value> at = {index(nb, l, 0), index(nb, l, 1), index(nb, l, 2), index(nb, l, 3)};
+      Value i = at[3], h = indexConstant(nb, l, half);
+      Value low = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ult, i, h);
+      Value j = nb.create<arith::SelectOp>(l, low, i, nb.create<arith::SubIOp>(l, i, h));
+      at[3] = nb.create<arith::SelectOp>(l, low, nb.create<arith::AddIOp>(l, i, h),
+                                         nb.create<arith::SubIOp>(l, i, h));
+      Value partner = nb.create<tensor::ExtractOp>(l, x, at);
+      // theta = t * base^(-2 j / head_dim)
+      Value freq = nb.create<math::ExpOp>(
+          l, nb.create<arith::MulFOp>(l, toFloat(nb, l, j, t),
+                                      constantLike(nb, l, t, -2.0 * logBase / headDim)));
+      Value theta = nb.create<arith::MulFOp>(l, toFloat(nb, l, at[1], t), freq);
+      Value c = nb.create<math::CosOp>(l, theta), s = nb.create<math::SinOp>(l, theta);
+      Value lowOut = nb.create<arith::SubFOp>(l, nb.create<arith::MulFOp>(l, v[0], c),
+                                              nb.create<arith::MulFOp>(l, partner, s));
+      Value highOut = nb.create<arith::AddFOp>(l, nb.create<arith::MulFOp>(l, partner, s),
+                                               nb.create<arith::MulFOp>(l, v[0], c));
+      return nb.create<arith::SelectOp>(l, low, lowOut, highOut);
+    });
+    b.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct LowerAttention : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto type = op.getType();
+    Type t = type.getElementType();
+    double scale = op.getLogitScale().convertToDouble() / type.getDimSize(3);
+    double factor = op.getOutputFactor().convertToDouble();
+    SmallVector<OpFoldResult> q = sizesOf(b, loc, op.getQuery()); // b, t, h, d
+    auto scoresType = RankedTensorType::get(
+        {type.getDimSize(0), type.getDimSize(2), type.getDimSize(1), type.getDimSize(1)}, t);
+    auto rowType = RankedTensorType::get(
+        {type.getDimSize(0), type.getDimSize(2), type.getDimSize(1)}, t);
+    SmallVector<OpFoldResult> scoreSizes = {q[0], q[2], q[1], q[1]}, rowSizes = {q[0], q[2], q[1]};
+    auto par = IteratorType::parallel, red = IteratorType::reduction;
+
+    // S[b,h,t,u] = scale * sum_i q[b,t,h,i] k[b,u,h,i], masked when causal.
+    Value scores = generic(
+        b, loc, ValueRange{op.getQuery(), op.getKey()}, filled(b, loc, scoresType, scoreSizes, 0.0),
+        {map(b, 5, {0, 2, 1, 4}), map(b, 5, {0, 3, 1, 4}), map(b, 5, {0, 1, 2, 3})},
+        {par, par, par, par, red}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          return nb.create<arith::AddFOp>(l, a[2], nb.create<arith::MulFOp>(l, a[0], a[1]));
+        });
+    bool causal = op.getCausal();
+    scores = elementwise(b, loc, scores, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+      Value s = nb.create<arith::MulFOp>(l, v[0], constantLike(nb, l, t, scale));
+      if (!causal)
+        return s;
+      Value future = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ugt, index(nb, l, 3),
+                                              index(nb, l, 2));
+      return nb.create<arith::SelectOp>(
+          l, future, constantLike(nb, l, t, -std::numeric_limits<double>::infinity()), s);
+    });
+    // Softmax over u: row maximum, exponentials, row sums.
+    Value rowMax = generic(b, loc, scores,
+                           filled(b, loc, rowType, rowSizes, -std::numeric_limits<double>::infinity()),
+                           {b.getMultiDimIdentityMap(4), map(b, 4, {0, 1, 2})}, {par, par, par, red},
+                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                             return nb.create<arith::MaximumFOp>(l, a[0], a[1]);
+                           });
+    Value exps = generic(b, loc, ValueRange{scores, rowMax}, emptyOf(b, loc, scoresType, scoreSizes),
+                         {b.getMultiDimIdentityMap(4), map(b, 4, {0, 1, 2}), b.getMultiDimIdentityMap(4)},
+                         {par, par, par, par}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                           return nb.create<math::ExpOp>(l, nb.create<arith::SubFOp>(l, a[0], a[1]));
+                         });
+    Value rowSum = generic(b, loc, exps, filled(b, loc, rowType, rowSizes, 0.0),
+                           {b.getMultiDimIdentityMap(4), map(b, 4, {0, 1, 2})}, {par, par, par, red},
+                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                             return nb.create<arith::AddFOp>(l, a[0], a[1]);
+                           });
+    // out[b,t,h,i] = factor * sum_u exps[b,h,t,u] / rowSum[b,h,t] * v[b,u,h,i]
+    Value out = generic(
+        b, loc, ValueRange{exps, rowSum, op.getValue()}, filled(b, loc, type, q, 0.0),
+        {map(b, 5, {0, 2, 1, 4}), map(b, 5, {0, 2, 1}), map(b, 5, {0, 4, 2, 3}),
+         map(b, 5, {0, 1, 2, 3})},
+        {par, par, par, par, red}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          Value w = nb.create<arith::DivFOp>(l, a[0], a[1]);
+          Value term = nb.create<arith::MulFOp>(
+              l, nb.create<arith::MulFOp>(l, constantLike(nb, l, t, factor), w), a[2]);
+          return nb.create<arith::AddFOp>(l, a[3], term);
+        });
+    b.replaceOp(op, out);
+    return success();
+  }
+};
+
+/// The size of dimension `dim` of `value` as a float of type `t`.
+Value sizeAsFloat(OpBuilder &b, Location loc, Value value, int64_t dim, Type t) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!type.isDynamicDim(dim))
+    return constantLike(b, loc, t, static_cast<double>(type.getDimSize(dim)));
+  return toFloat(b, loc, b.create<tensor::DimOp>(loc, value, dim), t);
+}
+
+struct LowerMeanPool : OpRewritePattern<MeanPoolOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MeanPoolOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    Value x = op.getInput();
+    SmallVector<OpFoldResult> in = sizesOf(b, loc, x);
+    Type t = op.getType().getElementType();
+    Value sum = generic(b, loc, x, filled(b, loc, op.getType(), {in[0], in[2]}, 0.0),
+                        {b.getMultiDimIdentityMap(3), map(b, 3, {0, 2})},
+                        {IteratorType::parallel, IteratorType::reduction, IteratorType::parallel},
+                        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                          return nb.create<arith::AddFOp>(l, a[0], a[1]);
+                        });
+    Value tokens = sizeAsFloat(b, loc, x, 1, t);
+    b.replaceOp(op, elementwise(b, loc, sum, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+                  return nb.create<arith::DivFOp>(l, v[0], tokens);
+                }));
+    return success();
+  }
+};
+
+struct LowerCrossEntropy : OpRewritePattern<CrossEntropyOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(CrossEntropyOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    Value z = op.getLogits(), y = op.getTargets();
+    auto zType = cast<RankedTensorType>(z.getType());
+    int64_t rank = zType.getRank();
+    if (rank < 2)
+      return b.notifyMatchFailure(op, "needs at least one row of logits");
+    if (rank > 2) {
+      ReassociationIndices rows;
+      for (int64_t i = 0; i + 1 < rank; ++i)
+        rows.push_back(i);
+      z = b.create<tensor::CollapseShapeOp>(loc, z, SmallVector<ReassociationIndices>{rows, {rank - 1}});
+      y = b.create<tensor::CollapseShapeOp>(loc, y, SmallVector<ReassociationIndices>{rows});
+    }
+    Type t = zType.getElementType();
+    SmallVector<OpFoldResult> n = {sizesOf(b, loc, z)[0]};
+    auto rowType = RankedTensorType::get({cast<RankedTensorType>(z.getType()).getDimSize(0)}, t);
+    auto par = IteratorType::parallel, red = IteratorType::reduction;
+    Value rowMax = generic(b, loc, z, filled(b, loc, rowType, n, -std::numeric_limits<double>::infinity()),
+                           {b.getMultiDimIdentityMap(2), map(b, 2, {0})}, {par, red},
+                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                             return nb.create<arith::MaximumFOp>(l, a[0], a[1]);
+                           });
+    Value sumExp = generic(b, loc, ValueRange{z, rowMax}, filled(b, loc, rowType, n, 0.0),
+                           {b.getMultiDimIdentityMap(2), map(b, 2, {0}), map(b, 2, {0})}, {par, red},
+                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                             Value e = nb.create<math::ExpOp>(l, nb.create<arith::SubFOp>(l, a[0], a[1]));
+                             return nb.create<arith::AddFOp>(l, a[2], e);
+                           });
+    // Per row: max + log(sum exp) - z[row, label]; the mean over rows.
+    auto scalarType = RankedTensorType::get({}, t);
+    Value zRows = z;
+    Value total = generic(
+        b, loc, ValueRange{rowMax, sumExp, y}, filled(b, loc, scalarType, {}, 0.0),
+        {map(b, 1, {0}), map(b, 1, {0}), map(b, 1, {0}), AffineMap::get(1, 0, {}, b.getContext())},
+        {red}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          Value label = nb.create<arith::IndexCastOp>(l, nb.getIndexType(), a[2]);
+          Value picked = nb.create<tensor::ExtractOp>(l, zRows, ValueRange{index(nb, l, 0), label});
+          Value lse = nb.create<arith::AddFOp>(l, a[0], nb.create<math::LogOp>(l, a[1]));
+          return nb.create<arith::AddFOp>(l, a[3], nb.create<arith::SubFOp>(l, lse, picked));
+        });
+    Value rows = sizeAsFloat(b, loc, z, 0, t);
+    b.replaceOp(op, elementwise(b, loc, total, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+                  return nb.create<arith::DivFOp>(l, v[0], rows);
+                }));
+    return success();
+  }
+};
+} // namespace
+
+void mlir::lip::lowering::populateLowerSequencePatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerEmbedding, LowerMaxMin, LowerRope, LowerAttention, LowerMeanPool,
+               LowerCrossEntropy>(patterns.getContext());
+}

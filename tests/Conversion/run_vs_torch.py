@@ -1,0 +1,139 @@
+"""Runs lowered lip ops as native code (convert-lip-to-linalg, MLIR's LLVM
+pipeline, mlir-cpu-runner) on random inputs and compares every output with
+PyTorch, in float64.
+
+    run_vs_torch.py LIP_OPT MLIR_OPT RUNNER LIBDIR
+"""
+import math
+import re
+import subprocess
+import sys
+
+import torch
+import torch.nn.functional as F
+
+LIP_OPT, MLIR_OPT, RUNNER, LIBDIR = sys.argv[1:5]
+PIPELINE = ("--one-shot-bufferize=bufferize-function-boundaries --convert-linalg-to-loops "
+            "--convert-scf-to-cf --expand-strided-metadata --lower-affine --convert-math-to-libm "
+            "--finalize-memref-to-llvm --convert-to-llvm --reconcile-unrealized-casts").split()
+torch.manual_seed(0)
+
+
+def ttype(shape, elem="f64"):
+    return "tensor<" + "x".join(str(d) for d in shape) + ("x" if shape else "") + elem + ">"
+
+
+def dense(t):
+    return "dense<" + str(t.tolist()).replace("(", "[").replace(")", "]") + ">"
+
+
+def rope_ref(x, base):
+    t, d = x.shape[1], x.shape[3]
+    half = d // 2
+    i = torch.arange(half, dtype=x.dtype)
+    theta = torch.arange(t, dtype=x.dtype)[:, None] * base ** (-2.0 * i / d)
+    c, s = torch.cos(theta)[None, :, None, :], torch.sin(theta)[None, :, None, :]
+    x1, x2 = x[..., :half], x[..., half:]
+    return torch.cat([x1 * c - x2 * s, x1 * s + x2 * c], -1)
+
+
+def attention_ref(q, k, v, causal, scale, factor):
+    s = scale * torch.einsum("bthd,buhd->bhtu", q, k) / q.shape[-1]
+    if causal:
+        s = s.masked_fill(torch.ones(q.shape[1], q.shape[1], dtype=torch.bool).triu(1), -math.inf)
+    return factor * torch.einsum("bhtu,buhd->bthd", torch.softmax(s, -1), v)
+
+
+def maxmin_ref(x):
+    a, b = x[..., 0::2], x[..., 1::2]
+    out = torch.empty_like(x)
+    out[..., 0::2], out[..., 1::2] = torch.maximum(a, b), torch.minimum(a, b)
+    return out
+
+
+# name: (op text with %a, %b, ... as inputs, input shapes (None = labels), output shape, reference)
+CASES = {
+    "linear": ("lip.linear %a, %b : {t0}, {t1} -> {out}", [(2, 3, 5), (4, 5)], (2, 3, 4),
+               lambda a, b: a @ b.T),
+    "relu": ("lip.relu %a : {t0}", [(3, 4)], (3, 4), torch.relu),
+    "abs": ("lip.abs %a : {t0}", [(3, 4)], (3, 4), torch.abs),
+    "scale": ("lip.scale %a by -1.5 : {t0}", [(3, 4)], (3, 4), lambda a: -1.5 * a),
+    "add": ("lip.add %a, %b : {t0}", [(3, 4), (3, 4)], (3, 4), lambda a, b: a + b),
+    "split_heads": ("lip.split_heads %a : {t0} -> {out}", [(2, 3, 6)], (2, 3, 2, 3),
+                    lambda a: a.reshape(2, 3, 2, 3)),
+    "merge_heads": ("lip.merge_heads %a : {t0} -> {out}", [(2, 3, 2, 3)], (2, 3, 6),
+                    lambda a: a.reshape(2, 3, 6)),
+    "flatten": ("lip.flatten %a : {t0} -> {out}", [(2, 3, 4)], (2, 12), lambda a: a.reshape(2, 12)),
+    "gelu_erf": ("lip.gelu %a scale 0.885 : {t0}", [(3, 7)], (3, 7), lambda a: 0.885 * F.gelu(a)),
+    "gelu_tanh": ("lip.gelu %a tanh scale 1.0 : {t0}", [(3, 7)], (3, 7),
+                  lambda a: F.gelu(a, approximate="tanh")),
+    "maxmin": ("lip.maxmin %a : {t0}", [(3, 6)], (3, 6), maxmin_ref),
+    "residual": ("lip.residual %a, %b alpha 0.3 : {t0}", [(2, 5), (2, 5)], (2, 5),
+                 lambda a, b: 0.7 * a + 0.3 * b),
+    "rope": ("lip.rope %a base 100.0 : {t0}", [(2, 5, 2, 4)], (2, 5, 2, 4), lambda a: rope_ref(a, 100.0)),
+    "attention_causal": (
+        "lip.attention %a, %b, %c causal logit_scale 2.0 output_factor 0.3333333333333333 : {t0}",
+        [(2, 4, 2, 3)] * 3, (2, 4, 2, 3), lambda a, b, c: attention_ref(a, b, c, True, 2.0, 1 / 3)),
+    "attention_bidirectional": (
+        "lip.attention %a, %b, %c logit_scale 1.0 output_factor 1.0 : {t0}",
+        [(1, 3, 2, 2)] * 3, (1, 3, 2, 2), lambda a, b, c: attention_ref(a, b, c, False, 1.0, 1.0)),
+    "mean_pool": ("lip.mean_pool %a : {t0} -> {out}", [(2, 5, 3)], (2, 3), lambda a: a.mean(1)),
+    "embedding": ("lip.embedding %a, %b : {t0}, {t1} -> {out}", [("ids", (2, 3), 7), (7, 4)],
+                  (2, 3, 4), lambda ids, e: e[ids.long()]),
+    "cross_entropy": ("lip.cross_entropy %a, %b : {t0}, {t1} -> {out}", [(2, 3, 5), ("ids", (2, 3), 5)],
+                      (), lambda z, y: F.cross_entropy(z.reshape(-1, 5), y.reshape(-1).long())),
+}
+
+worst_all = 0.0
+for name, (op, shapes, out_shape, ref) in CASES.items():
+    inputs, types = [], []
+    for s in shapes:
+        if s[0] == "ids":
+            inputs.append(torch.randint(0, s[2], s[1], dtype=torch.int32))
+            types.append(ttype(s[1], "i32"))
+        else:
+            inputs.append(torch.randn(s, dtype=torch.float64))
+            types.append(ttype(s))
+    names = "abcdef"
+    fmt = {f"t{i}": t for i, t in enumerate(types)}
+    fmt["out"] = ttype(out_shape)
+    body = op.format(**fmt)
+    args = ", ".join(f"%{names[i]}: {t}" for i, t in enumerate(types))
+    consts = "\n".join(f"  %c{i} = arith.constant {dense(x)} : {types[i]}" for i, x in enumerate(inputs))
+    call_args = ", ".join(f"%c{i}" for i in range(len(inputs)))
+    out_t, memref_t = ttype(out_shape), "memref<" + "x".join(str(d) for d in out_shape) + ("x" if out_shape else "") + "f64>"
+    program = f"""
+func.func @f({args}) -> {out_t} {{
+  %r = {body}
+  return %r : {out_t}
+}}
+func.func @main() {{
+{consts}
+  %y = call @f({call_args}) : ({", ".join(types)}) -> {out_t}
+  %m = bufferization.to_memref %y : {memref_t}
+  %u = memref.cast %m : {memref_t} to memref<*xf64>
+  call @printMemrefF64(%u) : (memref<*xf64>) -> ()
+  return
+}}
+func.func private @printMemrefF64(memref<*xf64>)
+"""
+    lowered = subprocess.run([LIP_OPT, "--convert-lip-to-linalg"], input=program, capture_output=True, text=True)
+    if lowered.returncode:
+        print(f"{name}: lowering failed\n{lowered.stderr}")
+        sys.exit(1)
+    llvm = subprocess.run([MLIR_OPT] + PIPELINE, input=lowered.stdout, capture_output=True, text=True)
+    run = subprocess.run([RUNNER, "-e", "main", "-entry-point-result=void",
+                          f"-shared-libs={LIBDIR}/libmlir_runner_utils.so,{LIBDIR}/libmlir_c_runner_utils.so"],
+                         input=llvm.stdout, capture_output=True, text=True)
+    if llvm.returncode or run.returncode:
+        print(f"{name}: compiling or running failed\n{llvm.stderr}{run.stderr}")
+        sys.exit(1)
+    data = run.stdout.split("data =", 1)[1]
+    got = torch.tensor([float(v) for v in re.findall(r"-?\d+\.?\d*(?:e[-+]?\d+)?|-?inf|nan", data)],
+                       dtype=torch.float64)
+    want = ref(*inputs).reshape(-1)
+    error = ((got - want).abs().max() / want.abs().max().clamp_min(1e-30)).item()
+    worst_all = max(worst_all, error)
+    print(f"{name}: {'match' if error < 1e-5 else 'MISMATCH'} (max relative error {error:.1e})")
+print("all ops match" if worst_all < 1e-5 else "MISMATCH")
+sys.exit(0 if worst_all < 1e-5 else 1)
