@@ -87,10 +87,19 @@ func.func @attention(%q: tensor<1x4x2x4xf32>) -> tensor<1x4x2x4xf32> {
 
 // -----
 
-// Ops without a lowering yet (the backward and lipopt ops) are reported, not
-// dropped.
-func.func @not_yet(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
-  // expected-error @+1 {{failed to legalize operation 'lip.relu_grad'}}
-  %g = lip.relu_grad %x, %x : tensor<2x8xf32>
-  return %g : tensor<2x8xf32>
+// A backward op: the linear layer's weight gradient is one matmul.
+// CHECK-LABEL: func.func @weight_grad
+// CHECK: linalg.matmul_transpose_a ins(%{{.*}}, %{{.*}} : tensor<?x16xf32>, tensor<?x8xf32>) outs(%{{.*}} : tensor<16x8xf32>)
+func.func @weight_grad(%dy: tensor<?x4x16xf32>, %x: tensor<?x4x8xf32>) -> tensor<16x8xf32> {
+  %g = lip.linear_grad_weight %dy, %x : tensor<?x4x16xf32>, tensor<?x4x8xf32> -> tensor<16x8xf32>
+  return %g : tensor<16x8xf32>
+}
+
+// -----
+
+// Ops without a lowering yet (the lipopt ops) are reported, not dropped.
+func.func @not_yet(%w: tensor<8x8xf32>) -> tensor<8x8xf32> {
+  // expected-error @+1 {{failed to legalize operation 'lipopt.hard_cap'}}
+  %c = lipopt.hard_cap %w w_max 1.0 : tensor<8x8xf32>
+  return %c : tensor<8x8xf32>
 }

@@ -84,11 +84,67 @@ CASES = {
                       (), lambda z, y: F.cross_entropy(z.reshape(-1, 5), y.reshape(-1).long())),
 }
 
+
+
+def vjp(f):
+    """The gradient of f at its first inputs, against the last input dy."""
+    def grad(*args):
+        *xs, dy = args
+        xs = [x.clone().requires_grad_() for x in xs]
+        return torch.autograd.grad(f(*xs), xs[0], dy)[0]
+    return grad
+
+
+# Backward ops: the reference is PyTorch's autograd of the forward op.
+CASES.update({
+    "linear_grad_input": ("lip.linear_grad_input %a, %b : {t0}, {t1} -> {out}", [(2, 3, 4), (4, 5)],
+                          (2, 3, 5), lambda dy, w: dy @ w),
+    "linear_grad_weight": ("lip.linear_grad_weight %a, %b : {t0}, {t1} -> {out}",
+                           [(2, 3, 4), (2, 3, 5)], (4, 5),
+                           lambda dy, x: dy.reshape(-1, 4).T @ x.reshape(-1, 5)),
+    "embedding_grad": ("lip.embedding_grad %a, %b : {t0}, {t1} -> {out}", [("ids", (2, 3), 7), (2, 3, 4)],
+                       (7, 4), lambda ids, dy: torch.zeros(7, 4, dtype=torch.float64).index_add(
+                           0, ids.reshape(-1).long(), dy.reshape(-1, 4))),
+    "relu_grad": ("lip.relu_grad %a, %b : {t0}", [(3, 4), (3, 4)], (3, 4), vjp(torch.relu)),
+    "abs_grad": ("lip.abs_grad %a, %b : {t0}", [(3, 4), (3, 4)], (3, 4), vjp(torch.abs)),
+    "maxmin_grad": ("lip.maxmin_grad %a, %b : {t0}", [(3, 6), (3, 6)], (3, 6), vjp(maxmin_ref)),
+    "gelu_grad_erf": ("lip.gelu_grad %a, %b scale 0.7 : {t0}", [(3, 5), (3, 5)], (3, 5),
+                      vjp(lambda x: 0.7 * F.gelu(x))),
+    "gelu_grad_tanh": ("lip.gelu_grad %a, %b tanh scale 1.0 : {t0}", [(3, 5), (3, 5)], (3, 5),
+                       vjp(lambda x: F.gelu(x, approximate="tanh"))),
+    "rope_grad": ("lip.rope_grad %a base 100.0 : {t0}", [(2, 5, 2, 4)], (2, 5, 2, 4),
+                  lambda dy: vjp(lambda x: rope_ref(x, 100.0))(torch.zeros_like(dy), dy)),
+    "unflatten": ("lip.unflatten %a : {t0} -> {out}", [(2, 12)], (2, 3, 4), lambda a: a.reshape(2, 3, 4)),
+    "mean_pool_grad": ("lip.mean_pool_grad %a : {t0} -> {out}", [(2, 3)], (2, 5, 3),
+                       lambda dy: (dy / 5)[:, None, :].expand(2, 5, 3)),
+    "cross_entropy_grad": ("lip.cross_entropy_grad %a, %b, %c : {t0}, {t1}, {t2}",
+                           [(2, 3, 5), ("ids", (2, 3), 5), ()], (2, 3, 5),
+                           lambda z, y, dl: vjp(lambda zz: F.cross_entropy(
+                               zz.reshape(-1, 5), y.reshape(-1).long()))(z, dl)),
+})
+
+
+def attention_grad_ref(which):
+    def ref(q, k, v, dy):
+        xs = [x.clone().requires_grad_() for x in (q, k, v)]
+        out = attention_ref(*xs, True, 2.0, 1 / 3)
+        return torch.autograd.grad(out, xs, dy)[which]
+    return ref
+
+
+for which, name in enumerate(["query", "key", "value"]):
+    CASES[f"attention_grad_{name}"] = (
+        "%g:3 = lip.attention_grad %a, %b, %c, %d causal logit_scale 2.0 "
+        "output_factor 0.3333333333333333 : {t0}", [(2, 4, 2, 3)] * 4, (2, 4, 2, 3),
+        attention_grad_ref(which), f"%g#{which}")
+
 worst_all = 0.0
-for name, (op, shapes, out_shape, ref) in CASES.items():
+for name, case in CASES.items():
+    op, shapes, out_shape, ref = case[:4]
+    result = case[4] if len(case) > 4 else "%r"
     inputs, types = [], []
     for s in shapes:
-        if s[0] == "ids":
+        if len(s) and s[0] == "ids":
             inputs.append(torch.randint(0, s[2], s[1], dtype=torch.int32))
             types.append(ttype(s[1], "i32"))
         else:
@@ -98,14 +154,16 @@ for name, (op, shapes, out_shape, ref) in CASES.items():
     fmt = {f"t{i}": t for i, t in enumerate(types)}
     fmt["out"] = ttype(out_shape)
     body = op.format(**fmt)
+    if not body.startswith("%"):
+        body = "%r = " + body
     args = ", ".join(f"%{names[i]}: {t}" for i, t in enumerate(types))
     consts = "\n".join(f"  %c{i} = arith.constant {dense(x)} : {types[i]}" for i, x in enumerate(inputs))
     call_args = ", ".join(f"%c{i}" for i in range(len(inputs)))
     out_t, memref_t = ttype(out_shape), "memref<" + "x".join(str(d) for d in out_shape) + ("x" if out_shape else "") + "f64>"
     program = f"""
 func.func @f({args}) -> {out_t} {{
-  %r = {body}
-  return %r : {out_t}
+  {body}
+  return {result} : {out_t}
 }}
 func.func @main() {{
 {consts}

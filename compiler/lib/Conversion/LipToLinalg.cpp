@@ -10,6 +10,7 @@
 #include "lipc/Conversion/Passes.h"
 
 #include "lip/Dialect/Lip/LipDialect.h"
+#include "lip/Dialect/LipOpt/LipOptDialect.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -193,10 +194,11 @@ struct ConvertLipToLinalgPass final
     patterns.add<LowerRelu, LowerAbs, LowerScale, LowerAdd, LowerResidual, LowerGelu, LowerLinear,
                  LowerFlatten, LowerMergeHeads, LowerSplitHeads>(&getContext());
     populateLowerSequencePatterns(patterns);
+    populateLowerBackwardPatterns(patterns);
     ConversionTarget target(getContext());
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect, math::MathDialect,
                            tensor::TensorDialect, func::FuncDialect>();
-    target.addIllegalDialect<LipDialect>();
+    target.addIllegalDialect<LipDialect, lipopt::LipOptDialect>();
     if (failed(applyPartialConversion(func, target, std::move(patterns))))
       signalPassFailure();
   }

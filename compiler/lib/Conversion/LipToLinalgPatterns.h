@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -51,8 +52,64 @@ inline Value elementwise(OpBuilder &b, Location loc, ValueRange inputs, Body bod
 }
 
 
+inline Value index(OpBuilder &b, Location loc, int64_t dim) { return b.create<linalg::IndexOp>(loc, dim); }
+
+inline Value indexConstant(OpBuilder &b, Location loc, int64_t v) {
+  return b.create<arith::ConstantIndexOp>(loc, v);
+}
+
+/// An index as a float of type `t`.
+inline Value toFloat(OpBuilder &b, Location loc, Value i, Type t) {
+  Value asInt = b.create<arith::IndexCastOp>(loc, b.getI64Type(), i);
+  return b.create<arith::SIToFPOp>(loc, t, asInt);
+}
+
+/// A tensor of `type` (dynamic sizes from `sizes`) filled with `value`.
+inline Value filled(OpBuilder &b, Location loc, RankedTensorType type, ArrayRef<OpFoldResult> sizes,
+             double value) {
+  Value init = emptyOf(b, loc, type, sizes);
+  return b.create<linalg::FillOp>(loc, constantLike(b, loc, type.getElementType(), value), init)
+      .getResult(0);
+}
+
+/// A reduction/contraction generic; `body` gets the inputs and the accumulator.
+inline Value generic(OpBuilder &b, Location loc, ValueRange inputs, Value init, ArrayRef<AffineMap> maps,
+              ArrayRef<utils::IteratorType> iterators, Body body) {
+  return b
+      .create<linalg::GenericOp>(loc, init.getType(), inputs, init, maps, iterators,
+                                 [&](OpBuilder &nb, Location l, ValueRange args) {
+                                   nb.create<linalg::YieldOp>(l, body(nb, l, args));
+                                 })
+      .getResult(0);
+}
+
+inline AffineMap map(OpBuilder &b, unsigned dims, ArrayRef<unsigned> results) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned r : results)
+    exprs.push_back(b.getAffineDimExpr(r));
+  return AffineMap::get(dims, 0, exprs, b.getContext());
+}
+
+/// The size of dimension `dim` of `value` as a float of type `t`.
+inline Value sizeAsFloat(OpBuilder &b, Location loc, Value value, int64_t dim, Type t) {
+  auto type = cast<RankedTensorType>(value.getType());
+  if (!type.isDynamicDim(dim))
+    return constantLike(b, loc, t, static_cast<double>(type.getDimSize(dim)));
+  return toFloat(b, loc, b.create<tensor::DimOp>(loc, value, dim), t);
+}
+
+/// The half-split rotation of rope on [b, t, h, d]; `transpose` rotates by
+/// the opposite angles (rope's gradient).
+Value rotate(OpBuilder &b, Location loc, Value x, double base, bool transpose);
+
+/// The attention weights P[b, h, t, u] = softmax_u(logitScale q.k / d),
+/// causally masked, of q and k in [b, t, h, d].
+Value attentionWeights(OpBuilder &b, Location loc, Value q, Value k, bool causal, double logitScale);
+
 /// Lowerings of embedding, maxmin, rope, attention, mean_pool, cross_entropy.
 void populateLowerSequencePatterns(RewritePatternSet &patterns);
+/// Lowerings of the backward ops (LowerBackward.cpp).
+void populateLowerBackwardPatterns(RewritePatternSet &patterns);
 
 } // namespace mlir::lip::lowering
 

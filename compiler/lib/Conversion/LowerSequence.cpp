@@ -23,44 +23,6 @@ using namespace mlir::lip::lowering;
 namespace {
 using utils::IteratorType;
 
-Value index(OpBuilder &b, Location loc, int64_t dim) { return b.create<linalg::IndexOp>(loc, dim); }
-
-Value indexConstant(OpBuilder &b, Location loc, int64_t v) {
-  return b.create<arith::ConstantIndexOp>(loc, v);
-}
-
-/// An index as a float of type `t`.
-Value toFloat(OpBuilder &b, Location loc, Value i, Type t) {
-  Value asInt = b.create<arith::IndexCastOp>(loc, b.getI64Type(), i);
-  return b.create<arith::SIToFPOp>(loc, t, asInt);
-}
-
-/// A tensor of `type` (dynamic sizes from `sizes`) filled with `value`.
-Value filled(OpBuilder &b, Location loc, RankedTensorType type, ArrayRef<OpFoldResult> sizes,
-             double value) {
-  Value init = emptyOf(b, loc, type, sizes);
-  return b.create<linalg::FillOp>(loc, constantLike(b, loc, type.getElementType(), value), init)
-      .getResult(0);
-}
-
-/// A reduction/contraction generic; `body` gets the inputs and the accumulator.
-Value generic(OpBuilder &b, Location loc, ValueRange inputs, Value init, ArrayRef<AffineMap> maps,
-              ArrayRef<IteratorType> iterators, Body body) {
-  return b
-      .create<linalg::GenericOp>(loc, init.getType(), inputs, init, maps, iterators,
-                                 [&](OpBuilder &nb, Location l, ValueRange args) {
-                                   nb.create<linalg::YieldOp>(l, body(nb, l, args));
-                                 })
-      .getResult(0);
-}
-
-AffineMap map(OpBuilder &b, unsigned dims, ArrayRef<unsigned> results) {
-  SmallVector<AffineExpr> exprs;
-  for (unsigned r : results)
-    exprs.push_back(b.getAffineDimExpr(r));
-  return AffineMap::get(dims, 0, exprs, b.getContext());
-}
-
 struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(EmbeddingOp op, PatternRewriter &b) const override {
@@ -113,31 +75,8 @@ struct LowerMaxMin : OpRewritePattern<MaxMinOp> {
 struct LowerRope : OpRewritePattern<RopeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(RopeOp op, PatternRewriter &b) const override {
-    Value x = op.getInput();
-    int64_t headDim = op.getType().getDimSize(3), half = headDim / 2;
-    double logBase = std::log(op.getBase().convertToDouble());
-    Type t = op.getType().getElementType();
-    Value y = elementwise(b, op.getLoc(), x, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
-      SmallVector<Value> at = {index(nb, l, 0), index(nb, l, 1), index(nb, l, 2), index(nb, l, 3)};
-      Value i = at[3], h = indexConstant(nb, l, half);
-      Value low = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ult, i, h);
-      Value j = nb.create<arith::SelectOp>(l, low, i, nb.create<arith::SubIOp>(l, i, h));
-      at[3] = nb.create<arith::SelectOp>(l, low, nb.create<arith::AddIOp>(l, i, h),
-                                         nb.create<arith::SubIOp>(l, i, h));
-      Value partner = nb.create<tensor::ExtractOp>(l, x, at);
-      // theta = t * base^(-2 j / head_dim)
-      Value freq = nb.create<math::ExpOp>(
-          l, nb.create<arith::MulFOp>(l, toFloat(nb, l, j, t),
-                                      constantLike(nb, l, t, -2.0 * logBase / headDim)));
-      Value theta = nb.create<arith::MulFOp>(l, toFloat(nb, l, at[1], t), freq);
-      Value c = nb.create<math::CosOp>(l, theta), s = nb.create<math::SinOp>(l, theta);
-      Value lowOut = nb.create<arith::SubFOp>(l, nb.create<arith::MulFOp>(l, v[0], c),
-                                              nb.create<arith::MulFOp>(l, partner, s));
-      Value highOut = nb.create<arith::AddFOp>(l, nb.create<arith::MulFOp>(l, partner, s),
-                                               nb.create<arith::MulFOp>(l, v[0], c));
-      return nb.create<arith::SelectOp>(l, low, lowOut, highOut);
-    });
-    b.replaceOp(op, y);
+    b.replaceOp(op, rotate(b, op.getLoc(), op.getInput(), op.getBase().convertToDouble(),
+                           /*transpose=*/false));
     return success();
   }
 };
@@ -148,73 +87,24 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     Location loc = op.getLoc();
     auto type = op.getType();
     Type t = type.getElementType();
-    double scale = op.getLogitScale().convertToDouble() / type.getDimSize(3);
     double factor = op.getOutputFactor().convertToDouble();
-    SmallVector<OpFoldResult> q = sizesOf(b, loc, op.getQuery()); // b, t, h, d
-    auto scoresType = RankedTensorType::get(
-        {type.getDimSize(0), type.getDimSize(2), type.getDimSize(1), type.getDimSize(1)}, t);
-    auto rowType = RankedTensorType::get(
-        {type.getDimSize(0), type.getDimSize(2), type.getDimSize(1)}, t);
-    SmallVector<OpFoldResult> scoreSizes = {q[0], q[2], q[1], q[1]}, rowSizes = {q[0], q[2], q[1]};
+    Value weights = attentionWeights(b, loc, op.getQuery(), op.getKey(), op.getCausal(),
+                                     op.getLogitScale().convertToDouble());
     auto par = IteratorType::parallel, red = IteratorType::reduction;
-
-    // S[b,h,t,u] = scale * sum_i q[b,t,h,i] k[b,u,h,i], masked when causal.
-    Value scores = generic(
-        b, loc, ValueRange{op.getQuery(), op.getKey()}, filled(b, loc, scoresType, scoreSizes, 0.0),
-        {map(b, 5, {0, 2, 1, 4}), map(b, 5, {0, 3, 1, 4}), map(b, 5, {0, 1, 2, 3})},
-        {par, par, par, par, red}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-          return nb.create<arith::AddFOp>(l, a[2], nb.create<arith::MulFOp>(l, a[0], a[1]));
-        });
-    bool causal = op.getCausal();
-    scores = elementwise(b, loc, scores, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
-      Value s = nb.create<arith::MulFOp>(l, v[0], constantLike(nb, l, t, scale));
-      if (!causal)
-        return s;
-      Value future = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ugt, index(nb, l, 3),
-                                              index(nb, l, 2));
-      return nb.create<arith::SelectOp>(
-          l, future, constantLike(nb, l, t, -std::numeric_limits<double>::infinity()), s);
-    });
-    // Softmax over u: row maximum, exponentials, row sums.
-    Value rowMax = generic(b, loc, scores,
-                           filled(b, loc, rowType, rowSizes, -std::numeric_limits<double>::infinity()),
-                           {b.getMultiDimIdentityMap(4), map(b, 4, {0, 1, 2})}, {par, par, par, red},
-                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                             return nb.create<arith::MaximumFOp>(l, a[0], a[1]);
-                           });
-    Value exps = generic(b, loc, ValueRange{scores, rowMax}, emptyOf(b, loc, scoresType, scoreSizes),
-                         {b.getMultiDimIdentityMap(4), map(b, 4, {0, 1, 2}), b.getMultiDimIdentityMap(4)},
-                         {par, par, par, par}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                           return nb.create<math::ExpOp>(l, nb.create<arith::SubFOp>(l, a[0], a[1]));
-                         });
-    Value rowSum = generic(b, loc, exps, filled(b, loc, rowType, rowSizes, 0.0),
-                           {b.getMultiDimIdentityMap(4), map(b, 4, {0, 1, 2})}, {par, par, par, red},
-                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                             return nb.create<arith::AddFOp>(l, a[0], a[1]);
-                           });
-    // out[b,t,h,i] = factor * sum_u exps[b,h,t,u] / rowSum[b,h,t] * v[b,u,h,i]
+    // out[b,t,h,i] = factor * sum_u P[b,h,t,u] v[b,u,h,i]
     Value out = generic(
-        b, loc, ValueRange{exps, rowSum, op.getValue()}, filled(b, loc, type, q, 0.0),
-        {map(b, 5, {0, 2, 1, 4}), map(b, 5, {0, 2, 1}), map(b, 5, {0, 4, 2, 3}),
-         map(b, 5, {0, 1, 2, 3})},
+        b, loc, ValueRange{weights, op.getValue()},
+        filled(b, loc, type, sizesOf(b, loc, op.getQuery()), 0.0),
+        {map(b, 5, {0, 2, 1, 4}), map(b, 5, {0, 4, 2, 3}), map(b, 5, {0, 1, 2, 3})},
         {par, par, par, par, red}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-          Value w = nb.create<arith::DivFOp>(l, a[0], a[1]);
           Value term = nb.create<arith::MulFOp>(
-              l, nb.create<arith::MulFOp>(l, constantLike(nb, l, t, factor), w), a[2]);
-          return nb.create<arith::AddFOp>(l, a[3], term);
+              l, nb.create<arith::MulFOp>(l, constantLike(nb, l, t, factor), a[0]), a[1]);
+          return nb.create<arith::AddFOp>(l, a[2], term);
         });
     b.replaceOp(op, out);
     return success();
   }
 };
-
-/// The size of dimension `dim` of `value` as a float of type `t`.
-Value sizeAsFloat(OpBuilder &b, Location loc, Value value, int64_t dim, Type t) {
-  auto type = cast<RankedTensorType>(value.getType());
-  if (!type.isDynamicDim(dim))
-    return constantLike(b, loc, t, static_cast<double>(type.getDimSize(dim)));
-  return toFloat(b, loc, b.create<tensor::DimOp>(loc, value, dim), t);
-}
 
 struct LowerMeanPool : OpRewritePattern<MeanPoolOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -288,6 +178,87 @@ struct LowerCrossEntropy : OpRewritePattern<CrossEntropyOp> {
   }
 };
 } // namespace
+
+Value mlir::lip::lowering::rotate(OpBuilder &b, Location loc, Value x, double base, bool transpose) {
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t headDim = type.getDimSize(3), half = headDim / 2;
+  double logBase = std::log(base);
+  Type t = type.getElementType();
+  return elementwise(b, loc, x, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+    SmallVector<Value> at = {index(nb, l, 0), index(nb, l, 1), index(nb, l, 2), index(nb, l, 3)};
+    Value i = at[3], h = indexConstant(nb, l, half);
+    Value low = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ult, i, h);
+    Value j = nb.create<arith::SelectOp>(l, low, i, nb.create<arith::SubIOp>(l, i, h));
+    at[3] = nb.create<arith::SelectOp>(l, low, nb.create<arith::AddIOp>(l, i, h),
+                                       nb.create<arith::SubIOp>(l, i, h));
+    Value partner = nb.create<tensor::ExtractOp>(l, x, at);
+    // theta = (+-) t * base^(-2 j / head_dim)
+    Value freq = nb.create<math::ExpOp>(
+        l, nb.create<arith::MulFOp>(l, toFloat(nb, l, j, t),
+                                    constantLike(nb, l, t, -2.0 * logBase / headDim)));
+    Value theta = nb.create<arith::MulFOp>(
+        l, nb.create<arith::MulFOp>(l, toFloat(nb, l, at[1], t), freq),
+        constantLike(nb, l, t, transpose ? -1.0 : 1.0));
+    Value c = nb.create<math::CosOp>(l, theta), s = nb.create<math::SinOp>(l, theta);
+    Value lowOut = nb.create<arith::SubFOp>(l, nb.create<arith::MulFOp>(l, v[0], c),
+                                            nb.create<arith::MulFOp>(l, partner, s));
+    Value highOut = nb.create<arith::AddFOp>(l, nb.create<arith::MulFOp>(l, partner, s),
+                                             nb.create<arith::MulFOp>(l, v[0], c));
+    return nb.create<arith::SelectOp>(l, low, lowOut, highOut);
+  });
+}
+
+Value mlir::lip::lowering::attentionWeights(OpBuilder &b, Location loc, Value q, Value k,
+                                            bool causal, double logitScale) {
+  using utils::IteratorType;
+  auto type = cast<RankedTensorType>(q.getType());
+  Type t = type.getElementType();
+  double scale = logitScale / type.getDimSize(3);
+  SmallVector<OpFoldResult> s = sizesOf(b, loc, q); // b, t, h, d
+  auto scoresType = RankedTensorType::get(
+      {type.getDimSize(0), type.getDimSize(2), type.getDimSize(1), type.getDimSize(1)}, t);
+  auto rowType = RankedTensorType::get({type.getDimSize(0), type.getDimSize(2), type.getDimSize(1)}, t);
+  SmallVector<OpFoldResult> scoreSizes = {s[0], s[2], s[1], s[1]}, rowSizes = {s[0], s[2], s[1]};
+  auto par = IteratorType::parallel, red = IteratorType::reduction;
+  const double inf = std::numeric_limits<double>::infinity();
+
+  // S[b,h,t,u] = scale * sum_i q[b,t,h,i] k[b,u,h,i], masked when causal.
+  Value scores = generic(
+      b, loc, ValueRange{q, k}, filled(b, loc, scoresType, scoreSizes, 0.0),
+      {map(b, 5, {0, 2, 1, 4}), map(b, 5, {0, 3, 1, 4}), map(b, 5, {0, 1, 2, 3})},
+      {par, par, par, par, red}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        return nb.create<arith::AddFOp>(l, a[2], nb.create<arith::MulFOp>(l, a[0], a[1]));
+      });
+  scores = elementwise(b, loc, scores, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+    Value x = nb.create<arith::MulFOp>(l, v[0], constantLike(nb, l, t, scale));
+    if (!causal)
+      return x;
+    Value future = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ugt, index(nb, l, 3),
+                                            index(nb, l, 2));
+    return nb.create<arith::SelectOp>(l, future, constantLike(nb, l, t, -inf), x);
+  });
+  // Softmax over u: row maximum, exponentials, row sums, normalization.
+  Value rowMax = generic(b, loc, scores, filled(b, loc, rowType, rowSizes, -inf),
+                         {b.getMultiDimIdentityMap(4), map(b, 4, {0, 1, 2})}, {par, par, par, red},
+                         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                           return nb.create<arith::MaximumFOp>(l, a[0], a[1]);
+                         });
+  Value exps = generic(b, loc, ValueRange{scores, rowMax}, emptyOf(b, loc, scoresType, scoreSizes),
+                       {b.getMultiDimIdentityMap(4), map(b, 4, {0, 1, 2}), b.getMultiDimIdentityMap(4)},
+                       {par, par, par, par}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                         return nb.create<math::ExpOp>(l, nb.create<arith::SubFOp>(l, a[0], a[1]));
+                       });
+  Value rowSum = generic(b, loc, exps, filled(b, loc, rowType, rowSizes, 0.0),
+                         {b.getMultiDimIdentityMap(4), map(b, 4, {0, 1, 2})}, {par, par, par, red},
+                         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                           return nb.create<arith::AddFOp>(l, a[0], a[1]);
+                         });
+  return generic(b, loc, ValueRange{exps, rowSum}, emptyOf(b, loc, scoresType, scoreSizes),
+                 {b.getMultiDimIdentityMap(4), map(b, 4, {0, 1, 2}), b.getMultiDimIdentityMap(4)},
+                 {par, par, par, par}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                   return nb.create<arith::DivFOp>(l, a[0], a[1]);
+                 });
+}
 
 void mlir::lip::lowering::populateLowerSequencePatterns(RewritePatternSet &patterns) {
   patterns.add<LowerEmbedding, LowerMaxMin, LowerRope, LowerAttention, LowerMeanPool,

@@ -14,12 +14,14 @@ def ConvertLipToLinalg : Pass<"convert-lip-to-linalg", "::mlir::func::FuncOp"> {
     `tensor.expand_shape`; embedding, maxmin and rope `linalg.generic` with
     `tensor.extract` gathers; attention a contraction for the scores, the
     causal mask, a softmax (row max, exponentials, row sums) and the weighted
-    sum of values; mean_pool and cross_entropy reductions. Parameters must be
-    function arguments (lower the gradient or training function, not the
-    forward declaration of a model).
+    sum of values; mean_pool and cross_entropy reductions. The backward ops
+    too: matmuls for the linear layer's gradients, elementwise derivatives, a
+    scatter-add for the embedding, the attention backward through recomputed
+    weights. Parameters must be function arguments (lower the gradient or
+    training function, not the forward declaration of a model).
 
-    Not yet: the backward ops and the lipopt ops; they are reported as
-    illegal, not dropped.
+    Not yet: the lipopt ops (optimizer updates and projections); they are
+    reported as illegal, not dropped.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
                            "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"];
