@@ -97,9 +97,25 @@ func.func @weight_grad(%dy: tensor<?x4x16xf32>, %x: tensor<?x4x8xf32>) -> tensor
 
 // -----
 
-// Ops without a lowering yet (the lipopt ops) are reported, not dropped.
+// The soft cap: two polynomial steps on the normalized weight, each a Gram
+// matrix, its square, and a matmul back.
+// CHECK-LABEL: func.func @soft_cap
+// CHECK: linalg.matmul_transpose_b
+// CHECK: linalg.matmul
+// CHECK: linalg.matmul
+// CHECK: linalg.matmul_transpose_b
+// CHECK-NOT: lipopt.
+func.func @soft_cap(%w: tensor<8x8xf32>, %a: tensor<f64>) -> tensor<8x8xf32> {
+  %c = lipopt.soft_cap %w, %a w_max 1.0 : tensor<8x8xf32>, tensor<f64>
+  return %c : tensor<8x8xf32>
+}
+
+// -----
+
+// Ops without a lowering yet (exact cap, spectral normalization, hammer,
+// spectral weight decay) are reported, not dropped.
 func.func @not_yet(%w: tensor<8x8xf32>) -> tensor<8x8xf32> {
-  // expected-error @+1 {{failed to legalize operation 'lipopt.hard_cap'}}
-  %c = lipopt.hard_cap %w w_max 1.0 : tensor<8x8xf32>
+  // expected-error @+1 {{failed to legalize operation 'lipopt.exact_cap'}}
+  %c = lipopt.exact_cap %w w_max 1.0 : tensor<8x8xf32>
   return %c : tensor<8x8xf32>
 }

@@ -138,6 +138,115 @@ for which, name in enumerate(["query", "key", "value"]):
         "output_factor 0.3333333333333333 : {t0}", [(2, 4, 2, 3)] * 4, (2, 4, 2, 3),
         attention_grad_ref(which), f"%g#{which}")
 
+
+# lipopt ops: the formulas of runtime/reference/OptKernels.cpp, in PyTorch.
+NS6 = [(3955 / 1024, -8306 / 1024, 5008 / 1024), (3735 / 1024, -6681 / 1024, 3463 / 1024),
+       (3799 / 1024, -6499 / 1024, 3211 / 1024), (4019 / 1024, -6385 / 1024, 2906 / 1024),
+       (2677 / 1024, -3029 / 1024, 1162 / 1024), (2172 / 1024, -1833 / 1024, 682 / 1024)]
+HARD = [(0.805032, 0.206361, -0.019763), (0.649867, 0.162935, -0.011150),
+        (1.810259, -0.200265, 0.008251), (1.004384, -0.183490, 0.014413)]
+
+
+def poly(x, steps):
+    for a, b, c in steps:
+        g = x @ x.T
+        x = a * x + (b * g + c * g @ g) @ x
+    return x
+
+
+def on_wide(w, scale, f, restore=True):
+    tall = w.shape[0] > w.shape[1]
+    x = f((w.T if tall else w) / scale) * (scale if restore else 1)
+    return x.T if tall else x
+
+
+def ns(m, steps=NS6):
+    return on_wide(m, m.norm() + 1e-12, lambda x: poly(x, steps), restore=False)
+
+
+def norm_scale(w, w_max):
+    return math.sqrt(w.shape[0] / w.shape[1]) * w_max
+
+
+def soft_cap(w, alpha, w_max):
+    return on_wide(w, norm_scale(w, w_max), lambda x: poly(poly(x, [(1, -alpha, 0)]), [(1, alpha, 0)]))
+
+
+def coupling(k):
+    if k <= 1:
+        return 0.0
+    lo, hi = 0.0, 1.0
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        g = 1 - 3 * mid ** 2 + 3 * mid ** 3 - mid ** 4
+        lo, hi = (mid, hi) if g > 1 / k else (lo, mid)
+    return hi / (k * k)
+
+
+def momentum(buf, g, beta, nesterov):
+    nxt = beta * buf + (1 - beta) * g
+    return nxt, ((1 - beta) * g + beta * nxt if nesterov else nxt)
+
+
+def adam(m, v, g, step, b1=0.9, b2=0.95, eps=1e-8):
+    m2, v2 = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+    return m2, v2, (m2 / (1 - b1 ** (step + 1))) / ((v2 / (1 - b2 ** (step + 1))).sqrt() + eps)
+
+
+def cooldown_rate(step, base, steps, warmup, fraction=0.4, floor=0.1):
+    if step < warmup:
+        return base * (step + 1) / warmup
+    x = (step - warmup) / max(steps - warmup, 1)
+    if x < 1 - fraction:
+        return base
+    w = max(0.0, (1 - x) / fraction)
+    return base * (w + (1 - w) * floor)
+
+
+def embed_cap(e, w_max):
+    rms = (e * e).mean(1, keepdim=True).sqrt()
+    return torch.where(rms > w_max, e * w_max / rms, e)
+
+
+W = (6, 4)
+CASES.update({
+    "momentum_buffer": ("%r:2 = lipopt.momentum %a, %b beta 0.9 nesterov : {t0}", [W, W], W,
+                        lambda b, g: momentum(b, g, 0.9, True)[0], "%r#0"),
+    "momentum_nesterov": ("%r:2 = lipopt.momentum %a, %b beta 0.9 nesterov : {t0}", [W, W], W,
+                          lambda b, g: momentum(b, g, 0.9, True)[1], "%r#1"),
+    "newton_schulz": ("lipopt.newton_schulz %a <jiacheng6> : {t0}", [W], W, ns),
+    "adam_direction": ("%r:3 = lipopt.adam %a, %b, %c, %d beta1 0.9 beta2 0.95 eps 1.0e-8 : {t0}, {t3}",
+                       [W, W, W, ()], W, lambda m, v, g, s: adam(m, v.abs(), g, 3.0)[2], "%r#2"),
+    "apply_update": ("lipopt.apply_update %a, %b, %c scale 1.5 decay 0.1 : {t0}, {t2}", [W, W, ()], W,
+                     lambda w, u, lr: w * (1 - 0.1 * lr) - lr * 1.5 * u),
+    "soft_cap": ("lipopt.soft_cap %a, %b w_max 0.7 : {t0}, {t1}", [W, ()], W,
+                 lambda w, a: soft_cap(w, a.item(), 0.7)),
+    "hard_cap": ("lipopt.hard_cap %a w_max 2.0 : {t0}", [W], W,
+                 lambda w: on_wide(w, norm_scale(w, 2.0), lambda x: poly(x, HARD))),
+    "orthogonalize": ("lipopt.orthogonalize %a w_max 1.5 : {t0}", [W], W,
+                      lambda w: ns(w) * norm_scale(w, 1.5)),
+    "embed_cap": ("lipopt.embed_cap %a w_max 0.8 : {t0}", [(7, 4)], (7, 4), lambda e: embed_cap(e, 0.8)),
+    "muon_soft_cap": ("%r:2 = lipopt.muon_soft_cap %a, %b, %c, %d, %e beta 0.9 nesterov <jiacheng6> "
+                      "scale 1.2247448713915889 decay 0.01 w_max 0.7 : {t0}, {t3}", [W, W, W, (), ()], W,
+                      lambda w, b, g, lr, a: soft_cap(
+                          w * (1 - 0.01 * lr) - lr * 1.2247448713915889 * ns(momentum(b, g, 0.9, True)[1]),
+                          a.item(), 0.7), "%r#0"),
+    "soft_cap_coupling": ("lipopt.soft_cap_coupling %a w_max 0.5 update_norm 0.99934 decay 0.0 : {t0}",
+                          [()], (), lambda lr: torch.tensor(coupling(1 + lr.item() * 0.99934 / 0.5),
+                                                           dtype=torch.float64)),
+    "learning_rate_cooldown": ("lipopt.learning_rate %a <cooldown> base 0.1 steps 100 warmup 10 : {t0}",
+                               [()], (), lambda s: torch.tensor(cooldown_rate(s.item(), 0.1, 100, 10),
+                                                                dtype=torch.float64)),
+})
+# Inputs that must lie in a range (a positive step, variance, alpha or lr).
+FIXED = {
+    "adam_direction": lambda xs: [xs[0], xs[1].abs(), xs[2], torch.tensor(3.0, dtype=torch.float64)],
+    "soft_cap": lambda xs: [xs[0], xs[1].abs() / 10],
+    "muon_soft_cap": lambda xs: xs[:3] + [xs[3].abs() / 10, xs[4].abs() / 10],
+    "soft_cap_coupling": lambda xs: [xs[0].abs() / 10],
+    "learning_rate_cooldown": lambda xs: [torch.tensor(85.0, dtype=torch.float64)],
+}
+
 worst_all = 0.0
 for name, case in CASES.items():
     op, shapes, out_shape, ref = case[:4]
@@ -150,6 +259,8 @@ for name, case in CASES.items():
         else:
             inputs.append(torch.randn(s, dtype=torch.float64))
             types.append(ttype(s))
+    if name in FIXED:
+        inputs = FIXED[name](inputs)
     names = "abcdef"
     fmt = {f"t{i}": t for i, t in enumerate(types)}
     fmt["out"] = ttype(out_shape)

@@ -12,6 +12,7 @@
 #include "lip/Dialect/Lip/LipDialect.h"
 #include "lip/Dialect/LipOpt/LipOptDialect.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -195,9 +196,10 @@ struct ConvertLipToLinalgPass final
                  LowerFlatten, LowerMergeHeads, LowerSplitHeads>(&getContext());
     populateLowerSequencePatterns(patterns);
     populateLowerBackwardPatterns(patterns);
+    populateLowerOptimizerPatterns(patterns);
     ConversionTarget target(getContext());
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect, math::MathDialect,
-                           tensor::TensorDialect, func::FuncDialect>();
+                           scf::SCFDialect, tensor::TensorDialect, func::FuncDialect>();
     target.addIllegalDialect<LipDialect, lipopt::LipOptDialect>();
     if (failed(applyPartialConversion(func, target, std::move(patterns))))
       signalPassFailure();

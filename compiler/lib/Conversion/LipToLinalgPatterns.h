@@ -108,6 +108,8 @@ Value attentionWeights(OpBuilder &b, Location loc, Value q, Value k, bool causal
 
 /// Lowerings of embedding, maxmin, rope, attention, mean_pool, cross_entropy.
 void populateLowerSequencePatterns(RewritePatternSet &patterns);
+/// Lowerings of the lipopt ops (LowerOptimizer.cpp).
+void populateLowerOptimizerPatterns(RewritePatternSet &patterns);
 /// Lowerings of the backward ops (LowerBackward.cpp).
 void populateLowerBackwardPatterns(RewritePatternSet &patterns);
 

@@ -20,11 +20,19 @@ def ConvertLipToLinalg : Pass<"convert-lip-to-linalg", "::mlir::func::FuncOp"> {
     weights. Parameters must be function arguments (lower the gradient or
     training function, not the forward declaration of a model).
 
-    Not yet: the lipopt ops (optimizer updates and projections); they are
+    The lipopt ops: schedules and the soft cap's coupling (a bisection in
+    scf.for) in scalar arith/math, momentum and Adam as multi-result
+    generics, Newton-Schulz and the soft and hard caps as matmuls on the wide
+    side, the embedding cap as a row reduction; the fused Muon + soft cap as
+    its sequence.
+
+    Not yet: exact_cap, spectral_normalize, spectral_hammer and
+    spectral_weight_decay (eigendecomposition and power iteration); they are
     reported as illegal, not dropped.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
-                           "::mlir::math::MathDialect", "::mlir::tensor::TensorDialect"];
+                           "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 #endif // LIPC_CONVERSION_PASSES_TD

@@ -1,0 +1,430 @@
+//===- LowerOptimizer.cpp - Lower lipopt updates and projections ----------===//
+//
+// Patterns of convert-lip-to-linalg for the lipopt ops: scalar schedules and
+// couplings in arith/math (the coupling's bisection in scf.for), elementwise
+// updates as multi-result linalg.generic, and the polynomial iterations
+// (Newton-Schulz, soft and hard caps) as matmuls on the wide side. Formulas:
+// dialects/lipopt/Rationale.md; reference: runtime/reference/OptKernels.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LipToLinalgPatterns.h"
+
+#include "lip/Dialect/LipOpt/LipOptDialect.h"
+#include "liprt/reference/OptMath.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::lip::lowering;
+using namespace mlir::lipopt;
+
+namespace {
+using utils::IteratorType;
+
+/// The value of a 0-d tensor.
+Value scalarOf(OpBuilder &b, Location loc, Value tensor) {
+  return b.create<tensor::ExtractOp>(loc, tensor, ValueRange{});
+}
+
+/// A 0-d tensor holding `v`.
+Value scalarTensor(OpBuilder &b, Location loc, Value v) {
+  return b.create<tensor::FromElementsOp>(loc, RankedTensorType::get({}, v.getType()), v);
+}
+
+/// `v` converted to float type `t`.
+Value castTo(OpBuilder &b, Location loc, Value v, Type t) {
+  if (v.getType() == t)
+    return v;
+  if (t.getIntOrFloatBitWidth() > v.getType().getIntOrFloatBitWidth())
+    return b.create<arith::ExtFOp>(loc, t, v);
+  return b.create<arith::TruncFOp>(loc, t, v);
+}
+
+/// Scalar arithmetic with less noise.
+struct Scalar {
+  OpBuilder &b;
+  Location loc;
+  Type t;
+  Value c(double v) { return constantLike(b, loc, t, v); }
+  Value add(Value x, Value y) { return b.create<arith::AddFOp>(loc, x, y); }
+  Value sub(Value x, Value y) { return b.create<arith::SubFOp>(loc, x, y); }
+  Value mul(Value x, Value y) { return b.create<arith::MulFOp>(loc, x, y); }
+  Value div(Value x, Value y) { return b.create<arith::DivFOp>(loc, x, y); }
+  Value max(Value x, Value y) { return b.create<arith::MaximumFOp>(loc, x, y); }
+  Value min(Value x, Value y) { return b.create<arith::MinimumFOp>(loc, x, y); }
+  Value lt(Value x, Value y) { return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, x, y); }
+  Value select(Value cond, Value x, Value y) { return b.create<arith::SelectOp>(loc, cond, x, y); }
+};
+
+/// A generic over equal-shape matrices with several results.
+SmallVector<Value> elementwiseMulti(OpBuilder &b, Location loc, ValueRange inputs, unsigned results,
+                                    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body) {
+  auto type = cast<RankedTensorType>(inputs[0].getType());
+  SmallVector<Value> inits;
+  for (unsigned i = 0; i < results; ++i)
+    inits.push_back(emptyOf(b, loc, type, sizesOf(b, loc, inputs[0])));
+  SmallVector<AffineMap> maps(inputs.size() + results, b.getMultiDimIdentityMap(type.getRank()));
+  SmallVector<IteratorType> iterators(type.getRank(), IteratorType::parallel);
+  SmallVector<Type> types(results, type);
+  auto generic = b.create<linalg::GenericOp>(
+      loc, types, inputs, inits, maps, iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
+        nb.create<linalg::YieldOp>(l, body(nb, l, args.take_front(inputs.size())));
+      });
+  return generic.getResults();
+}
+
+Value transpose(OpBuilder &b, Location loc, Value m) {
+  auto type = cast<RankedTensorType>(m.getType());
+  auto t = RankedTensorType::get({type.getDimSize(1), type.getDimSize(0)}, type.getElementType());
+  Value init = emptyOf(b, loc, t, {b.getIndexAttr(t.getDimSize(0)), b.getIndexAttr(t.getDimSize(1))});
+  return b.create<linalg::TransposeOp>(loc, m, init, ArrayRef<int64_t>{1, 0}).getResult()[0];
+}
+
+Value matmul(OpBuilder &b, Location loc, Value x, Value y, bool transposeB) {
+  auto xt = cast<RankedTensorType>(x.getType()), yt = cast<RankedTensorType>(y.getType());
+  int64_t cols = transposeB ? yt.getDimSize(0) : yt.getDimSize(1);
+  auto type = RankedTensorType::get({xt.getDimSize(0), cols}, xt.getElementType());
+  Value zero = filled(b, loc, type, {b.getIndexAttr(xt.getDimSize(0)), b.getIndexAttr(cols)}, 0.0);
+  if (transposeB)
+    return b.create<linalg::MatmulTransposeBOp>(loc, type, ValueRange{x, y}, ValueRange{zero}).getResult(0);
+  return b.create<linalg::MatmulOp>(loc, type, ValueRange{x, y}, ValueRange{zero}).getResult(0);
+}
+
+/// X <- a X + (b A + c A^2) X with A = X X^T, X wide; a, b, c scalars.
+Value polynomialStep(OpBuilder &b, Location loc, Value x, Value ca, Value cb, Value cc) {
+  Value a = matmul(b, loc, x, x, /*transposeB=*/true);
+  Value a2 = matmul(b, loc, a, a, false);
+  Value poly = elementwise(b, loc, ValueRange{a, a2}, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+    Scalar s{nb, l, v[0].getType()};
+    return s.add(s.mul(cb, v[0]), s.mul(cc, v[1]));
+  });
+  Value px = matmul(b, loc, poly, x, false);
+  return elementwise(b, loc, ValueRange{x, px}, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+    Scalar s{nb, l, v[0].getType()};
+    return s.add(s.mul(ca, v[0]), v[1]);
+  });
+}
+
+/// Runs `iterate` on the wide form of `m` divided by `scale`, then returns to
+/// m's orientation, multiplying by `scale` again when `restore` (projections
+/// keep the weight's scale; Newton-Schulz returns the orthogonal factor).
+Value onWide(OpBuilder &b, Location loc, Value m, Value scale, function_ref<Value(Value)> iterate,
+             bool restore = true) {
+  auto type = cast<RankedTensorType>(m.getType());
+  bool tall = type.getDimSize(0) > type.getDimSize(1);
+  Value x = tall ? transpose(b, loc, m) : m;
+  x = elementwise(b, loc, x, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+    return nb.create<arith::DivFOp>(l, v[0], scale);
+  });
+  x = iterate(x);
+  if (restore)
+    x = elementwise(b, loc, x, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+      return nb.create<arith::MulFOp>(l, v[0], scale);
+    });
+  return tall ? transpose(b, loc, x) : x;
+}
+
+/// sqrt(fan_out / fan_in) * w_max, the normalization of a projection.
+Value normScale(OpBuilder &b, Location loc, RankedTensorType type, double wMax) {
+  return constantLike(b, loc, type.getElementType(),
+                      std::sqrt(static_cast<double>(type.getDimSize(0)) / type.getDimSize(1)) * wMax);
+}
+
+Value frobenius(OpBuilder &b, Location loc, Value m) {
+  auto type = cast<RankedTensorType>(m.getType());
+  auto scalarType = RankedTensorType::get({}, type.getElementType());
+  Value sum = generic(b, loc, m, filled(b, loc, scalarType, {}, 0.0),
+                      {b.getMultiDimIdentityMap(2), AffineMap::get(2, 0, {}, b.getContext())},
+                      {IteratorType::reduction, IteratorType::reduction},
+                      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                        return nb.create<arith::AddFOp>(l, a[1], nb.create<arith::MulFOp>(l, a[0], a[0]));
+                      });
+  return b.create<math::SqrtOp>(loc, scalarOf(b, loc, sum));
+}
+
+/// msign(M) by the Newton-Schulz `steps`.
+Value newtonSchulz(OpBuilder &b, Location loc, Value m, ArrayRef<std::array<double, 3>> steps, double eps) {
+  Type t = cast<RankedTensorType>(m.getType()).getElementType();
+  Value norm = b.create<arith::AddFOp>(loc, frobenius(b, loc, m), constantLike(b, loc, t, eps));
+  return onWide(
+      b, loc, m, norm,
+      [&](Value x) {
+        for (const auto &s : steps)
+          x = polynomialStep(b, loc, x, constantLike(b, loc, t, s[0]), constantLike(b, loc, t, s[1]),
+                             constantLike(b, loc, t, s[2]));
+        return x;
+      },
+      /*restore=*/false);
+}
+
+/// The momentum's beta at the op's step (a ramp during the warm-up).
+template <typename OpT>
+Value betaOf(OpBuilder &b, Location loc, OpT op, Type t) {
+  Scalar s{b, loc, t};
+  double beta = op.getBeta().convertToDouble();
+  if (op.getWarmupSteps() <= 0 || !op.getStep())
+    return s.c(beta);
+  Value step = castTo(b, loc, scalarOf(b, loc, op.getStep()), t);
+  double start = op.getBetaStart().convertToDouble();
+  Value ramp = s.add(s.c(start), s.mul(s.c((beta - start) / op.getWarmupSteps()), step));
+  return s.min(ramp, s.c(beta));
+}
+
+struct LowerLearningRate : OpRewritePattern<LearningRateOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LearningRateOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    Type t = op.getType().getElementType();
+    Scalar s{b, loc, t};
+    Value step = scalarOf(b, loc, op.getStep());
+    double base = op.getBase().convertToDouble(), warmup = op.getWarmup();
+    double total = std::max<double>(op.getSteps() - op.getWarmup(), 1);
+    Value x = s.div(s.sub(step, s.c(warmup)), s.c(total)); // progress after warm-up
+    Value rate;
+    switch (op.getSchedule()) {
+    case Schedule::constant:
+      rate = s.c(base);
+      break;
+    case Schedule::linear:
+      rate = s.mul(s.c(base), s.max(s.c(0.0), s.sub(s.c(1.0), x)));
+      break;
+    case Schedule::cosine:
+      rate = s.mul(s.c(0.5 * base),
+                   s.add(s.c(1.0), b.create<math::CosOp>(loc, s.mul(s.c(M_PI), s.min(x, s.c(1.0))))));
+      break;
+    case Schedule::cooldown: {
+      double fraction = op.getFraction().convertToDouble(), floor = op.getFloor().convertToDouble();
+      Value w = s.max(s.c(0.0), s.div(s.sub(s.c(1.0), x), s.c(fraction)));
+      Value decayed = s.mul(s.c(base), s.add(w, s.mul(s.sub(s.c(1.0), w), s.c(floor))));
+      rate = s.select(s.lt(x, s.c(1 - fraction)), s.c(base), decayed);
+      break;
+    }
+    }
+    if (op.getWarmup() > 0)
+      rate = s.select(s.lt(step, s.c(warmup)), s.mul(s.c(base / warmup), s.add(step, s.c(1.0))), rate);
+    b.replaceOp(op, scalarTensor(b, loc, rate));
+    return success();
+  }
+};
+
+struct LowerSoftCapCoupling : OpRewritePattern<SoftCapCouplingOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SoftCapCouplingOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    Type t = op.getType().getElementType();
+    Scalar s{b, loc, t};
+    Value lr = scalarOf(b, loc, op.getLr());
+    Value k = s.add(s.sub(s.c(1.0), s.mul(s.c(op.getDecay().convertToDouble()), lr)),
+                    s.mul(lr, s.c(op.getUpdateNorm().convertToDouble() / op.getWMax().convertToDouble())));
+    // Bisection on g(t) = 1/k with g(t) = 1 - 3t^2 + 3t^3 - t^4 decreasing.
+    Value target = s.div(s.c(1.0), k);
+    Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
+    Value iterations = b.create<arith::ConstantIndexOp>(loc, 100);
+    auto loop = b.create<scf::ForOp>(
+        loc, zero, iterations, one, ValueRange{s.c(0.0), s.c(1.0)},
+        [&](OpBuilder &nb, Location l, Value, ValueRange lohi) {
+          Scalar n{nb, l, t};
+          Value mid = n.mul(n.c(0.5), n.add(lohi[0], lohi[1]));
+          Value m2 = n.mul(mid, mid);
+          Value g = n.sub(n.add(n.sub(n.c(1.0), n.mul(n.c(3.0), m2)), n.mul(n.c(3.0), n.mul(m2, mid))),
+                          n.mul(m2, m2));
+          Value above = n.lt(target, g);
+          nb.create<scf::YieldOp>(l, ValueRange{n.select(above, mid, lohi[0]),
+                                                n.select(above, lohi[1], mid)});
+        });
+    Value alpha = s.div(loop.getResult(1), s.mul(k, k));
+    Value result = s.select(s.lt(s.c(1.0), k), alpha, s.c(0.0));
+    b.replaceOp(op, scalarTensor(b, loc, result));
+    return success();
+  }
+};
+
+struct LowerMomentum : OpRewritePattern<MomentumOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MomentumOp op, PatternRewriter &b) const override {
+    Type t = cast<RankedTensorType>(op.getNewBuffer().getType()).getElementType();
+    Value beta = betaOf(b, op.getLoc(), op, t);
+    bool nesterov = op.getNesterov();
+    b.replaceOp(op, elementwiseMulti(b, op.getLoc(), ValueRange{op.getBuffer(), op.getGrad()}, 2,
+                                     [&](OpBuilder &nb, Location l, ValueRange v) {
+                                       Scalar s{nb, l, t};
+                                       Value keep = s.sub(s.c(1.0), beta);
+                                       Value next = s.add(s.mul(beta, v[0]), s.mul(keep, v[1]));
+                                       Value update = nesterov ? s.add(s.mul(keep, v[1]), s.mul(beta, next)) : next;
+                                       return SmallVector<Value>{next, update};
+                                     }));
+    return success();
+  }
+};
+struct LowerNewtonSchulz : OpRewritePattern<NewtonSchulzOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(NewtonSchulzOp op, PatternRewriter &b) const override {
+    b.replaceOp(op, newtonSchulz(b, op.getLoc(), op.getInput(), op.getSteps(),
+                                 op.getEps().convertToDouble()));
+    return success();
+  }
+};
+
+struct LowerAdam : OpRewritePattern<AdamOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AdamOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    Type t = cast<RankedTensorType>(op.getM().getType()).getElementType();
+    Scalar s{b, loc, t};
+    double b1 = op.getBeta1().convertToDouble(), b2 = op.getBeta2().convertToDouble();
+    Value count = s.add(castTo(b, loc, scalarOf(b, loc, op.getStep()), t), s.c(1.0));
+    Value c1 = s.sub(s.c(1.0), b.create<math::PowFOp>(loc, s.c(b1), count));
+    Value c2 = s.sub(s.c(1.0), b.create<math::PowFOp>(loc, s.c(b2), count));
+    double eps = op.getEps().convertToDouble();
+    b.replaceOp(op, elementwiseMulti(b, loc, ValueRange{op.getM(), op.getV(), op.getGrad()}, 3,
+                                     [&](OpBuilder &nb, Location l, ValueRange v) {
+                                       Scalar n{nb, l, t};
+                                       Value m = n.add(n.mul(n.c(b1), v[0]), n.mul(n.c(1 - b1), v[2]));
+                                       Value w = n.add(n.mul(n.c(b2), v[1]),
+                                                       n.mul(n.c(1 - b2), n.mul(v[2], v[2])));
+                                       Value root = nb.create<math::SqrtOp>(l, n.div(w, c2));
+                                       Value d = n.div(n.div(m, c1), n.add(root, n.c(eps)));
+                                       return SmallVector<Value>{m, w, d};
+                                     }));
+    return success();
+  }
+};
+
+/// W (1 - decay lr) - lr scale U.
+Value applyUpdate(OpBuilder &b, Location loc, Value w, Value u, Value lrTensor, double scale,
+                  double decay) {
+  Type t = cast<RankedTensorType>(w.getType()).getElementType();
+  Value lr = castTo(b, loc, scalarOf(b, loc, lrTensor), t);
+  Scalar s{b, loc, t};
+  Value keep = s.sub(s.c(1.0), s.mul(s.c(decay), lr)), step = s.mul(lr, s.c(scale));
+  return elementwise(b, loc, ValueRange{w, u}, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+    Scalar n{nb, l, t};
+    return n.sub(n.mul(v[0], keep), n.mul(step, v[1]));
+  });
+}
+
+struct LowerApplyUpdate : OpRewritePattern<ApplyUpdateOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ApplyUpdateOp op, PatternRewriter &b) const override {
+    b.replaceOp(op, applyUpdate(b, op.getLoc(), op.getWeight(), op.getUpdate(), op.getLr(),
+                                op.getScale().convertToDouble(), op.getDecay().convertToDouble()));
+    return success();
+  }
+};
+
+/// X -= alpha X X^T X; X += alpha X X^T X, on X = W / (s w_max).
+Value softCap(OpBuilder &b, Location loc, Value w, Value alphaTensor, double wMax) {
+  auto type = cast<RankedTensorType>(w.getType());
+  Type t = type.getElementType();
+  Value alpha = castTo(b, loc, scalarOf(b, loc, alphaTensor), t);
+  Value minus = b.create<arith::NegFOp>(loc, alpha);
+  Value one = constantLike(b, loc, t, 1.0), zero = constantLike(b, loc, t, 0.0);
+  return onWide(b, loc, w, normScale(b, loc, type, wMax), [&](Value x) {
+    x = polynomialStep(b, loc, x, one, minus, zero);
+    return polynomialStep(b, loc, x, one, alpha, zero);
+  });
+}
+
+struct LowerSoftCap : OpRewritePattern<SoftCapOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SoftCapOp op, PatternRewriter &b) const override {
+    b.replaceOp(op, softCap(b, op.getLoc(), op.getWeight(), op.getAlpha(), op.getWMax().convertToDouble()));
+    return success();
+  }
+};
+
+struct LowerHardCap : OpRewritePattern<HardCapOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(HardCapOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto type = op.getType();
+    Type t = type.getElementType();
+    b.replaceOp(op, onWide(b, loc, op.getWeight(), normScale(b, loc, type, op.getWMax().convertToDouble()),
+                           [&](Value x) {
+                             for (const auto &c : liprt::ref::hardCapSteps())
+                               x = polynomialStep(b, loc, x, constantLike(b, loc, t, c[0]),
+                                                  constantLike(b, loc, t, c[1]),
+                                                  constantLike(b, loc, t, c[2]));
+                             return x;
+                           }));
+    return success();
+  }
+};
+
+struct LowerOrthogonalize : OpRewritePattern<OrthogonalizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(OrthogonalizeOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    const auto &set = liprt::ref::newtonSchulzSet(static_cast<int>(NewtonSchulzSet::jiacheng6));
+    SmallVector<std::array<double, 3>> steps(set.begin(), set.end());
+    Value o = newtonSchulz(b, loc, op.getWeight(), steps, 1e-12);
+    Value scale = normScale(b, loc, op.getType(), op.getWMax().convertToDouble());
+    b.replaceOp(op, elementwise(b, loc, o, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+                  return nb.create<arith::MulFOp>(l, v[0], scale);
+                }));
+    return success();
+  }
+};
+
+struct LowerEmbedCap : OpRewritePattern<EmbedCapOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(EmbedCapOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto type = op.getType();
+    Type t = type.getElementType();
+    auto rowType = RankedTensorType::get({type.getDimSize(0)}, t);
+    Value sums = generic(b, loc, op.getWeight(), filled(b, loc, rowType, {b.getIndexAttr(type.getDimSize(0))}, 0.0),
+                         {b.getMultiDimIdentityMap(2), map(b, 2, {0})},
+                         {IteratorType::parallel, IteratorType::reduction},
+                         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                           return nb.create<arith::AddFOp>(l, a[1], nb.create<arith::MulFOp>(l, a[0], a[0]));
+                         });
+    double wMax = op.getWMax().convertToDouble(), width = static_cast<double>(type.getDimSize(1));
+    Value capped = generic(b, loc, ValueRange{op.getWeight(), sums},
+                           emptyOf(b, loc, type, sizesOf(b, loc, op.getWeight())),
+                           {b.getMultiDimIdentityMap(2), map(b, 2, {0}), b.getMultiDimIdentityMap(2)},
+                           {IteratorType::parallel, IteratorType::parallel},
+                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                             Scalar n{nb, l, t};
+                             Value rms = nb.create<math::SqrtOp>(l, n.div(a[1], n.c(width)));
+                             Value over = n.lt(n.c(wMax), rms);
+                             return n.select(over, n.mul(a[0], n.div(n.c(wMax), rms)), a[0]);
+                           });
+    b.replaceOp(op, capped);
+    return success();
+  }
+};
+
+/// The fused op, as its sequence (the fused kernel comes with code
+/// generation's elementwise fusion).
+struct LowerMuonSoftCap : OpRewritePattern<MuonSoftCapOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MuonSoftCapOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    Type t = cast<RankedTensorType>(op.getWeight().getType()).getElementType();
+    Value beta = betaOf(b, loc, op, t);
+    bool nesterov = op.getNesterov();
+    SmallVector<Value> mom = elementwiseMulti(
+        b, loc, ValueRange{op.getBuffer(), op.getGrad()}, 2, [&](OpBuilder &nb, Location l, ValueRange v) {
+          Scalar s{nb, l, t};
+          Value keep = s.sub(s.c(1.0), beta);
+          Value next = s.add(s.mul(beta, v[0]), s.mul(keep, v[1]));
+          return SmallVector<Value>{next, nesterov ? s.add(s.mul(keep, v[1]), s.mul(beta, next)) : next};
+        });
+    Value o = newtonSchulz(b, loc, mom[1], op.getSteps(), op.getEps().convertToDouble());
+    Value w = applyUpdate(b, loc, op.getWeight(), o, op.getLr(), op.getScale().convertToDouble(),
+                          op.getDecay().convertToDouble());
+    b.replaceOp(op, ValueRange{softCap(b, loc, w, op.getAlpha(), op.getWMax().convertToDouble()), mom[0]});
+    return success();
+  }
+};
+} // namespace
+
+void mlir::lip::lowering::populateLowerOptimizerPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerLearningRate, LowerSoftCapCoupling, LowerMomentum, LowerNewtonSchulz, LowerAdam,
+               LowerApplyUpdate, LowerSoftCap, LowerHardCap, LowerOrthogonalize, LowerEmbedCap,
+               LowerMuonSoftCap>(patterns.getContext());
+}
