@@ -64,7 +64,7 @@ module {
 // -----
 
 // The NanoGPT momentum warm-up: beta rises from 0.85 over 300 steps.
-// WARMUP-LABEL: func.func @warmup_grad
+// WARMUP-LABEL: func.func private @warmup_grad
 // WARMUP-LABEL: func.func @train_step
 // WARMUP: lipopt.momentum %{{.*}}, %{{.*}} warmup %[[STEP:.*]] : tensor<f64> beta 0.94999999999999996 {beta_start = 8.500000e-01 : f64, warmup_steps = 300 : i64} : tensor<8x8xf32>
 func.func @warmup(%x: tensor<2x8xf32>, %y: tensor<2xi32>) -> tensor<f32> {

@@ -281,5 +281,9 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
   }
   results.append(newState.begin(), newState.end());
   b.create<func::ReturnOp>(func.getLoc(), results);
+  // @train_step is the entry point; the model (the certified forward pass,
+  // with its parameter declarations) and its gradient are internal.
+  func.setPrivate();
+  g.setPrivate();
   return step;
 }
