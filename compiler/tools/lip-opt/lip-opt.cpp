@@ -26,6 +26,7 @@ void registerTestPasses();
 int main(int argc, char **argv) {
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
+  mlir::registerSymbolDCEPass();
   mlir::lip::registerLipcPasses();
   mlir::lip::registerLipcConversionPasses();
   mlir::lip::test::registerTestPasses();
