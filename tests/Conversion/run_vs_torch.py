@@ -141,8 +141,9 @@ for which, name in enumerate(["query", "key", "value"]):
         attention_grad_ref(which), f"%g#{which}")
 
 
-from run_vs_torch_lib import (HARD, coupling, cooldown_rate, embed_cap, momentum, adam,  # noqa: E402
-                              norm_scale, ns, on_wide, poly, soft_cap)
+from run_vs_torch_lib import (HARD, adam, coupling, cooldown_rate, embed_cap, momentum,  # noqa: E402
+                              norm_scale, ns, on_wide, poly, soft_cap, spectral_hammer,
+                              spectral_normalize, spectral_weight_decay)
 
 W = (6, 4)
 CASES.update({
@@ -167,6 +168,17 @@ CASES.update({
                       lambda w, b, g, lr, a: soft_cap(
                           w * (1 - 0.01 * lr) - lr * 1.2247448713915889 * ns(momentum(b, g, 0.9, True)[1]),
                           a.item(), 0.7), "%r#0"),
+    "spectral_normalize": ("%r:2 = lipopt.spectral_normalize %a, %b w_max 0.5 power_steps 3 gram_steps 6 "
+                           ": {t0}, {t1}", [W, (4,)], W,
+                           lambda w, v: spectral_normalize(w, v, 0.5, 3, 6)[0], "%r#0"),
+    "spectral_normalize_vector": ("%r:2 = lipopt.spectral_normalize %a, %b w_max 0.5 power_steps 3 "
+                                  "gram_steps 6 : {t0}, {t1}", [W, (4,)], (4,),
+                                  lambda w, v: spectral_normalize(w, v, 0.5, 3, 6)[1], "%r#1"),
+    "spectral_hammer": ("%r:2 = lipopt.spectral_hammer %a, %b w_max 0.5 power_steps 3 : {t0}, {t1}",
+                        [W, (4,)], W, lambda w, v: spectral_hammer(w, v, 0.5, 3), "%r#0"),
+    "spectral_weight_decay": ("%r:2 = lipopt.spectral_weight_decay %a, %b strength 0.2 power_steps 3 "
+                              ": {t0}, {t1}", [W, (4,)], W,
+                              lambda w, v: spectral_weight_decay(w, v, 0.2, 3), "%r#0"),
     "soft_cap_coupling": ("lipopt.soft_cap_coupling %a w_max 0.5 update_norm 0.99934 decay 0.0 : {t0}",
                           [()], (), lambda lr: torch.tensor(coupling(1 + lr.item() * 0.99934 / 0.5),
                                                            dtype=torch.float64)),

@@ -73,3 +73,44 @@ def embed_cap(e, w_max):
     return torch.where(rms > w_max, e * w_max / rms, e)
 
 
+
+
+def power_iteration(x, v, steps):
+    v = v / v.norm() if v.norm() > 0 else torch.full_like(v, 1 / math.sqrt(v.numel()))
+    for _ in range(steps):
+        nxt = x.T @ (x @ v)
+        if nxt.norm() > 0:
+            v = nxt / nxt.norm()
+    xv = x @ v
+    sigma = xv.norm()
+    return v, sigma, (xv / sigma if sigma > 0 else xv)
+
+
+def sigma_upper_bound(x, steps):
+    wide = x.T if x.shape[0] > x.shape[1] else x
+    g, log_bound, weight = wide @ wide.T, 0.0, 1.0
+    for i in range(steps + 1):
+        c = g.norm()
+        log_bound += weight * math.log(c)
+        g = g / c
+        if i < steps:
+            g = g @ g
+        weight /= 2
+    return math.sqrt(math.exp(log_bound)) * (1 + 1e-9)
+
+
+def spectral_normalize(w, v, w_max, power_steps, gram_steps):
+    x = w / norm_scale(w, w_max)
+    return w / max(1.0, sigma_upper_bound(x, gram_steps)), power_iteration(x, v, power_steps)[0]
+
+
+def spectral_hammer(w, v, w_max, power_steps):
+    scale = norm_scale(w, w_max)
+    x = w / scale
+    v, sigma, u = power_iteration(x, v, power_steps)
+    return (x + (1 - sigma) * torch.outer(u, v)) * scale
+
+
+def spectral_weight_decay(w, v, strength, power_steps):
+    v, sigma, u = power_iteration(w, v, power_steps)
+    return w - strength * sigma * torch.outer(u, v)

@@ -398,6 +398,139 @@ struct LowerEmbedCap : OpRewritePattern<EmbedCapOp> {
   }
 };
 
+/// A vector's l2 norm.
+Value vectorNorm(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  auto scalarType = RankedTensorType::get({}, type.getElementType());
+  Value sum = generic(b, loc, v, filled(b, loc, scalarType, {}, 0.0),
+                      {b.getMultiDimIdentityMap(1), AffineMap::get(1, 0, {}, b.getContext())},
+                      {IteratorType::reduction}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                        return nb.create<arith::AddFOp>(l, a[1], nb.create<arith::MulFOp>(l, a[0], a[0]));
+                      });
+  return b.create<math::SqrtOp>(loc, scalarOf(b, loc, sum));
+}
+
+/// `v` divided by `norm`, or `fallback` when the norm is 0.
+Value normalized(OpBuilder &b, Location loc, Value v, Value norm, Value fallback) {
+  Type t = norm.getType();
+  Scalar s{b, loc, t};
+  Value zero = s.lt(norm, s.c(1e-300));
+  Value safe = s.select(zero, s.c(1.0), norm);
+  return elementwise(b, loc, ValueRange{v, fallback}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+    Scalar n{nb, l, t};
+    return n.select(zero, a[1], n.div(a[0], safe));
+  });
+}
+
+/// X v for X [m, n] and v [n] (or X^T v when `transposed`, v [m]).
+Value matvec(OpBuilder &b, Location loc, Value x, Value v, bool transposed) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  int64_t size = transposed ? xt.getDimSize(1) : xt.getDimSize(0);
+  auto type = RankedTensorType::get({size}, xt.getElementType());
+  Value zero = filled(b, loc, type, {b.getIndexAttr(size)}, 0.0);
+  if (transposed)
+    return b.create<linalg::VecmatOp>(loc, type, ValueRange{v, x}, ValueRange{zero}).getResult(0);
+  return b.create<linalg::MatvecOp>(loc, type, ValueRange{x, v}, ValueRange{zero}).getResult(0);
+}
+
+/// Warm-started power iteration on X^T X: {v', sigma = |X v'|, u = X v' / sigma}.
+struct PowerResult {
+  Value v, sigma, u;
+};
+PowerResult powerIteration(OpBuilder &b, Location loc, Value x, Value v, int64_t steps) {
+  auto vt = cast<RankedTensorType>(v.getType());
+  Type t = vt.getElementType();
+  Value uniform = elementwise(b, loc, v, [&](OpBuilder &nb, Location l, ValueRange) -> Value {
+    return constantLike(nb, l, t, 1.0 / std::sqrt(static_cast<double>(vt.getDimSize(0))));
+  });
+  v = normalized(b, loc, v, vectorNorm(b, loc, v), uniform);
+  for (int64_t i = 0; i < steps; ++i) {
+    Value next = matvec(b, loc, x, matvec(b, loc, x, v, false), true);
+    v = normalized(b, loc, next, vectorNorm(b, loc, next), v);
+  }
+  Value xv = matvec(b, loc, x, v, false);
+  Value sigma = vectorNorm(b, loc, xv);
+  Value u = normalized(b, loc, xv, sigma, xv);
+  return {v, sigma, u};
+}
+
+/// X + c u v^T.
+Value rankOneUpdate(OpBuilder &b, Location loc, Value x, Value u, Value v, Value c) {
+  auto type = cast<RankedTensorType>(x.getType());
+  return generic(b, loc, ValueRange{x, u, v}, emptyOf(b, loc, type, sizesOf(b, loc, x)),
+                 {b.getMultiDimIdentityMap(2), map(b, 2, {0}), map(b, 2, {1}), b.getMultiDimIdentityMap(2)},
+                 {IteratorType::parallel, IteratorType::parallel},
+                 [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                   Scalar n{nb, l, a[0].getType()};
+                   return n.add(a[0], n.mul(c, n.mul(a[1], a[2])));
+                 });
+}
+
+Value scaled(OpBuilder &b, Location loc, Value x, Value factor, bool divide) {
+  return elementwise(b, loc, x, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+    Scalar n{nb, l, v[0].getType()};
+    return divide ? n.div(v[0], factor) : n.mul(v[0], factor);
+  });
+}
+
+struct LowerSpectralNormalize : OpRewritePattern<SpectralNormalizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SpectralNormalizeOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getWeight().getType());
+    Type t = type.getElementType();
+    Scalar s{b, loc, t};
+    Value x = scaled(b, loc, op.getWeight(), normScale(b, loc, type, op.getWMax().convertToDouble()), true);
+    // sigma_up^2 <= prod_i c_i^(1/2^i), c_i the Frobenius norms of the
+    // normalized repeated squares of the small Gram matrix.
+    Value wide = type.getDimSize(0) > type.getDimSize(1) ? transpose(b, loc, x) : x;
+    Value g = matmul(b, loc, wide, wide, /*transposeB=*/true);
+    Value logBound = s.c(0.0);
+    double weight = 1;
+    for (int64_t i = 0; i <= op.getGramSteps(); ++i, weight /= 2) {
+      Value c = frobenius(b, loc, g);
+      logBound = s.add(logBound, s.mul(s.c(weight), b.create<math::LogOp>(loc, c)));
+      g = scaled(b, loc, g, c, true);
+      if (i < op.getGramSteps())
+        g = matmul(b, loc, g, g, false);
+    }
+    Value sigmaUp = s.mul(b.create<math::SqrtOp>(loc, b.create<math::ExpOp>(loc, logBound)), s.c(1 + 1e-9));
+    Value divisor = s.max(sigmaUp, s.c(1.0));
+    Value w = scaled(b, loc, op.getWeight(), divisor, true);
+    PowerResult power = powerIteration(b, loc, x, op.getVector(), op.getPowerSteps());
+    b.replaceOp(op, ValueRange{w, power.v});
+    return success();
+  }
+};
+
+struct LowerSpectralHammer : OpRewritePattern<SpectralHammerOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SpectralHammerOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getWeight().getType());
+    Scalar s{b, loc, type.getElementType()};
+    Value scale = normScale(b, loc, type, op.getWMax().convertToDouble());
+    Value x = scaled(b, loc, op.getWeight(), scale, true);
+    PowerResult p = powerIteration(b, loc, x, op.getVector(), op.getPowerSteps());
+    x = rankOneUpdate(b, loc, x, p.u, p.v, s.sub(s.c(1.0), p.sigma));
+    b.replaceOp(op, ValueRange{scaled(b, loc, x, scale, false), p.v});
+    return success();
+  }
+};
+
+struct LowerSpectralWeightDecay : OpRewritePattern<SpectralWeightDecayOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(SpectralWeightDecayOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getWeight().getType());
+    Scalar s{b, loc, type.getElementType()};
+    PowerResult p = powerIteration(b, loc, op.getWeight(), op.getVector(), op.getPowerSteps());
+    Value c = s.mul(s.c(-op.getStrength().convertToDouble()), p.sigma);
+    b.replaceOp(op, ValueRange{rankOneUpdate(b, loc, op.getWeight(), p.u, p.v, c), p.v});
+    return success();
+  }
+};
+
 /// The fused op, as its sequence (the fused kernel comes with code
 /// generation's elementwise fusion).
 struct LowerMuonSoftCap : OpRewritePattern<MuonSoftCapOp> {
@@ -426,5 +559,6 @@ struct LowerMuonSoftCap : OpRewritePattern<MuonSoftCapOp> {
 void mlir::lip::lowering::populateLowerOptimizerPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerLearningRate, LowerSoftCapCoupling, LowerMomentum, LowerNewtonSchulz, LowerAdam,
                LowerApplyUpdate, LowerSoftCap, LowerHardCap, LowerOrthogonalize, LowerEmbedCap,
-               LowerMuonSoftCap>(patterns.getContext());
+               LowerMuonSoftCap, LowerSpectralNormalize, LowerSpectralHammer,
+               LowerSpectralWeightDecay>(patterns.getContext());
 }

@@ -23,12 +23,13 @@ def ConvertLipToLinalg : Pass<"convert-lip-to-linalg", "::mlir::func::FuncOp"> {
     The lipopt ops: schedules and the soft cap's coupling (a bisection in
     scf.for) in scalar arith/math, momentum and Adam as multi-result
     generics, Newton-Schulz and the soft and hard caps as matmuls on the wide
-    side, the embedding cap as a row reduction; the fused Muon + soft cap as
-    its sequence.
+    side, the embedding cap as a row reduction, spectral normalization as
+    unrolled Gram squarings (its rigorous bound) and a warm-started power
+    iteration (matvecs), the hammer and spectral weight decay as rank-one
+    updates; the fused Muon + soft cap as its sequence.
 
-    Not yet: exact_cap, spectral_normalize, spectral_hammer and
-    spectral_weight_decay (eigendecomposition and power iteration); they are
-    reported as illegal, not dropped.
+    Not yet: exact_cap (an eigendecomposition); it is reported as illegal,
+    not dropped.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
                            "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
