@@ -11,6 +11,7 @@
 #include "lipc/Driver/BoundsReport.h"
 #include "lipc/Driver/BudgetSolver.h"
 #include "lipc/Driver/TrainPipeline.h"
+#include "lipc/Pipelines/Codegen.h"
 #include "lipc/Transforms/Passes.h"
 #include "lipspec/Parser.h"
 #include "lipspec/SpecGen.h"
@@ -45,7 +46,7 @@ llvm::cl::list<std::string> positionals(llvm::cl::Positional,
                                         llvm::cl::desc("[bounds] <model.lip>"),
                                         llvm::cl::cat(lipcCategory));
 
-enum class Emit { None, AST, Lip, LipBounds, Train };
+enum class Emit { None, AST, Lip, LipBounds, Train, Linalg, LLVM };
 llvm::cl::opt<Emit> emit(
     "emit", llvm::cl::desc("Print a compilation stage instead of running a command"),
     llvm::cl::init(Emit::None),
@@ -55,7 +56,9 @@ llvm::cl::opt<Emit> emit(
                                 "the lip dialect with every op's propagated bound"),
                      clEnumValN(Emit::Train, "train",
                                 "the training step: loss, gradient, optimizer updates and "
-                                "projections (lip + lipopt)")),
+                                "projections (lip + lipopt)"),
+                     clEnumValN(Emit::Linalg, "linalg", "the training step lowered to linalg"),
+                     clEnumValN(Emit::LLVM, "llvm", "the training step as LLVM IR")),
     llvm::cl::cat(lipcCategory));
 
 llvm::cl::opt<bool> json("json", llvm::cl::desc("bounds: print one JSON object instead of a table"),
@@ -75,7 +78,7 @@ const char *kOverview = R"(lipc: a compiler for Lipschitz-certified neural netwo
 
 Commands:
   lipc bounds MODEL.lip [--json]   certified Lipschitz bound of the model, op by op
-  lipc MODEL.lip --emit=STAGE      print a stage: ast, lip, lip-bounds, train
+  lipc MODEL.lip --emit=STAGE      print a stage: ast, lip, lip-bounds, train, linalg, llvm
 
 MLIR's debugging flags work too (listed by --help-hidden), e.g.
   --mlir-print-debuginfo (locations with --emit=lip), --mlir-print-ir-after-all,
@@ -169,6 +172,9 @@ int main(int argc, char **argv) {
   context.loadDialect<lip::LipDialect, lipopt::LipOptDialect, func::FuncDialect,
                       arith::ArithDialect>();
   context.printOpOnDiagnostic(false);
+  DialectRegistry registry;
+  lip::registerCodegenDialects(registry);
+  context.appendDialectRegistry(registry);
   Diagnostics diagnostics(sourceMgr, context);
 
   spec::Parser parser(text, [&](llvm::SMLoc loc, const llvm::Twine &message) {
@@ -209,9 +215,21 @@ int main(int argc, char **argv) {
     compiled->model->setAttr(lip::kBudgetAttrName,
                              Builder(&context).getF64FloatAttr(budget->max));
 
-  if (emit == Emit::Train) {
+  if (emit == Emit::Train || emit == Emit::Linalg || emit == Emit::LLVM) {
     if (failed(buildTrainingModule(*compiled)))
       return kSpecError;
+    if (emit != Emit::Train && failed(lip::lowerToLinalg(*compiled->module)))
+      return kSpecError;
+    if (emit == Emit::LLVM) {
+      if (failed(lip::lowerToLLVMDialect(*compiled->module)))
+        return kSpecError;
+      llvm::LLVMContext llvmContext;
+      std::unique_ptr<llvm::Module> ir = lip::translateToLLVMIR(*compiled->module, llvmContext);
+      if (!ir)
+        return kSpecError;
+      ir->print(llvm::outs(), nullptr);
+      return kSuccess;
+    }
     compiled->module->print(llvm::outs());
     return kSuccess;
   }

@@ -1,0 +1,34 @@
+//===- Codegen.h - From lip and lipopt to LLVM IR -------------------------===//
+//
+// The code generation pipeline: lip/lipopt -> linalg on tensors ->
+// bufferized loops -> LLVM dialect -> LLVM IR. The pipelines live here (one
+// translation unit with the dialect registrations) so tools stay thin.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIPC_PIPELINES_CODEGEN_H
+#define LIPC_PIPELINES_CODEGEN_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+
+#include <memory>
+
+namespace mlir::lip {
+
+/// Dialects, interface implementations and translations the pipeline needs.
+void registerCodegenDialects(DialectRegistry &registry);
+
+/// Drops what nothing calls and lowers lip/lipopt to linalg on tensors.
+LogicalResult lowerToLinalg(ModuleOp module);
+
+/// Bufferizes and lowers a linalg module to the LLVM dialect.
+LogicalResult lowerToLLVMDialect(ModuleOp module);
+
+/// Translates an LLVM-dialect module to LLVM IR.
+std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context);
+
+} // namespace mlir::lip
+
+#endif // LIPC_PIPELINES_CODEGEN_H
