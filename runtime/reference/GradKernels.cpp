@@ -92,25 +92,12 @@ std::array<Tensor, 3> attentionGrad(const Tensor &q, const Tensor &k, const Tens
   Tensor dq(q.shape), dk(q.shape), dv(q.shape);
   auto at = [&](int64_t b, int64_t t, int64_t h) { return ((b * tokens + t) * heads + h) * hd; };
   double c = logitScale / static_cast<double>(hd);
-  std::vector<double> p(tokens), dp(tokens);
+  std::vector<double> p, dp(tokens);
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t h = 0; h < heads; ++h)
       for (int64_t t = 0; t < tokens; ++t) {
-        int64_t keys = causal ? t + 1 : tokens;
         // Recompute this query's attention weights.
-        double maxScore = -INFINITY;
-        for (int64_t u = 0; u < keys; ++u) {
-          double dot = 0;
-          for (int64_t i = 0; i < hd; ++i)
-            dot += q.data[at(b, t, h) + i] * k.data[at(b, u, h) + i];
-          p[u] = c * dot;
-          maxScore = std::max(maxScore, p[u]);
-        }
-        double total = 0;
-        for (int64_t u = 0; u < keys; ++u)
-          total += p[u] = std::exp(p[u] - maxScore);
-        for (int64_t u = 0; u < keys; ++u)
-          p[u] /= total;
+        int64_t keys = attentionWeights(q, k, b, h, t, causal, logitScale, p);
         // dv and dP, then the softmax's backward: dS = P (dP - <P, dP>).
         double weighted = 0;
         for (int64_t u = 0; u < keys; ++u) {

@@ -93,6 +93,28 @@ Tensor residual(const Tensor &x, const Tensor &fx, double alpha) {
   return y;
 }
 
+int64_t attentionWeights(const Tensor &q, const Tensor &k, int64_t b, int64_t h, int64_t t,
+                         bool causal, double logitScale, std::vector<double> &weights) {
+  int64_t tokens = q.dim(1), heads = q.dim(2), hd = q.dim(3);
+  auto at = [&](int64_t tok) { return ((b * tokens + tok) * heads + h) * hd; };
+  int64_t keys = causal ? t + 1 : tokens;
+  weights.resize(tokens);
+  double maxScore = -INFINITY;
+  for (int64_t u = 0; u < keys; ++u) {
+    double dot = 0;
+    for (int64_t i = 0; i < hd; ++i)
+      dot += q.data[at(t) + i] * k.data[at(u) + i];
+    weights[u] = logitScale * dot / static_cast<double>(hd);
+    maxScore = std::max(maxScore, weights[u]);
+  }
+  double total = 0;
+  for (int64_t u = 0; u < keys; ++u)
+    total += weights[u] = std::exp(weights[u] - maxScore);
+  for (int64_t u = 0; u < keys; ++u)
+    weights[u] /= total;
+  return keys;
+}
+
 Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v, bool causal,
                  double logitScale, double outputFactor) {
   int64_t batch = q.dim(0), tokens = q.dim(1), heads = q.dim(2), hd = q.dim(3);
@@ -100,26 +122,14 @@ Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v, bool causal,
   auto at = [&](int64_t b, int64_t t, int64_t h) {
     return ((b * tokens + t) * heads + h) * hd;
   };
-  std::vector<double> weights(tokens);
+  std::vector<double> weights;
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t h = 0; h < heads; ++h)
       for (int64_t t = 0; t < tokens; ++t) {
-        int64_t keys = causal ? t + 1 : tokens;
-        double maxScore = -INFINITY;
-        for (int64_t u = 0; u < keys; ++u) {
-          double dot = 0;
-          for (int64_t i = 0; i < hd; ++i)
-            dot += q.data[at(b, t, h) + i] * k.data[at(b, u, h) + i];
-          weights[u] = logitScale * dot / static_cast<double>(hd);
-          maxScore = std::max(maxScore, weights[u]);
-        }
-        double total = 0;
-        for (int64_t u = 0; u < keys; ++u)
-          total += weights[u] = std::exp(weights[u] - maxScore);
+        int64_t keys = attentionWeights(q, k, b, h, t, causal, logitScale, weights);
         for (int64_t u = 0; u < keys; ++u)
           for (int64_t i = 0; i < hd; ++i)
-            y.data[at(b, t, h) + i] +=
-                outputFactor * weights[u] / total * v.data[at(b, u, h) + i];
+            y.data[at(b, t, h) + i] += outputFactor * weights[u] * v.data[at(b, u, h) + i];
       }
   return y;
 }

@@ -16,6 +16,9 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include <limits>
+#include <utility>
+
 namespace mlir::lip::lowering {
 
 /// The sizes of `value`'s dimensions, as index values or constants.
@@ -96,6 +99,26 @@ inline Value sizeAsFloat(OpBuilder &b, Location loc, Value value, int64_t dim, T
   if (!type.isDynamicDim(dim))
     return constantLike(b, loc, t, static_cast<double>(type.getDimSize(dim)));
   return toFloat(b, loc, b.create<tensor::DimOp>(loc, value, dim), t);
+}
+
+/// For logits [rows, classes]: {max over classes, sum of exp(z - max)}.
+inline std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc, Value z) {
+  auto zType = cast<RankedTensorType>(z.getType());
+  SmallVector<OpFoldResult> n = {sizesOf(b, loc, z)[0]};
+  auto rowType = RankedTensorType::get({zType.getDimSize(0)}, zType.getElementType());
+  auto par = utils::IteratorType::parallel, red = utils::IteratorType::reduction;
+  Value rowMax = generic(b, loc, z, filled(b, loc, rowType, n, -std::numeric_limits<double>::infinity()),
+                         {b.getMultiDimIdentityMap(2), map(b, 2, {0})}, {par, red},
+                         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                           return nb.create<arith::MaximumFOp>(l, a[0], a[1]);
+                         });
+  Value sumExp = generic(b, loc, ValueRange{z, rowMax}, filled(b, loc, rowType, n, 0.0),
+                         {b.getMultiDimIdentityMap(2), map(b, 2, {0}), map(b, 2, {0})}, {par, red},
+                         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                           Value e = nb.create<math::ExpOp>(l, nb.create<arith::SubFOp>(l, a[0], a[1]));
+                           return nb.create<arith::AddFOp>(l, a[2], e);
+                         });
+  return {rowMax, sumExp};
 }
 
 /// The half-split rotation of rope on [b, t, h, d]; `transpose` rotates by

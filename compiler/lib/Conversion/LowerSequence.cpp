@@ -144,20 +144,8 @@ struct LowerCrossEntropy : OpRewritePattern<CrossEntropyOp> {
       y = b.create<tensor::CollapseShapeOp>(loc, y, SmallVector<ReassociationIndices>{rows});
     }
     Type t = zType.getElementType();
-    SmallVector<OpFoldResult> n = {sizesOf(b, loc, z)[0]};
-    auto rowType = RankedTensorType::get({cast<RankedTensorType>(z.getType()).getDimSize(0)}, t);
-    auto par = IteratorType::parallel, red = IteratorType::reduction;
-    Value rowMax = generic(b, loc, z, filled(b, loc, rowType, n, -std::numeric_limits<double>::infinity()),
-                           {b.getMultiDimIdentityMap(2), map(b, 2, {0})}, {par, red},
-                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                             return nb.create<arith::MaximumFOp>(l, a[0], a[1]);
-                           });
-    Value sumExp = generic(b, loc, ValueRange{z, rowMax}, filled(b, loc, rowType, n, 0.0),
-                           {b.getMultiDimIdentityMap(2), map(b, 2, {0}), map(b, 2, {0})}, {par, red},
-                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                             Value e = nb.create<math::ExpOp>(l, nb.create<arith::SubFOp>(l, a[0], a[1]));
-                             return nb.create<arith::AddFOp>(l, a[2], e);
-                           });
+    auto red = IteratorType::reduction;
+    auto [rowMax, sumExp] = softmaxStatistics(b, loc, z);
     // Per row: max + log(sum exp) - z[row, label]; the mean over rows.
     auto scalarType = RankedTensorType::get({}, t);
     Value zRows = z;

@@ -34,6 +34,12 @@ Tensor residual(const Tensor &x, const Tensor &fx, double alpha);
 /// softmax(logitScale * q k^T / head_dim) v * outputFactor, per head.
 Tensor attention(const Tensor &q, const Tensor &k, const Tensor &v, bool causal,
                  double logitScale, double outputFactor);
+/// The softmax attention weights of query token `t` of head `h` in batch
+/// `b` over its keys (token 0 to t when causal, all otherwise), written to
+/// `weights`; returns the number of keys.
+int64_t attentionWeights(const Tensor &q, const Tensor &k, int64_t b, int64_t h, int64_t t,
+                         bool causal, double logitScale, std::vector<double> &weights);
+
 /// Half-split rotary embedding of [batch, tokens, heads, head_dim]; with
 /// `transpose`, the rotation by the opposite angles (its gradient).
 Tensor rope(const Tensor &x, double base, bool transpose = false);
