@@ -30,6 +30,6 @@ if subprocess.call([torch_python, "-c", "import torch, numpy"],
 config.substitutions.append(("%torch-python", torch_python))
 
 # MLIR's own tools and runner libraries, for the tests that run generated code.
-llvm_config.add_tool_substitutions(["mlir-opt", "mlir-cpu-runner"], [config.llvm_tools_dir])
+llvm_config.add_tool_substitutions(["mlir-opt", "mlir-cpu-runner", "llvm-nm"], [config.llvm_tools_dir])
 config.substitutions.append(
     ("%mlir_lib_dir", os.path.normpath(os.path.join(config.llvm_tools_dir, "..", "lib"))))

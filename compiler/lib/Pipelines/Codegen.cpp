@@ -40,7 +40,14 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 
@@ -94,4 +101,30 @@ LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module) {
 std::unique_ptr<llvm::Module> mlir::lip::translateToLLVMIR(ModuleOp module,
                                                            llvm::LLVMContext &context) {
   return translateModuleToLLVMIR(module, context);
+}
+
+std::optional<std::string> mlir::lip::emitObjectFile(llvm::Module &module, const std::string &path) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  std::string triple = llvm::sys::getDefaultTargetTriple(), error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return "no LLVM target for " + triple + ": " + error;
+  // The host CPU: generated code uses the vector units of this machine.
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, llvm::sys::getHostCPUName(), "", llvm::TargetOptions(), llvm::Reloc::PIC_));
+  module.setTargetTriple(triple);
+  module.setDataLayout(machine->createDataLayout());
+  if (llvm::Error e = makeOptimizingTransformer(2, 0, machine.get())(&module))
+    return "LLVM optimization failed: " + llvm::toString(std::move(e));
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return "cannot write '" + path + "': " + ec.message();
+  llvm::legacy::PassManager passes;
+  if (machine->addPassesToEmitFile(passes, out, nullptr, llvm::CodeGenFileType::ObjectFile))
+    return "the target cannot emit object files";
+  passes.run(module);
+  out.flush();
+  return std::nullopt;
 }

@@ -46,7 +46,7 @@ llvm::cl::list<std::string> positionals(llvm::cl::Positional,
                                         llvm::cl::desc("[bounds] <model.lip>"),
                                         llvm::cl::cat(lipcCategory));
 
-enum class Emit { None, AST, Lip, LipBounds, Train, Linalg, LLVM };
+enum class Emit { None, AST, Lip, LipBounds, Train, Linalg, LLVM, Obj };
 llvm::cl::opt<Emit> emit(
     "emit", llvm::cl::desc("Print a compilation stage instead of running a command"),
     llvm::cl::init(Emit::None),
@@ -58,8 +58,13 @@ llvm::cl::opt<Emit> emit(
                                 "the training step: loss, gradient, optimizer updates and "
                                 "projections (lip + lipopt)"),
                      clEnumValN(Emit::Linalg, "linalg", "the training step lowered to linalg"),
-                     clEnumValN(Emit::LLVM, "llvm", "the training step as LLVM IR")),
+                     clEnumValN(Emit::LLVM, "llvm", "the training step as LLVM IR"),
+                     clEnumValN(Emit::Obj, "obj",
+                                "the training step as an object file for this CPU (needs -o)")),
     llvm::cl::cat(lipcCategory));
+
+llvm::cl::opt<std::string> outputPath("o", llvm::cl::desc("Output file (--emit=obj)"),
+                                      llvm::cl::value_desc("path"), llvm::cl::cat(lipcCategory));
 
 llvm::cl::opt<bool> json("json", llvm::cl::desc("bounds: print one JSON object instead of a table"),
                          llvm::cl::cat(lipcCategory));
@@ -79,6 +84,7 @@ const char *kOverview = R"(lipc: a compiler for Lipschitz-certified neural netwo
 Commands:
   lipc bounds MODEL.lip [--json]   certified Lipschitz bound of the model, op by op
   lipc MODEL.lip --emit=STAGE      print a stage: ast, lip, lip-bounds, train, linalg, llvm
+  lipc MODEL.lip --emit=obj -o F   write the training step as an object file
 
 MLIR's debugging flags work too (listed by --help-hidden), e.g.
   --mlir-print-debuginfo (locations with --emit=lip), --mlir-print-ir-after-all,
@@ -215,19 +221,28 @@ int main(int argc, char **argv) {
     compiled->model->setAttr(lip::kBudgetAttrName,
                              Builder(&context).getF64FloatAttr(budget->max));
 
-  if (emit == Emit::Train || emit == Emit::Linalg || emit == Emit::LLVM) {
+  if (emit == Emit::Obj && outputPath.empty())
+    return usage("--emit=obj needs -o FILE");
+  if (emit == Emit::Train || emit == Emit::Linalg || emit == Emit::LLVM || emit == Emit::Obj) {
     if (failed(buildTrainingModule(*compiled)))
       return kSpecError;
     if (emit != Emit::Train && failed(lip::lowerToLinalg(*compiled->module)))
       return kSpecError;
-    if (emit == Emit::LLVM) {
+    if (emit == Emit::LLVM || emit == Emit::Obj) {
       if (failed(lip::lowerToLLVMDialect(*compiled->module)))
         return kSpecError;
       llvm::LLVMContext llvmContext;
       std::unique_ptr<llvm::Module> ir = lip::translateToLLVMIR(*compiled->module, llvmContext);
       if (!ir)
         return kSpecError;
-      ir->print(llvm::outs(), nullptr);
+      if (emit == Emit::LLVM) {
+        ir->print(llvm::outs(), nullptr);
+        return kSuccess;
+      }
+      if (std::optional<std::string> error = lip::emitObjectFile(*ir, outputPath)) {
+        llvm::errs() << "lipc: " << *error << "\n";
+        return kSpecError;
+      }
       return kSuccess;
     }
     compiled->module->print(llvm::outs());

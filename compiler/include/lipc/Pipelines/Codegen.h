@@ -14,6 +14,8 @@
 #include "llvm/IR/Module.h"
 
 #include <memory>
+#include <optional>
+#include <string>
 
 namespace mlir::lip {
 
@@ -28,6 +30,10 @@ LogicalResult lowerToLLVMDialect(ModuleOp module);
 
 /// Translates an LLVM-dialect module to LLVM IR.
 std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context);
+
+/// Optimizes `module` (-O2) for the host CPU and writes it as an object file
+/// to `path`. Errors are returned as a message.
+std::optional<std::string> emitObjectFile(llvm::Module &module, const std::string &path);
 
 } // namespace mlir::lip
 
