@@ -52,6 +52,7 @@ Value zerosLike(OpBuilder &b, Location loc, Type type) {
 } // namespace
 
 FailureOr<func::FuncOp> mlir::lip::buildGradientFunction(func::FuncOp func) {
+  func->getContext()->getOrLoadDialect<arith::ArithDialect>();
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   auto lossType = ret.getNumOperands() == 1
                       ? dyn_cast<RankedTensorType>(ret.getOperand(0).getType())

@@ -57,8 +57,6 @@ LogicalResult lipc::buildTrainingModule(spec::CompiledSpec &compiled) {
   if (failed(lip::appendCrossEntropyLoss(model)) || failed(lip::buildTrainStep(model, options)))
     return failure();
   PassManager pm(model->getContext());
-  if (failed(applyPassManagerCLOptions(pm)))
-    return failure();
   pm.addNestedPass<func::FuncOp>(lip::createLipOptFuseProjection());
   pm.addPass(createCSEPass());
   return pm.run(*compiled.module);

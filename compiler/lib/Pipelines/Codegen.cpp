@@ -81,6 +81,23 @@ LogicalResult mlir::lip::lowerToLinalg(ModuleOp module) {
 }
 
 LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module) {
+  // Public functions get a C entry point `_mlir_ciface_<name>` that takes
+  // pointers to memref descriptors (mlir/ExecutionEngine/CRunnerUtils.h):
+  // what the runtime calls.
+  // The lip argument attributes (names, constraints, state kinds) are
+  // metadata for the runtime, not for LLVM: drop them here.
+  for (auto func : module.getOps<func::FuncOp>()) {
+    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
+      SmallVector<NamedAttribute> kept;
+      for (NamedAttribute attr : func.getArgAttrDict(i) ? func.getArgAttrDict(i).getValue()
+                                                        : ArrayRef<NamedAttribute>())
+        if (!attr.getName().strref().starts_with("lip."))
+          kept.push_back(attr);
+      func.setArgAttrs(i, kept);
+    }
+    if (func.isPublic() && !func.isExternal())
+      func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), UnitAttr::get(module.getContext()));
+  }
   PassManager pm(module.getContext());
   bufferization::OneShotBufferizationOptions options;
   options.bufferizeFunctionBoundaries = true;

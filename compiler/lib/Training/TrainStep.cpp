@@ -161,6 +161,7 @@ private:
 } // namespace
 
 FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const TrainStepOptions &o) {
+  func->getContext()->getOrLoadDialect<lipopt::LipOptDialect>();
   if (o.optimizer != "muon" && o.optimizer != "adamw")
     return func.emitError("unknown optimizer '") << o.optimizer << "' (muon or adamw)";
   FailureOr<func::FuncOp> grad = buildGradientFunction(func);

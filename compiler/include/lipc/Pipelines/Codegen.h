@@ -25,7 +25,8 @@ void registerCodegenDialects(DialectRegistry &registry);
 /// Drops what nothing calls and lowers lip/lipopt to linalg on tensors.
 LogicalResult lowerToLinalg(ModuleOp module);
 
-/// Bufferizes and lowers a linalg module to the LLVM dialect.
+/// Bufferizes and lowers a linalg module to the LLVM dialect; public
+/// functions also get the C entry point `_mlir_ciface_<name>`.
 LogicalResult lowerToLLVMDialect(ModuleOp module);
 
 /// Translates an LLVM-dialect module to LLVM IR.
