@@ -1,20 +1,25 @@
 //===- NativeTrainStepTest.cpp - The compiled training step, called from C++ //
 //
 // `lipc --emit=obj` compiles tests/Conversion/Inputs/tiny-mlp.lip at build
-// time; this test links that object and calls its C entry point
-// `_mlir_ciface_train_step` with memref descriptors, as the runtime will, for
-// a few steps, and compares every loss and weight with the reference
-// interpreter running the same @train_step.
+// time; this test links that object, reads its embedded manifest, and calls
+// its packed entry point `lipc_train_step` with memref descriptors, as the
+// runtime will, for a few steps, comparing every loss and weight with the
+// reference interpreter running the same @train_step.
 //
 //===----------------------------------------------------------------------===//
 
+#include "lipc/Driver/StepManifest.h"
 #include "lipc/Driver/TrainPipeline.h"
 #include "lipc/Pipelines/Codegen.h"
 #include "lipc/Reference/Interpreter.h"
 #include "lipspec/Parser.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -31,10 +36,10 @@ struct Results {
 };
 } // namespace
 
-// The object's entry point: results, then params, state, step, inputs.
-extern "C" void _mlir_ciface_train_step(Results *, Matrix *, Matrix *, Matrix *, Matrix *,
-                                        StridedMemRefType<double, 0> *, Matrix *,
-                                        StridedMemRefType<int32_t, 1> *);
+// The object's packed entry point (args: the results struct, then params,
+// state, step, inputs) and its manifest.
+extern "C" void lipc_train_step(void **args);
+extern "C" const char lipc_manifest[];
 
 namespace {
 Matrix view(std::vector<float> &data, int64_t rows, int64_t cols) {
@@ -97,7 +102,8 @@ TEST(NativeTrainStep, MatchesTheReferenceInterpreter) {
     double stepValue = static_cast<double>(s);
     StridedMemRefType<double, 0> stepRef{&stepValue, &stepValue, 0};
     Results r;
-    _mlir_ciface_train_step(&r, &w0, &w1, &m0, &m1, &stepRef, &xs, &ys);
+    void *packed[] = {&r, &w0, &w1, &m0, &m1, &stepRef, &xs, &ys};
+    lipc_train_step(packed);
     // The results are buffers the compiled code allocated; the test keeps
     // them (they may alias each other) and feeds them to the next step.
     w0 = r.in, w1 = r.out, m0 = r.momentumIn, m1 = r.momentumOut;
@@ -115,5 +121,74 @@ TEST(NativeTrainStep, MatchesTheReferenceInterpreter) {
       EXPECT_NEAR(native[i], args[0].data[i], 1e-5) << "step " << s << ", in[" << i << "]";
   }
   EXPECT_LT(firstLosses.back(), firstLosses.front());
+}
+
+// The shape and role of one manifest entry, as "role name [d0,d1]".
+std::string summary(const llvm::json::Value &entry) {
+  const llvm::json::Object &o = *entry.getAsObject();
+  std::string s = o.getString("role")->str() + " " + o.getString("name").value_or("-").str() + " [";
+  for (const llvm::json::Value &extent : *o.getArray("shape"))
+    s += std::to_string(*extent.getAsInteger()) + ",";
+  return s + "]";
+}
+
+TEST(StepManifest, TheLinkedObjectDescribesItsStep) {
+  llvm::Expected<llvm::json::Value> manifest = llvm::json::parse(lipc_manifest);
+  ASSERT_TRUE(bool(manifest)) << llvm::toString(manifest.takeError());
+  const llvm::json::Object &root = *manifest->getAsObject();
+  EXPECT_EQ(root.getInteger("version"), lipc::kStepManifestVersion);
+  EXPECT_EQ(root.getString("entry"), "lipc_train_step");
+  std::vector<std::string> arguments, results;
+  for (const llvm::json::Value &entry : *root.getArray("arguments"))
+    arguments.push_back(summary(entry));
+  for (const llvm::json::Value &entry : *root.getArray("results"))
+    results.push_back(summary(entry));
+  EXPECT_EQ(arguments, (std::vector<std::string>{"param in [16,8,]", "param out [4,16,]",
+                                                 "state in [16,8,]", "state out [4,16,]",
+                                                 "step - []", "input - [-1,8,]",
+                                                 "labels - [-1,]"}));
+  EXPECT_EQ(results, (std::vector<std::string>{"loss - []", "param in [16,8,]",
+                                               "param out [4,16,]", "state in [16,8,]",
+                                               "state out [4,16,]"}));
+  const llvm::json::Object *constraint =
+      (*root.getArray("arguments"))[0].getAsObject()->getObject("constraint");
+  ASSERT_TRUE(constraint);
+  EXPECT_EQ(constraint->getString("method"), "soft_cap");
+  EXPECT_EQ(constraint->getNumber("w_max"), 1.0);
+}
+
+/// The diagnostic describeTrainStep gives for the module in `source`.
+std::string manifestError(llvm::StringRef source) {
+  mlir::MLIRContext context;
+  context.loadDialect<mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
+  std::string diagnostic;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
+    diagnostic = d.str();
+    return mlir::success();
+  });
+  mlir::OwningOpRef<mlir::ModuleOp> module = mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+  if (!module)
+    return "unparsable: " + diagnostic;
+  return mlir::failed(lipc::describeTrainStep(*module)) ? diagnostic : "no error";
+}
+
+TEST(StepManifest, RejectsStepsItCannotDescribe) {
+  EXPECT_EQ(manifestError("func.func @f() { return }"),
+            "the module has no @train_step to describe");
+  EXPECT_EQ(manifestError(R"(func.func @train_step(%w: tensor<2xf32> {lip.param_name = "w"})
+                                 -> (tensor<f32>, tensor<3xf32>) {
+                               %0 = tensor.empty() : tensor<f32>
+                               %1 = tensor.empty() : tensor<3xf32>
+                               return %0, %1 : tensor<f32>, tensor<3xf32> })"),
+            "@train_step result 1 does not mirror argument 0");
+  EXPECT_EQ(manifestError(R"(func.func @train_step(%w: tensor<2xf32> {lip.param_name = "w"})
+                                 -> tensor<2xf32> { return %w : tensor<2xf32> })"),
+            "@train_step result 1 does not mirror argument 0");
+  EXPECT_EQ(manifestError(R"(func.func @train_step() -> tensor<2xf32> {
+                               %0 = tensor.empty() : tensor<2xf32>
+                               return %0 : tensor<2xf32> })"),
+            "@train_step must return the loss and every updated parameter and state");
+  EXPECT_EQ(manifestError("func.func @train_step(%x: f32) { return }"),
+            "@train_step argument 0 is not a ranked tensor");
 }
 } // namespace

@@ -42,6 +42,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
@@ -118,6 +119,39 @@ LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module) {
 std::unique_ptr<llvm::Module> mlir::lip::translateToLLVMIR(ModuleOp module,
                                                            llvm::LLVMContext &context) {
   return translateModuleToLLVMIR(module, context);
+}
+
+std::optional<std::string> mlir::lip::addPackedEntryPoints(llvm::Module &module) {
+  constexpr llvm::StringLiteral prefix = "_mlir_ciface_";
+  SmallVector<llvm::Function *> entries;
+  for (llvm::Function &f : module)
+    if (!f.isDeclaration() && f.getName().starts_with(prefix))
+      entries.push_back(&f);
+  llvm::LLVMContext &context = module.getContext();
+  auto *ptr = llvm::PointerType::getUnqual(context);
+  for (llvm::Function *entry : entries) {
+    std::string name = ("lipc_" + entry->getName().drop_front(prefix.size())).str();
+    auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr}, false);
+    auto *packed =
+        llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, name, module);
+    llvm::IRBuilder<> builder(llvm::BasicBlock::Create(context, "entry", packed));
+    SmallVector<llvm::Value *> args;
+    for (llvm::Argument &arg : entry->args()) {
+      if (!arg.getType()->isPointerTy())
+        return "the C entry point " + entry->getName().str() + " takes a non-pointer argument";
+      llvm::Value *slot = builder.CreateConstGEP1_64(ptr, packed->getArg(0), arg.getArgNo());
+      args.push_back(builder.CreateLoad(ptr, slot));
+    }
+    builder.CreateCall(entry, args);
+    builder.CreateRetVoid();
+  }
+  return std::nullopt;
+}
+
+void mlir::lip::embedString(llvm::Module &module, llvm::StringRef symbol, llvm::StringRef text) {
+  llvm::Constant *data = llvm::ConstantDataArray::getString(module.getContext(), text);
+  new llvm::GlobalVariable(module, data->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, data, symbol);
 }
 
 std::optional<std::string> mlir::lip::emitObjectFile(llvm::Module &module, const std::string &path) {

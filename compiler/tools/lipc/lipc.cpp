@@ -10,6 +10,7 @@
 
 #include "lipc/Driver/BoundsReport.h"
 #include "lipc/Driver/BudgetSolver.h"
+#include "lipc/Driver/StepManifest.h"
 #include "lipc/Driver/TrainPipeline.h"
 #include "lipc/Pipelines/Codegen.h"
 #include "lipc/Transforms/Passes.h"
@@ -22,6 +23,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
@@ -46,7 +48,7 @@ llvm::cl::list<std::string> positionals(llvm::cl::Positional,
                                         llvm::cl::desc("[bounds] <model.lip>"),
                                         llvm::cl::cat(lipcCategory));
 
-enum class Emit { None, AST, Lip, LipBounds, Train, Linalg, LLVM, Obj };
+enum class Emit { None, AST, Lip, LipBounds, Train, Manifest, Linalg, LLVM, Obj };
 llvm::cl::opt<Emit> emit(
     "emit", llvm::cl::desc("Print a compilation stage instead of running a command"),
     llvm::cl::init(Emit::None),
@@ -57,6 +59,9 @@ llvm::cl::opt<Emit> emit(
                      clEnumValN(Emit::Train, "train",
                                 "the training step: loss, gradient, optimizer updates and "
                                 "projections (lip + lipopt)"),
+                     clEnumValN(Emit::Manifest, "manifest",
+                                "the training step's arguments and results, as the runtime "
+                                "reads them (JSON)"),
                      clEnumValN(Emit::Linalg, "linalg", "the training step lowered to linalg"),
                      clEnumValN(Emit::LLVM, "llvm", "the training step as LLVM IR"),
                      clEnumValN(Emit::Obj, "obj",
@@ -131,6 +136,52 @@ void runBudgetCheck(spec::CompiledSpec &compiled, double max) {
   options.maxLipschitz = max;
   pm.addNestedPass<func::FuncOp>(lip::createLipCheckBudget(options));
   (void)pm.run(*compiled.module);
+}
+
+/// Builds the training step and prints (or, for --emit=obj, writes) the
+/// stage `emit` asks for. The object carries the manifest as `lipc_manifest`
+/// and the packed entry `lipc_train_step`.
+int emitTrainingStage(spec::CompiledSpec &compiled) {
+  if (failed(buildTrainingModule(compiled)))
+    return kSpecError;
+  if (emit == Emit::Train) {
+    compiled.module->print(llvm::outs());
+    return kSuccess;
+  }
+  FailureOr<llvm::json::Object> manifest = describeTrainStep(*compiled.module);
+  if (failed(manifest))
+    return kSpecError;
+  if (emit == Emit::Manifest) {
+    llvm::outs() << llvm::formatv("{0:2}", llvm::json::Value(std::move(*manifest))) << "\n";
+    return kSuccess;
+  }
+  if (failed(lip::lowerToLinalg(*compiled.module)))
+    return kSpecError;
+  if (emit == Emit::Linalg) {
+    compiled.module->print(llvm::outs());
+    return kSuccess;
+  }
+  if (failed(lip::lowerToLLVMDialect(*compiled.module)))
+    return kSpecError;
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> ir = lip::translateToLLVMIR(*compiled.module, llvmContext);
+  if (!ir)
+    return kSpecError;
+  if (std::optional<std::string> error = lip::addPackedEntryPoints(*ir)) {
+    llvm::errs() << "lipc: " << *error << "\n";
+    return kSpecError;
+  }
+  lip::embedString(*ir, "lipc_manifest",
+                   llvm::formatv("{0}", llvm::json::Value(std::move(*manifest))).str());
+  if (emit == Emit::LLVM) {
+    ir->print(llvm::outs(), nullptr);
+    return kSuccess;
+  }
+  if (std::optional<std::string> error = lip::emitObjectFile(*ir, outputPath)) {
+    llvm::errs() << "lipc: " << *error << "\n";
+    return kSpecError;
+  }
+  return kSuccess;
 }
 } // namespace
 
@@ -223,31 +274,9 @@ int main(int argc, char **argv) {
 
   if (emit == Emit::Obj && outputPath.empty())
     return usage("--emit=obj needs -o FILE");
-  if (emit == Emit::Train || emit == Emit::Linalg || emit == Emit::LLVM || emit == Emit::Obj) {
-    if (failed(buildTrainingModule(*compiled)))
-      return kSpecError;
-    if (emit != Emit::Train && failed(lip::lowerToLinalg(*compiled->module)))
-      return kSpecError;
-    if (emit == Emit::LLVM || emit == Emit::Obj) {
-      if (failed(lip::lowerToLLVMDialect(*compiled->module)))
-        return kSpecError;
-      llvm::LLVMContext llvmContext;
-      std::unique_ptr<llvm::Module> ir = lip::translateToLLVMIR(*compiled->module, llvmContext);
-      if (!ir)
-        return kSpecError;
-      if (emit == Emit::LLVM) {
-        ir->print(llvm::outs(), nullptr);
-        return kSuccess;
-      }
-      if (std::optional<std::string> error = lip::emitObjectFile(*ir, outputPath)) {
-        llvm::errs() << "lipc: " << *error << "\n";
-        return kSpecError;
-      }
-      return kSuccess;
-    }
-    compiled->module->print(llvm::outs());
-    return kSuccess;
-  }
+  if (emit == Emit::Train || emit == Emit::Manifest || emit == Emit::Linalg ||
+      emit == Emit::LLVM || emit == Emit::Obj)
+    return emitTrainingStage(*compiled);
   if (emit == Emit::Lip || emit == Emit::LipBounds) {
     if (emit == Emit::LipBounds) {
       PassManager pm(&context);

@@ -32,6 +32,15 @@ LogicalResult lowerToLLVMDialect(ModuleOp module);
 /// Translates an LLVM-dialect module to LLVM IR.
 std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context);
 
+/// Adds `lipc_<name>(void **args)` next to every C entry point
+/// `_mlir_ciface_<name>`: args[k] is the k-th pointer that entry takes (the
+/// results struct first, then the argument descriptors), so a runtime can
+/// call a step of any signature. Errors are returned as a message.
+std::optional<std::string> addPackedEntryPoints(llvm::Module &module);
+
+/// Embeds `text` in `module` as the NUL-terminated constant global `symbol`.
+void embedString(llvm::Module &module, llvm::StringRef symbol, llvm::StringRef text);
+
 /// Optimizes `module` (-O2) for the host CPU and writes it as an object file
 /// to `path`. Errors are returned as a message.
 std::optional<std::string> emitObjectFile(llvm::Module &module, const std::string &path);

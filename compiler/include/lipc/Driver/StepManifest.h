@@ -1,0 +1,29 @@
+//===- StepManifest.h - What the compiled training step takes and returns -===//
+//
+// The manifest is the contract between a compiled model and the runtime: a
+// JSON description of @train_step's arguments and results (role, name,
+// element type, shape, constraint) read from the lip argument attributes
+// before lowering drops them. lipc embeds it in the object file as the
+// global string `lipc_manifest`, next to the packed entry point
+// `lipc_train_step(void **)`, so one runtime can drive any model.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIPC_DRIVER_STEPMANIFEST_H
+#define LIPC_DRIVER_STEPMANIFEST_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/JSON.h"
+
+namespace lipc {
+
+/// Version of the manifest format; the runtime refuses others.
+inline constexpr int64_t kStepManifestVersion = 1;
+
+/// Describes @train_step of `module`. Errors (no @train_step, results that do
+/// not mirror the arguments) are emitted at the function's location.
+mlir::FailureOr<llvm::json::Object> describeTrainStep(mlir::ModuleOp module);
+
+} // namespace lipc
+
+#endif // LIPC_DRIVER_STEPMANIFEST_H

@@ -1,0 +1,95 @@
+//===- StepManifest.cpp - What the compiled training step takes and returns //
+
+#include "lipc/Driver/StepManifest.h"
+
+#include "lip/Dialect/Lip/LipDialect.h"
+#include "lipc/Autodiff/Gradient.h"
+#include "lipc/Training/TrainStep.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+using namespace mlir;
+
+namespace {
+std::string typeName(Type type) {
+  std::string name;
+  llvm::raw_string_ostream os(name);
+  type.print(os);
+  return name;
+}
+
+/// Element type and shape; a dynamic extent (the batch) is -1.
+void describeTensor(llvm::json::Object &entry, RankedTensorType type) {
+  llvm::json::Array shape;
+  for (int64_t extent : type.getShape())
+    shape.push_back(ShapedType::isDynamic(extent) ? int64_t(-1) : extent);
+  entry["dtype"] = typeName(type.getElementType());
+  entry["shape"] = std::move(shape);
+}
+
+/// Role and name of argument `i`: a parameter, its optimizer state, the step
+/// counter, a model input or (the last argument) the labels.
+llvm::json::Object describeArgument(func::FuncOp step, unsigned i) {
+  llvm::json::Object entry;
+  auto name = step.getArgAttrOfType<StringAttr>(i, lip::kParamNameAttrName);
+  auto state = step.getArgAttrOfType<StringAttr>(i, lip::kStateAttrName);
+  if (state && state.getValue() == "step") {
+    entry["role"] = "step";
+  } else if (state) {
+    entry["role"] = "state";
+    entry["state"] = state.getValue();
+  } else if (name) {
+    entry["role"] = "param";
+  } else {
+    entry["role"] = i + 1 == step.getNumArguments() ? "labels" : "input";
+  }
+  if (name)
+    entry["name"] = name.getValue();
+  if (auto c = step.getArgAttrOfType<lip::ConstraintAttr>(i, lip::kConstraintAttrName))
+    entry["constraint"] = llvm::json::Object{
+        {"method", lip::stringifyConstraintMethod(c.getMethod())},
+        {"w_max", c.getWMax().convertToDouble()},
+        {"norm", lip::stringifyNormKind(c.getNorm())}};
+  return entry;
+}
+} // namespace
+
+FailureOr<llvm::json::Object> lipc::describeTrainStep(ModuleOp module) {
+  auto step = module.lookupSymbol<func::FuncOp>("train_step");
+  if (!step)
+    return module.emitError("the module has no @train_step to describe");
+  FunctionType type = step.getFunctionType();
+  // Results: the loss, then the new value of every parameter and state
+  // argument, in argument order.
+  llvm::json::Array arguments, results;
+  llvm::json::Object loss{{"role", "loss"}};
+  SmallVector<llvm::json::Object> updated;
+  for (unsigned i = 0; i < type.getNumInputs(); ++i) {
+    auto tensor = dyn_cast<RankedTensorType>(type.getInput(i));
+    if (!tensor)
+      return step.emitError("@train_step argument ") << i << " is not a ranked tensor";
+    llvm::json::Object entry = describeArgument(step, i);
+    describeTensor(entry, tensor);
+    StringRef role = *entry.getString("role");
+    if (role == "param" || role == "state") {
+      if (updated.size() + 1 >= type.getNumResults() ||
+          type.getResult(updated.size() + 1) != tensor)
+        return step.emitError("@train_step result ")
+               << updated.size() + 1 << " does not mirror argument " << i;
+      updated.push_back(entry);
+    }
+    arguments.push_back(std::move(entry));
+  }
+  auto lossType = type.getNumResults() ? dyn_cast<RankedTensorType>(type.getResult(0)) : nullptr;
+  if (!lossType || lossType.getRank() != 0 || updated.size() + 1 != type.getNumResults())
+    return step.emitError("@train_step must return the loss and every updated parameter and state");
+  describeTensor(loss, lossType);
+  results.push_back(std::move(loss));
+  for (llvm::json::Object &entry : updated)
+    results.push_back(std::move(entry));
+  return llvm::json::Object{{"format", "lipc-step-manifest"},
+                            {"version", kStepManifestVersion},
+                            {"entry", "lipc_train_step"},
+                            {"arguments", std::move(arguments)},
+                            {"results", std::move(results)}};
+}
