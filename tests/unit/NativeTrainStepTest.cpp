@@ -1,9 +1,9 @@
 //===- NativeTrainStepTest.cpp - The compiled training step, called from C++ //
 //
 // `lipc --emit=obj` compiles tests/Conversion/Inputs/tiny-mlp.lip at build
-// time; this test links that object, reads its embedded manifest, and calls
-// its packed entry point `lipc_train_step` with memref descriptors, as the
-// runtime will, for a few steps, comparing every loss and weight with the
+// time; this test links that object and drives it with the runtime's
+// CompiledStep (manifest, descriptors, packed entry point `lipc_train_step`)
+// for a few steps, comparing every loss, weight and momentum with the
 // reference interpreter running the same @train_step.
 //
 //===----------------------------------------------------------------------===//
@@ -13,9 +13,9 @@
 #include "lipc/Pipelines/Codegen.h"
 #include "lipc/Reference/Interpreter.h"
 #include "lipspec/Parser.h"
+#include "liprt/CompiledStep.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -28,36 +28,21 @@
 #include <cmath>
 #include <vector>
 
-namespace {
-using Matrix = StridedMemRefType<float, 2>;
-struct Results {
-  StridedMemRefType<float, 0> loss;
-  Matrix in, out, momentumIn, momentumOut;
-};
-} // namespace
-
-// The object's packed entry point (args: the results struct, then params,
-// state, step, inputs) and its manifest.
+// The object's packed entry point and its manifest.
 extern "C" void lipc_train_step(void **args);
 extern "C" const char lipc_manifest[];
 
 namespace {
-Matrix view(std::vector<float> &data, int64_t rows, int64_t cols) {
-  return {data.data(), data.data(), 0, {rows, cols}, {cols, 1}};
-}
-
-std::vector<float> values(const Matrix &m) {
-  std::vector<float> v;
-  for (int64_t i = 0; i < m.sizes[0]; ++i)
-    for (int64_t j = 0; j < m.sizes[1]; ++j)
-      v.push_back(m.data[m.offset + i * m.strides[0] + j * m.strides[1]]);
-  return v;
-}
-
 TEST(NativeTrainStep, MatchesTheReferenceInterpreter) {
   constexpr int64_t kBatch = 6, kSteps = 4;
-  // Deterministic weights inside the cap, inputs and labels.
-  std::vector<float> in(16 * 8), out(4 * 16), mIn(16 * 8, 0), mOut(4 * 16, 0), x(kBatch * 8);
+  liprt::Result<liprt::CompiledStep> compiledStep =
+      liprt::CompiledStep::create(lipc_manifest, lipc_train_step);
+  ASSERT_TRUE(bool(compiledStep)) << compiledStep.status().message();
+  // Deterministic weights inside the cap, inputs and labels; momenta start at 0.
+  std::vector<float> &in = compiledStep->tensor(0), &out = compiledStep->tensor(1);
+  ASSERT_EQ(in.size(), 16u * 8);
+  ASSERT_EQ(out.size(), 4u * 16);
+  std::vector<float> x(kBatch * 8);
   std::vector<int32_t> y(kBatch);
   for (size_t i = 0; i < in.size(); ++i)
     in[i] = 0.2f * std::sin(0.7f * i + 0.3f);
@@ -89,38 +74,32 @@ TEST(NativeTrainStep, MatchesTheReferenceInterpreter) {
       t.data[i] = data[i];
     return t;
   };
-  std::vector<liprt::ref::Tensor> args = {tensor({16, 8}, in),   tensor({4, 16}, out),
-                                          tensor({16, 8}, mIn),  tensor({4, 16}, mOut),
-                                          liprt::ref::Tensor(std::vector<int64_t>{}), tensor({kBatch, 8}, x),
-                                          tensor({kBatch}, y)};
+  std::vector<float> zeros16x8(16 * 8, 0), zeros4x16(4 * 16, 0);
+  std::vector<liprt::ref::Tensor> args = {
+      tensor({16, 8}, in),        tensor({4, 16}, out),
+      tensor({16, 8}, zeros16x8), tensor({4, 16}, zeros4x16),
+      liprt::ref::Tensor(std::vector<int64_t>{}), tensor({kBatch, 8}, x),
+      tensor({kBatch}, y)};
 
-  Matrix w0 = view(in, 16, 8), w1 = view(out, 4, 16), m0 = view(mIn, 16, 8), m1 = view(mOut, 4, 16);
-  Matrix xs = view(x, kBatch, 8);
-  StridedMemRefType<int32_t, 1> ys{y.data(), y.data(), 0, {kBatch}, {1}};
-  std::vector<float> firstLosses;
+  std::vector<double> losses;
   for (int64_t s = 0; s < kSteps; ++s) {
-    double stepValue = static_cast<double>(s);
-    StridedMemRefType<double, 0> stepRef{&stepValue, &stepValue, 0};
-    Results r;
-    void *packed[] = {&r, &w0, &w1, &m0, &m1, &stepRef, &xs, &ys};
-    lipc_train_step(packed);
-    // The results are buffers the compiled code allocated; the test keeps
-    // them (they may alias each other) and feeds them to the next step.
-    w0 = r.in, w1 = r.out, m0 = r.momentumIn, m1 = r.momentumOut;
-
-    args[4] = liprt::ref::Tensor(std::vector<int64_t>{}, stepValue);
+    liprt::Result<double> loss = compiledStep->run(static_cast<double>(s), kBatch, {x.data(), y.data()});
+    ASSERT_TRUE(bool(loss)) << loss.status().message();
+    args[4] = liprt::ref::Tensor(std::vector<int64_t>{}, static_cast<double>(s));
     auto expected = mlir::lip::interpret(step, args, {});
     ASSERT_TRUE(mlir::succeeded(expected));
-    float loss = r.loss.data[r.loss.offset];
-    EXPECT_NEAR(loss, (*expected)[0].data[0], 1e-4 * std::fabs((*expected)[0].data[0])) << s;
-    firstLosses.push_back(loss);
+    EXPECT_NEAR(*loss, (*expected)[0].data[0], 1e-4 * std::fabs((*expected)[0].data[0])) << s;
+    losses.push_back(*loss);
     for (unsigned i = 0; i < 4; ++i)
       args[i] = (*expected)[i + 1];
-    std::vector<float> native = values(w0);
-    for (size_t i = 0; i < native.size(); ++i)
-      EXPECT_NEAR(native[i], args[0].data[i], 1e-5) << "step " << s << ", in[" << i << "]";
+    for (unsigned t = 0; t < 4; ++t)
+      for (size_t i = 0; i < args[t].data.size(); ++i)
+        EXPECT_NEAR(compiledStep->tensor(t)[i], args[t].data[i], 1e-5)
+            << "step " << s << ", argument " << t << "[" << i << "]";
   }
-  EXPECT_LT(firstLosses.back(), firstLosses.front());
+  // The wrong number of batch tensors is an error, not a call.
+  EXPECT_FALSE(bool(compiledStep->run(kSteps, kBatch, {x.data()})));
+  EXPECT_LT(losses.back(), losses.front());
 }
 
 // The shape and role of one manifest entry, as "role name [d0,d1]".

@@ -1,0 +1,77 @@
+//===- CompiledStep.h - Drive a compiled training step --------------------===//
+//
+// A model compiled by `lipc --emit=obj` exports its training step as
+// `lipc_train_step(void **args)` and describes it in the JSON string
+// `lipc_manifest` (compiler/include/lipc/Driver/StepManifest.h). This class
+// reads the manifest, owns the parameters and optimizer state (float32,
+// row-major), builds the memref descriptors the step takes, calls it, and
+// takes the new parameters and state back, freeing what the step allocated.
+// One runtime drives any model this way.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIPRT_COMPILEDSTEP_H
+#define LIPRT_COMPILEDSTEP_H
+
+#include "liprt/Status.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace liprt {
+
+/// One argument or result of the step, as the manifest describes it.
+struct StepTensor {
+  std::string role; // param | state | step | input | labels | loss
+  std::string name, state, dtype;
+  /// -1 marks the batch extent.
+  std::vector<int64_t> shape;
+  std::string constraintMethod; // empty: unconstrained
+  double wMax = 0;
+
+  int64_t elements(int64_t batch) const;
+};
+
+struct StepManifest {
+  std::vector<StepTensor> arguments, results;
+};
+
+/// Parses and validates a manifest: the format and version lipc writes,
+/// known roles and dtypes, ranks the runtime supports, results that mirror
+/// the parameters and state.
+Result<StepManifest> parseStepManifest(const std::string &text);
+
+class CompiledStep {
+public:
+  using Entry = void (*)(void **);
+
+  /// Highest tensor rank the runtime passes (descriptors are fixed-size).
+  static constexpr int64_t kMaxRank = 4;
+
+  static Result<CompiledStep> create(const std::string &manifestText, Entry entry);
+
+  const StepManifest &manifest() const { return manifest_; }
+
+  /// The values of parameter or state argument `argument` (zeros at first;
+  /// the storage stays the same across steps).
+  std::vector<float> &tensor(size_t argument) { return owned_[argument]; }
+
+  /// Runs one step at `step` on a batch of `batch` samples; `batchData`
+  /// points at the data of every input and labels argument, in argument
+  /// order, each laid out as its manifest shape with the batch extent
+  /// `batch`. Returns the loss; the parameters and state are updated.
+  Result<double> run(double step, int64_t batch, const std::vector<const void *> &batchData);
+
+private:
+  CompiledStep(StepManifest manifest, Entry entry);
+
+  StepManifest manifest_;
+  Entry entry_;
+  /// Parameter and state values by argument index (empty for the others).
+  std::vector<std::vector<float>> owned_;
+};
+
+} // namespace liprt
+
+#endif // LIPRT_COMPILEDSTEP_H

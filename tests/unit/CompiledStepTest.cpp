@@ -1,0 +1,126 @@
+//===- CompiledStepTest.cpp - The runtime's driver of compiled steps ------===//
+//
+// The manifest reader's checks, and CompiledStep against a hand-written step
+// with the calling convention of a compiled one (packed descriptors, results
+// allocated by the step, a transposed layout), so the runtime's side is
+// tested without the compiler. NativeTrainStepTest drives a real one.
+//
+//===----------------------------------------------------------------------===//
+
+#include "liprt/CompiledStep.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+
+using namespace liprt;
+
+namespace {
+/// A step with one 2x3 parameter `w`, one input [-1, 3] and labels [-1].
+std::string manifest(const std::string &paramDtype = "f32", const std::string &version = "1",
+                     const std::string &resultName = "w") {
+  return R"({"format":"lipc-step-manifest","version":)" + version + R"(,"entry":"lipc_train_step",
+    "arguments":[
+      {"role":"param","name":"w","dtype":")" + paramDtype + R"(","shape":[2,3],
+       "constraint":{"method":"soft_cap","w_max":2,"norm":"rms_to_rms"}},
+      {"role":"step","dtype":"f64","shape":[]},
+      {"role":"input","dtype":"f32","shape":[-1,3]},
+      {"role":"labels","dtype":"i32","shape":[-1]}],
+    "results":[{"role":"loss","dtype":"f32","shape":[]},
+      {"role":"param","name":")" + resultName + R"(","dtype":"f32","shape":[2,3]}]})";
+}
+
+std::string parseError(const std::string &text) {
+  Result<StepManifest> m = parseStepManifest(text);
+  return m ? "no error" : m.status().message();
+}
+
+TEST(CompiledStep, ReadsTheManifest) {
+  Result<StepManifest> m = parseStepManifest(manifest());
+  ASSERT_TRUE(bool(m)) << m.status().message();
+  ASSERT_EQ(m->arguments.size(), 4u);
+  EXPECT_EQ(m->arguments[0].constraintMethod, "soft_cap");
+  EXPECT_EQ(m->arguments[0].wMax, 2.0);
+  EXPECT_EQ(m->arguments[2].elements(5), 15);
+}
+
+TEST(CompiledStep, RejectsBadManifests) {
+  EXPECT_EQ(parseError("{"), "step manifest: expected a member name at byte 1");
+  EXPECT_EQ(parseError(R"({"format":"other","version":1})"),
+            "step manifest: not a lipc step manifest");
+  EXPECT_EQ(parseError(manifest("f32", "2")),
+            "step manifest: version 2, this runtime reads version 1");
+  EXPECT_EQ(parseError(manifest("f16")), "step manifest: arguments 0: unsupported dtype 'f16'");
+  EXPECT_EQ(parseError(manifest("i32")),
+            "step manifest: arguments 0: parameters and state must be f32");
+  EXPECT_EQ(parseError(manifest("f32", "1", "v")),
+            "step manifest: the results are not the loss followed by the updated parameters "
+            "and state");
+}
+
+/// The hand-written step: loss = step + x[0][0] + labels[1], and w becomes
+/// w + 1, returned transposed (strides 1, 2) in a buffer it allocates.
+void fakeStep(void **args) {
+  auto *results = static_cast<int64_t *>(args[0]);
+  auto pointer = [](const int64_t *descriptor) {
+    void *p;
+    std::memcpy(&p, &descriptor[1], sizeof(void *));
+    return p;
+  };
+  const float *w = static_cast<const float *>(pointer(static_cast<int64_t *>(args[1])));
+  double step = *static_cast<const double *>(pointer(static_cast<int64_t *>(args[2])));
+  const float *x = static_cast<const float *>(pointer(static_cast<int64_t *>(args[3])));
+  const int32_t *y = static_cast<const int32_t *>(pointer(static_cast<int64_t *>(args[4])));
+  auto *loss = static_cast<float *>(std::malloc(sizeof(float)));
+  *loss = static_cast<float>(step + x[0] + y[1]);
+  auto *wt = static_cast<float *>(std::malloc(6 * sizeof(float)));
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j)
+      wt[j * 2 + i] = w[i * 3 + j] + 1;
+  // loss: allocated, aligned, offset; w: allocated, aligned, offset, sizes, strides.
+  int64_t words[10] = {0, 0, 0, 0, 0, 0, 2, 3, 1, 2};
+  std::memcpy(&words[0], &loss, sizeof(void *));
+  std::memcpy(&words[1], &loss, sizeof(void *));
+  std::memcpy(&words[3], &wt, sizeof(void *));
+  std::memcpy(&words[4], &wt, sizeof(void *));
+  std::memcpy(results, words, sizeof(words));
+}
+
+/// The same step, claiming to return w as 3x2.
+void wrongShapeStep(void **args) {
+  fakeStep(args);
+  auto *results = static_cast<int64_t *>(args[0]);
+  results[6] = 3;
+  results[7] = 2;
+}
+
+TEST(CompiledStep, RunsAStepAndTakesItsResultsBack) {
+  Result<CompiledStep> step = CompiledStep::create(manifest(), fakeStep);
+  ASSERT_TRUE(bool(step)) << step.status().message();
+  std::vector<float> &w = step->tensor(0);
+  ASSERT_EQ(w.size(), 6u);
+  for (size_t i = 0; i < w.size(); ++i)
+    w[i] = static_cast<float>(i);
+  std::vector<float> x = {0.5f, 0, 0, 0, 0, 0};
+  std::vector<int32_t> y = {3, 7};
+  Result<double> loss = step->run(10, 2, {x.data(), y.data()});
+  ASSERT_TRUE(bool(loss)) << loss.status().message();
+  EXPECT_EQ(*loss, 17.5);
+  EXPECT_EQ(w, (std::vector<float>{1, 2, 3, 4, 5, 6}));
+  EXPECT_FALSE(bool(step->run(0, 0, {x.data(), y.data()})));
+  EXPECT_FALSE(bool(step->run(0, 2, {x.data(), y.data(), y.data()})));
+}
+
+TEST(CompiledStep, ReportsAResultOfTheWrongShape) {
+  Result<CompiledStep> step = CompiledStep::create(manifest(), wrongShapeStep);
+  ASSERT_TRUE(bool(step));
+  std::vector<float> x(6, 0);
+  std::vector<int32_t> y = {0, 0};
+  Result<double> loss = step->run(0, 2, {x.data(), y.data()});
+  ASSERT_FALSE(bool(loss));
+  EXPECT_EQ(loss.status().message(),
+            "the compiled step returned param 'w' with a different shape than its manifest");
+  EXPECT_EQ(step->tensor(0), std::vector<float>(6, 0)) << "the parameters are left as they were";
+}
+} // namespace
