@@ -59,11 +59,14 @@ Result<StepTensor> parseTensor(const json::Value &v, const std::string &where) {
       (t.role == "loss" && !t.shape.empty()))
     return fail("the " + t.role + " must be a scalar" + (t.role == "step" ? " f64" : ""));
   if (const json::Value *c = v.get("constraint")) {
-    const json::Value *method = c->get("method"), *wMax = c->get("w_max");
+    const json::Value *method = c->get("method"), *wMax = c->get("w_max"),
+                      *norm = c->get("norm");
     if (!method || method->kind != json::Value::Kind::String || !wMax ||
-        wMax->kind != json::Value::Kind::Number)
+        wMax->kind != json::Value::Kind::Number || !norm ||
+        (norm->string != "rms_to_rms" && norm->string != "l1_to_rms"))
       return fail("malformed constraint");
     t.constraintMethod = method->string;
+    t.norm = norm->string;
     t.wMax = wMax->number;
   }
   return t;

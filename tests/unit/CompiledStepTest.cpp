@@ -8,9 +8,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "liprt/CompiledStep.h"
+#include "liprt/Init.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -19,11 +21,11 @@ using namespace liprt;
 namespace {
 /// A step with one 2x3 parameter `w`, one input [-1, 3] and labels [-1].
 std::string manifest(const std::string &paramDtype = "f32", const std::string &version = "1",
-                     const std::string &resultName = "w") {
+                     const std::string &resultName = "w", const std::string &norm = "rms_to_rms") {
   return R"({"format":"lipc-step-manifest","version":)" + version + R"(,"entry":"lipc_train_step",
     "arguments":[
       {"role":"param","name":"w","dtype":")" + paramDtype + R"(","shape":[2,3],
-       "constraint":{"method":"soft_cap","w_max":2,"norm":"rms_to_rms"}},
+       "constraint":{"method":"soft_cap","w_max":2,"norm":")" + norm + R"("}},
       {"role":"step","dtype":"f64","shape":[]},
       {"role":"input","dtype":"f32","shape":[-1,3]},
       {"role":"labels","dtype":"i32","shape":[-1]}],
@@ -122,5 +124,58 @@ TEST(CompiledStep, ReportsAResultOfTheWrongShape) {
   EXPECT_EQ(loss.status().message(),
             "the compiled step returned param 'w' with a different shape than its manifest");
   EXPECT_EQ(step->tensor(0), std::vector<float>(6, 0)) << "the parameters are left as they were";
+}
+} // namespace
+
+namespace {
+TEST(CompiledStep, InitializesMatricesWithRmsNormOne) {
+  Result<CompiledStep> step = CompiledStep::create(manifest(), fakeStep);
+  ASSERT_TRUE(bool(step));
+  ASSERT_TRUE(initializeParameters(*step, 7).isOk());
+  // w is 2x3 with semi-orthogonal rows scaled by sqrt(2/3): W W^T = (2/3) I.
+  const std::vector<float> &w = step->tensor(0);
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j) {
+      double dot = 0;
+      for (int k = 0; k < 3; ++k)
+        dot += w[i * 3 + k] * w[j * 3 + k];
+      EXPECT_NEAR(dot, i == j ? 2.0 / 3.0 : 0.0, 1e-6) << i << "," << j;
+    }
+  std::vector<float> first = w;
+  ASSERT_TRUE(initializeParameters(*step, 7).isOk());
+  EXPECT_EQ(step->tensor(0), first) << "the same seed gives the same weights";
+  ASSERT_TRUE(initializeParameters(*step, 8).isOk());
+  EXPECT_NE(step->tensor(0), first);
+}
+
+TEST(CompiledStep, InitializesTallMatricesWithOrthogonalColumns) {
+  std::string tall = manifest();
+  for (size_t at; (at = tall.find("[2,3]")) != std::string::npos;)
+    tall.replace(at, 5, "[3,2]");
+  Result<CompiledStep> step = CompiledStep::create(tall, fakeStep);
+  ASSERT_TRUE(bool(step)) << step.status().message();
+  ASSERT_TRUE(initializeParameters(*step, 3).isOk());
+  // W is 3x2: W^T W = (3/2) I, so sigma_max sqrt(fan_in/fan_out) = 1.
+  const std::vector<float> &w = step->tensor(0);
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j) {
+      double dot = 0;
+      for (int k = 0; k < 3; ++k)
+        dot += w[k * 2 + i] * w[k * 2 + j];
+      EXPECT_NEAR(dot, i == j ? 1.5 : 0.0, 1e-6) << i << "," << j;
+    }
+}
+
+TEST(CompiledStep, InitializesEmbeddingRowsToRmsOne) {
+  Result<CompiledStep> step = CompiledStep::create(manifest("f32", "1", "w", "l1_to_rms"), fakeStep);
+  ASSERT_TRUE(bool(step)) << step.status().message();
+  ASSERT_TRUE(initializeParameters(*step, 1).isOk());
+  const std::vector<float> &w = step->tensor(0);
+  for (int r = 0; r < 2; ++r) {
+    double sum = 0;
+    for (int c = 0; c < 3; ++c)
+      sum += w[r * 3 + c] * w[r * 3 + c];
+    EXPECT_NEAR(std::sqrt(sum / 3), 1.0, 1e-6) << r;
+  }
 }
 } // namespace

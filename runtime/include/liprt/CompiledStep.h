@@ -28,6 +28,7 @@ struct StepTensor {
   /// -1 marks the batch extent.
   std::vector<int64_t> shape;
   std::string constraintMethod; // empty: unconstrained
+  std::string norm;             // rms_to_rms | l1_to_rms, with a constraint
   double wMax = 0;
 
   int64_t elements(int64_t batch) const;
