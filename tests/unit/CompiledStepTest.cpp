@@ -179,3 +179,28 @@ TEST(CompiledStep, InitializesEmbeddingRowsToRmsOne) {
   }
 }
 } // namespace
+
+// liprt's stand-in for MLIR's runtime copy (runtime/src/MemrefCopy.cpp).
+extern "C" void memrefCopy(int64_t elementSize, void *source, void *target);
+
+namespace {
+TEST(CompiledStep, MemrefCopyFollowsStrides) {
+  // Source: a 2x3 row-major matrix at offset 1; target: its 2x3 transposed
+  // storage (strides 1, 2).
+  float from[7] = {-1, 1, 2, 3, 4, 5, 6}, to[6] = {};
+  float *fromPtr = from, *toPtr = to;
+  int64_t source[7], target[7];
+  std::memcpy(&source[0], &fromPtr, sizeof(void *));
+  std::memcpy(&source[1], &fromPtr, sizeof(void *));
+  std::memcpy(&target[0], &toPtr, sizeof(void *));
+  std::memcpy(&target[1], &toPtr, sizeof(void *));
+  source[2] = 1, source[3] = 2, source[4] = 3, source[5] = 3, source[6] = 1;
+  target[2] = 0, target[3] = 2, target[4] = 3, target[5] = 1, target[6] = 2;
+  struct {
+    int64_t rank;
+    void *descriptor;
+  } unrankedSource{2, source}, unrankedTarget{2, target};
+  memrefCopy(sizeof(float), &unrankedSource, &unrankedTarget);
+  EXPECT_EQ(std::vector<float>(to, to + 6), (std::vector<float>{1, 4, 2, 5, 3, 6}));
+}
+} // namespace

@@ -23,7 +23,10 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
@@ -88,7 +91,8 @@ const char *kOverview = R"(lipc: a compiler for Lipschitz-certified neural netwo
 
 Commands:
   lipc bounds MODEL.lip [--json]   certified Lipschitz bound of the model, op by op
-  lipc MODEL.lip --emit=STAGE      print a stage: ast, lip, lip-bounds, train, linalg, llvm
+  lipc MODEL.lip --emit=STAGE      print a stage: ast, lip, lip-bounds, train, manifest, linalg, llvm
+  lipc compile MODEL.lip -o BIN    build the model's training binary (BIN train, BIN bounds)
   lipc MODEL.lip --emit=obj -o F   write the training step as an object file
 
 MLIR's debugging flags work too (listed by --help-hidden), e.g.
@@ -138,26 +142,28 @@ void runBudgetCheck(spec::CompiledSpec &compiled, double max) {
   (void)pm.run(*compiled.module);
 }
 
-/// Builds the training step and prints (or, for --emit=obj, writes) the
-/// stage `emit` asks for. The object carries the manifest as `lipc_manifest`
-/// and the packed entry `lipc_train_step`.
-int emitTrainingStage(spec::CompiledSpec &compiled) {
+/// Builds the training step and prints (or, for --emit=obj, writes to
+/// `objectPath`) the stage `emit` asks for. The object carries the manifest
+/// as `lipc_manifest`, the packed entry `lipc_train_step` and `embedded`
+/// (symbol, text) strings.
+int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage, const std::string &objectPath,
+                      const std::vector<std::pair<std::string, std::string>> &embedded = {}) {
   if (failed(buildTrainingModule(compiled)))
     return kSpecError;
-  if (emit == Emit::Train) {
+  if (stage == Emit::Train) {
     compiled.module->print(llvm::outs());
     return kSuccess;
   }
   FailureOr<llvm::json::Object> manifest = describeTrainStep(*compiled.module);
   if (failed(manifest))
     return kSpecError;
-  if (emit == Emit::Manifest) {
+  if (stage == Emit::Manifest) {
     llvm::outs() << llvm::formatv("{0:2}", llvm::json::Value(std::move(*manifest))) << "\n";
     return kSuccess;
   }
   if (failed(lip::lowerToLinalg(*compiled.module)))
     return kSpecError;
-  if (emit == Emit::Linalg) {
+  if (stage == Emit::Linalg) {
     compiled.module->print(llvm::outs());
     return kSuccess;
   }
@@ -173,12 +179,54 @@ int emitTrainingStage(spec::CompiledSpec &compiled) {
   }
   lip::embedString(*ir, "lipc_manifest",
                    llvm::formatv("{0}", llvm::json::Value(std::move(*manifest))).str());
-  if (emit == Emit::LLVM) {
+  for (const auto &[symbol, text] : embedded)
+    lip::embedString(*ir, symbol, text);
+  if (stage == Emit::LLVM) {
     ir->print(llvm::outs(), nullptr);
     return kSuccess;
   }
-  if (std::optional<std::string> error = lip::emitObjectFile(*ir, outputPath)) {
+  if (std::optional<std::string> error = lip::emitObjectFile(*ir, objectPath)) {
     llvm::errs() << "lipc: " << *error << "\n";
+    return kSpecError;
+  }
+  return kSuccess;
+}
+
+/// `lipc compile`: the training step, with the bound report embedded for the
+/// binary's `bounds` command, linked with the runtime's main into one
+/// executable. The linker is the only tool it runs.
+int compileBinary(spec::CompiledSpec &compiled, std::optional<double> budgetMax) {
+  FailureOr<BoundsReport> report = buildBoundsReport(compiled);
+  if (failed(report))
+    return kSpecError;
+  if (budgetMax && !(report->certified && report->bound <= *budgetMax)) {
+    runBudgetCheck(compiled, *budgetMax);
+    return kBudgetNotMet;
+  }
+  std::string table, json;
+  llvm::raw_string_ostream tableStream(table), jsonStream(json);
+  printBoundsTable(*report, tableStream);
+  printBoundsJson(*report, jsonStream);
+  llvm::SmallString<128> object;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("lipc-model", "o", object)) {
+    llvm::errs() << "lipc: cannot create a temporary object file: " << ec.message() << "\n";
+    return kSpecError;
+  }
+  llvm::FileRemover removeObject(object);
+  int rc = emitTrainingStage(compiled, Emit::Obj, object.str().str(),
+                             {{"lipc_bounds_table", table}, {"lipc_bounds_json", json}});
+  if (rc != kSuccess)
+    return rc;
+  llvm::SmallVector<llvm::StringRef> libraries;
+  llvm::StringRef(LIPC_RUNTIME_LIBRARIES).split(libraries, '|', -1, false);
+  llvm::SmallVector<llvm::StringRef> command = {LIPC_LINKER, object, "-o", outputPath};
+  command.append(libraries.begin(), libraries.end());
+  command.append({"-lstdc++", "-lm"});
+  std::string error;
+  int linked = llvm::sys::ExecuteAndWait(LIPC_LINKER, command, std::nullopt, {}, 0, 0, &error);
+  if (linked != 0) {
+    llvm::errs() << "lipc: linking " << outputPath << " failed"
+                 << (error.empty() ? "" : ": " + error) << "\n";
     return kSpecError;
   }
   return kSuccess;
@@ -194,15 +242,20 @@ int main(int argc, char **argv) {
   llvm::cl::ParseCommandLineOptions(argc, argv, kOverview);
 
   bool boundsCommand = !positionals.empty() && positionals[0] == "bounds";
-  if (!boundsCommand && positionals.size() == 2)
-    return usage("unknown command '" + positionals[0] + "' (commands: bounds)");
-  size_t expected = boundsCommand ? 2 : 1;
+  bool compileCommand = !positionals.empty() && positionals[0] == "compile";
+  if (!boundsCommand && !compileCommand && positionals.size() == 2)
+    return usage("unknown command '" + positionals[0] + "' (commands: bounds, compile)");
+  size_t expected = boundsCommand || compileCommand ? 2 : 1;
   if (positionals.size() != expected)
     return usage(positionals.empty() ? "no model file given"
                                      : "expected one model file, got " +
                                            std::to_string(positionals.size() - expected + 1) +
                                            " arguments");
-  if (!boundsCommand && emit == Emit::None)
+  if (compileCommand && emit != Emit::None)
+    return usage("'compile' and --emit are separate commands");
+  if (compileCommand && outputPath.empty())
+    return usage("compile needs -o BINARY");
+  if (!boundsCommand && !compileCommand && emit == Emit::None)
     return usage("nothing to do: use 'lipc bounds " + positionals[0] + "' or --emit=STAGE");
   if (boundsCommand && emit != Emit::None)
     return usage("'bounds' and --emit are separate commands");
@@ -272,11 +325,13 @@ int main(int argc, char **argv) {
     compiled->model->setAttr(lip::kBudgetAttrName,
                              Builder(&context).getF64FloatAttr(budget->max));
 
+  if (compileCommand)
+    return compileBinary(*compiled, budget ? std::optional<double>(budget->max) : std::nullopt);
   if (emit == Emit::Obj && outputPath.empty())
     return usage("--emit=obj needs -o FILE");
   if (emit == Emit::Train || emit == Emit::Manifest || emit == Emit::Linalg ||
       emit == Emit::LLVM || emit == Emit::Obj)
-    return emitTrainingStage(*compiled);
+    return emitTrainingStage(*compiled, emit, outputPath);
   if (emit == Emit::Lip || emit == Emit::LipBounds) {
     if (emit == Emit::LipBounds) {
       PassManager pm(&context);

@@ -1,0 +1,240 @@
+//===- ModelMain.cpp - The main of a binary built by `lipc compile` -------===//
+//
+// `lipc compile MODEL -o BIN` links the model's object (the packed training
+// step, its manifest and its bound report) with this file and liprt:
+//
+//   BIN bounds                 the compile-time bound report
+//   BIN train --data PATH ...  initialize, then train with the compiled step;
+//                              the projections inside the step enforce the
+//                              certified bound at every step
+//
+// Image data: a directory with Fashion-MNIST's IDX files, or a CSV file.
+//
+//===----------------------------------------------------------------------===//
+
+#include "liprt/Checkpoint.h"
+#include "liprt/CompiledStep.h"
+#include "liprt/Data.h"
+#include "liprt/Init.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <numeric>
+#include <random>
+#include <string>
+
+extern "C" void lipc_train_step(void **args);
+extern "C" const char lipc_manifest[];
+extern "C" const char lipc_bounds_table[];
+extern "C" const char lipc_bounds_json[];
+
+using namespace liprt;
+
+namespace {
+constexpr int kOk = 0, kBadInput = 1, kUsage = 2, kDiverged = 4;
+
+const char *kUsageText = R"(usage:
+  %s bounds
+  %s train --data PATH [--steps N] [--batch N] [--seed N] [--log FILE]
+           [--checkpoint FILE] [--log-every N]
+PATH: a directory with Fashion-MNIST's train-images-idx3-ubyte[.gz] and
+train-labels-idx1-ubyte[.gz], or a CSV file of features and a last-column label.
+)";
+
+struct TrainOptions {
+  std::string data, log, checkpoint;
+  int64_t steps = 100, batch = 128, logEvery = 10;
+  uint64_t seed = 0;
+};
+
+int usage(const char *program, const std::string &message) {
+  std::fprintf(stderr, "%s: %s\n", program, message.c_str());
+  std::fprintf(stderr, kUsageText, program, program);
+  return kUsage;
+}
+
+/// Parses `--flag value` pairs; returns an error message or "".
+std::string parseTrainOptions(int argc, char **argv, TrainOptions &o) {
+  for (int i = 2; i < argc; i += 2) {
+    std::string flag = argv[i];
+    if (i + 1 >= argc)
+      return flag + " needs a value";
+    std::string value = argv[i + 1];
+    auto number = [&](int64_t &out, int64_t min) -> std::string {
+      char *end = nullptr;
+      long long v = std::strtoll(value.c_str(), &end, 10);
+      if (value.empty() || *end || v < min)
+        return flag + " takes an integer >= " + std::to_string(min) + ", not '" + value + "'";
+      out = v;
+      return "";
+    };
+    int64_t seed = 0;
+    std::string error;
+    if (flag == "--data")
+      o.data = value;
+    else if (flag == "--log")
+      o.log = value;
+    else if (flag == "--checkpoint")
+      o.checkpoint = value;
+    else if (flag == "--steps")
+      error = number(o.steps, 1);
+    else if (flag == "--batch")
+      error = number(o.batch, 1);
+    else if (flag == "--log-every")
+      error = number(o.logEvery, 1);
+    else if (flag == "--seed")
+      error = number(seed, 0), o.seed = static_cast<uint64_t>(seed);
+    else
+      return "unknown option '" + flag + "'";
+    if (!error.empty())
+      return error;
+  }
+  return o.data.empty() ? "train needs --data PATH" : "";
+}
+
+Result<ImageSet> loadImages(const std::string &path) {
+  if (!std::filesystem::is_directory(path))
+    return loadCsv(path);
+  auto pick = [&](const std::string &name) {
+    std::string plain = path + "/" + name;
+    return std::filesystem::exists(plain) ? plain : plain + ".gz";
+  };
+  return loadIdx(pick("train-images-idx3-ubyte"), pick("train-labels-idx1-ubyte"));
+}
+
+/// The certified bound from the embedded report (NaN when not certified).
+double certifiedBound() {
+  const char *key = "\"lipschitz_bound\":";
+  const char *at = std::strstr(lipc_bounds_json, key);
+  return at ? std::strtod(at + std::strlen(key), nullptr) : NAN;
+}
+
+Status saveTrained(CompiledStep &step, int64_t steps, const std::string &path) {
+  Checkpoint c;
+  for (size_t i = 0; i < step.manifest().arguments.size(); ++i) {
+    const StepTensor &t = step.manifest().arguments[i];
+    if (t.role != "param" && t.role != "state")
+      continue;
+    std::string name = t.role == "param" ? t.name : t.name + "." + t.state;
+    const std::vector<float> &v = step.tensor(i);
+    c.tensors[name] = {DType::F32, t.shape, std::vector<double>(v.begin(), v.end())};
+  }
+  c.metadata["step"] = std::to_string(steps);
+  c.metadata["manifest"] = lipc_manifest;
+  return saveCheckpoint(c, path);
+}
+
+int train(const char *program, const TrainOptions &o) {
+  Result<CompiledStep> step = CompiledStep::create(lipc_manifest, lipc_train_step);
+  if (!step)
+    return std::fprintf(stderr, "%s: %s\n", program, step.status().message().c_str()), kBadInput;
+  const std::vector<StepTensor> &args = step->manifest().arguments;
+  size_t inputs = 0;
+  const StepTensor *input = nullptr;
+  for (const StepTensor &t : args)
+    if (t.role == "input")
+      input = &t, ++inputs;
+  if (inputs != 1 || input->dtype != "f32")
+    return std::fprintf(stderr, "%s: train reads image data; this model takes %zu inputs%s\n",
+                        program, inputs, input && input->dtype != "f32" ? " of tokens" : ""),
+           kBadInput;
+  Result<ImageSet> data = loadImages(o.data);
+  if (!data)
+    return std::fprintf(stderr, "%s: %s\n", program, data.status().message().c_str()), kBadInput;
+  int64_t features = data->rows * data->cols, perSample = input->elements(1);
+  if (features != perSample)
+    return std::fprintf(stderr, "%s: '%s' has %lld features per sample; the model takes %lld\n",
+                        program, o.data.c_str(), static_cast<long long>(features),
+                        static_cast<long long>(perSample)),
+           kBadInput;
+  if (Status s = initializeParameters(*step, o.seed); !s)
+    return std::fprintf(stderr, "%s: %s\n", program, s.message().c_str()), kBadInput;
+  std::FILE *log = nullptr;
+  if (!o.log.empty() && !(log = std::fopen(o.log.c_str(), "w")))
+    return std::fprintf(stderr, "%s: cannot write '%s': %s\n", program, o.log.c_str(),
+                        std::strerror(errno)),
+           kBadInput;
+
+  double bound = certifiedBound();
+  char boundJson[32] = "null";
+  if (std::isfinite(bound))
+    std::snprintf(boundJson, sizeof(boundJson), "%.9g", bound);
+  std::printf("training %lld steps, batch %lld, %lld samples; certified bound %.6g\n",
+              static_cast<long long>(o.steps), static_cast<long long>(o.batch),
+              static_cast<long long>(data->count), bound);
+  std::mt19937_64 shuffle(o.seed);
+  std::vector<int64_t> order(data->count);
+  std::iota(order.begin(), order.end(), 0);
+  size_t cursor = order.size();
+  std::vector<float> x(o.batch * features);
+  std::vector<int32_t> y(o.batch);
+  auto start = std::chrono::steady_clock::now();
+  int status = kOk;
+  for (int64_t s = 0; s < o.steps; ++s) {
+    for (int64_t b = 0; b < o.batch; ++b) {
+      if (cursor == order.size())
+        std::shuffle(order.begin(), order.end(), shuffle), cursor = 0;
+      int64_t sample = order[cursor++];
+      std::memcpy(&x[b * features], &data->pixels[sample * features], features * sizeof(float));
+      y[b] = data->labels[sample];
+    }
+    Result<double> loss = step->run(static_cast<double>(s), o.batch, {x.data(), y.data()});
+    if (!loss) {
+      std::fprintf(stderr, "%s: step %lld: %s\n", program, static_cast<long long>(s),
+                   loss.status().message().c_str());
+      status = kBadInput;
+      break;
+    }
+    if (!std::isfinite(*loss)) {
+      std::fprintf(stderr, "%s: the loss is %g at step %lld: training stopped, no checkpoint "
+                   "written from the diverged weights\n",
+                   program, *loss, static_cast<long long>(s));
+      status = kDiverged;
+      break;
+    }
+    if (s % o.logEvery == 0 || s + 1 == o.steps) {
+      double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      double rate = (s + 1) * o.batch / seconds;
+      std::printf("step %5lld  loss %.4f  %.0f samples/s\n", static_cast<long long>(s), *loss, rate);
+      if (log)
+        std::fprintf(log,
+                     "{\"step\":%lld,\"loss\":%.9g,\"certified_bound\":%s,"
+                     "\"samples_per_second\":%.6g}\n",
+                     static_cast<long long>(s), *loss, boundJson, rate);
+    }
+  }
+  if (log)
+    std::fclose(log);
+  if (status == kOk && !o.checkpoint.empty()) {
+    if (Status saved = saveTrained(*step, o.steps, o.checkpoint); !saved)
+      return std::fprintf(stderr, "%s: %s\n", program, saved.message().c_str()), kBadInput;
+    std::printf("checkpoint written to %s\n", o.checkpoint.c_str());
+  }
+  return status;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  const char *program = argv[0];
+  if (argc < 2)
+    return usage(program, "no command given");
+  std::string command = argv[1];
+  if (command == "bounds") {
+    if (argc != 2)
+      return usage(program, "bounds takes no arguments");
+    std::fputs(lipc_bounds_table, stdout);
+    return kOk;
+  }
+  if (command == "train") {
+    TrainOptions options;
+    if (std::string error = parseTrainOptions(argc, argv, options); !error.empty())
+      return usage(program, error);
+    return train(program, options);
+  }
+  return usage(program, "unknown command '" + command + "'");
+}

@@ -1,0 +1,40 @@
+"""Checks a run of a compiled model's `train`: the JSONL log is well formed,
+the loss falls, and every constrained weight in the final checkpoint is
+within its w_max in the RMS->RMS norm (the compiled projections' promise).
+
+usage: check_trained.py LOG.jsonl CHECKPOINT.safetensors
+Runs on Debian's Python (numpy)."""
+import json
+import struct
+import sys
+
+import numpy as np
+
+log_path, checkpoint_path = sys.argv[1], sys.argv[2]
+rows = [json.loads(line) for line in open(log_path)]
+assert rows, "empty log"
+for row in rows:
+    assert set(row) == {"step", "loss", "certified_bound", "samples_per_second"}, row
+losses = [row["loss"] for row in rows]
+first, last = np.mean(losses[:5]), np.mean(losses[-5:])
+assert last < 0.8 * first, f"the loss did not fall: {first:.4f} -> {last:.4f}"
+
+data = open(checkpoint_path, "rb").read()
+(header_size,) = struct.unpack("<Q", data[:8])
+header = json.loads(data[8 : 8 + header_size])
+manifest = json.loads(header["__metadata__"]["manifest"])
+checked = 0
+for arg in manifest["arguments"]:
+    if arg["role"] != "param" or "constraint" not in arg:
+        continue
+    entry = header[arg["name"]]
+    begin, end = entry["data_offsets"]
+    w = np.frombuffer(data[8 + header_size + begin : 8 + header_size + end], dtype="<f4")
+    w = w.reshape(entry["shape"]).astype(np.float64)
+    fan_out, fan_in = w.shape
+    norm = np.sqrt(fan_in / fan_out) * np.linalg.norm(w, 2)
+    w_max = arg["constraint"]["w_max"]
+    assert norm <= w_max * (1 + 1e-4), f"{arg['name']}: norm {norm} > w_max {w_max}"
+    checked += 1
+assert checked, "no constrained weights in the checkpoint"
+print(f"loss {first:.4f} -> {last:.4f}; {checked} weights within w_max")
