@@ -21,6 +21,12 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(["lip-opt", "lipc", "lip-grad-dump"], [config.lipc_tools_dir])
 
+# The team's data sets (../shared/data), which a clone elsewhere lacks.
+shared_data = os.path.normpath(os.path.join(config.lipc_src_root, "..", "shared", "data"))
+if os.path.exists(os.path.join(shared_data, "digits.csv.gz")):
+    config.available_features.add("shared-data")
+config.substitutions.append(("%shared_data", shared_data))
+
 # PyTorch reference checks run on Debian's Python, where python3-torch lives.
 import subprocess
 torch_python = "/usr/bin/python3"
