@@ -27,6 +27,8 @@
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/xxhash.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
@@ -193,9 +195,11 @@ int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage, const std::strin
 }
 
 /// `lipc compile`: the training step, with the bound report embedded for the
-/// binary's `bounds` command, linked with the runtime's main into one
+/// binary's `bounds` command and the spec's hash (checkpoints name their
+/// model by it), linked with the runtime's main into one
 /// executable. The linker is the only tool it runs.
-int compileBinary(spec::CompiledSpec &compiled, std::optional<double> budgetMax) {
+int compileBinary(spec::CompiledSpec &compiled, llvm::StringRef specText,
+                  std::optional<double> budgetMax) {
   FailureOr<BoundsReport> report = buildBoundsReport(compiled);
   if (failed(report))
     return kSpecError;
@@ -214,7 +218,9 @@ int compileBinary(spec::CompiledSpec &compiled, std::optional<double> budgetMax)
   }
   llvm::FileRemover removeObject(object);
   int rc = emitTrainingStage(compiled, Emit::Obj, object.str().str(),
-                             {{"lipc_bounds_table", table}, {"lipc_bounds_json", json}});
+                             {{"lipc_bounds_table", table},
+                              {"lipc_bounds_json", json},
+                              {"lipc_spec_hash", llvm::utohexstr(llvm::xxh3_64bits(specText))}});
   if (rc != kSuccess)
     return rc;
   llvm::SmallVector<llvm::StringRef> libraries;
@@ -326,7 +332,8 @@ int main(int argc, char **argv) {
                              Builder(&context).getF64FloatAttr(budget->max));
 
   if (compileCommand)
-    return compileBinary(*compiled, budget ? std::optional<double>(budget->max) : std::nullopt);
+    return compileBinary(*compiled, text,
+                         budget ? std::optional<double>(budget->max) : std::nullopt);
   if (emit == Emit::Obj && outputPath.empty())
     return usage("--emit=obj needs -o FILE");
   if (emit == Emit::Train || emit == Emit::Manifest || emit == Emit::Linalg ||

@@ -23,6 +23,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <numeric>
 #include <random>
 #include <string>
@@ -31,6 +32,7 @@ extern "C" void lipc_train_step(void **args);
 extern "C" const char lipc_manifest[];
 extern "C" const char lipc_bounds_table[];
 extern "C" const char lipc_bounds_json[];
+extern "C" const char lipc_spec_hash[];
 
 using namespace liprt;
 
@@ -40,13 +42,15 @@ constexpr int kOk = 0, kBadInput = 1, kUsage = 2, kDiverged = 4;
 const char *kUsageText = R"(usage:
   %s bounds
   %s train --data PATH [--steps N] [--batch N] [--seed N] [--log FILE]
-           [--checkpoint FILE] [--log-every N]
+           [--checkpoint FILE] [--log-every N] [--resume CHECKPOINT]
 PATH: a directory with Fashion-MNIST's train-images-idx3-ubyte[.gz] and
 train-labels-idx1-ubyte[.gz], or a CSV file of features and a last-column label.
+--resume continues a run from its checkpoint up to --steps in all, with the
+same losses as a run that was never interrupted (same --data, --batch, --seed).
 )";
 
 struct TrainOptions {
-  std::string data, log, checkpoint;
+  std::string data, log, checkpoint, resume;
   int64_t steps = 100, batch = 128, logEvery = 10;
   uint64_t seed = 0;
 };
@@ -80,6 +84,8 @@ std::string parseTrainOptions(int argc, char **argv, TrainOptions &o) {
       o.log = value;
     else if (flag == "--checkpoint")
       o.checkpoint = value;
+    else if (flag == "--resume")
+      o.resume = value;
     else if (flag == "--steps")
       error = number(o.steps, 1);
     else if (flag == "--batch")
@@ -113,19 +119,51 @@ double certifiedBound() {
   return at ? std::strtod(at + std::strlen(key), nullptr) : NAN;
 }
 
+/// The checkpoint name of a parameter ("out") or its state ("out.momentum").
+std::string checkpointName(const StepTensor &t) {
+  return t.role == "param" ? t.name : t.name + "." + t.state;
+}
+
+bool stored(const StepTensor &t) { return t.role == "param" || t.role == "state"; }
+
 Status saveTrained(CompiledStep &step, int64_t steps, const std::string &path) {
   Checkpoint c;
   for (size_t i = 0; i < step.manifest().arguments.size(); ++i) {
     const StepTensor &t = step.manifest().arguments[i];
-    if (t.role != "param" && t.role != "state")
+    if (!stored(t))
       continue;
-    std::string name = t.role == "param" ? t.name : t.name + "." + t.state;
     const std::vector<float> &v = step.tensor(i);
-    c.tensors[name] = {DType::F32, t.shape, std::vector<double>(v.begin(), v.end())};
+    c.tensors[checkpointName(t)] = {DType::F32, t.shape, std::vector<double>(v.begin(), v.end())};
   }
   c.metadata["step"] = std::to_string(steps);
+  c.metadata["spec_hash"] = lipc_spec_hash;
   c.metadata["manifest"] = lipc_manifest;
   return saveCheckpoint(c, path);
+}
+
+/// Loads parameters and state from a checkpoint of this model; returns the
+/// step it was written at.
+Result<int64_t> resumeFrom(CompiledStep &step, const std::string &path) {
+  Result<Checkpoint> c = loadCheckpoint(path);
+  if (!c)
+    return c.status();
+  std::map<std::string, std::vector<int64_t>> expected;
+  for (const StepTensor &t : step.manifest().arguments)
+    if (stored(t))
+      expected[checkpointName(t)] = t.shape;
+  if (Status s = checkCompatible(*c, lipc_spec_hash, expected); !s)
+    return Status::error("'" + path + "': " + s.message());
+  auto at = c->metadata.find("step");
+  char *end = nullptr;
+  long long steps = at == c->metadata.end() ? -1 : std::strtoll(at->second.c_str(), &end, 10);
+  if (steps < 0 || !end || *end)
+    return Status::error("'" + path + "': no valid step count in the checkpoint's metadata");
+  for (size_t i = 0; i < step.manifest().arguments.size(); ++i)
+    if (stored(step.manifest().arguments[i])) {
+      const std::vector<double> &v = c->tensors[checkpointName(step.manifest().arguments[i])].values;
+      std::copy(v.begin(), v.end(), step.tensor(i).begin());
+    }
+  return static_cast<int64_t>(steps);
 }
 
 int train(const char *program, const TrainOptions &o) {
@@ -153,6 +191,19 @@ int train(const char *program, const TrainOptions &o) {
            kBadInput;
   if (Status s = initializeParameters(*step, o.seed); !s)
     return std::fprintf(stderr, "%s: %s\n", program, s.message().c_str()), kBadInput;
+  int64_t first = 0;
+  if (!o.resume.empty()) {
+    Result<int64_t> resumed = resumeFrom(*step, o.resume);
+    if (!resumed)
+      return std::fprintf(stderr, "%s: %s\n", program, resumed.status().message().c_str()),
+             kBadInput;
+    first = *resumed;
+    if (first >= o.steps)
+      return std::fprintf(stderr, "%s: the checkpoint is at step %lld; --steps %lld leaves "
+                          "nothing to do\n", program, static_cast<long long>(first),
+                          static_cast<long long>(o.steps)),
+             kUsage;
+  }
   std::FILE *log = nullptr;
   if (!o.log.empty() && !(log = std::fopen(o.log.c_str(), "w")))
     return std::fprintf(stderr, "%s: cannot write '%s': %s\n", program, o.log.c_str(),
@@ -172,13 +223,20 @@ int train(const char *program, const TrainOptions &o) {
   size_t cursor = order.size();
   std::vector<float> x(o.batch * features);
   std::vector<int32_t> y(o.batch);
+  // The sample order is a function of the seed: a resumed run replays the
+  // shuffles of the steps before it and sees the same batches after.
+  auto nextSample = [&] {
+    if (cursor == order.size())
+      std::shuffle(order.begin(), order.end(), shuffle), cursor = 0;
+    return order[cursor++];
+  };
+  for (int64_t skipped = 0; skipped < first * o.batch; ++skipped)
+    nextSample();
   auto start = std::chrono::steady_clock::now();
   int status = kOk;
-  for (int64_t s = 0; s < o.steps; ++s) {
+  for (int64_t s = first; s < o.steps; ++s) {
     for (int64_t b = 0; b < o.batch; ++b) {
-      if (cursor == order.size())
-        std::shuffle(order.begin(), order.end(), shuffle), cursor = 0;
-      int64_t sample = order[cursor++];
+      int64_t sample = nextSample();
       std::memcpy(&x[b * features], &data->pixels[sample * features], features * sizeof(float));
       y[b] = data->labels[sample];
     }
@@ -199,7 +257,7 @@ int train(const char *program, const TrainOptions &o) {
     if (s % o.logEvery == 0 || s + 1 == o.steps) {
       double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      double rate = (s + 1) * o.batch / seconds;
+      double rate = (s + 1 - first) * o.batch / seconds;
       std::printf("step %5lld  loss %.4f  %.0f samples/s\n", static_cast<long long>(s), *loss, rate);
       if (log)
         std::fprintf(log,
