@@ -42,7 +42,8 @@ constexpr int kOk = 0, kBadInput = 1, kUsage = 2, kDiverged = 4;
 const char *kUsageText = R"(usage:
   %s bounds
   %s train --data PATH [--steps N] [--batch N] [--seed N] [--log FILE]
-           [--checkpoint FILE] [--log-every N] [--resume CHECKPOINT]
+           [--checkpoint FILE] [--checkpoint-every N] [--log-every N]
+           [--resume CHECKPOINT]
 PATH: a directory with Fashion-MNIST's train-images-idx3-ubyte[.gz] and
 train-labels-idx1-ubyte[.gz], or a CSV file of features and a last-column label.
 --resume continues a run from its checkpoint up to --steps in all, with the
@@ -52,6 +53,7 @@ same losses as a run that was never interrupted (same --data, --batch, --seed).
 struct TrainOptions {
   std::string data, log, checkpoint, resume;
   int64_t steps = 100, batch = 128, logEvery = 10;
+  int64_t checkpointEvery = 0; // 0: only at the end
   uint64_t seed = 0;
 };
 
@@ -92,6 +94,8 @@ std::string parseTrainOptions(int argc, char **argv, TrainOptions &o) {
       error = number(o.batch, 1);
     else if (flag == "--log-every")
       error = number(o.logEvery, 1);
+    else if (flag == "--checkpoint-every")
+      error = number(o.checkpointEvery, 1);
     else if (flag == "--seed")
       error = number(seed, 0), o.seed = static_cast<uint64_t>(seed);
     else
@@ -248,8 +252,8 @@ int train(const char *program, const TrainOptions &o) {
       break;
     }
     if (!std::isfinite(*loss)) {
-      std::fprintf(stderr, "%s: the loss is %g at step %lld: training stopped, no checkpoint "
-                   "written from the diverged weights\n",
+      std::fprintf(stderr, "%s: the loss is %g at step %lld: training stopped; the last "
+                   "checkpoint, if any, holds the last good weights\n",
                    program, *loss, static_cast<long long>(s));
       status = kDiverged;
       break;
@@ -265,14 +269,20 @@ int train(const char *program, const TrainOptions &o) {
                      "\"samples_per_second\":%.6g}\n",
                      static_cast<long long>(s), *loss, boundJson, rate);
     }
+    // Every interval and at the end; a later divergence leaves the last one.
+    bool due = s + 1 == o.steps || (o.checkpointEvery && (s + 1) % o.checkpointEvery == 0);
+    if (due && !o.checkpoint.empty()) {
+      if (Status saved = saveTrained(*step, s + 1, o.checkpoint); !saved) {
+        std::fprintf(stderr, "%s: %s\n", program, saved.message().c_str());
+        status = kBadInput;
+        break;
+      }
+      std::printf("checkpoint at step %lld written to %s\n", static_cast<long long>(s + 1),
+                  o.checkpoint.c_str());
+    }
   }
   if (log)
     std::fclose(log);
-  if (status == kOk && !o.checkpoint.empty()) {
-    if (Status saved = saveTrained(*step, o.steps, o.checkpoint); !saved)
-      return std::fprintf(stderr, "%s: %s\n", program, saved.message().c_str()), kBadInput;
-    std::printf("checkpoint written to %s\n", o.checkpoint.c_str());
-  }
   return status;
 }
 } // namespace
