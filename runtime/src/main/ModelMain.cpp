@@ -54,7 +54,7 @@ struct TrainOptions {
   std::string data, log, checkpoint, resume;
   int64_t steps = 100, batch = 128, logEvery = 10;
   int64_t checkpointEvery = 0; // 0: only at the end
-  uint64_t seed = 0;
+  int64_t seed = 0;
 };
 
 int usage(const char *program, const std::string &message) {
@@ -78,7 +78,6 @@ std::string parseTrainOptions(int argc, char **argv, TrainOptions &o) {
       out = v;
       return "";
     };
-    int64_t seed = 0;
     std::string error;
     if (flag == "--data")
       o.data = value;
@@ -97,7 +96,7 @@ std::string parseTrainOptions(int argc, char **argv, TrainOptions &o) {
     else if (flag == "--checkpoint-every")
       error = number(o.checkpointEvery, 1);
     else if (flag == "--seed")
-      error = number(seed, 0), o.seed = static_cast<uint64_t>(seed);
+      error = number(o.seed, 0);
     else
       return "unknown option '" + flag + "'";
     if (!error.empty())
@@ -193,7 +192,7 @@ int train(const char *program, const TrainOptions &o) {
                         program, o.data.c_str(), static_cast<long long>(features),
                         static_cast<long long>(perSample)),
            kBadInput;
-  if (Status s = initializeParameters(*step, o.seed); !s)
+  if (Status s = initializeParameters(*step, static_cast<uint64_t>(o.seed)); !s)
     return std::fprintf(stderr, "%s: %s\n", program, s.message().c_str()), kBadInput;
   int64_t first = 0;
   if (!o.resume.empty()) {
@@ -221,7 +220,7 @@ int train(const char *program, const TrainOptions &o) {
   std::printf("training %lld steps, batch %lld, %lld samples; certified bound %.6g\n",
               static_cast<long long>(o.steps), static_cast<long long>(o.batch),
               static_cast<long long>(data->count), bound);
-  std::mt19937_64 shuffle(o.seed);
+  std::mt19937_64 shuffle(static_cast<uint64_t>(o.seed));
   std::vector<int64_t> order(data->count);
   std::iota(order.begin(), order.end(), 0);
   size_t cursor = order.size();
