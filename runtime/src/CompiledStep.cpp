@@ -53,7 +53,7 @@ Result<StepTensor> parseTensor(const json::Value &v, const std::string &where) {
       return fail("a shape extent is not a size or -1");
     t.shape.push_back(static_cast<int64_t>(extent.number));
   }
-  if ((t.role == "param" || t.role == "state") && t.dtype != "f32")
+  if (t.isCarried() && t.dtype != "f32")
     return fail("parameters and state must be f32");
   if ((t.role == "step" && (t.dtype != "f64" || !t.shape.empty())) ||
       (t.role == "loss" && !t.shape.empty()))
@@ -114,7 +114,7 @@ Result<StepManifest> liprt::parseStepManifest(const std::string &text) {
   // Results: the loss, then every parameter and state argument in order.
   std::vector<const StepTensor *> updated;
   for (const StepTensor &a : manifest.arguments)
-    if (a.role == "param" || a.role == "state")
+    if (a.isCarried())
       updated.push_back(&a);
   bool mirrors = manifest.results.size() == updated.size() + 1 &&
                  manifest.results[0].role == "loss";
@@ -129,7 +129,7 @@ Result<StepManifest> liprt::parseStepManifest(const std::string &text) {
 CompiledStep::CompiledStep(StepManifest manifest, Entry entry)
     : manifest_(std::move(manifest)), entry_(entry), owned_(manifest_.arguments.size()) {
   for (size_t i = 0; i < manifest_.arguments.size(); ++i)
-    if (manifest_.arguments[i].role == "param" || manifest_.arguments[i].role == "state")
+    if (manifest_.arguments[i].isCarried())
       owned_[i].assign(manifest_.arguments[i].elements(0), 0.0f);
 }
 
@@ -138,7 +138,7 @@ Result<CompiledStep> CompiledStep::create(const std::string &manifestText, Entry
   if (!manifest)
     return manifest.status();
   for (const StepTensor &a : manifest->arguments)
-    if ((a.role == "param" || a.role == "state") && a.elements(-1) < 0)
+    if (a.isCarried() && a.elements(-1) < 0)
       return Status::error("step manifest: parameter or state '" + a.name +
                            "' has a dynamic extent");
   return CompiledStep(std::move(*manifest), entry);
@@ -243,7 +243,7 @@ Result<double> CompiledStep::run(double step, int64_t batch,
   // Result k > 0 is the new value of the (k-1)-th parameter or state.
   size_t next = 0;
   for (size_t i = 0; i < manifest_.arguments.size(); ++i)
-    if (manifest_.arguments[i].role == "param" || manifest_.arguments[i].role == "state")
+    if (manifest_.arguments[i].isCarried())
       std::copy(updated[next].begin(), updated[next].end(), owned_[i].begin()), ++next;
   return loss;
 }

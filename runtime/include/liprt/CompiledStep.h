@@ -32,6 +32,9 @@ struct StepTensor {
   double wMax = 0;
 
   int64_t elements(int64_t batch) const;
+  /// A parameter or optimizer state: owned by the runtime, updated by every
+  /// step, saved in checkpoints.
+  bool isCarried() const { return role == "param" || role == "state"; }
 };
 
 struct StepManifest {

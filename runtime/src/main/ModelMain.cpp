@@ -17,6 +17,8 @@
 #include "liprt/Data.h"
 #include "liprt/Init.h"
 
+#include "../MiniJson.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -117,9 +119,9 @@ Result<ImageSet> loadImages(const std::string &path) {
 
 /// The certified bound from the embedded report (NaN when not certified).
 double certifiedBound() {
-  const char *key = "\"lipschitz_bound\":";
-  const char *at = std::strstr(lipc_bounds_json, key);
-  return at ? std::strtod(at + std::strlen(key), nullptr) : NAN;
+  Result<json::Value> report = json::parse(lipc_bounds_json);
+  const json::Value *bound = report ? report->get("lipschitz_bound") : nullptr;
+  return bound && bound->kind == json::Value::Kind::Number ? bound->number : NAN;
 }
 
 /// The checkpoint name of a parameter ("out") or its state ("out.momentum").
@@ -127,13 +129,11 @@ std::string checkpointName(const StepTensor &t) {
   return t.role == "param" ? t.name : t.name + "." + t.state;
 }
 
-bool stored(const StepTensor &t) { return t.role == "param" || t.role == "state"; }
-
 Status saveTrained(CompiledStep &step, int64_t steps, const std::string &path) {
   Checkpoint c;
   for (size_t i = 0; i < step.manifest().arguments.size(); ++i) {
     const StepTensor &t = step.manifest().arguments[i];
-    if (!stored(t))
+    if (!t.isCarried())
       continue;
     const std::vector<float> &v = step.tensor(i);
     c.tensors[checkpointName(t)] = {DType::F32, t.shape, std::vector<double>(v.begin(), v.end())};
@@ -152,7 +152,7 @@ Result<int64_t> resumeFrom(CompiledStep &step, const std::string &path) {
     return c.status();
   std::map<std::string, std::vector<int64_t>> expected;
   for (const StepTensor &t : step.manifest().arguments)
-    if (stored(t))
+    if (t.isCarried())
       expected[checkpointName(t)] = t.shape;
   if (Status s = checkCompatible(*c, lipc_spec_hash, expected); !s)
     return Status::error("'" + path + "': " + s.message());
@@ -162,7 +162,7 @@ Result<int64_t> resumeFrom(CompiledStep &step, const std::string &path) {
   if (steps < 0 || !end || *end)
     return Status::error("'" + path + "': no valid step count in the checkpoint's metadata");
   for (size_t i = 0; i < step.manifest().arguments.size(); ++i)
-    if (stored(step.manifest().arguments[i])) {
+    if (step.manifest().arguments[i].isCarried()) {
       const std::vector<double> &v = c->tensors[checkpointName(step.manifest().arguments[i])].values;
       std::copy(v.begin(), v.end(), step.tensor(i).begin());
     }
