@@ -128,20 +128,28 @@ TEST(CompiledStep, ReportsAResultOfTheWrongShape) {
 } // namespace
 
 namespace {
+/// Checks that the Gram matrix of the row-major rows x cols `w` on its
+/// smaller side (W W^T when wide, W^T W when tall) is `scale` times I.
+void expectScaledIdentity(const std::vector<float> &w, int rows, int cols, double scale) {
+  bool wide = rows <= cols;
+  int side = wide ? rows : cols, length = wide ? cols : rows;
+  auto at = [&](int vector, int k) { return wide ? w[vector * cols + k] : w[k * cols + vector]; };
+  for (int i = 0; i < side; ++i)
+    for (int j = 0; j < side; ++j) {
+      double dot = 0;
+      for (int k = 0; k < length; ++k)
+        dot += at(i, k) * at(j, k);
+      EXPECT_NEAR(dot, i == j ? scale : 0.0, 1e-6) << i << "," << j;
+    }
+}
+
 TEST(CompiledStep, InitializesMatricesWithRmsNormOne) {
   Result<CompiledStep> step = CompiledStep::create(manifest(), fakeStep);
   ASSERT_TRUE(bool(step));
   ASSERT_TRUE(initializeParameters(*step, 7).isOk());
   // w is 2x3 with semi-orthogonal rows scaled by sqrt(2/3): W W^T = (2/3) I.
-  const std::vector<float> &w = step->tensor(0);
-  for (int i = 0; i < 2; ++i)
-    for (int j = 0; j < 2; ++j) {
-      double dot = 0;
-      for (int k = 0; k < 3; ++k)
-        dot += w[i * 3 + k] * w[j * 3 + k];
-      EXPECT_NEAR(dot, i == j ? 2.0 / 3.0 : 0.0, 1e-6) << i << "," << j;
-    }
-  std::vector<float> first = w;
+  expectScaledIdentity(step->tensor(0), 2, 3, 2.0 / 3.0);
+  std::vector<float> first = step->tensor(0);
   ASSERT_TRUE(initializeParameters(*step, 7).isOk());
   EXPECT_EQ(step->tensor(0), first) << "the same seed gives the same weights";
   ASSERT_TRUE(initializeParameters(*step, 8).isOk());
@@ -156,14 +164,7 @@ TEST(CompiledStep, InitializesTallMatricesWithOrthogonalColumns) {
   ASSERT_TRUE(bool(step)) << step.status().message();
   ASSERT_TRUE(initializeParameters(*step, 3).isOk());
   // W is 3x2: W^T W = (3/2) I, so sigma_max sqrt(fan_in/fan_out) = 1.
-  const std::vector<float> &w = step->tensor(0);
-  for (int i = 0; i < 2; ++i)
-    for (int j = 0; j < 2; ++j) {
-      double dot = 0;
-      for (int k = 0; k < 3; ++k)
-        dot += w[k * 2 + i] * w[k * 2 + j];
-      EXPECT_NEAR(dot, i == j ? 1.5 : 0.0, 1e-6) << i << "," << j;
-    }
+  expectScaledIdentity(step->tensor(0), 3, 2, 1.5);
 }
 
 TEST(CompiledStep, InitializesEmbeddingRowsToRmsOne) {
