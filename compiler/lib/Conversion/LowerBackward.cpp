@@ -33,6 +33,17 @@ Value rowsOf(OpBuilder &b, Location loc, Value v) {
       loc, v, SmallVector<ReassociationIndices>{leading, {type.getRank() - 1}});
 }
 
+/// `v` collapsed to rank 1 (token ids or targets of any batch shape).
+Value flattened(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getRank() == 1)
+    return v;
+  ReassociationIndices all;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    all.push_back(i);
+  return b.create<tensor::CollapseShapeOp>(loc, v, SmallVector<ReassociationIndices>{all});
+}
+
 struct LowerLinearGradInput : OpRewritePattern<LinearGradInputOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearGradInputOp op, PatternRewriter &b) const override {
@@ -78,14 +89,7 @@ struct LowerEmbeddingGrad : OpRewritePattern<EmbeddingGradOp> {
   LogicalResult matchAndRewrite(EmbeddingGradOp op, PatternRewriter &b) const override {
     Location loc = op.getLoc();
     Value dy = rowsOf(b, loc, op.getResultGrad());
-    Value ids = op.getIds();
-    auto idsType = cast<RankedTensorType>(ids.getType());
-    if (idsType.getRank() != 1) {
-      ReassociationIndices all;
-      for (int64_t i = 0; i < idsType.getRank(); ++i)
-        all.push_back(i);
-      ids = b.create<tensor::CollapseShapeOp>(loc, ids, SmallVector<ReassociationIndices>{all});
-    }
+    Value ids = flattened(b, loc, op.getIds());
     auto type = op.getType();
     // dE[v, j] = sum over tokens n of (ids[n] == v) dy[n, j].
     Value zero = filled(b, loc, type, {b.getIndexAttr(type.getDimSize(0)), b.getIndexAttr(type.getDimSize(1))}, 0.0);
@@ -296,14 +300,7 @@ struct LowerCrossEntropyGrad : OpRewritePattern<CrossEntropyGradOp> {
   LogicalResult matchAndRewrite(CrossEntropyGradOp op, PatternRewriter &b) const override {
     Location loc = op.getLoc();
     Value z = rowsOf(b, loc, op.getLogits());
-    Value y = op.getTargets();
-    auto yType = cast<RankedTensorType>(y.getType());
-    if (yType.getRank() != 1) {
-      ReassociationIndices all;
-      for (int64_t i = 0; i < yType.getRank(); ++i)
-        all.push_back(i);
-      y = b.create<tensor::CollapseShapeOp>(loc, y, SmallVector<ReassociationIndices>{all});
-    }
+    Value y = flattened(b, loc, op.getTargets());
     auto zType = cast<RankedTensorType>(z.getType());
     Type t = zType.getElementType();
     auto par = IteratorType::parallel;
