@@ -81,7 +81,7 @@ LogicalResult mlir::lip::lowerToLinalg(ModuleOp module) {
   return pm.run(module);
 }
 
-LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module) {
+LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module, GemmBackend gemm) {
   // Public functions get a C entry point `_mlir_ciface_<name>` that takes
   // pointers to memref descriptors (mlir/ExecutionEngine/CRunnerUtils.h):
   // what the runtime calls.
@@ -105,6 +105,8 @@ LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module) {
   pm.addPass(bufferization::createOneShotBufferizePass(options));
   bufferization::BufferDeallocationPipelineOptions deallocation;
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
+  if (gemm == GemmBackend::Blas)
+    pm.addPass(createMatmulToBlas());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

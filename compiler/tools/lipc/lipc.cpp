@@ -76,6 +76,15 @@ llvm::cl::opt<Emit> emit(
 llvm::cl::opt<std::string> outputPath("o", llvm::cl::desc("Output file (--emit=obj)"),
                                       llvm::cl::value_desc("path"), llvm::cl::cat(lipcCategory));
 
+llvm::cl::opt<lip::GemmBackend> gemmBackend(
+    "gemm", llvm::cl::desc("How matrix products are compiled (compile, --emit=llvm|obj)"),
+    llvm::cl::init(lip::GemmBackend::Blas),
+    llvm::cl::values(clEnumValN(lip::GemmBackend::Blas, "blas",
+                                "calls to OpenBLAS through the runtime (the default)"),
+                     clEnumValN(lip::GemmBackend::Loops, "loops",
+                                "generated loops, no BLAS (slower; for comparison)")),
+    llvm::cl::cat(lipcCategory));
+
 llvm::cl::opt<bool> json("json", llvm::cl::desc("bounds: print one JSON object instead of a table"),
                          llvm::cl::cat(lipcCategory));
 
@@ -169,7 +178,7 @@ int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage, const std::strin
     compiled.module->print(llvm::outs());
     return kSuccess;
   }
-  if (failed(lip::lowerToLLVMDialect(*compiled.module)))
+  if (failed(lip::lowerToLLVMDialect(*compiled.module, gemmBackend)))
     return kSpecError;
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> ir = lip::translateToLLVMIR(*compiled.module, llvmContext);

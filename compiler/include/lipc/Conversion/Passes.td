@@ -36,4 +36,20 @@ def ConvertLipToLinalg : Pass<"convert-lip-to-linalg", "::mlir::func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def MatmulToBlas : Pass<"lip-matmul-to-blas", "::mlir::ModuleOp"> {
+  let summary = "Replace f32 matmuls on memrefs by calls to the runtime's BLAS GEMM";
+  let description = [{
+    After bufferization, every `linalg.matmul`, `linalg.matmul_transpose_a`
+    and `linalg.matmul_transpose_b` on f32 memrefs becomes a call to
+    `liprt_sgemm(A, B, C, transpose_a, transpose_b)` with its operands cast
+    to fully dynamic strided memrefs; the runtime computes C += op(A) op(B)
+    (the linalg semantics: C holds its initial value) with OpenBLAS. The
+    declaration carries `llvm.emit_c_interface`, so the call passes memref
+    descriptors by pointer (`_mlir_ciface_liprt_sgemm`). Other element types
+    and other contractions stay as they are.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // LIPC_CONVERSION_PASSES_TD

@@ -25,9 +25,15 @@ void registerCodegenDialects(DialectRegistry &registry);
 /// Drops what nothing calls and lowers lip/lipopt to linalg on tensors.
 LogicalResult lowerToLinalg(ModuleOp module);
 
+/// How matrix products are compiled.
+enum class GemmBackend {
+  Blas,  // calls to the runtime's liprt_sgemm (OpenBLAS); the default
+  Loops, // linalg's naive loops, optimized by LLVM (no runtime dependency)
+};
+
 /// Bufferizes and lowers a linalg module to the LLVM dialect; public
 /// functions also get the C entry point `_mlir_ciface_<name>`.
-LogicalResult lowerToLLVMDialect(ModuleOp module);
+LogicalResult lowerToLLVMDialect(ModuleOp module, GemmBackend gemm = GemmBackend::Blas);
 
 /// Translates an LLVM-dialect module to LLVM IR.
 std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context);

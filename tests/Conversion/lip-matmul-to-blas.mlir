@@ -1,0 +1,45 @@
+// RUN: lip-opt %s -lip-matmul-to-blas | FileCheck %s
+
+// The three matmul forms become calls with their transpose flags; operands
+// are cast to the fully dynamic strided type of the one declaration.
+// CHECK-LABEL: func.func @forms
+// CHECK: %[[A:.*]] = memref.cast %arg0 : memref<4x8xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+// CHECK: %[[B:.*]] = memref.cast %arg1 : memref<8x16xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+// CHECK: %[[C:.*]] = memref.cast %arg2 : memref<4x16xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+// CHECK: call @liprt_sgemm(%[[A]], %[[B]], %[[C]], %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+// CHECK-NOT: linalg.matmul
+func.func @forms(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>,
+                 %at: memref<8x4xf32>, %bt: memref<16x8xf32>) {
+  linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
+  linalg.matmul_transpose_a ins(%at, %b : memref<8x4xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
+  linalg.matmul_transpose_b ins(%a, %bt : memref<4x8xf32>, memref<16x8xf32>) outs(%c : memref<4x16xf32>)
+  return
+}
+
+// Strided views and dynamic shapes cast the same way.
+// CHECK-LABEL: func.func @views
+// CHECK: memref.cast %arg0 : memref<?x8xf32, strided<[16, 1], offset: ?>> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+// CHECK: call @liprt_sgemm
+func.func @views(%a: memref<?x8xf32, strided<[16, 1], offset: ?>>, %b: memref<8x16xf32>,
+                 %c: memref<?x16xf32>) {
+  linalg.matmul ins(%a, %b : memref<?x8xf32, strided<[16, 1], offset: ?>>, memref<8x16xf32>)
+                outs(%c : memref<?x16xf32>)
+  return
+}
+
+// Not f32, or still on tensors: left alone.
+// CHECK-LABEL: func.func @kept
+// CHECK: linalg.matmul ins(%arg0, %arg1 : memref<4x8xf64>, memref<8x16xf64>)
+// CHECK: linalg.matmul ins(%arg3, %arg4 : tensor<4x8xf32>, tensor<8x16xf32>)
+func.func @kept(%a: memref<4x8xf64>, %b: memref<8x16xf64>, %c: memref<4x16xf64>,
+                %ta: tensor<4x8xf32>, %tb: tensor<8x16xf32>, %tc: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  linalg.matmul ins(%a, %b : memref<4x8xf64>, memref<8x16xf64>) outs(%c : memref<4x16xf64>)
+  %r = linalg.matmul ins(%ta, %tb : tensor<4x8xf32>, tensor<8x16xf32>) outs(%tc : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}
+
+// One declaration, at the end of the module, for every call.
+// CHECK-LABEL: func.func private @liprt_sgemm(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32, i32) attributes {llvm.emit_c_interface}
+// CHECK-NOT: @liprt_sgemm(
