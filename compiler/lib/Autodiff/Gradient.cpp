@@ -51,6 +51,63 @@ Value zerosLike(OpBuilder &b, Location loc, Type type) {
 }
 } // namespace
 
+namespace {
+/// A function after `func` taking `func`'s parameters (in program order,
+/// annotated with name and constraint) and then its arguments, with `func`'s
+/// body cloned into it; the terminator is left to the caller.
+struct LiftedParams {
+  func::FuncOp func;
+  SmallVector<Type> paramTypes;
+  SmallVector<Operation *> body; // the cloned ops, in program order
+  IRMapping mapping;             // from `func`'s values to the clone's
+};
+
+LiftedParams liftParams(func::FuncOp func, StringRef name, ArrayRef<Type> extraResultsFront,
+                        bool resultsPerParam) {
+  SmallVector<ParamOp> params;
+  func.walk([&](ParamOp p) { params.push_back(p); });
+  LiftedParams lifted;
+  SmallVector<Type> argTypes, resultTypes(extraResultsFront);
+  for (ParamOp p : params)
+    lifted.paramTypes.push_back(p.getType());
+  argTypes.append(lifted.paramTypes);
+  if (resultsPerParam)
+    resultTypes.append(lifted.paramTypes);
+  argTypes.append(func.getArgumentTypes().begin(), func.getArgumentTypes().end());
+
+  OpBuilder b(func->getContext());
+  b.setInsertionPointAfter(func);
+  lifted.func =
+      b.create<func::FuncOp>(func.getLoc(), name, b.getFunctionType(argTypes, resultTypes));
+  Block *body = lifted.func.addEntryBlock();
+  for (auto [i, p] : llvm::enumerate(params)) {
+    lifted.func.setArgAttr(i, kParamNameAttrName, p.getNameAttr());
+    lifted.func.setArgAttr(i, kConstraintAttrName, p.getConstraintAttr());
+    lifted.mapping.map(p.getResult(), body->getArgument(i));
+  }
+  for (auto [i, arg] : llvm::enumerate(func.getArguments())) {
+    lifted.func.setArgAttrs(params.size() + i, func.getArgAttrDict(i));
+    lifted.mapping.map(arg, body->getArgument(params.size() + i));
+  }
+  b.setInsertionPointToEnd(body);
+  for (Operation &op : func.getBody().front().without_terminator())
+    if (!isa<ParamOp>(op))
+      lifted.body.push_back(b.clone(op, lifted.mapping));
+  return lifted;
+}
+} // namespace
+
+func::FuncOp mlir::lip::buildForwardFunction(func::FuncOp func, StringRef name) {
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  LiftedParams lifted = liftParams(func, name, func.getResultTypes(), /*resultsPerParam=*/false);
+  SmallVector<Value> results;
+  for (Value v : ret.getOperands())
+    results.push_back(lifted.mapping.lookup(v));
+  OpBuilder b = OpBuilder::atBlockEnd(&lifted.func.getBody().front());
+  b.create<func::ReturnOp>(ret.getLoc(), results);
+  return lifted.func;
+}
+
 FailureOr<func::FuncOp> mlir::lip::buildGradientFunction(func::FuncOp func) {
   func->getContext()->getOrLoadDialect<arith::ArithDialect>();
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
@@ -60,39 +117,16 @@ FailureOr<func::FuncOp> mlir::lip::buildGradientFunction(func::FuncOp func) {
   if (!lossType || lossType.getRank() != 0)
     return func.emitError("only a function that returns a scalar loss can be differentiated");
 
-  SmallVector<ParamOp> params;
-  func.walk([&](ParamOp p) { params.push_back(p); });
-  SmallVector<Type> argTypes, resultTypes = {lossType};
-  for (ParamOp p : params) {
-    argTypes.push_back(p.getType());
-    resultTypes.push_back(p.getType());
-  }
-  argTypes.append(func.getArgumentTypes().begin(), func.getArgumentTypes().end());
-
-  OpBuilder b(func->getContext());
-  b.setInsertionPointAfter(func);
-  auto grad = b.create<func::FuncOp>(func.getLoc(), (func.getName() + "_grad").str(),
-                                     b.getFunctionType(argTypes, resultTypes));
-  Block *body = grad.addEntryBlock();
-  for (auto [i, p] : llvm::enumerate(params)) {
-    grad.setArgAttr(i, kParamNameAttrName, p.getNameAttr());
-    grad.setArgAttr(i, kConstraintAttrName, p.getConstraintAttr());
-  }
-  for (unsigned i = 0; i < func.getNumArguments(); ++i)
-    grad.setArgAttrs(params.size() + i, func.getArgAttrDict(i));
-
   // Forward: the original body, parameters read from the arguments.
-  IRMapping mapping;
-  for (auto [i, p] : llvm::enumerate(params))
-    mapping.map(p.getResult(), body->getArgument(i));
-  for (auto [i, arg] : llvm::enumerate(func.getArguments()))
-    mapping.map(arg, body->getArgument(params.size() + i));
-  b.setInsertionPointToEnd(body);
-  SmallVector<Operation *> forward;
-  for (Operation &op : func.getBody().front().without_terminator())
-    if (!isa<ParamOp>(op))
-      forward.push_back(b.clone(op, mapping));
-  Value loss = mapping.lookup(ret.getOperand(0));
+  LiftedParams lifted =
+      liftParams(func, (func.getName() + "_grad").str(), {lossType}, /*resultsPerParam=*/true);
+  func::FuncOp grad = lifted.func;
+  Block *body = &grad.getBody().front();
+  ArrayRef<Type> argTypes = lifted.paramTypes;
+  size_t numParams = lifted.paramTypes.size();
+  OpBuilder b = OpBuilder::atBlockEnd(body);
+  SmallVector<Operation *> &forward = lifted.body;
+  Value loss = lifted.mapping.lookup(ret.getOperand(0));
 
   // Backward, in reverse program order.
   DenseMap<Value, Value> grads;
@@ -114,7 +148,7 @@ FailureOr<func::FuncOp> mlir::lip::buildGradientFunction(func::FuncOp func) {
   }
 
   SmallVector<Value> results = {loss};
-  for (unsigned i = 0; i < params.size(); ++i) {
+  for (unsigned i = 0; i < numParams; ++i) {
     Value g = grads.lookup(body->getArgument(i));
     results.push_back(g ? g : zerosLike(b, grad.getLoc(), argTypes[i]));
   }

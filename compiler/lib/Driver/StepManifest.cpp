@@ -4,6 +4,7 @@
 
 #include "lip/Dialect/Lip/LipDialect.h"
 #include "lipc/Autodiff/Gradient.h"
+#include "lipc/Driver/TrainPipeline.h"
 #include "lipc/Training/TrainStep.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -28,8 +29,8 @@ void describeTensor(llvm::json::Object &entry, RankedTensorType type) {
 }
 
 /// Role and name of argument `i`: a parameter, its optimizer state, the step
-/// counter, a model input or (the last argument) the labels.
-llvm::json::Object describeArgument(func::FuncOp step, unsigned i) {
+/// counter, a model input or (the training step's last argument) the labels.
+llvm::json::Object describeArgument(func::FuncOp step, unsigned i, bool lastIsLabels) {
   llvm::json::Object entry;
   auto name = step.getArgAttrOfType<StringAttr>(i, lip::kParamNameAttrName);
   auto state = step.getArgAttrOfType<StringAttr>(i, lip::kStateAttrName);
@@ -41,7 +42,7 @@ llvm::json::Object describeArgument(func::FuncOp step, unsigned i) {
   } else if (name) {
     entry["role"] = "param";
   } else {
-    entry["role"] = i + 1 == step.getNumArguments() ? "labels" : "input";
+    entry["role"] = lastIsLabels && i + 1 == step.getNumArguments() ? "labels" : "input";
   }
   if (name)
     entry["name"] = name.getValue();
@@ -51,6 +52,31 @@ llvm::json::Object describeArgument(func::FuncOp step, unsigned i) {
         {"w_max", c.getWMax().convertToDouble()},
         {"norm", lip::stringifyNormKind(c.getNorm())}};
   return entry;
+}
+
+/// @forward: parameters and inputs in, logits out.
+FailureOr<llvm::json::Object> describeForward(ModuleOp module) {
+  auto forward = module.lookupSymbol<func::FuncOp>(lipc::kForwardFunctionName);
+  if (!forward)
+    return module.emitError("the module has no @") << lipc::kForwardFunctionName << " to describe";
+  FunctionType type = forward.getFunctionType();
+  auto logits = type.getNumResults() == 1 ? dyn_cast<RankedTensorType>(type.getResult(0)) : nullptr;
+  if (!logits)
+    return forward.emitError("@forward must return one logits tensor");
+  llvm::json::Array arguments;
+  for (unsigned i = 0; i < type.getNumInputs(); ++i) {
+    auto tensor = dyn_cast<RankedTensorType>(type.getInput(i));
+    if (!tensor)
+      return forward.emitError("@forward argument ") << i << " is not a ranked tensor";
+    llvm::json::Object entry = describeArgument(forward, i, /*lastIsLabels=*/false);
+    describeTensor(entry, tensor);
+    arguments.push_back(std::move(entry));
+  }
+  llvm::json::Object result{{"role", "logits"}};
+  describeTensor(result, logits);
+  return llvm::json::Object{{"entry", ("lipc_" + lipc::kForwardFunctionName).str()},
+                            {"arguments", std::move(arguments)},
+                            {"results", llvm::json::Array{std::move(result)}}};
 }
 } // namespace
 
@@ -68,7 +94,7 @@ FailureOr<llvm::json::Object> lipc::describeTrainStep(ModuleOp module) {
     auto tensor = dyn_cast<RankedTensorType>(type.getInput(i));
     if (!tensor)
       return step.emitError("@train_step argument ") << i << " is not a ranked tensor";
-    llvm::json::Object entry = describeArgument(step, i);
+    llvm::json::Object entry = describeArgument(step, i, /*lastIsLabels=*/true);
     describeTensor(entry, tensor);
     StringRef role = *entry.getString("role");
     if (role == "param" || role == "state") {
@@ -87,9 +113,24 @@ FailureOr<llvm::json::Object> lipc::describeTrainStep(ModuleOp module) {
   results.push_back(std::move(loss));
   for (llvm::json::Object &entry : updated)
     results.push_back(std::move(entry));
+  FailureOr<llvm::json::Object> forward = describeForward(module);
+  if (failed(forward))
+    return failure();
   return llvm::json::Object{{"format", "lipc-step-manifest"},
                             {"version", kStepManifestVersion},
                             {"entry", "lipc_train_step"},
                             {"arguments", std::move(arguments)},
-                            {"results", std::move(results)}};
+                            {"results", std::move(results)},
+                            {"forward", std::move(*forward)}};
+}
+
+llvm::json::Object lipc::describeTrainDefaults(const spec::TrainConfig &train) {
+  llvm::json::Object data{{"kind", train.data.kind}};
+  for (const auto &[key, value] : train.data.strings)
+    data[key] = value;
+  for (const auto &[key, value] : train.data.numbers)
+    data[key] = value;
+  return llvm::json::Object{{"steps", train.steps},   {"batch", train.batch},
+                            {"seed", train.seed},     {"eval_every", train.evalEvery},
+                            {"data", std::move(data)}};
 }

@@ -54,6 +54,7 @@ LogicalResult lipc::buildTrainingModule(spec::CompiledSpec &compiled) {
   if (options.warmup >= options.steps)
     return model.emitError("warm-up (") << options.warmup << " steps) must be shorter than training ("
                                         << options.steps << " steps)";
+  lip::buildForwardFunction(model, kForwardFunctionName);
   if (failed(lip::appendCrossEntropyLoss(model)) || failed(lip::buildTrainStep(model, options)))
     return failure();
   PassManager pm(model->getContext());

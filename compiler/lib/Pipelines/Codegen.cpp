@@ -78,6 +78,11 @@ LogicalResult mlir::lip::lowerToLinalg(ModuleOp module) {
   pm.addPass(createSymbolDCEPass());
   pm.addNestedPass<func::FuncOp>(createConvertLipToLinalg());
   pm.addPass(createCanonicalizerPass());
+  // Chains of elementwise generics (GELU, masking, softmax pieces, residual
+  // mixing, the optimizer's updates) become one loop nest each: a tensor
+  // written and read again costs a trip through memory per op.
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
   return pm.run(module);
 }
 

@@ -168,6 +168,7 @@ int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage, const std::strin
   FailureOr<llvm::json::Object> manifest = describeTrainStep(*compiled.module);
   if (failed(manifest))
     return kSpecError;
+  (*manifest)["train"] = describeTrainDefaults(*compiled.train);
   if (stage == Emit::Manifest) {
     llvm::outs() << llvm::formatv("{0:2}", llvm::json::Value(std::move(*manifest))) << "\n";
     return kSuccess;

@@ -24,6 +24,13 @@ inline constexpr llvm::StringLiteral kConstraintAttrName = "lip.constraint";
 /// cross-entropy against a new trailing argument of integer labels.
 LogicalResult appendCrossEntropyLoss(func::FuncOp func);
 
+/// Builds (next to `func`, public)
+///   func @<name>(params..., args...) -> results of func
+/// computing what `func` computes with its lip.param ops read from
+/// arguments annotated like the gradient function's: the model's forward
+/// pass for inference and evaluation with trained weights.
+func::FuncOp buildForwardFunction(func::FuncOp func, StringRef name);
+
 /// For `func` returning a scalar loss, builds (next to it)
 ///   func @<name>_grad(params..., args...) -> (loss, grad params...)
 /// where the parameters are `func`'s lip.param ops in program order, passed

@@ -12,6 +12,8 @@
 #ifndef LIPC_DRIVER_STEPMANIFEST_H
 #define LIPC_DRIVER_STEPMANIFEST_H
 
+#include "lipspec/SpecConfig.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/JSON.h"
 
@@ -20,9 +22,14 @@ namespace lipc {
 /// Version of the manifest format; the runtime refuses others.
 inline constexpr int64_t kStepManifestVersion = 1;
 
-/// Describes @train_step of `module`. Errors (no @train_step, results that do
+/// Describes @train_step of `module`, and under "forward" @forward (the
+/// parameters and inputs it takes, the logits it returns). Errors (no @train_step, results that do
 /// not mirror the arguments) are emitted at the function's location.
 mlir::FailureOr<llvm::json::Object> describeTrainStep(mlir::ModuleOp module);
+
+/// The spec's train settings the binary uses as defaults (steps, batch, seed,
+/// eval_every, data), for the manifest's "train" member.
+llvm::json::Object describeTrainDefaults(const spec::TrainConfig &train);
 
 } // namespace lipc
 

@@ -16,8 +16,13 @@ namespace lipc {
 /// The training options the spec's train section asks for.
 mlir::lip::TrainStepOptions trainOptionsFromSpec(const spec::TrainConfig &train);
 
-/// Appends the cross-entropy loss to the model, builds @train_step and fuses
-/// updates with their projections. Errors at the model's location.
+/// The model's forward pass with parameters as arguments, returning logits:
+/// what `eval` (and sampling) call with trained weights.
+inline constexpr llvm::StringLiteral kForwardFunctionName = "forward";
+
+/// Builds @forward, appends the cross-entropy loss to the model, builds
+/// @train_step and fuses updates with their projections. Errors at the
+/// model's location.
 mlir::LogicalResult buildTrainingModule(spec::CompiledSpec &compiled);
 
 } // namespace lipc

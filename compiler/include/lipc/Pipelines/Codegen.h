@@ -22,7 +22,8 @@ namespace mlir::lip {
 /// Dialects, interface implementations and translations the pipeline needs.
 void registerCodegenDialects(DialectRegistry &registry);
 
-/// Drops what nothing calls and lowers lip/lipopt to linalg on tensors.
+/// Drops what nothing calls, lowers lip/lipopt to linalg on tensors and
+/// fuses elementwise producers into their consumers.
 LogicalResult lowerToLinalg(ModuleOp module);
 
 /// How matrix products are compiled.
