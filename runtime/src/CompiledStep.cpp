@@ -37,7 +37,8 @@ Result<StepTensor> parseTensor(const json::Value &v, const std::string &where) {
     if (s)
       *field = s->string;
   }
-  static const std::set<std::string> roles = {"param", "state", "step", "input", "labels", "loss"};
+  static const std::set<std::string> roles = {"param", "state", "step",  "input",
+                                              "labels", "loss",  "logits"};
   if (!roles.count(t.role))
     return fail("unknown role '" + t.role + "'");
   if (!dtypeBytes(t.dtype))
@@ -55,6 +56,8 @@ Result<StepTensor> parseTensor(const json::Value &v, const std::string &where) {
   }
   if (t.isCarried() && t.dtype != "f32")
     return fail("parameters and state must be f32");
+  if ((t.role == "loss" || t.role == "logits") && t.dtype != "f32")
+    return fail("the " + t.role + " must be f32");
   if ((t.role == "step" && (t.dtype != "f64" || !t.shape.empty())) ||
       (t.role == "loss" && !t.shape.empty()))
     return fail("the " + t.role + " must be a scalar" + (t.role == "step" ? " f64" : ""));
@@ -75,6 +78,72 @@ Result<StepTensor> parseTensor(const json::Value &v, const std::string &where) {
 bool sameTensor(const StepTensor &a, const StepTensor &b) {
   return a.role == b.role && a.name == b.name && a.state == b.state && a.dtype == b.dtype &&
          a.shape == b.shape;
+}
+
+/// The "arguments" and "results" arrays of `function`.
+Status parseFunction(const json::Value &function, const std::string &prefix,
+                     std::vector<StepTensor> &arguments, std::vector<StepTensor> &results) {
+  for (auto [key, list] : {std::pair{"arguments", &arguments}, std::pair{"results", &results}}) {
+    const json::Value *array = function.get(key);
+    if (!array || array->kind != json::Value::Kind::Array)
+      return Status::error("step manifest: no '" + prefix + key + "' array");
+    for (size_t i = 0; i < array->array.size(); ++i) {
+      Result<StepTensor> t =
+          parseTensor(array->array[i], prefix + key + " " + std::to_string(i));
+      if (!t)
+        return t.status();
+      list->push_back(*t);
+    }
+  }
+  return Status::ok();
+}
+
+/// The forward pass takes the step's parameters and inputs, in order, and
+/// returns logits.
+Status checkForward(const StepManifest &m) {
+  std::vector<StepTensor> expected;
+  for (const StepTensor &a : m.arguments)
+    if (a.role == "param")
+      expected.push_back(a);
+  for (const StepTensor &a : m.arguments)
+    if (a.role == "input")
+      expected.push_back(a);
+  bool same = expected.size() == m.forwardArguments.size();
+  for (size_t i = 0; same && i < expected.size(); ++i)
+    same = sameTensor(expected[i], m.forwardArguments[i]);
+  if (!same)
+    return Status::error("step manifest: the forward arguments are not the step's parameters "
+                         "and inputs");
+  if (m.forwardResults.size() != 1 || m.forwardResults[0].role != "logits")
+    return Status::error("step manifest: the forward pass must return one logits tensor");
+  return Status::ok();
+}
+
+Status parseTrainDefaults(const json::Value &train, TrainDefaults &out) {
+  auto fail = [](const std::string &what) {
+    return Status::error("step manifest: train: " + what);
+  };
+  for (auto [key, field] : {std::pair{"steps", &out.steps}, std::pair{"batch", &out.batch},
+                            std::pair{"seed", &out.seed}, std::pair{"eval_every", &out.evalEvery}}) {
+    const json::Value *v = train.get(key);
+    if (v && (!v->isInteger() || v->number < 0))
+      return fail(std::string("'") + key + "' is not a count");
+    if (v)
+      *field = static_cast<int64_t>(v->number);
+  }
+  if (const json::Value *data = train.get("data")) {
+    const json::Value *kind = data->get("kind"), *path = data->get("path"),
+                      *split = data->get("split");
+    if (!kind || kind->kind != json::Value::Kind::String ||
+        (path && path->kind != json::Value::Kind::String) ||
+        (split && (split->kind != json::Value::Kind::Number || !(split->number > 0) ||
+                   !(split->number < 1))))
+      return fail("malformed data setting");
+    out.dataKind = kind->string;
+    out.dataPath = path ? path->string : "";
+    out.split = split ? split->number : out.split;
+  }
+  return Status::ok();
 }
 } // namespace
 
@@ -99,18 +168,8 @@ Result<StepManifest> liprt::parseStepManifest(const std::string &text) {
                               : std::string("missing")) +
                          ", this runtime reads version " + std::to_string(kManifestVersion));
   StepManifest manifest;
-  for (auto [key, list] : {std::pair{"arguments", &manifest.arguments},
-                           std::pair{"results", &manifest.results}}) {
-    const json::Value *array = root->get(key);
-    if (!array || array->kind != json::Value::Kind::Array)
-      return Status::error(std::string("step manifest: no '") + key + "' array");
-    for (size_t i = 0; i < array->array.size(); ++i) {
-      Result<StepTensor> t = parseTensor(array->array[i], key + (" " + std::to_string(i)));
-      if (!t)
-        return t.status();
-      list->push_back(*t);
-    }
-  }
+  if (Status s = parseFunction(*root, "", manifest.arguments, manifest.results); !s)
+    return s;
   // Results: the loss, then every parameter and state argument in order.
   std::vector<const StepTensor *> updated;
   for (const StepTensor &a : manifest.arguments)
@@ -123,17 +182,30 @@ Result<StepManifest> liprt::parseStepManifest(const std::string &text) {
   if (!mirrors)
     return Status::error("step manifest: the results are not the loss followed by the "
                          "updated parameters and state");
+  if (const json::Value *forward = root->get("forward")) {
+    if (Status s = parseFunction(*forward, "forward ", manifest.forwardArguments,
+                                 manifest.forwardResults);
+        !s)
+      return s;
+    if (Status s = checkForward(manifest); !s)
+      return s;
+  }
+  if (const json::Value *train = root->get("train"))
+    if (Status s = parseTrainDefaults(*train, manifest.train); !s)
+      return s;
   return manifest;
 }
 
-CompiledStep::CompiledStep(StepManifest manifest, Entry entry)
-    : manifest_(std::move(manifest)), entry_(entry), owned_(manifest_.arguments.size()) {
+CompiledStep::CompiledStep(StepManifest manifest, Entry entry, Entry forward)
+    : manifest_(std::move(manifest)), entry_(entry), forward_(forward),
+      owned_(manifest_.arguments.size()) {
   for (size_t i = 0; i < manifest_.arguments.size(); ++i)
     if (manifest_.arguments[i].isCarried())
       owned_[i].assign(manifest_.arguments[i].elements(0), 0.0f);
 }
 
-Result<CompiledStep> CompiledStep::create(const std::string &manifestText, Entry entry) {
+Result<CompiledStep> CompiledStep::create(const std::string &manifestText, Entry entry,
+                                          Entry forward) {
   Result<StepManifest> manifest = parseStepManifest(manifestText);
   if (!manifest)
     return manifest.status();
@@ -141,29 +213,73 @@ Result<CompiledStep> CompiledStep::create(const std::string &manifestText, Entry
     if (a.isCarried() && a.elements(-1) < 0)
       return Status::error("step manifest: parameter or state '" + a.name +
                            "' has a dynamic extent");
-  return CompiledStep(std::move(*manifest), entry);
+  return CompiledStep(std::move(*manifest), entry, forward);
 }
 
 Result<double> CompiledStep::run(double step, int64_t batch,
                                  const std::vector<const void *> &batchData) {
+  std::vector<const void *> data;
+  size_t nextBatchArgument = 0;
+  for (size_t i = 0; i < manifest_.arguments.size(); ++i) {
+    const std::string &role = manifest_.arguments[i].role;
+    if (role == "step") {
+      data.push_back(&step);
+    } else if (role == "input" || role == "labels") {
+      if (nextBatchArgument == batchData.size())
+        return Status::error("the step takes more batch tensors than were given");
+      data.push_back(batchData[nextBatchArgument++]);
+    } else {
+      data.push_back(owned_[i].data());
+    }
+  }
+  if (nextBatchArgument != batchData.size())
+    return Status::error("the step takes fewer batch tensors than were given");
+  Result<std::vector<std::vector<float>>> results =
+      invoke(entry_, manifest_.arguments, data, manifest_.results, batch);
+  if (!results)
+    return results.status();
+  // Result k > 0 is the new value of the (k-1)-th parameter or state.
+  size_t next = 1;
+  for (size_t i = 0; i < manifest_.arguments.size(); ++i)
+    if (manifest_.arguments[i].isCarried())
+      owned_[i] = std::move((*results)[next++]);
+  return static_cast<double>((*results)[0][0]);
+}
+
+Result<std::vector<float>> CompiledStep::forward(int64_t batch,
+                                                 const std::vector<const void *> &inputs) {
+  if (!forward_ || !manifest_.hasForward())
+    return Status::error("this model has no compiled forward pass");
+  // The forward arguments are the step's parameters, then its inputs.
+  std::vector<const void *> data;
+  for (size_t i = 0; i < manifest_.arguments.size(); ++i)
+    if (manifest_.arguments[i].role == "param")
+      data.push_back(owned_[i].data());
+  if (data.size() + inputs.size() != manifest_.forwardArguments.size())
+    return Status::error("the forward pass takes " +
+                         std::to_string(manifest_.forwardArguments.size() - data.size()) +
+                         " inputs, " + std::to_string(inputs.size()) + " were given");
+  data.insert(data.end(), inputs.begin(), inputs.end());
+  Result<std::vector<std::vector<float>>> results =
+      invoke(forward_, manifest_.forwardArguments, data, manifest_.forwardResults, batch);
+  if (!results)
+    return results.status();
+  return std::move((*results)[0]);
+}
+
+Result<std::vector<std::vector<float>>>
+CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
+                     const std::vector<const void *> &data, const std::vector<StepTensor> &results,
+                     int64_t batch) {
   if (batch <= 0)
     return Status::error("the batch size must be positive");
   // Argument descriptors, contiguous row-major.
   std::vector<std::vector<int64_t>> descriptors;
-  size_t nextBatchArgument = 0;
-  for (size_t i = 0; i < manifest_.arguments.size(); ++i) {
-    const StepTensor &a = manifest_.arguments[i];
-    const void *data = owned_[i].data();
-    if (a.role == "step") {
-      data = &step;
-    } else if (a.role == "input" || a.role == "labels") {
-      if (nextBatchArgument == batchData.size())
-        return Status::error("the step takes more batch tensors than were given");
-      data = batchData[nextBatchArgument++];
-    }
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    const StepTensor &a = arguments[i];
     std::vector<int64_t> d(descriptorWords(a.shape.size()));
-    std::memcpy(&d[0], &data, sizeof(void *));
-    std::memcpy(&d[1], &data, sizeof(void *));
+    std::memcpy(&d[0], &data[i], sizeof(void *));
+    std::memcpy(&d[1], &data[i], sizeof(void *));
     int64_t stride = 1;
     for (size_t k = a.shape.size(); k-- > 0;) {
       d[3 + k] = a.shape[k] < 0 ? batch : a.shape[k];
@@ -172,78 +288,58 @@ Result<double> CompiledStep::run(double step, int64_t batch,
     }
     descriptors.push_back(std::move(d));
   }
-  if (nextBatchArgument != batchData.size())
-    return Status::error("the step takes fewer batch tensors than were given");
   // The results struct: the descriptors one after another (all 8-byte words).
   std::vector<size_t> resultOffset;
   size_t words = 0;
-  for (const StepTensor &r : manifest_.results) {
+  for (const StepTensor &r : results) {
     resultOffset.push_back(words);
     words += descriptorWords(r.shape.size());
   }
-  std::vector<int64_t> results(words, 0);
-  std::vector<void *> args = {results.data()};
+  std::vector<int64_t> packed(words, 0);
+  std::vector<void *> args = {packed.data()};
   for (std::vector<int64_t> &d : descriptors)
     args.push_back(d.data());
-  entry_(args.data());
+  entry(args.data());
 
   // Check every result, read them all into fresh buffers (a result may
-  // share memory with an argument the step updated in place), then free
-  // each buffer the step allocated exactly once (results may share one;
-  // none may be one of ours).
+  // share memory with an argument the call updated in place), then free
+  // each buffer the call allocated exactly once (results may share one;
+  // none may be one of the arguments).
   std::set<void *> allocated;
   auto pointerAt = [&](size_t word) {
     void *p;
-    std::memcpy(&p, &results[word], sizeof(void *));
+    std::memcpy(&p, &packed[word], sizeof(void *));
     return p;
   };
   Status status = Status::ok();
-  for (size_t k = 0; k < manifest_.results.size(); ++k) {
-    const StepTensor &r = manifest_.results[k];
+  for (size_t k = 0; k < results.size(); ++k) {
+    const StepTensor &r = results[k];
     allocated.insert(pointerAt(resultOffset[k]));
     for (size_t j = 0; j < r.shape.size(); ++j)
-      if (results[resultOffset[k] + 3 + j] != r.shape[j] && status.isOk())
+      if (packed[resultOffset[k] + 3 + j] != (r.shape[j] < 0 ? batch : r.shape[j]) &&
+          status.isOk())
         status = Status::error("the compiled step returned " + r.role + " '" + r.name +
                                "' with a different shape than its manifest");
   }
-  double loss = 0;
-  std::vector<std::vector<float>> updated;
-  for (size_t k = 0; status.isOk() && k < manifest_.results.size(); ++k) {
-    const int64_t *d = &results[resultOffset[k]];
-    const char *base = static_cast<const char *>(pointerAt(resultOffset[k] + 1));
-    int64_t bytes = dtypeBytes(manifest_.results[k].dtype);
-    if (k == 0) {
-      const char *p = base + d[2] * bytes;
-      loss = bytes == 8 ? *reinterpret_cast<const double *>(p) : *reinterpret_cast<const float *>(p);
-      continue;
-    }
-    size_t rank = manifest_.results[k].shape.size();
-    std::vector<float> &out = updated.emplace_back(manifest_.results[k].elements(0));
+  std::vector<std::vector<float>> values;
+  for (size_t k = 0; status.isOk() && k < results.size(); ++k) {
+    const int64_t *d = &packed[resultOffset[k]];
+    const float *base = static_cast<const float *>(pointerAt(resultOffset[k] + 1));
+    size_t rank = results[k].shape.size();
+    std::vector<float> &out = values.emplace_back(results[k].elements(batch));
     for (size_t flat = 0; flat < out.size(); ++flat) {
       int64_t offset = d[2], rest = static_cast<int64_t>(flat);
       for (size_t j = rank; j-- > 0;) {
         offset += (rest % d[3 + j]) * d[3 + rank + j];
         rest /= d[3 + j];
       }
-      out[flat] = reinterpret_cast<const float *>(base)[offset];
+      out[flat] = base[offset];
     }
   }
-  for (void *p : allocated) {
-    bool ours = false;
-    for (const std::vector<int64_t> &d : descriptors) {
-      void *argument;
-      std::memcpy(&argument, &d[0], sizeof(void *));
-      ours |= argument == p;
-    }
-    if (!ours)
+  for (void *p : allocated)
+    if (std::find(data.begin(), data.end(), p) == data.end())
       std::free(p);
-  }
   if (!status.isOk())
     return status;
-  // Result k > 0 is the new value of the (k-1)-th parameter or state.
-  size_t next = 0;
-  for (size_t i = 0; i < manifest_.arguments.size(); ++i)
-    if (manifest_.arguments[i].isCarried())
-      std::copy(updated[next].begin(), updated[next].end(), owned_[i].begin()), ++next;
-  return loss;
+  return values;
 }

@@ -47,6 +47,50 @@ TEST(CompiledStep, ReadsTheManifest) {
   EXPECT_EQ(m->arguments[2].elements(5), 15);
 }
 
+/// manifest() with `extra` members appended to its root object.
+std::string withMembers(const std::string &extra) {
+  std::string m = manifest();
+  return m.substr(0, m.rfind('}')) + "," + extra + "}";
+}
+
+constexpr const char *kForwardArguments =
+    R"("arguments":[{"role":"param","name":"w","dtype":"f32","shape":[2,3]},
+                    {"role":"input","dtype":"f32","shape":[-1,3]}])";
+
+TEST(CompiledStep, ReadsTheForwardPassAndTrainDefaults) {
+  Result<StepManifest> m = parseStepManifest(withMembers(
+      std::string(R"("forward":{)") + kForwardArguments +
+      R"(,"results":[{"role":"logits","dtype":"f32","shape":[-1,2]}]},
+         "train":{"steps":7,"batch":3,"seed":1,"eval_every":2,
+                  "data":{"kind":"text","path":"t.txt","split":0.5}})"));
+  ASSERT_TRUE(bool(m)) << m.status().message();
+  EXPECT_TRUE(m->hasForward());
+  EXPECT_EQ(m->forwardResults[0].elements(4), 8);
+  EXPECT_EQ(m->train.steps, 7);
+  EXPECT_EQ(m->train.batch, 3);
+  EXPECT_EQ(m->train.evalEvery, 2);
+  EXPECT_EQ(m->train.dataKind, "text");
+  EXPECT_EQ(m->train.dataPath, "t.txt");
+  EXPECT_EQ(m->train.split, 0.5);
+  EXPECT_FALSE(parseStepManifest(manifest())->hasForward());
+}
+
+TEST(CompiledStep, RejectsBadForwardAndTrainMembers) {
+  EXPECT_EQ(parseError(withMembers(R"("forward":{"arguments":[],"results":[
+                                      {"role":"logits","dtype":"f32","shape":[-1,2]}]})")),
+            "step manifest: the forward arguments are not the step's parameters and inputs");
+  EXPECT_EQ(parseError(withMembers(std::string(R"("forward":{)") + kForwardArguments +
+                                   R"(,"results":[{"role":"loss","dtype":"f32","shape":[]}]})")),
+            "step manifest: the forward pass must return one logits tensor");
+  EXPECT_EQ(parseError(withMembers(std::string(R"("forward":{)") + kForwardArguments +
+                                   R"(,"results":[{"role":"logits","dtype":"f64","shape":[]}]})")),
+            "step manifest: forward results 0: the logits must be f32");
+  EXPECT_EQ(parseError(withMembers(R"("train":{"steps":-1})")),
+            "step manifest: train: 'steps' is not a count");
+  EXPECT_EQ(parseError(withMembers(R"("train":{"data":{"kind":"text","split":1.5}})")),
+            "step manifest: train: malformed data setting");
+}
+
 TEST(CompiledStep, RejectsBadManifests) {
   EXPECT_EQ(parseError("{"), "step manifest: expected a member name at byte 1");
   EXPECT_EQ(parseError(R"({"format":"other","version":1})"),

@@ -4,7 +4,8 @@
 // time; this test links that object and drives it with the runtime's
 // CompiledStep (manifest, descriptors, packed entry point `lipc_train_step`)
 // for a few steps, comparing every loss, weight and momentum with the
-// reference interpreter running the same @train_step.
+// reference interpreter running the same @train_step, then the logits of the
+// compiled forward pass with the interpreter's @forward.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,15 +29,16 @@
 #include <cmath>
 #include <vector>
 
-// The object's packed entry point and its manifest.
+// The object's packed entry points and its manifest.
 extern "C" void lipc_train_step(void **args);
+extern "C" void lipc_forward(void **args);
 extern "C" const char lipc_manifest[];
 
 namespace {
 TEST(NativeTrainStep, MatchesTheReferenceInterpreter) {
   constexpr int64_t kBatch = 6, kSteps = 4;
   liprt::Result<liprt::CompiledStep> compiledStep =
-      liprt::CompiledStep::create(lipc_manifest, lipc_train_step);
+      liprt::CompiledStep::create(lipc_manifest, lipc_train_step, lipc_forward);
   ASSERT_TRUE(bool(compiledStep)) << compiledStep.status().message();
   // Deterministic weights inside the cap, inputs and labels; momenta start at 0.
   std::vector<float> &in = compiledStep->tensor(0), &out = compiledStep->tensor(1);
@@ -100,6 +102,19 @@ TEST(NativeTrainStep, MatchesTheReferenceInterpreter) {
   // The wrong number of batch tensors is an error, not a call.
   EXPECT_FALSE(bool(compiledStep->run(kSteps, kBatch, {x.data()})));
   EXPECT_LT(losses.back(), losses.front());
+
+  // The compiled forward pass with the trained weights: the interpreter's
+  // logits from @forward on the same weights.
+  liprt::Result<std::vector<float>> logits = compiledStep->forward(kBatch, {x.data()});
+  ASSERT_TRUE(bool(logits)) << logits.status().message();
+  auto forward = compiled->module->lookupSymbol<mlir::func::FuncOp>("forward");
+  ASSERT_TRUE(forward);
+  auto expected = mlir::lip::interpret(forward, {args[0], args[1], args[5]}, {});
+  ASSERT_TRUE(mlir::succeeded(expected));
+  ASSERT_EQ(logits->size(), size_t(kBatch * 4));
+  for (size_t i = 0; i < logits->size(); ++i)
+    EXPECT_NEAR((*logits)[i], (*expected)[0].data[i], 1e-5) << "logit " << i;
+  EXPECT_FALSE(bool(compiledStep->forward(kBatch, {x.data(), y.data()})));
 }
 
 // The shape and role of one manifest entry, as "role name [d0,d1]".

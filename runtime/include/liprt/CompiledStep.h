@@ -1,7 +1,8 @@
 //===- CompiledStep.h - Drive a compiled training step --------------------===//
 //
 // A model compiled by `lipc --emit=obj` exports its training step as
-// `lipc_train_step(void **args)` and describes it in the JSON string
+// `lipc_train_step(void **args)` and its forward pass as
+// `lipc_forward(void **args)`, and describes both in the JSON string
 // `lipc_manifest` (compiler/include/lipc/Driver/StepManifest.h). This class
 // reads the manifest, owns the parameters and optimizer state (float32,
 // row-major), builds the memref descriptors the step takes, calls it, and
@@ -23,7 +24,7 @@ namespace liprt {
 
 /// One argument or result of the step, as the manifest describes it.
 struct StepTensor {
-  std::string role; // param | state | step | input | labels | loss
+  std::string role; // param | state | step | input | labels | loss | logits
   std::string name, state, dtype;
   /// -1 marks the batch extent.
   std::vector<int64_t> shape;
@@ -37,8 +38,23 @@ struct StepTensor {
   bool isCarried() const { return role == "param" || role == "state"; }
 };
 
+/// The spec's train section: what `train` does when no option overrides it.
+struct TrainDefaults {
+  int64_t steps = 100, batch = 128, seed = 0;
+  int64_t evalEvery = 0; // 0: evaluate at the end only
+  std::string dataKind;  // text | fashion_mnist | csv, or empty
+  std::string dataPath;  // as the spec wrote it; may be empty
+  double split = 0.9;    // the training fraction of text and CSV data
+};
+
 struct StepManifest {
   std::vector<StepTensor> arguments, results;
+  /// The forward pass: parameters (in the step's order) and inputs in, one
+  /// logits result out. Empty when the manifest has none.
+  std::vector<StepTensor> forwardArguments, forwardResults;
+  TrainDefaults train;
+
+  bool hasForward() const { return !forwardResults.empty(); }
 };
 
 /// Parses and validates a manifest: the format and version lipc writes,
@@ -53,7 +69,9 @@ public:
   /// Highest tensor rank the runtime passes (descriptors are fixed-size).
   static constexpr int64_t kMaxRank = 4;
 
-  static Result<CompiledStep> create(const std::string &manifestText, Entry entry);
+  /// `forward` may be null when the manifest describes none.
+  static Result<CompiledStep> create(const std::string &manifestText, Entry entry,
+                                     Entry forward = nullptr);
 
   const StepManifest &manifest() const { return manifest_; }
 
@@ -67,11 +85,23 @@ public:
   /// `batch`. Returns the loss; the parameters and state are updated.
   Result<double> run(double step, int64_t batch, const std::vector<const void *> &batchData);
 
+  /// The logits of the current parameters on a batch; `inputs` as for run,
+  /// without labels. Row-major, the manifest's logits shape.
+  Result<std::vector<float>> forward(int64_t batch, const std::vector<const void *> &inputs);
+
 private:
-  CompiledStep(StepManifest manifest, Entry entry);
+  CompiledStep(StepManifest manifest, Entry entry, Entry forward);
+
+  /// Calls `entry` with `arguments` (data[i] for argument i) and copies each
+  /// result out as f32, freeing what the call allocated.
+  Result<std::vector<std::vector<float>>> invoke(Entry entry,
+                                                 const std::vector<StepTensor> &arguments,
+                                                 const std::vector<const void *> &data,
+                                                 const std::vector<StepTensor> &results,
+                                                 int64_t batch);
 
   StepManifest manifest_;
-  Entry entry_;
+  Entry entry_, forward_;
   /// Parameter and state values by argument index (empty for the others).
   std::vector<std::vector<float>> owned_;
 };
