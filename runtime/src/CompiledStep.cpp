@@ -12,7 +12,7 @@
 using namespace liprt;
 
 namespace {
-constexpr int64_t kManifestVersion = 1;
+constexpr int64_t kManifestVersion = 2;
 
 int64_t dtypeBytes(const std::string &dtype) {
   return dtype == "f64" ? 8 : dtype == "f32" || dtype == "i32" ? 4 : 0;
@@ -37,8 +37,8 @@ Result<StepTensor> parseTensor(const json::Value &v, const std::string &where) {
     if (s)
       *field = s->string;
   }
-  static const std::set<std::string> roles = {"param", "state", "step",  "input",
-                                              "labels", "loss",  "logits"};
+  static const std::set<std::string> roles = {"param", "state",  "step", "input",
+                                              "labels", "loss",  "lr",   "logits"};
   if (!roles.count(t.role))
     return fail("unknown role '" + t.role + "'");
   if (!dtypeBytes(t.dtype))
@@ -59,7 +59,7 @@ Result<StepTensor> parseTensor(const json::Value &v, const std::string &where) {
   if ((t.role == "loss" || t.role == "logits") && t.dtype != "f32")
     return fail("the " + t.role + " must be f32");
   if ((t.role == "step" && (t.dtype != "f64" || !t.shape.empty())) ||
-      (t.role == "loss" && !t.shape.empty()))
+      ((t.role == "loss" || t.role == "lr") && !t.shape.empty()))
     return fail("the " + t.role + " must be a scalar" + (t.role == "step" ? " f64" : ""));
   if (const json::Value *c = v.get("constraint")) {
     const json::Value *method = c->get("method"), *wMax = c->get("w_max"),
@@ -170,18 +170,19 @@ Result<StepManifest> liprt::parseStepManifest(const std::string &text) {
   StepManifest manifest;
   if (Status s = parseFunction(*root, "", manifest.arguments, manifest.results); !s)
     return s;
-  // Results: the loss, then every parameter and state argument in order.
+  // Results: the loss, the learning rate, then every parameter and state
+  // argument in order.
   std::vector<const StepTensor *> updated;
   for (const StepTensor &a : manifest.arguments)
     if (a.isCarried())
       updated.push_back(&a);
-  bool mirrors = manifest.results.size() == updated.size() + 1 &&
-                 manifest.results[0].role == "loss";
+  bool mirrors = manifest.results.size() == updated.size() + 2 &&
+                 manifest.results[0].role == "loss" && manifest.results[1].role == "lr";
   for (size_t i = 0; mirrors && i < updated.size(); ++i)
-    mirrors = sameTensor(manifest.results[i + 1], *updated[i]);
+    mirrors = sameTensor(manifest.results[i + 2], *updated[i]);
   if (!mirrors)
-    return Status::error("step manifest: the results are not the loss followed by the "
-                         "updated parameters and state");
+    return Status::error("step manifest: the results are not the loss and the learning rate "
+                         "followed by the updated parameters and state");
   if (const json::Value *forward = root->get("forward")) {
     if (Status s = parseFunction(*forward, "forward ", manifest.forwardArguments,
                                  manifest.forwardResults);
@@ -216,7 +217,7 @@ Result<CompiledStep> CompiledStep::create(const std::string &manifestText, Entry
   return CompiledStep(std::move(*manifest), entry, forward);
 }
 
-Result<double> CompiledStep::run(double step, int64_t batch,
+Result<StepOutcome> CompiledStep::run(double step, int64_t batch,
                                  const std::vector<const void *> &batchData) {
   std::vector<const void *> data;
   size_t nextBatchArgument = 0;
@@ -238,12 +239,12 @@ Result<double> CompiledStep::run(double step, int64_t batch,
       invoke(entry_, manifest_.arguments, data, manifest_.results, batch);
   if (!results)
     return results.status();
-  // Result k > 0 is the new value of the (k-1)-th parameter or state.
-  size_t next = 1;
+  // Result k > 1 is the new value of the (k-2)-th parameter or state.
+  size_t next = 2;
   for (size_t i = 0; i < manifest_.arguments.size(); ++i)
     if (manifest_.arguments[i].isCarried())
       owned_[i] = std::move((*results)[next++]);
-  return static_cast<double>((*results)[0][0]);
+  return StepOutcome{(*results)[0][0], (*results)[1][0]};
 }
 
 Result<std::vector<float>> CompiledStep::forward(int64_t batch,
@@ -324,7 +325,8 @@ CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
   std::vector<std::vector<float>> values;
   for (size_t k = 0; status.isOk() && k < results.size(); ++k) {
     const int64_t *d = &packed[resultOffset[k]];
-    const float *base = static_cast<const float *>(pointerAt(resultOffset[k] + 1));
+    const char *base = static_cast<const char *>(pointerAt(resultOffset[k] + 1));
+    bool wide = results[k].dtype == "f64"; // the learning rate; read as f32
     size_t rank = results[k].shape.size();
     std::vector<float> &out = values.emplace_back(results[k].elements(batch));
     for (size_t flat = 0; flat < out.size(); ++flat) {
@@ -333,7 +335,8 @@ CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
         offset += (rest % d[3 + j]) * d[3 + rank + j];
         rest /= d[3 + j];
       }
-      out[flat] = base[offset];
+      out[flat] = wide ? static_cast<float>(reinterpret_cast<const double *>(base)[offset])
+                       : reinterpret_cast<const float *>(base)[offset];
     }
   }
   for (void *p : allocated)

@@ -50,9 +50,10 @@ lines = [f"  %w0_0 = arith.constant {dense(weights['in'])} : {f32((16, 8))}",
 for s in range(STEPS):
     n = s + 1
     lines += [f"  %s{s} = arith.constant dense<{float(s)}> : tensor<f64>",
-              f"  %l{s}, %w0_{n}, %w1_{n}, %m0_{n}, %m1_{n} = call @train_step(%w0_{s}, %w1_{s}, %m0_{s}, "
+              f"  %l{s}, %lr{s}, %w0_{n}, %w1_{n}, %m0_{n}, %m1_{n} = call @train_step(%w0_{s}, %w1_{s}, %m0_{s}, "
               f"%m1_{s}, %s{s}, %x, %y) : ({f32((16, 8))}, {f32((4, 16))}, {f32((16, 8))}, {f32((4, 16))}, "
-              f"tensor<f64>, tensor<?x8xf32>, tensor<?xi32>) -> (tensor<f32>, {f32((16, 8))}, {f32((4, 16))}, "
+              f"tensor<f64>, tensor<?x8xf32>, tensor<?xi32>) -> (tensor<f32>, tensor<f64>, {f32((16, 8))}, "
+              f"{f32((4, 16))}, "
               f"{f32((16, 8))}, {f32((4, 16))})",
               f"  %lm{s} = bufferization.to_memref %l{s} : memref<f32>",
               f"  %lu{s} = memref.cast %lm{s} : memref<f32> to memref<*xf32>",

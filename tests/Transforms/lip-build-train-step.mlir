@@ -27,7 +27,7 @@
 // CHECK:      lipopt.momentum %[[HB]], %[[G]]#3
 // CHECK:      lipopt.apply_update %[[H]], {{.*}} scale 1.1726039399558574
 // CHECK:      lipopt.spectral_normalize {{.*}}, %[[HV]] w_max 2.000000e+00 power_steps 2 gram_steps 6
-// CHECK:      return %[[G]]#0,
+// CHECK:      return %[[G]]#0, %[[LR]],
 func.func @gpt(%ids: tensor<2x4xi32>, %y: tensor<2x4xi32>) -> tensor<f32> {
   %e = lip.param "embed" <embed_cap, w_max = 1.0, norm = l1_to_rms> : tensor<11x8xf32>
   %w = lip.param "w" <soft_cap, w_max = 0.5, norm = rms_to_rms> : tensor<8x8xf32>

@@ -20,7 +20,7 @@ using namespace liprt;
 
 namespace {
 /// A step with one 2x3 parameter `w`, one input [-1, 3] and labels [-1].
-std::string manifest(const std::string &paramDtype = "f32", const std::string &version = "1",
+std::string manifest(const std::string &paramDtype = "f32", const std::string &version = "2",
                      const std::string &resultName = "w", const std::string &norm = "rms_to_rms") {
   return R"({"format":"lipc-step-manifest","version":)" + version + R"(,"entry":"lipc_train_step",
     "arguments":[
@@ -29,7 +29,7 @@ std::string manifest(const std::string &paramDtype = "f32", const std::string &v
       {"role":"step","dtype":"f64","shape":[]},
       {"role":"input","dtype":"f32","shape":[-1,3]},
       {"role":"labels","dtype":"i32","shape":[-1]}],
-    "results":[{"role":"loss","dtype":"f32","shape":[]},
+    "results":[{"role":"loss","dtype":"f32","shape":[]},{"role":"lr","dtype":"f64","shape":[]},
       {"role":"param","name":")" + resultName + R"(","dtype":"f32","shape":[2,3]}]})";
 }
 
@@ -95,18 +95,19 @@ TEST(CompiledStep, RejectsBadManifests) {
   EXPECT_EQ(parseError("{"), "step manifest: expected a member name at byte 1");
   EXPECT_EQ(parseError(R"({"format":"other","version":1})"),
             "step manifest: not a lipc step manifest");
-  EXPECT_EQ(parseError(manifest("f32", "2")),
-            "step manifest: version 2, this runtime reads version 1");
+  EXPECT_EQ(parseError(manifest("f32", "1")),
+            "step manifest: version 1, this runtime reads version 2");
   EXPECT_EQ(parseError(manifest("f16")), "step manifest: arguments 0: unsupported dtype 'f16'");
   EXPECT_EQ(parseError(manifest("i32")),
             "step manifest: arguments 0: parameters and state must be f32");
-  EXPECT_EQ(parseError(manifest("f32", "1", "v")),
-            "step manifest: the results are not the loss followed by the updated parameters "
-            "and state");
+  EXPECT_EQ(parseError(manifest("f32", "2", "v")),
+            "step manifest: the results are not the loss and the learning rate followed by the "
+            "updated parameters and state");
 }
 
-/// The hand-written step: loss = step + x[0][0] + labels[1], and w becomes
-/// w + 1, returned transposed (strides 1, 2) in a buffer it allocates.
+/// The hand-written step: loss = step + x[0][0] + labels[1], lr = step / 4,
+/// and w becomes w + 1, returned transposed (strides 1, 2) in a buffer it
+/// allocates.
 void fakeStep(void **args) {
   auto *results = static_cast<int64_t *>(args[0]);
   auto pointer = [](const int64_t *descriptor) {
@@ -120,16 +121,20 @@ void fakeStep(void **args) {
   const int32_t *y = static_cast<const int32_t *>(pointer(static_cast<int64_t *>(args[4])));
   auto *loss = static_cast<float *>(std::malloc(sizeof(float)));
   *loss = static_cast<float>(step + x[0] + y[1]);
+  auto *lr = static_cast<double *>(std::malloc(sizeof(double)));
+  *lr = step / 4;
   auto *wt = static_cast<float *>(std::malloc(6 * sizeof(float)));
   for (int i = 0; i < 2; ++i)
     for (int j = 0; j < 3; ++j)
       wt[j * 2 + i] = w[i * 3 + j] + 1;
-  // loss: allocated, aligned, offset; w: allocated, aligned, offset, sizes, strides.
-  int64_t words[10] = {0, 0, 0, 0, 0, 0, 2, 3, 1, 2};
+  // loss, lr: allocated, aligned, offset; w: allocated, aligned, offset, sizes, strides.
+  int64_t words[13] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 1, 2};
   std::memcpy(&words[0], &loss, sizeof(void *));
   std::memcpy(&words[1], &loss, sizeof(void *));
-  std::memcpy(&words[3], &wt, sizeof(void *));
-  std::memcpy(&words[4], &wt, sizeof(void *));
+  std::memcpy(&words[3], &lr, sizeof(void *));
+  std::memcpy(&words[4], &lr, sizeof(void *));
+  std::memcpy(&words[6], &wt, sizeof(void *));
+  std::memcpy(&words[7], &wt, sizeof(void *));
   std::memcpy(results, words, sizeof(words));
 }
 
@@ -137,8 +142,8 @@ void fakeStep(void **args) {
 void wrongShapeStep(void **args) {
   fakeStep(args);
   auto *results = static_cast<int64_t *>(args[0]);
-  results[6] = 3;
-  results[7] = 2;
+  results[9] = 3;
+  results[10] = 2;
 }
 
 TEST(CompiledStep, RunsAStepAndTakesItsResultsBack) {
@@ -150,9 +155,10 @@ TEST(CompiledStep, RunsAStepAndTakesItsResultsBack) {
     w[i] = static_cast<float>(i);
   std::vector<float> x = {0.5f, 0, 0, 0, 0, 0};
   std::vector<int32_t> y = {3, 7};
-  Result<double> loss = step->run(10, 2, {x.data(), y.data()});
+  Result<StepOutcome> loss = step->run(10, 2, {x.data(), y.data()});
   ASSERT_TRUE(bool(loss)) << loss.status().message();
-  EXPECT_EQ(*loss, 17.5);
+  EXPECT_EQ(loss->loss, 17.5);
+  EXPECT_EQ(loss->lr, 2.5);
   EXPECT_EQ(w, (std::vector<float>{1, 2, 3, 4, 5, 6}));
   EXPECT_FALSE(bool(step->run(0, 0, {x.data(), y.data()})));
   EXPECT_FALSE(bool(step->run(0, 2, {x.data(), y.data(), y.data()})));
@@ -163,7 +169,7 @@ TEST(CompiledStep, ReportsAResultOfTheWrongShape) {
   ASSERT_TRUE(bool(step));
   std::vector<float> x(6, 0);
   std::vector<int32_t> y = {0, 0};
-  Result<double> loss = step->run(0, 2, {x.data(), y.data()});
+  Result<StepOutcome> loss = step->run(0, 2, {x.data(), y.data()});
   ASSERT_FALSE(bool(loss));
   EXPECT_EQ(loss.status().message(),
             "the compiled step returned param 'w' with a different shape than its manifest");
@@ -212,7 +218,7 @@ TEST(CompiledStep, InitializesTallMatricesWithOrthogonalColumns) {
 }
 
 TEST(CompiledStep, InitializesEmbeddingRowsToRmsOne) {
-  Result<CompiledStep> step = CompiledStep::create(manifest("f32", "1", "w", "l1_to_rms"), fakeStep);
+  Result<CompiledStep> step = CompiledStep::create(manifest("f32", "2", "w", "l1_to_rms"), fakeStep);
   ASSERT_TRUE(bool(step)) << step.status().message();
   ASSERT_TRUE(initializeParameters(*step, 1).isOk());
   const std::vector<float> &w = step->tensor(0);

@@ -85,15 +85,18 @@ TEST(NativeTrainStep, MatchesTheReferenceInterpreter) {
 
   std::vector<double> losses;
   for (int64_t s = 0; s < kSteps; ++s) {
-    liprt::Result<double> loss = compiledStep->run(static_cast<double>(s), kBatch, {x.data(), y.data()});
-    ASSERT_TRUE(bool(loss)) << loss.status().message();
+    liprt::Result<liprt::StepOutcome> outcome =
+        compiledStep->run(static_cast<double>(s), kBatch, {x.data(), y.data()});
+    ASSERT_TRUE(bool(outcome)) << outcome.status().message();
     args[4] = liprt::ref::Tensor(std::vector<int64_t>{}, static_cast<double>(s));
     auto expected = mlir::lip::interpret(step, args, {});
     ASSERT_TRUE(mlir::succeeded(expected));
-    EXPECT_NEAR(*loss, (*expected)[0].data[0], 1e-4 * std::fabs((*expected)[0].data[0])) << s;
-    losses.push_back(*loss);
+    EXPECT_NEAR(outcome->loss, (*expected)[0].data[0], 1e-4 * std::fabs((*expected)[0].data[0]))
+        << s;
+    EXPECT_NEAR(outcome->lr, (*expected)[1].data[0], 1e-7) << s;
+    losses.push_back(outcome->loss);
     for (unsigned i = 0; i < 4; ++i)
-      args[i] = (*expected)[i + 1];
+      args[i] = (*expected)[i + 2];
     for (unsigned t = 0; t < 4; ++t)
       for (size_t i = 0; i < args[t].data.size(); ++i)
         EXPECT_NEAR(compiledStep->tensor(t)[i], args[t].data[i], 1e-5)
@@ -141,7 +144,7 @@ TEST(StepManifest, TheLinkedObjectDescribesItsStep) {
                                                  "state in [16,8,]", "state out [4,16,]",
                                                  "step - []", "input - [-1,8,]",
                                                  "labels - [-1,]"}));
-  EXPECT_EQ(results, (std::vector<std::string>{"loss - []", "param in [16,8,]",
+  EXPECT_EQ(results, (std::vector<std::string>{"loss - []", "lr - []", "param in [16,8,]",
                                                "param out [4,16,]", "state in [16,8,]",
                                                "state out [4,16,]"}));
   const llvm::json::Object *constraint =
@@ -170,18 +173,20 @@ TEST(StepManifest, RejectsStepsItCannotDescribe) {
   EXPECT_EQ(manifestError("func.func @f() { return }"),
             "the module has no @train_step to describe");
   EXPECT_EQ(manifestError(R"(func.func @train_step(%w: tensor<2xf32> {lip.param_name = "w"})
-                                 -> (tensor<f32>, tensor<3xf32>) {
+                                 -> (tensor<f32>, tensor<f64>, tensor<3xf32>) {
                                %0 = tensor.empty() : tensor<f32>
-                               %1 = tensor.empty() : tensor<3xf32>
-                               return %0, %1 : tensor<f32>, tensor<3xf32> })"),
-            "@train_step result 1 does not mirror argument 0");
+                               %1 = tensor.empty() : tensor<f64>
+                               %2 = tensor.empty() : tensor<3xf32>
+                               return %0, %1, %2 : tensor<f32>, tensor<f64>, tensor<3xf32> })"),
+            "@train_step result 2 does not mirror argument 0");
   EXPECT_EQ(manifestError(R"(func.func @train_step(%w: tensor<2xf32> {lip.param_name = "w"})
                                  -> tensor<2xf32> { return %w : tensor<2xf32> })"),
-            "@train_step result 1 does not mirror argument 0");
+            "@train_step result 2 does not mirror argument 0");
   EXPECT_EQ(manifestError(R"(func.func @train_step() -> tensor<2xf32> {
                                %0 = tensor.empty() : tensor<2xf32>
                                return %0 : tensor<2xf32> })"),
-            "@train_step must return the loss and every updated parameter and state");
+            "@train_step must return the loss, the learning rate and every updated parameter "
+            "and state");
   EXPECT_EQ(manifestError("func.func @train_step(%x: f32) { return }"),
             "@train_step argument 0 is not a ranked tensor");
 }

@@ -115,8 +115,9 @@ TrainingRun train(bool fused, int steps) {
     if (failed(results))
       return run;
     run.losses.push_back((*results)[0].data[0]);
-    for (unsigned i = 1; i < results->size(); ++i)
-      args[i - 1] = (*results)[i];
+    // (loss, lr, new params..., new state...)
+    for (unsigned i = 2; i < results->size(); ++i)
+      args[i - 2] = (*results)[i];
     for (unsigned p = 0; p < params; ++p)
       run.worstRatio = std::max(run.worstRatio, rmsNorm(args[p]) / guaranteed[p]);
   }

@@ -85,10 +85,11 @@ FailureOr<llvm::json::Object> lipc::describeTrainStep(ModuleOp module) {
   if (!step)
     return module.emitError("the module has no @train_step to describe");
   FunctionType type = step.getFunctionType();
-  // Results: the loss, then the new value of every parameter and state
-  // argument, in argument order.
+  // Results: the loss, the learning rate, then the new value of every
+  // parameter and state argument, in argument order.
+  constexpr unsigned kLeading = 2;
   llvm::json::Array arguments, results;
-  llvm::json::Object loss{{"role", "loss"}};
+  llvm::json::Object loss{{"role", "loss"}}, lr{{"role", "lr"}};
   SmallVector<llvm::json::Object> updated;
   for (unsigned i = 0; i < type.getNumInputs(); ++i) {
     auto tensor = dyn_cast<RankedTensorType>(type.getInput(i));
@@ -98,19 +99,25 @@ FailureOr<llvm::json::Object> lipc::describeTrainStep(ModuleOp module) {
     describeTensor(entry, tensor);
     StringRef role = *entry.getString("role");
     if (role == "param" || role == "state") {
-      if (updated.size() + 1 >= type.getNumResults() ||
-          type.getResult(updated.size() + 1) != tensor)
+      if (updated.size() + kLeading >= type.getNumResults() ||
+          type.getResult(updated.size() + kLeading) != tensor)
         return step.emitError("@train_step result ")
-               << updated.size() + 1 << " does not mirror argument " << i;
+               << updated.size() + kLeading << " does not mirror argument " << i;
       updated.push_back(entry);
     }
     arguments.push_back(std::move(entry));
   }
-  auto lossType = type.getNumResults() ? dyn_cast<RankedTensorType>(type.getResult(0)) : nullptr;
-  if (!lossType || lossType.getRank() != 0 || updated.size() + 1 != type.getNumResults())
-    return step.emitError("@train_step must return the loss and every updated parameter and state");
-  describeTensor(loss, lossType);
+  auto scalar = [&](unsigned k) {
+    auto t = k < type.getNumResults() ? dyn_cast<RankedTensorType>(type.getResult(k)) : nullptr;
+    return t && t.getRank() == 0 ? t : nullptr;
+  };
+  if (!scalar(0) || !scalar(1) || updated.size() + kLeading != type.getNumResults())
+    return step.emitError("@train_step must return the loss, the learning rate and every updated "
+                          "parameter and state");
+  describeTensor(loss, scalar(0));
+  describeTensor(lr, scalar(1));
   results.push_back(std::move(loss));
+  results.push_back(std::move(lr));
   for (llvm::json::Object &entry : updated)
     results.push_back(std::move(entry));
   FailureOr<llvm::json::Object> forward = describeForward(module);

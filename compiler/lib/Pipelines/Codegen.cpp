@@ -86,6 +86,24 @@ LogicalResult mlir::lip::lowerToLinalg(ModuleOp module) {
   return pm.run(module);
 }
 
+namespace {
+/// A public function returning a constant (a learning rate that folded, a
+/// zero gradient) would return a pointer into the binary's read-only data,
+/// which the caller frees with every other result. Return a fresh copy.
+void copyReturnedConstants(func::FuncOp func) {
+  func->getContext()->getOrLoadDialect<bufferization::BufferizationDialect>();
+  func.walk([](func::ReturnOp ret) {
+    OpBuilder b(ret);
+    for (OpOperand &operand : ret->getOpOperands()) {
+      auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+      if (type && operand.get().getDefiningOp<arith::ConstantOp>())
+        operand.set(b.create<bufferization::AllocTensorOp>(ret.getLoc(), type, ValueRange(),
+                                                           operand.get()));
+    }
+  });
+}
+} // namespace
+
 LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module, GemmBackend gemm) {
   // Public functions get a C entry point `_mlir_ciface_<name>` that takes
   // pointers to memref descriptors (mlir/ExecutionEngine/CRunnerUtils.h):
@@ -101,8 +119,10 @@ LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module, GemmBackend gemm) {
           kept.push_back(attr);
       func.setArgAttrs(i, kept);
     }
-    if (func.isPublic() && !func.isExternal())
+    if (func.isPublic() && !func.isExternal()) {
       func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), UnitAttr::get(module.getContext()));
+      copyReturnedConstants(func);
+    }
   }
   PassManager pm(module.getContext());
   bufferization::OneShotBufferizationOptions options;

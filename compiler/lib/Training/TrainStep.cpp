@@ -216,12 +216,12 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
           << formatBound(0.306 * p.constraint.getWMaxValue() / newtonSchulzMaxSigma(o.newtonSchulz));
   }
 
-  SmallVector<Type> argTypes, resultTypes = {g.getFunctionType().getResult(0)};
+  auto scalarType = RankedTensorType::get({}, Float64Type::get(func.getContext()));
+  SmallVector<Type> argTypes, resultTypes = {g.getFunctionType().getResult(0), scalarType};
   for (const ParamSlot &p : params)
     argTypes.push_back(p.type);
   for (const ParamSlot &p : params)
     argTypes.append(p.stateTypes.begin(), p.stateTypes.end());
-  auto scalarType = RankedTensorType::get({}, Float64Type::get(func.getContext()));
   argTypes.push_back(scalarType);
   unsigned firstInput = params.size();
   for (unsigned i = firstInput; i < g.getNumArguments(); ++i)
@@ -263,17 +263,23 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
   auto call = b.create<func::CallOp>(func.getLoc(), g, callArgs);
 
   UpdateBuilder update(b, func.getLoc(), o);
+  // One schedule op per distinct base rate, shared by the parameters using it.
+  std::map<double, Value> schedules;
   auto schedule = [&](double base) -> Value {
-    return b.create<lipopt::LearningRateOp>(
-        func.getLoc(), scalarType, stepArg,
-        lipopt::ScheduleAttr::get(b.getContext(), o.schedule), b.getF64FloatAttr(base),
-        b.getI64IntegerAttr(o.steps), b.getI64IntegerAttr(o.warmup),
-        b.getF64FloatAttr(o.cooldownFraction), b.getF64FloatAttr(o.cooldownFloor));
+    Value &lr = schedules[base];
+    if (!lr)
+      lr = b.create<lipopt::LearningRateOp>(
+          func.getLoc(), scalarType, stepArg,
+          lipopt::ScheduleAttr::get(b.getContext(), o.schedule), b.getF64FloatAttr(base),
+          b.getI64IntegerAttr(o.steps), b.getI64IntegerAttr(o.warmup),
+          b.getF64FloatAttr(o.cooldownFraction), b.getF64FloatAttr(o.cooldownFloor));
+    return lr;
   };
   update.schedule = schedule;
   update.embedLr = embedLr;
 
-  SmallVector<Value> results = {call.getResult(0)}, newState;
+  // The base learning rate of this step, returned for the training log.
+  SmallVector<Value> results = {call.getResult(0), schedule(o.lr)}, newState;
   unsigned stateArg = params.size();
   for (auto [i, p] : llvm::enumerate(params)) {
     ValueRange state = body->getArguments().slice(stateArg, p.stateTypes.size());

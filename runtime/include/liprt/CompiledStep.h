@@ -47,6 +47,12 @@ struct TrainDefaults {
   double split = 0.9;    // the training fraction of text and CSV data
 };
 
+/// What one training step reports.
+struct StepOutcome {
+  double loss;
+  double lr; // the schedule's base learning rate at this step
+};
+
 struct StepManifest {
   std::vector<StepTensor> arguments, results;
   /// The forward pass: parameters (in the step's order) and inputs in, one
@@ -82,8 +88,9 @@ public:
   /// Runs one step at `step` on a batch of `batch` samples; `batchData`
   /// points at the data of every input and labels argument, in argument
   /// order, each laid out as its manifest shape with the batch extent
-  /// `batch`. Returns the loss; the parameters and state are updated.
-  Result<double> run(double step, int64_t batch, const std::vector<const void *> &batchData);
+  /// `batch`. Returns the loss and learning rate; the parameters and state
+  /// are updated.
+  Result<StepOutcome> run(double step, int64_t batch, const std::vector<const void *> &batchData);
 
   /// The logits of the current parameters on a batch; `inputs` as for run,
   /// without labels. Row-major, the manifest's logits shape.
@@ -93,7 +100,8 @@ private:
   CompiledStep(StepManifest manifest, Entry entry, Entry forward);
 
   /// Calls `entry` with `arguments` (data[i] for argument i) and copies each
-  /// result out as f32, freeing what the call allocated.
+  /// result out as f32 (f64 results are rounded), freeing what the call
+  /// allocated.
   Result<std::vector<std::vector<float>>> invoke(Entry entry,
                                                  const std::vector<StepTensor> &arguments,
                                                  const std::vector<const void *> &data,

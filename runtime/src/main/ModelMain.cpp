@@ -243,7 +243,8 @@ int train(const char *program, const TrainOptions &o) {
       std::memcpy(&x[b * features], &data->pixels[sample * features], features * sizeof(float));
       y[b] = data->labels[sample];
     }
-    Result<double> loss = step->run(static_cast<double>(s), o.batch, {x.data(), y.data()});
+    Result<StepOutcome> outcome = step->run(static_cast<double>(s), o.batch, {x.data(), y.data()});
+    Result<double> loss = outcome ? Result<double>(outcome->loss) : Result<double>(outcome.status());
     if (!loss) {
       std::fprintf(stderr, "%s: step %lld: %s\n", program, static_cast<long long>(s),
                    loss.status().message().c_str());

@@ -4,10 +4,11 @@
 // (lipc/Autodiff/Gradient.h) and
 //
 //   func @train_step(params..., state..., %step, inputs..., labels)
-//       -> (loss, new params..., new state...)
+//       -> (loss, lr, new params..., new state...)
 //
 // with the optimizer update and the projection of every parameter's
-// constraint in lipopt ops, right after its update.
+// constraint in lipopt ops, right after its update; lr is the schedule's
+// base learning rate at this step (f64), for the training log.
 //
 //===----------------------------------------------------------------------===//
 
