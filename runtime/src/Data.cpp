@@ -74,6 +74,23 @@ Result<TextCorpus> loadText(const std::string &path, double trainFraction) {
   return corpus;
 }
 
+std::pair<ImageSet, ImageSet> splitImages(const ImageSet &set, double trainFraction) {
+  int64_t trainCount = std::clamp<int64_t>(
+      static_cast<int64_t>(std::floor(trainFraction * set.count)), 1, set.count);
+  int64_t perImage = set.rows * set.cols;
+  auto part = [&](int64_t begin, int64_t end) {
+    ImageSet p;
+    p.count = end - begin;
+    p.rows = set.rows;
+    p.cols = set.cols;
+    p.classes = set.classes;
+    p.pixels.assign(set.pixels.begin() + begin * perImage, set.pixels.begin() + end * perImage);
+    p.labels.assign(set.labels.begin() + begin, set.labels.begin() + end);
+    return p;
+  };
+  return {part(0, trainCount), part(trainCount, set.count)};
+}
+
 Result<std::vector<int32_t>> encode(const std::string &vocabulary, const std::string &text) {
   std::vector<int32_t> ids;
   for (char c : text) {

@@ -3,7 +3,8 @@
 // -lip-matmul-to-blas turns every f32 matmul of a step into a call to
 // `liprt_sgemm` with memref descriptors (mlir/ExecutionEngine/CRunnerUtils.h
 // layout for rank 2: allocated, aligned, offset, sizes[2], strides[2]). It
-// computes C += op(A) op(B), the linalg semantics, with OpenBLAS when each
+// computes C += op(A) op(B), the linalg semantics (`liprt_sgemm_batched`:
+// one such product per leading index), with OpenBLAS when each
 // matrix is stored row-major with some leading dimension, and with a plain
 // loop for any other view (never produced by today's lowering, but a strided
 // view must not give wrong numbers).
@@ -34,6 +35,19 @@ struct Matrix2D {
     return ld >= std::max<int64_t>(sizes[1], 1);
   }
 };
+
+/// A rank-3 descriptor: one matrix per leading index.
+struct Matrix3D {
+  float *allocated;
+  float *aligned;
+  int64_t offset;
+  int64_t sizes[3];
+  int64_t strides[3];
+
+  Matrix2D slice(int64_t i) const {
+    return {allocated, aligned, offset + i * strides[0], {sizes[1], sizes[2]}, {strides[1], strides[2]}};
+  }
+};
 } // namespace
 
 extern "C" void _mlir_ciface_liprt_sgemm(Matrix2D *a, Matrix2D *b, Matrix2D *c,
@@ -57,4 +71,12 @@ extern "C" void _mlir_ciface_liprt_sgemm(Matrix2D *a, Matrix2D *b, Matrix2D *c,
         sum += (transposeA ? a->at(p, i) : a->at(i, p)) * (transposeB ? b->at(j, p) : b->at(p, j));
       out[i * c->strides[0] + j * c->strides[1]] = sum;
     }
+}
+
+extern "C" void _mlir_ciface_liprt_sgemm_batched(Matrix3D *a, Matrix3D *b, Matrix3D *c,
+                                                 int32_t transposeA, int32_t transposeB) {
+  for (int64_t i = 0; i < c->sizes[0]; ++i) {
+    Matrix2D as = a->slice(i), bs = b->slice(i), cs = c->slice(i);
+    _mlir_ciface_liprt_sgemm(&as, &bs, &cs, transposeA, transposeB);
+  }
 }

@@ -72,13 +72,17 @@ func.func @declared(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
 // Attention: scores (a contraction over head_dim), the causal mask, the
 // softmax as row max, exponentials and row sums, then the weighted values.
 // CHECK-LABEL: func.func @attention
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]
+// CHECK: linalg.transpose ins(%arg0 : tensor<1x4x2x4xf32>) outs(%{{.*}} : tensor<1x2x4x4xf32>) permutation = [0, 2, 1, 3]
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2], [3]] : tensor<1x2x4x4xf32> into tensor<2x4x4xf32>
+// CHECK: linalg.batch_matmul_transpose_b ins(%{{.*}}, %{{.*}} : tensor<2x4x4xf32>, tensor<2x4x4xf32>)
 // CHECK: arith.cmpi ugt
 // CHECK: arith.select
 // CHECK: arith.maximumf
 // CHECK: math.exp
 // CHECK: arith.addf
 // CHECK: arith.divf
+// CHECK: linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<2x4x4xf32>, tensor<2x4x4xf32>)
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x2x4x4xf32>) outs(%{{.*}} : tensor<1x4x2x4xf32>) permutation = [0, 2, 1, 3]
 // CHECK-NOT: lip.
 func.func @attention(%q: tensor<1x4x2x4xf32>) -> tensor<1x4x2x4xf32> {
   %a = lip.attention %q, %q, %q causal logit_scale 1.0 output_factor 1.0 : tensor<1x4x2x4xf32>

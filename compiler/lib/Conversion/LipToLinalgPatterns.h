@@ -125,6 +125,16 @@ inline std::pair<Value, Value> softmaxStatistics(OpBuilder &b, Location loc, Val
 /// the opposite angles (rope's gradient).
 Value rotate(OpBuilder &b, Location loc, Value x, double base, bool transpose);
 
+/// x [b, t, h, d] as [b, h, t, d], or back (the permutation is its own
+/// inverse): attention's products run per (batch, head).
+Value swapTokensAndHeads(OpBuilder &b, Location loc, Value x);
+
+/// scale * op(x) op(y) for every (batch, head): x and y are [b, h, ., .],
+/// op transposes the last two dimensions where asked. A batched matmul on
+/// the (b h) rows, so the GEMM backend computes it.
+Value headsProduct(OpBuilder &b, Location loc, Value x, bool transposeX, Value y, bool transposeY,
+                   double scale);
+
 /// The attention weights P[b, h, t, u] = softmax_u(logitScale q.k / d),
 /// causally masked, of q and k in [b, t, h, d].
 Value attentionWeights(OpBuilder &b, Location loc, Value q, Value k, bool causal, double logitScale);

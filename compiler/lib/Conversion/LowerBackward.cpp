@@ -220,15 +220,14 @@ struct LowerAttentionGrad : OpRewritePattern<AttentionGradOp> {
             l, a[2], nb.create<arith::MulFOp>(l, constantLike(nb, l, t, scale), prod));
       };
     };
-    // dv[b,u,h,i] = f sum_t P[b,h,t,u] dy[b,t,h,i]        dims (b,u,h,i,t)
-    Value dv = generic(b, loc, ValueRange{p, dy}, filled(b, loc, type, s, 0.0),
-                       {map(b, 5, {0, 2, 4, 1}), map(b, 5, {0, 4, 2, 3}), map(b, 5, {0, 1, 2, 3})},
-                       {par, par, par, par, red}, fma(f));
-    // dP[b,h,t,u] = f sum_i dy[b,t,h,i] v[b,u,h,i]        dims (b,h,t,u,i)
+    // Per (batch, head), with P, dP, dS [t, u] and q, k, v, dy [t, i]:
+    // dv = f P^T dy, dP = f dy v^T, dS = P (dP - rowsum(P dP)),
+    // dq = c dS k, dk = c dS^T q.
     SmallVector<OpFoldResult> scoreSizes = {s[0], s[2], s[1], s[1]}, rowSizes = {s[0], s[2], s[1]};
-    Value dp = generic(b, loc, ValueRange{dy, v}, filled(b, loc, scoresType, scoreSizes, 0.0),
-                       {map(b, 5, {0, 2, 1, 4}), map(b, 5, {0, 3, 1, 4}), map(b, 5, {0, 1, 2, 3})},
-                       {par, par, par, par, red}, fma(f));
+    auto heads = [&](Value x) { return swapTokensAndHeads(b, loc, x); };
+    Value qh = heads(q), kh = heads(k), vh = heads(v), dyh = heads(dy);
+    Value dv = heads(headsProduct(b, loc, p, true, dyh, false, f));
+    Value dp = headsProduct(b, loc, dyh, false, vh, true, f);
     Value rowDot = generic(b, loc, ValueRange{p, dp}, filled(b, loc, rowType, rowSizes, 0.0),
                            {b.getMultiDimIdentityMap(4), b.getMultiDimIdentityMap(4), map(b, 4, {0, 1, 2})},
                            {par, par, par, red}, fma(1.0));
@@ -238,14 +237,8 @@ struct LowerAttentionGrad : OpRewritePattern<AttentionGradOp> {
                        {par, par, par, par}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
                          return nb.create<arith::MulFOp>(l, a[0], nb.create<arith::SubFOp>(l, a[1], a[2]));
                        });
-    // dq[b,t,h,i] = c sum_u dS[b,h,t,u] k[b,u,h,i]        dims (b,t,h,i,u)
-    Value dq = generic(b, loc, ValueRange{ds, k}, filled(b, loc, type, s, 0.0),
-                       {map(b, 5, {0, 2, 1, 4}), map(b, 5, {0, 4, 2, 3}), map(b, 5, {0, 1, 2, 3})},
-                       {par, par, par, par, red}, fma(c));
-    // dk[b,u,h,i] = c sum_t dS[b,h,t,u] q[b,t,h,i]        dims (b,u,h,i,t)
-    Value dk = generic(b, loc, ValueRange{ds, q}, filled(b, loc, type, s, 0.0),
-                       {map(b, 5, {0, 2, 4, 1}), map(b, 5, {0, 4, 2, 3}), map(b, 5, {0, 1, 2, 3})},
-                       {par, par, par, par, red}, fma(c));
+    Value dq = heads(headsProduct(b, loc, ds, false, kh, false, c));
+    Value dk = heads(headsProduct(b, loc, ds, true, qh, false, c));
     b.replaceOp(op, ValueRange{dq, dk, dv});
     return success();
   }

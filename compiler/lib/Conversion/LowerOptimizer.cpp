@@ -487,11 +487,11 @@ struct LowerSpectralNormalize : OpRewritePattern<SpectralNormalizeOp> {
     Value g = matmul(b, loc, wide, wide, /*transposeB=*/true);
     Value logBound = s.c(0.0);
     double weight = 1;
-    for (int64_t i = 0; i <= op.getGramSteps(); ++i, weight /= 2) {
+    for (int64_t i = 0; i <= static_cast<int64_t>(op.getGramSteps()); ++i, weight /= 2) {
       Value c = frobenius(b, loc, g);
       logBound = s.add(logBound, s.mul(s.c(weight), b.create<math::LogOp>(loc, c)));
       g = scaled(b, loc, g, c, true);
-      if (i < op.getGramSteps())
+      if (i < static_cast<int64_t>(op.getGramSteps()))
         g = matmul(b, loc, g, g, false);
     }
     Value sigmaUp = s.mul(b.create<math::SqrtOp>(loc, b.create<math::ExpOp>(loc, logBound)), s.c(1 + 1e-9));

@@ -9,6 +9,8 @@
 
 #include "LipToLinalgPatterns.h"
 
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+
 #include "lip/Dialect/Lip/LipDialect.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -85,23 +87,13 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &b) const override {
     Location loc = op.getLoc();
-    auto type = op.getType();
-    Type t = type.getElementType();
     double factor = op.getOutputFactor().convertToDouble();
     Value weights = attentionWeights(b, loc, op.getQuery(), op.getKey(), op.getCausal(),
                                      op.getLogitScale().convertToDouble());
-    auto par = IteratorType::parallel, red = IteratorType::reduction;
     // out[b,t,h,i] = factor * sum_u P[b,h,t,u] v[b,u,h,i]
-    Value out = generic(
-        b, loc, ValueRange{weights, op.getValue()},
-        filled(b, loc, type, sizesOf(b, loc, op.getQuery()), 0.0),
-        {map(b, 5, {0, 2, 1, 4}), map(b, 5, {0, 4, 2, 3}), map(b, 5, {0, 1, 2, 3})},
-        {par, par, par, par, red}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-          Value term = nb.create<arith::MulFOp>(
-              l, nb.create<arith::MulFOp>(l, constantLike(nb, l, t, factor), a[0]), a[1]);
-          return nb.create<arith::AddFOp>(l, a[2], term);
-        });
-    b.replaceOp(op, out);
+    Value out = headsProduct(b, loc, weights, false, swapTokensAndHeads(b, loc, op.getValue()),
+                             false, factor);
+    b.replaceOp(op, swapTokensAndHeads(b, loc, out));
     return success();
   }
 };
@@ -196,6 +188,57 @@ Value mlir::lip::lowering::rotate(OpBuilder &b, Location loc, Value x, double ba
   });
 }
 
+Value mlir::lip::lowering::swapTokensAndHeads(OpBuilder &b, Location loc, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> perm = {0, 2, 1, 3};
+  SmallVector<OpFoldResult> in = sizesOf(b, loc, x);
+  Value init = emptyOf(
+      b, loc,
+      RankedTensorType::get({type.getDimSize(0), type.getDimSize(2), type.getDimSize(1),
+                             type.getDimSize(3)},
+                            type.getElementType()),
+      {in[0], in[2], in[1], in[3]});
+  return b.create<linalg::TransposeOp>(loc, x, init, perm).getResult()[0];
+}
+
+Value mlir::lip::lowering::headsProduct(OpBuilder &b, Location loc, Value x, bool transposeX,
+                                        Value y, bool transposeY, double scale) {
+  auto xType = cast<RankedTensorType>(x.getType()), yType = cast<RankedTensorType>(y.getType());
+  Type t = xType.getElementType();
+  SmallVector<OpFoldResult> xs = sizesOf(b, loc, x), ys = sizesOf(b, loc, y);
+  SmallVector<ReassociationIndices> rows = {{0, 1}, {2}, {3}};
+  auto collapse = [&](Value v) { return b.create<tensor::CollapseShapeOp>(loc, v, rows).getResult(); };
+  int64_t m = xType.getDimSize(transposeX ? 3 : 2), n = yType.getDimSize(transposeY ? 2 : 3);
+  OpFoldResult mSize = xs[transposeX ? 3 : 2], nSize = ys[transposeY ? 2 : 3];
+  int64_t heads = xType.getDimSize(1), batch = xType.getDimSize(0);
+  int64_t rowsStatic = ShapedType::isDynamic(batch) ? ShapedType::kDynamic : batch * heads;
+  OpFoldResult rowsSize =
+      ShapedType::isDynamic(batch)
+          ? OpFoldResult(b.create<arith::MulIOp>(loc, getValueOrCreateConstantIndexOp(b, loc, xs[0]),
+                                                 indexConstant(b, loc, heads))
+                             .getResult())
+          : OpFoldResult(b.getIndexAttr(rowsStatic));
+  auto flatType = RankedTensorType::get({rowsStatic, m, n}, t);
+  Value init = filled(b, loc, flatType, {rowsSize, mSize, nSize}, 0.0);
+  ValueRange ins = {collapse(x), collapse(y)};
+  Value product;
+  if (transposeX && transposeY)
+    llvm_unreachable("no product needs both operands transposed");
+  else if (transposeX)
+    product = b.create<linalg::BatchMatmulTransposeAOp>(loc, flatType, ins, init).getResult(0);
+  else if (transposeY)
+    product = b.create<linalg::BatchMatmulTransposeBOp>(loc, flatType, ins, init).getResult(0);
+  else
+    product = b.create<linalg::BatchMatmulOp>(loc, flatType, ins, init).getResult(0);
+  if (scale != 1.0)
+    product = elementwise(b, loc, product, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+      return nb.create<arith::MulFOp>(l, v[0], constantLike(nb, l, t, scale));
+    });
+  auto outType = RankedTensorType::get({batch, heads, m, n}, t);
+  return b.create<tensor::ExpandShapeOp>(loc, outType, product, rows,
+                                         SmallVector<OpFoldResult>{xs[0], xs[1], mSize, nSize});
+}
+
 Value mlir::lip::lowering::attentionWeights(OpBuilder &b, Location loc, Value q, Value k,
                                             bool causal, double logitScale) {
   using utils::IteratorType;
@@ -211,14 +254,10 @@ Value mlir::lip::lowering::attentionWeights(OpBuilder &b, Location loc, Value q,
   const double inf = std::numeric_limits<double>::infinity();
 
   // S[b,h,t,u] = scale * sum_i q[b,t,h,i] k[b,u,h,i], masked when causal.
-  Value scores = generic(
-      b, loc, ValueRange{q, k}, filled(b, loc, scoresType, scoreSizes, 0.0),
-      {map(b, 5, {0, 2, 1, 4}), map(b, 5, {0, 3, 1, 4}), map(b, 5, {0, 1, 2, 3})},
-      {par, par, par, par, red}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        return nb.create<arith::AddFOp>(l, a[2], nb.create<arith::MulFOp>(l, a[0], a[1]));
-      });
+  Value scores = headsProduct(b, loc, swapTokensAndHeads(b, loc, q), false,
+                              swapTokensAndHeads(b, loc, k), true, scale);
   scores = elementwise(b, loc, scores, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
-    Value x = nb.create<arith::MulFOp>(l, v[0], constantLike(nb, l, t, scale));
+    Value x = v[0];
     if (!causal)
       return x;
     Value future = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ugt, index(nb, l, 3),

@@ -20,70 +20,84 @@ namespace mlir::lip {
 using namespace mlir;
 
 namespace {
-constexpr llvm::StringLiteral gemmName = "liprt_sgemm";
+/// The runtime's entry for a product of rank-`rank` operands: a matrix
+/// product (2) or one per leading index (3, the batched form).
+StringRef gemmName(int64_t rank) { return rank == 2 ? "liprt_sgemm" : "liprt_sgemm_batched"; }
 
-/// memref<?x?xf32, strided<[?, ?], offset: ?>>: every f32 matrix buffer casts
-/// to it, so one declaration serves all layouts.
-MemRefType dynamicMatrixType(MLIRContext *context) {
-  int64_t dynamic = ShapedType::kDynamic;
-  auto layout = StridedLayoutAttr::get(context, dynamic, {dynamic, dynamic});
-  return MemRefType::get({dynamic, dynamic}, Float32Type::get(context), layout);
+/// memref<?x..x?xf32, strided<[?, .., ?], offset: ?>>: every f32 buffer of
+/// that rank casts to it, so one declaration serves all layouts.
+MemRefType dynamicType(MLIRContext *context, int64_t rank) {
+  SmallVector<int64_t> dynamic(rank, ShapedType::kDynamic);
+  auto layout = StridedLayoutAttr::get(context, ShapedType::kDynamic, dynamic);
+  return MemRefType::get(dynamic, Float32Type::get(context), layout);
 }
 
-func::FuncOp declareGemm(ModuleOp module) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(gemmName))
+func::FuncOp declareGemm(ModuleOp module, int64_t rank) {
+  if (auto existing = module.lookupSymbol<func::FuncOp>(gemmName(rank)))
     return existing;
   MLIRContext *context = module.getContext();
-  MemRefType matrix = dynamicMatrixType(context);
+  MemRefType operand = dynamicType(context, rank);
   Type flag = IntegerType::get(context, 32);
-  auto type = FunctionType::get(context, {matrix, matrix, matrix, flag, flag}, {});
+  auto type = FunctionType::get(context, {operand, operand, operand, flag, flag}, {});
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto decl = b.create<func::FuncOp>(module.getLoc(), gemmName, type);
+  auto decl = b.create<func::FuncOp>(module.getLoc(), gemmName(rank), type);
   decl.setPrivate();
   decl->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), UnitAttr::get(context));
   return decl;
 }
 
-/// Whether `op` is a matmul the runtime's GEMM computes, and with which
-/// operands transposed.
-std::optional<std::pair<bool, bool>> gemmTransposes(linalg::LinalgOp op) {
+struct Gemm {
+  int64_t rank;
+  bool transposeA, transposeB;
+};
+
+/// Whether `op` is a product the runtime computes, and how.
+std::optional<Gemm> asGemm(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op->getNumOperands() != 3)
     return std::nullopt;
+  auto rankOf = [&](unsigned i) { return cast<MemRefType>(op->getOperand(i).getType()).getRank(); };
   for (Value operand : op->getOperands()) {
     auto type = dyn_cast<MemRefType>(operand.getType());
-    if (!type || type.getRank() != 2 || !type.getElementType().isF32())
+    if (!type || !type.getElementType().isF32())
       return std::nullopt;
   }
-  if (isa<linalg::MatmulOp>(op))
-    return std::make_pair(false, false);
-  if (isa<linalg::MatmulTransposeAOp>(op))
-    return std::make_pair(true, false);
-  if (isa<linalg::MatmulTransposeBOp>(op))
-    return std::make_pair(false, true);
+  if (rankOf(0) != rankOf(1) || rankOf(0) != rankOf(2))
+    return std::nullopt;
+  int64_t rank = rankOf(0);
+  if (rank == 2 && isa<linalg::MatmulOp>(op))
+    return Gemm{2, false, false};
+  if (rank == 2 && isa<linalg::MatmulTransposeAOp>(op))
+    return Gemm{2, true, false};
+  if (rank == 2 && isa<linalg::MatmulTransposeBOp>(op))
+    return Gemm{2, false, true};
+  if (rank == 3 && isa<linalg::BatchMatmulOp>(op))
+    return Gemm{3, false, false};
+  if (rank == 3 && isa<linalg::BatchMatmulTransposeAOp>(op))
+    return Gemm{3, true, false};
+  if (rank == 3 && isa<linalg::BatchMatmulTransposeBOp>(op))
+    return Gemm{3, false, true};
   return std::nullopt;
 }
 
 struct MatmulToBlas : lip::impl::MatmulToBlasBase<MatmulToBlas> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<std::pair<linalg::LinalgOp, std::pair<bool, bool>>> matmuls;
+    SmallVector<std::pair<linalg::LinalgOp, Gemm>> products;
     module.walk([&](linalg::LinalgOp op) {
-      if (auto transposes = gemmTransposes(op))
-        matmuls.emplace_back(op, *transposes);
+      if (std::optional<Gemm> gemm = asGemm(op))
+        products.emplace_back(op, *gemm);
     });
-    if (matmuls.empty())
-      return;
-    func::FuncOp gemm = declareGemm(module);
-    MemRefType matrix = dynamicMatrixType(&getContext());
-    for (auto [op, transposes] : matmuls) {
+    for (auto [op, gemm] : products) {
+      func::FuncOp callee = declareGemm(module, gemm.rank);
+      MemRefType operandType = dynamicType(&getContext(), gemm.rank);
       OpBuilder b(op);
       Location loc = op.getLoc();
       SmallVector<Value> args;
       for (Value operand : op->getOperands())
-        args.push_back(b.create<memref::CastOp>(loc, matrix, operand));
-      args.push_back(b.create<arith::ConstantIntOp>(loc, transposes.first, 32));
-      args.push_back(b.create<arith::ConstantIntOp>(loc, transposes.second, 32));
-      b.create<func::CallOp>(loc, gemm, args);
+        args.push_back(b.create<memref::CastOp>(loc, operandType, operand));
+      args.push_back(b.create<arith::ConstantIntOp>(loc, gemm.transposeA, 32));
+      args.push_back(b.create<arith::ConstantIntOp>(loc, gemm.transposeB, 32));
+      b.create<func::CallOp>(loc, callee, args);
       op->erase();
     }
   }

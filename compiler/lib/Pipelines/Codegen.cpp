@@ -81,7 +81,7 @@ LogicalResult mlir::lip::lowerToLinalg(ModuleOp module) {
   // Chains of elementwise generics (GELU, masking, softmax pieces, residual
   // mixing, the optimizer's updates) become one loop nest each: a tensor
   // written and read again costs a trip through memory per op.
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addNestedPass<func::FuncOp>(createFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   return pm.run(module);
 }

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace liprt {
@@ -43,6 +44,10 @@ struct ImageSet {
   std::vector<int32_t> labels;
   int32_t classes = 0;
 };
+
+/// The first `trainFraction` of `set` (at least one image) and the rest, in
+/// file order.
+std::pair<ImageSet, ImageSet> splitImages(const ImageSet &set, double trainFraction);
 
 /// IDX images (magic 0x00000803) and labels (0x00000801), raw or gzip.
 Result<ImageSet> loadIdx(const std::string &imagesPath, const std::string &labelsPath);

@@ -36,6 +36,20 @@ def ConvertLipToLinalg : Pass<"convert-lip-to-linalg", "::mlir::func::FuncOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def FuseElementwise : Pass<"lip-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Fuse chains of elementwise linalg.generic ops on tensors";
+  let description = [{
+    A `linalg.generic` whose result feeds only another elementwise-fusable
+    `linalg.generic` is merged into it (GELU's pieces, masking, softmax
+    normalization, residual mixing, the optimizer's updates), so each chain
+    is one loop nest instead of a trip through memory per op. Unlike
+    upstream's `-linalg-fuse-elementwise-ops`, reshapes are not propagated
+    through named ops: a `linalg.matmul` stays a matmul (and so a BLAS call
+    under -lip-matmul-to-blas) instead of becoming a generic contraction.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def MatmulToBlas : Pass<"lip-matmul-to-blas", "::mlir::ModuleOp"> {
   let summary = "Replace f32 matmuls on memrefs by calls to the runtime's BLAS GEMM";
   let description = [{
@@ -44,7 +58,9 @@ def MatmulToBlas : Pass<"lip-matmul-to-blas", "::mlir::ModuleOp"> {
     `liprt_sgemm(A, B, C, transpose_a, transpose_b)` with its operands cast
     to fully dynamic strided memrefs; the runtime computes C += op(A) op(B)
     (the linalg semantics: C holds its initial value) with OpenBLAS. The
-    declaration carries `llvm.emit_c_interface`, so the call passes memref
+    batched forms (`linalg.batch_matmul`, `_transpose_a`, `_transpose_b`,
+    attention's products per head) call `liprt_sgemm_batched` the same way.
+    The declarations carry `llvm.emit_c_interface`, so calls pass memref
     descriptors by pointer (`_mlir_ciface_liprt_sgemm`). Other element types
     and other contractions stay as they are.
   }];

@@ -1,6 +1,7 @@
-"""Checks a run of a compiled model's `train`: the JSONL log is well formed,
-the loss falls, and every constrained weight in the final checkpoint is
-within its w_max in the RMS->RMS norm (the compiled projections' promise).
+"""Checks a run of a compiled model's `train`: the JSONL log is well formed
+(the last line carries the held-out evaluation), the loss falls, and every
+constrained weight in the final checkpoint is within its w_max in its norm,
+RMS->RMS or, for embeddings, l1->RMS (the compiled projections' promise).
 
 usage: check_trained.py LOG.jsonl CHECKPOINT.safetensors
 Runs on Debian's Python (numpy)."""
@@ -14,7 +15,12 @@ log_path, checkpoint_path = sys.argv[1], sys.argv[2]
 rows = [json.loads(line) for line in open(log_path)]
 assert rows, "empty log"
 for row in rows:
-    assert set(row) == {"step", "loss", "certified_bound", "samples_per_second"}, row
+    rate = {"samples_per_second", "tokens_per_second"} & set(row)
+    assert len(rate) == 1, row
+    keys = {"step", "loss", "lr", "certified_bound"} | rate
+    assert set(row) in (keys, keys | {"val_loss", "val_accuracy"}), row
+    assert 0 < row["lr"] <= 1, row
+assert "val_loss" in rows[-1] and 0 <= rows[-1]["val_accuracy"] <= 1, rows[-1]
 losses = [row["loss"] for row in rows]
 first, last = np.mean(losses[:5]), np.mean(losses[-5:])
 assert last < 0.8 * first, f"the loss did not fall: {first:.4f} -> {last:.4f}"
@@ -31,8 +37,11 @@ for arg in manifest["arguments"]:
     begin, end = entry["data_offsets"]
     w = np.frombuffer(data[8 + header_size + begin : 8 + header_size + end], dtype="<f4")
     w = w.reshape(entry["shape"]).astype(np.float64)
-    fan_out, fan_in = w.shape
-    norm = np.sqrt(fan_in / fan_out) * np.linalg.norm(w, 2)
+    if arg["constraint"]["norm"] == "l1_to_rms":
+        norm = np.sqrt(np.mean(w * w, axis=1)).max()  # a one-hot input selects a row
+    else:
+        fan_out, fan_in = w.shape
+        norm = np.sqrt(fan_in / fan_out) * np.linalg.norm(w, 2)
     w_max = arg["constraint"]["w_max"]
     assert norm <= w_max * (1 + 1e-4), f"{arg['name']}: norm {norm} > w_max {w_max}"
     checked += 1

@@ -1,0 +1,91 @@
+//===- Examples.cpp - Training and held-out examples in a model's layout --===//
+
+#include "liprt/Examples.h"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+using namespace liprt;
+
+namespace {
+Status checkLabels(const ImageSet &images, int64_t classes, const char *part) {
+  for (int64_t i = 0; i < images.count; ++i)
+    if (images.labels[i] < 0 || images.labels[i] >= classes)
+      return Status::error(std::string("the ") + part + " data has label " +
+                           std::to_string(images.labels[i]) + "; the model has " +
+                           std::to_string(classes) + " classes");
+  return Status::ok();
+}
+} // namespace
+
+Result<Examples> Examples::fromImages(ImageSet train, ImageSet heldOut, const StepTensor &input,
+                                      int64_t classes) {
+  Examples e;
+  e.inputElements_ = input.elements(1);
+  for (const ImageSet *images : {&train, &heldOut})
+    if (images->count && images->rows * images->cols != e.inputElements_)
+      return Status::error("the data has " + std::to_string(images->rows * images->cols) +
+                           " features per sample; the model takes " +
+                           std::to_string(e.inputElements_));
+  if (train.count == 0)
+    return Status::error("the data has no training samples");
+  if (Status s = checkLabels(train, classes, "training"); !s)
+    return s;
+  if (Status s = checkLabels(heldOut, classes, "held-out"); !s)
+    return s;
+  e.trainCount_ = train.count;
+  e.heldOutCount_ = heldOut.count;
+  e.train_ = std::move(train);
+  e.heldOut_ = std::move(heldOut);
+  return e;
+}
+
+Result<Examples> Examples::fromText(TextCorpus corpus, const StepTensor &input, int64_t classes) {
+  Examples e;
+  e.text_ = true;
+  int64_t seq = input.shape.size() == 2 ? input.shape[1] : 0;
+  if (seq <= 0)
+    return Status::error("text data needs a model taking token sequences [batch, seq]");
+  if (static_cast<int64_t>(corpus.vocabulary.size()) > classes)
+    return Status::error("the text has " + std::to_string(corpus.vocabulary.size()) +
+                         " distinct characters; the model's vocabulary has " +
+                         std::to_string(classes));
+  int64_t trainEnd = static_cast<int64_t>(corpus.trainEnd);
+  int64_t total = static_cast<int64_t>(corpus.tokens.size());
+  // A window needs seq + 1 tokens: its inputs and, one further, its labels.
+  if (trainEnd < seq + 1)
+    return Status::error("the training part of the text has " + std::to_string(trainEnd) +
+                         " characters; a window needs " + std::to_string(seq + 1));
+  e.trainCount_ = trainEnd - seq;
+  e.heldOutCount_ = std::max<int64_t>(0, (total - trainEnd - 1) / seq);
+  e.inputElements_ = e.labelElements_ = seq;
+  e.corpus_ = std::move(corpus);
+  return e;
+}
+
+void Examples::fill(bool heldOut, int64_t index, void *input, int32_t *labels) const {
+  if (text_) {
+    int64_t start = heldOut ? static_cast<int64_t>(corpus_.trainEnd) + index * inputElements_ : index;
+    const int32_t *tokens = corpus_.tokens.data() + start;
+    std::memcpy(input, tokens, inputElements_ * sizeof(int32_t));
+    std::memcpy(labels, tokens + 1, inputElements_ * sizeof(int32_t));
+    return;
+  }
+  const ImageSet &images = heldOut ? heldOut_ : train_;
+  std::memcpy(input, &images.pixels[index * inputElements_], inputElements_ * sizeof(float));
+  *labels = images.labels[index];
+}
+
+EpochSampler::EpochSampler(int64_t count, uint64_t seed)
+    : rng_(seed), order_(count), cursor_(order_.size()) {
+  std::iota(order_.begin(), order_.end(), 0);
+}
+
+int64_t EpochSampler::next() {
+  if (cursor_ == order_.size()) {
+    std::shuffle(order_.begin(), order_.end(), rng_);
+    cursor_ = 0;
+  }
+  return order_[cursor_++];
+}

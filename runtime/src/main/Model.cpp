@@ -1,0 +1,150 @@
+//===- Model.cpp - The compiled model, its data and its checkpoints -------===//
+
+#include "Model.h"
+
+#include "liprt/Checkpoint.h"
+#include "liprt/Data.h"
+
+#include "../MiniJson.h"
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+using namespace liprt;
+
+int main::fail(const char *program, const std::string &message, int code) {
+  std::fprintf(stderr, "%s: %s\n", program, message.c_str());
+  return code;
+}
+
+Result<CompiledStep> main::loadModel() {
+  return CompiledStep::create(lipc_manifest, lipc_train_step, lipc_forward);
+}
+
+double main::certifiedBound() {
+  Result<json::Value> report = json::parse(lipc_bounds_json);
+  const json::Value *bound = report ? report->get("lipschitz_bound") : nullptr;
+  return bound && bound->kind == json::Value::Kind::Number ? bound->number : NAN;
+}
+
+namespace {
+constexpr const char *kDebianFashionMnist = "/usr/share/datasets/fashion-mnist";
+
+/// Path/name, or path/name.gz when only the compressed file exists.
+std::string idxFile(const std::string &dir, const std::string &name) {
+  std::string plain = dir + "/" + name;
+  return std::filesystem::exists(plain) ? plain : plain + ".gz";
+}
+
+Result<std::pair<ImageSet, ImageSet>> loadImages(const std::string &path, double split) {
+  if (!std::filesystem::is_directory(path)) {
+    Result<ImageSet> all = loadCsv(path);
+    if (!all)
+      return all.status();
+    return splitImages(*all, split);
+  }
+  Result<ImageSet> train = loadIdx(idxFile(path, "train-images-idx3-ubyte"),
+                                   idxFile(path, "train-labels-idx1-ubyte"));
+  if (!train)
+    return train.status();
+  std::string testImages = idxFile(path, "t10k-images-idx3-ubyte");
+  if (!std::filesystem::exists(testImages))
+    return std::pair{std::move(*train), ImageSet{}};
+  Result<ImageSet> test = loadIdx(testImages, idxFile(path, "t10k-labels-idx1-ubyte"));
+  if (!test)
+    return test.status();
+  return std::pair{std::move(*train), std::move(*test)};
+}
+
+/// The model's (single) input.
+const StepTensor *modelInput(const CompiledStep &model) {
+  const StepTensor *input = nullptr;
+  for (const StepTensor &t : model.manifest().arguments)
+    if (t.role == "input")
+      input = input ? nullptr : &t;
+  return input;
+}
+
+/// The checkpoint name of a parameter ("out") or its state ("out.momentum").
+std::string checkpointName(const StepTensor &t) {
+  return t.role == "param" ? t.name : t.name + "." + t.state;
+}
+} // namespace
+
+Result<Examples> main::loadExamples(const CompiledStep &model, const std::string &path) {
+  const StepManifest &m = model.manifest();
+  const StepTensor *input = modelInput(model);
+  if (!input || !m.hasForward())
+    return Status::error("this binary's model does not take exactly one input");
+  int64_t classes = m.forwardResults[0].shape.back();
+  std::string source = path;
+  if (source.empty())
+    source = m.train.dataKind == "fashion_mnist" && m.train.dataPath.empty() ? kDebianFashionMnist
+                                                                             : m.train.dataPath;
+  if (source.empty())
+    return Status::error("the spec names no data file; give --data PATH");
+  if (input->dtype == "i32") {
+    Result<TextCorpus> corpus = loadText(source, m.train.split);
+    if (!corpus)
+      return corpus.status();
+    return Examples::fromText(std::move(*corpus), *input, classes);
+  }
+  Result<std::pair<ImageSet, ImageSet>> images = loadImages(source, m.train.split);
+  if (!images)
+    return images.status();
+  Result<Examples> examples =
+      Examples::fromImages(std::move(images->first), std::move(images->second), *input, classes);
+  if (!examples)
+    return Status::error("'" + source + "': " + examples.status().message());
+  return examples;
+}
+
+Status main::saveTrainingState(CompiledStep &model, const Examples &examples, int64_t steps,
+                               const std::string &path) {
+  Checkpoint c;
+  for (size_t i = 0; i < model.manifest().arguments.size(); ++i) {
+    const StepTensor &t = model.manifest().arguments[i];
+    if (!t.isCarried())
+      continue;
+    const std::vector<float> &v = model.tensor(i);
+    c.tensors[checkpointName(t)] = {DType::F32, t.shape, std::vector<double>(v.begin(), v.end())};
+  }
+  c.metadata["step"] = std::to_string(steps);
+  c.metadata["spec_hash"] = lipc_spec_hash;
+  c.metadata["manifest"] = lipc_manifest;
+  c.metadata["bounds"] = lipc_bounds_json;
+  if (examples.isText())
+    c.metadata["vocabulary"] = examples.vocabulary();
+  return liprt::saveCheckpoint(c, path);
+}
+
+Result<int64_t> main::loadTrainingState(CompiledStep &model, const Examples &examples,
+                                        const std::string &path) {
+  Result<Checkpoint> c = liprt::loadCheckpoint(path);
+  if (!c)
+    return c.status();
+  std::map<std::string, std::vector<int64_t>> expected;
+  for (const StepTensor &t : model.manifest().arguments)
+    if (t.isCarried())
+      expected[checkpointName(t)] = t.shape;
+  if (Status s = checkCompatible(*c, lipc_spec_hash, expected); !s)
+    return Status::error("'" + path + "': " + s.message());
+  auto vocabulary = c->metadata.find("vocabulary");
+  if (examples.isText() && vocabulary != c->metadata.end() &&
+      vocabulary->second != examples.vocabulary())
+    return Status::error("'" + path + "' was trained on text with another vocabulary (" +
+                         std::to_string(vocabulary->second.size()) + " characters; this text has " +
+                         std::to_string(examples.vocabulary().size()) + ")");
+  auto at = c->metadata.find("step");
+  char *end = nullptr;
+  long long steps = at == c->metadata.end() ? -1 : std::strtoll(at->second.c_str(), &end, 10);
+  if (steps < 0 || !end || *end)
+    return Status::error("'" + path + "': no valid step count in the checkpoint's metadata");
+  for (size_t i = 0; i < model.manifest().arguments.size(); ++i)
+    if (model.manifest().arguments[i].isCarried()) {
+      const std::vector<double> &v = c->tensors[checkpointName(model.manifest().arguments[i])].values;
+      std::copy(v.begin(), v.end(), model.tensor(i).begin());
+    }
+  return static_cast<int64_t>(steps);
+}

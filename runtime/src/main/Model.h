@@ -1,0 +1,56 @@
+//===- Model.h - What `lipc compile` links into every model binary --------===//
+//
+// The symbols of the model's object (lipc --emit=obj) and the helpers the
+// binary's commands share: the compiled model, its data, its checkpoints.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIPRT_MAIN_MODEL_H
+#define LIPRT_MAIN_MODEL_H
+
+#include "liprt/CompiledStep.h"
+#include "liprt/Examples.h"
+
+#include <cstdio>
+#include <string>
+
+extern "C" void lipc_train_step(void **args);
+extern "C" void lipc_forward(void **args);
+extern "C" const char lipc_manifest[];
+extern "C" const char lipc_bounds_table[];
+extern "C" const char lipc_bounds_json[];
+extern "C" const char lipc_spec_hash[];
+
+namespace liprt::main {
+
+/// Exit codes, in the usage text and the README.
+constexpr int kOk = 0, kBadInput = 1, kUsage = 2, kDiverged = 4;
+
+/// Prints "program: message" to stderr and returns `code`.
+int fail(const char *program, const std::string &message, int code = kBadInput);
+
+/// The model's training step and forward pass, with zero parameters.
+Result<CompiledStep> loadModel();
+
+/// The certified bound from the embedded report (NaN when not certified).
+double certifiedBound();
+
+/// The training and held-out examples at `path` (empty: the spec's data) in
+/// the model's layout: a text corpus for a model of tokens; a directory of
+/// Fashion-MNIST IDX files (train-* to train, t10k-* held out) or a CSV file
+/// (split as the spec says) for a model of features.
+Result<Examples> loadExamples(const CompiledStep &model, const std::string &path);
+
+/// Writes the parameters and optimizer state after `steps` steps.
+Status saveTrainingState(CompiledStep &model, const Examples &examples, int64_t steps,
+                      const std::string &path);
+
+/// Loads parameters and state from a checkpoint of this model, trained on
+/// text with the vocabulary of `examples` if they are text; returns the step
+/// it was written at.
+Result<int64_t> loadTrainingState(CompiledStep &model, const Examples &examples,
+                                  const std::string &path);
+
+} // namespace liprt::main
+
+#endif // LIPRT_MAIN_MODEL_H

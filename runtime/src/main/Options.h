@@ -1,0 +1,34 @@
+//===- Options.h - The command line of a model binary ---------------------===//
+
+#ifndef LIPRT_MAIN_OPTIONS_H
+#define LIPRT_MAIN_OPTIONS_H
+
+#include "liprt/CompiledStep.h"
+
+#include <string>
+
+namespace liprt::main {
+
+extern const char *const kUsageText;
+
+/// The options of `train` and `eval`; unset ones take the spec's train
+/// settings.
+struct Options {
+  std::string data, log, checkpoint, resume;
+  int64_t steps = 0, batch = 0, seed = 0, threads = 0; // threads 0: all cores
+  int64_t logEvery = 10, evalEvery = 0, evalSamples = 0;
+  int64_t checkpointEvery = 0; // 0: only at the end
+  bool json = false;
+};
+
+/// Parses argv[2..] of `command` (train or eval) over the defaults in
+/// `defaults`; returns an error message or "".
+std::string parseOptions(const std::string &command, int argc, char **argv,
+                         const TrainDefaults &defaults, Options &o);
+
+/// Uses `threads` cores for matrix products (0: all).
+void setThreads(int64_t threads);
+
+} // namespace liprt::main
+
+#endif // LIPRT_MAIN_OPTIONS_H

@@ -1,0 +1,152 @@
+//===- TrainCommand.cpp - `BIN train`: the training loop ------------------===//
+//
+// Initializes (or resumes), then runs the compiled step on shuffled batches.
+// The projections inside the step enforce the certified bound at every
+// step; a non-finite loss stops the run (exit 4) and leaves the last
+// interval checkpoint as the last good weights. Evaluations on the held-out
+// data every --eval-every steps and at the end.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Commands.h"
+#include "Model.h"
+#include "Progress.h"
+
+#include "liprt/Evaluate.h"
+#include "liprt/Init.h"
+
+#include <cstdarg>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <optional>
+
+using namespace liprt;
+using namespace liprt::main;
+
+namespace {
+std::string format(const char *pattern, ...) __attribute__((format(printf, 1, 2)));
+std::string format(const char *pattern, ...) {
+  char buffer[512];
+  va_list args;
+  va_start(args, pattern);
+  std::vsnprintf(buffer, sizeof(buffer), pattern, args);
+  va_end(args);
+  return buffer;
+}
+
+/// A JSON number, or null when not finite.
+std::string jsonNumber(double v) { return std::isfinite(v) ? format("%.9g", v) : "null"; }
+} // namespace
+
+int main::train(const char *program, const Options &o) {
+  Result<CompiledStep> model = loadModel();
+  if (!model)
+    return fail(program, model.status().message());
+  Result<Examples> examples = loadExamples(*model, o.data);
+  if (!examples)
+    return fail(program, examples.status().message());
+  if (Status s = initializeParameters(*model, static_cast<uint64_t>(o.seed)); !s)
+    return fail(program, s.message());
+  int64_t first = 0;
+  if (!o.resume.empty()) {
+    Result<int64_t> resumed = loadTrainingState(*model, *examples, o.resume);
+    if (!resumed)
+      return fail(program, resumed.status().message());
+    first = *resumed;
+    if (first >= o.steps)
+      return fail(program,
+                  format("the checkpoint is at step %lld; --steps %lld leaves nothing to do",
+                         static_cast<long long>(first), static_cast<long long>(o.steps)),
+                  kUsage);
+  }
+  std::FILE *log = nullptr;
+  if (!o.log.empty() && !(log = std::fopen(o.log.c_str(), "w")))
+    return fail(program, "cannot write '" + o.log + "': " + std::strerror(errno));
+  setThreads(o.threads);
+
+  double bound = certifiedBound();
+  const char *unit = examples->isText() ? "tokens" : "samples";
+  int64_t perExample = examples->isText() ? examples->inputElements() : 1;
+  std::printf("training %lld steps, batch %lld, %lld training and %lld held-out examples; "
+              "certified bound %.6g\n",
+              static_cast<long long>(o.steps), static_cast<long long>(o.batch),
+              static_cast<long long>(examples->trainCount()),
+              static_cast<long long>(examples->heldOutCount()), bound);
+  // The batches are a function of the seed: a resumed run replays the
+  // sampler through the steps before it and sees the same batches after.
+  EpochSampler sampler(examples->trainCount(), static_cast<uint64_t>(o.seed));
+  for (int64_t skipped = 0; skipped < first * o.batch; ++skipped)
+    sampler.next();
+  std::vector<char> x(o.batch * examples->inputBytes());
+  std::vector<int32_t> y(o.batch * examples->labelElements());
+  Progress progress(o.steps, stdout);
+  double trainSeconds = 0; // steps only, not evaluations or checkpoints
+  int status = kOk;
+  for (int64_t s = first; s < o.steps; ++s) {
+    auto start = std::chrono::steady_clock::now();
+    for (int64_t b = 0; b < o.batch; ++b)
+      examples->fill(/*heldOut=*/false, sampler.next(), &x[b * examples->inputBytes()],
+                     &y[b * examples->labelElements()]);
+    Result<StepOutcome> outcome = model->run(static_cast<double>(s), o.batch, {x.data(), y.data()});
+    if (!outcome) {
+      status = fail(program, format("step %lld: %s", static_cast<long long>(s),
+                                    outcome.status().message().c_str()));
+      break;
+    }
+    if (!std::isfinite(outcome->loss)) {
+      progress.line("");
+      status = fail(program,
+                    format("the loss is %g at step %lld: training stopped; the last checkpoint, "
+                           "if any, holds the last good weights",
+                           outcome->loss, static_cast<long long>(s)),
+                    kDiverged);
+      break;
+    }
+    trainSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double rate = (s + 1 - first) * o.batch * perExample / trainSeconds;
+    progress.step(s, outcome->loss, outcome->lr, rate, unit);
+    bool last = s + 1 == o.steps;
+    std::optional<Evaluation> evaluation;
+    if (examples->heldOutCount() &&
+        (last || (o.evalEvery && (s + 1) % o.evalEvery == 0))) {
+      Result<Evaluation> e = evaluate(*model, *examples, o.batch, o.evalSamples);
+      if (!e) {
+        status = fail(program, e.status().message());
+        break;
+      }
+      evaluation = *e;
+    }
+    if (s % o.logEvery == 0 || last || evaluation) {
+      std::string text = format("step %5lld  loss %.4f  lr %.4g  %.0f %s/s",
+                                static_cast<long long>(s), outcome->loss, outcome->lr, rate, unit);
+      if (evaluation)
+        text += format("  val loss %.4f  val accuracy %.2f%%", evaluation->loss,
+                       100 * evaluation->accuracy);
+      progress.line(text);
+      if (log) {
+        std::fprintf(log, "{\"step\":%lld,\"loss\":%.9g,\"lr\":%.7g,", static_cast<long long>(s),
+                     outcome->loss, outcome->lr);
+        if (evaluation)
+          std::fprintf(log, "\"val_loss\":%.9g,\"val_accuracy\":%.9g,", evaluation->loss,
+                       evaluation->accuracy);
+        std::fprintf(log, "\"certified_bound\":%s,\"%s_per_second\":%.6g}\n",
+                     jsonNumber(bound).c_str(), unit, rate);
+        std::fflush(log);
+      }
+    }
+    // Every interval and at the end; a later divergence leaves the last one.
+    bool due = last || (o.checkpointEvery && (s + 1) % o.checkpointEvery == 0);
+    if (due && !o.checkpoint.empty()) {
+      if (Status saved = saveTrainingState(*model, *examples, s + 1, o.checkpoint); !saved) {
+        status = fail(program, saved.message());
+        break;
+      }
+      progress.line(format("checkpoint at step %lld written to %s", static_cast<long long>(s + 1),
+                           o.checkpoint.c_str()));
+    }
+  }
+  if (log)
+    std::fclose(log);
+  return status;
+}
