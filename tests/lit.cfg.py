@@ -26,6 +26,10 @@ shared_data = os.path.normpath(os.path.join(config.lipc_src_root, "..", "shared"
 if os.path.exists(os.path.join(shared_data, "digits.csv.gz")):
     config.available_features.add("shared-data")
 config.substitutions.append(("%shared_data", shared_data))
+# Fashion-MNIST from Debian's dataset-fashion-mnist (scripts/setup.sh installs it).
+fashion_mnist = "/usr/share/datasets/fashion-mnist"
+if os.path.exists(os.path.join(fashion_mnist, "train-images-idx3-ubyte.gz")):
+    config.available_features.add("fashion-mnist")
 
 # PyTorch reference checks run on Debian's Python, where python3-torch lives.
 import subprocess
