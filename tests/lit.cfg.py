@@ -8,7 +8,7 @@ config.name = "lipc"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".lip", ".test"]
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "lib", "unit", "Inputs",
-                   "run_vs_torch.py", "run_vs_torch_lib.py", "train_native_vs_torch.py",
+                   "run_vs_torch.py", "train_native_vs_torch.py",
                    "check_gradients.py",
                    "expect-exit.sh", "tools"]
 config.test_source_root = os.path.dirname(__file__)

@@ -12,7 +12,8 @@ import sys
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, __import__("os").path.dirname(__file__))
+sys.path.insert(0, __import__("os").path.join(__import__("os").path.dirname(__file__), "..", "..",
+                                              "bench", "reference"))
 
 LIP_OPT, MLIR_OPT, RUNNER, LIBDIR = sys.argv[1:5]
 PIPELINE = ("--one-shot-bufferize=bufferize-function-boundaries --convert-linalg-to-loops "
@@ -141,7 +142,7 @@ for which, name in enumerate(["query", "key", "value"]):
         attention_grad_ref(which), f"%g#{which}")
 
 
-from run_vs_torch_lib import (HARD, adam, coupling, cooldown_rate, embed_cap, momentum,  # noqa: E402
+from lipoptim import (HARD, adam, coupling, cooldown_rate, embed_cap, momentum,  # noqa: E402
                               norm_scale, ns, on_wide, poly, soft_cap, spectral_hammer,
                               spectral_normalize, spectral_weight_decay)
 

@@ -13,8 +13,9 @@ import sys
 
 import torch
 
-sys.path.insert(0, __import__("os").path.dirname(__file__))
-from run_vs_torch_lib import coupling, momentum, ns, soft_cap  # noqa: E402
+sys.path.insert(0, __import__("os").path.join(__import__("os").path.dirname(__file__), "..", "..",
+                                              "bench", "reference"))
+from lipoptim import coupling, momentum, ns, soft_cap  # noqa: E402
 
 LIPC, LIP_OPT, MLIR_OPT, RUNNER, LIBDIR, SPEC = sys.argv[1:7]
 PIPELINE = ("--one-shot-bufferize=bufferize-function-boundaries --convert-linalg-to-loops "

@@ -1,6 +1,8 @@
-"""The formulas of runtime/reference/OptKernels.cpp in PyTorch (float64), for
-the native-code tests: Newton-Schulz, the soft and hard caps, the soft cap's
-coupling, momentum, Adam, the cooldown schedule and the embedding cap."""
+"""The optimizer formulas of runtime/reference/OptKernels.cpp in PyTorch
+(float64): Newton-Schulz, the soft and hard caps, the soft cap's coupling,
+momentum, Adam, the cooldown schedule, the embedding cap, power iteration and
+the spectral projections. Used by the native-code tests (tests/Conversion)
+and the training reference (train_reference.py)."""
 import math
 
 import torch

@@ -1,0 +1,115 @@
+"""The training algorithm of lipc's examples in PyTorch (float64), from a
+checkpoint a compiled binary wrote: Muon (momentum, Newton-Schulz with the
+jiacheng6 coefficients, the update scaled by sqrt(fan_out/fan_in)) followed by
+the spectral soft cap with its coupling, AdamW followed by the embedding cap
+for the embedding, the linear learning-rate schedule. Written from the paper
+and dialects/lipopt/Rationale.md, so that it checks the binary.
+
+usage: train_reference.py mlp|shakespeare CHECKPOINT DATA STEPS LOG.jsonl
+  CHECKPOINT  a checkpoint of the example's binary (weights, optimizer state, step)
+  DATA        the data the binary trained on, small enough that one batch is all
+              of its training part (a CSV for the MLP, a text for the transformer)
+  LOG.jsonl   the binary's log of the steps after the checkpoint (--resume)
+Prints both losses per step and exits non-zero when they differ by more than
+1e-3 relative (the binary computes in float32)."""
+import gzip
+import json
+import math
+import os
+import struct
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+from lipmodels import cross_entropy, gpt_logits, mlp_logits  # noqa: E402
+from lipoptim import adam, coupling, embed_cap, momentum, ns, soft_cap  # noqa: E402
+
+# The examples' train sections (examples/*/model.lip).
+CONFIG = {
+    "mlp": dict(lr=0.1, beta=0.95, nesterov=True, steps=2000),
+    "shakespeare": dict(lr=0.1, beta=0.9, nesterov=False, steps=2000),
+}
+NS_MAX_SIGMA = 0.99934  # the jiacheng6 set's largest output singular value
+
+
+def read_checkpoint(path):
+    data = open(path, "rb").read()
+    (size,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + size])
+    meta = header.pop("__metadata__")
+    tensors = {}
+    for name, entry in header.items():
+        begin, end = entry["data_offsets"]
+        raw = np.frombuffer(data[8 + size + begin:8 + size + end], dtype="<f4")
+        tensors[name] = torch.tensor(raw.reshape(entry["shape"]), dtype=torch.float64)
+    return tensors, meta
+
+
+def mlp_batch(path):
+    """The training part (the first 90%) of a CSV of 784 pixels and a label."""
+    opener = gzip.open if path.endswith(".gz") else open
+    rows = np.array([[float(v) for v in line.split(",")] for line in opener(path, "rt") if line.strip()])
+    train = rows[:int(math.floor(0.9 * len(rows)))]
+    x = train[:, :-1] / rows[:, :-1].max()
+    return torch.tensor(x.reshape(-1, 28, 28).astype(np.float32), dtype=torch.float64), \
+        torch.tensor(train[:, -1].astype(np.int64))
+
+
+def text_batch(path, seq=256):
+    """Every training window of a short text: tokens and next tokens."""
+    text = open(path, "rb").read()
+    vocab = sorted(set(text))
+    ids = torch.tensor([vocab.index(c) for c in text])
+    train_end = int(math.floor(0.9 * len(ids)))
+    starts = range(train_end - seq)
+    return torch.stack([ids[s:s + seq] for s in starts]), torch.stack([ids[s + 1:s + seq + 1] for s in starts])
+
+
+def train(model, tensors, step, x, y, count):
+    cfg = CONFIG[model]
+    logits_of = mlp_logits if model == "mlp" else gpt_logits
+    params = {n: t for n, t in tensors.items() if "." not in n or n.startswith("block")}
+    params = {n: t for n, t in params.items() if not n.endswith((".momentum", ".adam_m", ".adam_v"))}
+    state = {n: t for n, t in tensors.items() if n not in params}
+    losses = []
+    for s in range(step, step + count):
+        ps = {n: p.clone().requires_grad_() for n, p in params.items()}
+        loss = cross_entropy(logits_of(ps, x), y)
+        losses.append(loss.item())
+        grads = dict(zip(ps, torch.autograd.grad(loss, list(ps.values()))))
+        lr = cfg["lr"] * (1 - s / cfg["steps"])
+        for n, w in params.items():
+            if n == "embed":
+                m, v, direction = adam(state[n + ".adam_m"], state[n + ".adam_v"], grads[n], s)
+                state[n + ".adam_m"], state[n + ".adam_v"] = m, v
+                params[n] = embed_cap(w - lr * direction, 1.0)
+                continue
+            w_max = 2.0 if model == "mlp" else 0.9763
+            state[n + ".momentum"], update = momentum(state[n + ".momentum"], grads[n], cfg["beta"],
+                                                      cfg["nesterov"])
+            scale = math.sqrt(w.shape[0] / w.shape[1])
+            alpha = coupling(1 + lr * NS_MAX_SIGMA / w_max)
+            params[n] = soft_cap(w - lr * scale * ns(update), alpha, w_max)
+    return losses
+
+
+def main():
+    model, checkpoint, data, count, log = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+    tensors, meta = read_checkpoint(checkpoint)
+    x, y = mlp_batch(data) if model == "mlp" else text_batch(data)
+    expected = train(model, tensors, int(meta["step"]), x, y, count)
+    native = [json.loads(line)["loss"] for line in open(log)]
+    worst = 0.0
+    for s, (a, b) in enumerate(zip(native, expected)):
+        worst = max(worst, abs(a - b) / abs(b))
+        print(f"step {int(meta['step']) + s}: binary {a:.6f}  pytorch {b:.6f}")
+    ok = len(native) == count and worst < 1e-3
+    print(f"{model}: {count} steps, max relative loss difference {worst:.1e}: "
+          + ("match" if ok else "MISMATCH"))
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
