@@ -29,6 +29,20 @@ func.func @views(%a: memref<?x8xf32, strided<[16, 1], offset: ?>>, %b: memref<8x
   return
 }
 
+// The batched forms (attention's products per head) call the batched entry.
+// CHECK-LABEL: func.func @batched
+// CHECK: memref.cast %arg0 : memref<6x4x8xf32> to memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>
+// CHECK: call @liprt_sgemm_batched(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm_batched(%{{.*}}, %{{.*}}, %{{.*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm_batched(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+func.func @batched(%a: memref<6x4x8xf32>, %b: memref<6x8x5xf32>, %c: memref<6x4x5xf32>,
+                   %at: memref<6x8x4xf32>, %bt: memref<6x5x8xf32>) {
+  linalg.batch_matmul ins(%a, %b : memref<6x4x8xf32>, memref<6x8x5xf32>) outs(%c : memref<6x4x5xf32>)
+  linalg.batch_matmul_transpose_a ins(%at, %b : memref<6x8x4xf32>, memref<6x8x5xf32>) outs(%c : memref<6x4x5xf32>)
+  linalg.batch_matmul_transpose_b ins(%a, %bt : memref<6x4x8xf32>, memref<6x5x8xf32>) outs(%c : memref<6x4x5xf32>)
+  return
+}
+
 // Not f32, or still on tensors: left alone.
 // CHECK-LABEL: func.func @kept
 // CHECK: linalg.matmul ins(%arg0, %arg1 : memref<4x8xf64>, memref<8x16xf64>)
@@ -40,6 +54,7 @@ func.func @kept(%a: memref<4x8xf64>, %b: memref<8x16xf64>, %c: memref<4x16xf64>,
   return %r : tensor<4x16xf32>
 }
 
-// One declaration, at the end of the module, for every call.
+// One declaration per entry, at the end of the module, for every call.
 // CHECK-LABEL: func.func private @liprt_sgemm(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32, i32) attributes {llvm.emit_c_interface}
+// CHECK-LABEL: func.func private @liprt_sgemm_batched(memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, i32, i32) attributes {llvm.emit_c_interface}
 // CHECK-NOT: @liprt_sgemm(

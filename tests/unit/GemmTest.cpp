@@ -21,10 +21,20 @@ struct Matrix2D {
   int64_t sizes[2];
   int64_t strides[2];
 };
+
+struct Matrix3D {
+  float *allocated;
+  float *aligned;
+  int64_t offset;
+  int64_t sizes[3];
+  int64_t strides[3];
+};
 } // namespace
 
 extern "C" void _mlir_ciface_liprt_sgemm(Matrix2D *a, Matrix2D *b, Matrix2D *c,
                                          int32_t transposeA, int32_t transposeB);
+extern "C" void _mlir_ciface_liprt_sgemm_batched(Matrix3D *a, Matrix3D *b, Matrix3D *c,
+                                                 int32_t transposeA, int32_t transposeB);
 
 namespace {
 /// A rows x cols view into `storage`, row-major with leading dimension `ld`
@@ -82,6 +92,27 @@ TEST(GemmTest, ColumnMajorViews) {
   for (bool ta : {false, true})
     for (bool tb : {false, true})
       checkProduct(ta, tb, /*columnMajor=*/true);
+}
+
+TEST(GemmTest, BatchedProductsAreOnePerLeadingIndex) {
+  // A [3, 2, 4] x B^T with B [3, 5, 4]: C[i] = A[i] B[i]^T.
+  std::vector<float> a(3 * 2 * 4), b(3 * 5 * 4), c(3 * 2 * 5, 0.5f);
+  for (size_t i = 0; i < a.size(); ++i)
+    a[i] = 0.25f * static_cast<float>(i % 7) - 0.5f;
+  for (size_t i = 0; i < b.size(); ++i)
+    b[i] = 0.125f * static_cast<float>(i % 5) + 0.1f;
+  Matrix3D av{a.data(), a.data(), 0, {3, 2, 4}, {8, 4, 1}};
+  Matrix3D bv{b.data(), b.data(), 0, {3, 5, 4}, {20, 4, 1}};
+  Matrix3D cv{c.data(), c.data(), 0, {3, 2, 5}, {10, 5, 1}};
+  _mlir_ciface_liprt_sgemm_batched(&av, &bv, &cv, 0, 1);
+  for (int i = 0; i < 3; ++i)
+    for (int r = 0; r < 2; ++r)
+      for (int col = 0; col < 5; ++col) {
+        double expected = 0.5;
+        for (int p = 0; p < 4; ++p)
+          expected += double(a[i * 8 + r * 4 + p]) * double(b[i * 20 + col * 4 + p]);
+        EXPECT_NEAR(c[i * 10 + r * 5 + col], expected, 1e-5) << i << "," << r << "," << col;
+      }
 }
 
 TEST(GemmTest, EmptyInnerDimensionLeavesC) {

@@ -191,6 +191,17 @@ struct ConvertLipToLinalgPass final
     });
     if (params.wasInterrupted())
       return signalPassFailure();
+    // The exact cap needs an eigendecomposition per step, which has no
+    // lowering yet: say so at the op (the constraint's model line) rather
+    // than leave a bare legalization failure.
+    WalkResult exact = func.walk([&](lipopt::ExactCapOp op) {
+      op.emitError("the exact_cap projection cannot be compiled to native code yet (it needs an "
+                   "eigendecomposition per step); use soft_cap, hard_cap or spectral_normalize for "
+                   "a compiled model");
+      return WalkResult::interrupt();
+    });
+    if (exact.wasInterrupted())
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerRelu, LowerAbs, LowerScale, LowerAdd, LowerResidual, LowerGelu, LowerLinear,
                  LowerFlatten, LowerMergeHeads, LowerSplitHeads>(&getContext());

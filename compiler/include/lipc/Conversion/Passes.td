@@ -28,8 +28,8 @@ def ConvertLipToLinalg : Pass<"convert-lip-to-linalg", "::mlir::func::FuncOp"> {
     iteration (matvecs), the hammer and spectral weight decay as rank-one
     updates; the fused Muon + soft cap as its sequence.
 
-    Not yet: exact_cap (an eigendecomposition); it is reported as illegal,
-    not dropped.
+    Not yet: exact_cap (an eigendecomposition per step); it is reported as
+    an error at the op that names the alternatives, not dropped.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
                            "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
