@@ -133,15 +133,17 @@ Status parseTrainDefaults(const json::Value &train, TrainDefaults &out) {
   }
   if (const json::Value *data = train.get("data")) {
     const json::Value *kind = data->get("kind"), *path = data->get("path"),
-                      *split = data->get("split");
+                      *split = data->get("split"), *label = data->get("label_column");
     if (!kind || kind->kind != json::Value::Kind::String ||
         (path && path->kind != json::Value::Kind::String) ||
         (split && (split->kind != json::Value::Kind::Number || !(split->number > 0) ||
-                   !(split->number < 1))))
+                   !(split->number < 1))) ||
+        (label && !label->isInteger()))
       return fail("malformed data setting");
     out.dataKind = kind->string;
     out.dataPath = path ? path->string : "";
     out.split = split ? split->number : out.split;
+    out.labelColumn = label ? static_cast<int>(label->number) : out.labelColumn;
   }
   return Status::ok();
 }

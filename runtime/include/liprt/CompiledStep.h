@@ -45,6 +45,7 @@ struct TrainDefaults {
   std::string dataKind;  // text | fashion_mnist | csv, or empty
   std::string dataPath;  // as the spec wrote it; may be empty
   double split = 0.9;    // the training fraction of text and CSV data
+  int labelColumn = -1;  // a CSV's class column (negative: from the end)
 };
 
 /// What one training step reports.

@@ -37,12 +37,13 @@ std::string idxFile(const std::string &dir, const std::string &name) {
   return std::filesystem::exists(plain) ? plain : plain + ".gz";
 }
 
-Result<std::pair<ImageSet, ImageSet>> loadImages(const std::string &path, double split) {
+Result<std::pair<ImageSet, ImageSet>> loadImages(const std::string &path,
+                                                 const TrainDefaults &spec) {
   if (!std::filesystem::is_directory(path)) {
-    Result<ImageSet> all = loadCsv(path);
+    Result<ImageSet> all = loadCsv(path, spec.labelColumn);
     if (!all)
       return all.status();
-    return splitImages(*all, split);
+    return splitImages(*all, spec.split);
   }
   Result<ImageSet> train = loadIdx(idxFile(path, "train-images-idx3-ubyte"),
                                    idxFile(path, "train-labels-idx1-ubyte"));
@@ -90,7 +91,7 @@ Result<Examples> main::loadExamples(const CompiledStep &model, const std::string
       return corpus.status();
     return Examples::fromText(std::move(*corpus), *input, classes);
   }
-  Result<std::pair<ImageSet, ImageSet>> images = loadImages(source, m.train.split);
+  Result<std::pair<ImageSet, ImageSet>> images = loadImages(source, m.train);
   if (!images)
     return images.status();
   Result<Examples> examples =

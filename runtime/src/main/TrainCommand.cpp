@@ -117,7 +117,7 @@ int main::train(const char *program, const Options &o) {
       }
       evaluation = *e;
     }
-    if (s % o.logEvery == 0 || last || evaluation) {
+    if (s == first || (s + 1) % o.logEvery == 0 || last || evaluation) {
       std::string text = format("step %5lld  loss %.4f  lr %.4g  %.0f %s/s",
                                 static_cast<long long>(s), outcome->loss, outcome->lr, rate, unit);
       if (evaluation)
