@@ -23,7 +23,7 @@ CSV file of features and a last-column label.
 --resume continues a run from its checkpoint up to --steps in all, with the
 same losses as a run that was never interrupted (same --data, --batch, --seed).
 Exit codes: 0 done, 1 bad input or data, 2 bad command line, 4 the loss
-stopped being finite (the last checkpoint holds the last good weights).
+stopped being finite (the last checkpoint holds the last finite weights).
 )";
 
 std::string main::parseOptions(const std::string &command, int argc, char **argv,

@@ -19,10 +19,10 @@ public:
   void step(int64_t step, double loss, double lr, double rate, const char *unit);
   /// A line that stays (the periodic log line, an evaluation).
   void line(const std::string &text);
-
-private:
+  /// Removes the bar (before an error message).
   void clearBar();
 
+private:
   int64_t total_;
   std::FILE *out_;
   bool terminal_, barShown_ = false;

@@ -37,6 +37,17 @@ std::string format(const char *pattern, ...) {
 
 /// A JSON number, or null when not finite.
 std::string jsonNumber(double v) { return std::isfinite(v) ? format("%.9g", v) : "null"; }
+
+/// Whether every parameter and optimizer state value is finite: a
+/// checkpoint is only written from such weights, so it stays loadable.
+bool finiteState(CompiledStep &model) {
+  for (size_t i = 0; i < model.manifest().arguments.size(); ++i)
+    if (model.manifest().arguments[i].isCarried())
+      for (float v : model.tensor(i))
+        if (!std::isfinite(v))
+          return false;
+  return true;
+}
 } // namespace
 
 int main::train(const char *program, const Options &o) {
@@ -68,11 +79,12 @@ int main::train(const char *program, const Options &o) {
   double bound = certifiedBound();
   const char *unit = examples->isText() ? "tokens" : "samples";
   int64_t perExample = examples->isText() ? examples->inputElements() : 1;
-  std::printf("training %lld steps, batch %lld, %lld training and %lld held-out examples; "
-              "certified bound %.6g\n",
+  std::printf("training %lld steps, batch %lld, %lld training and %lld held-out examples; %s\n",
               static_cast<long long>(o.steps), static_cast<long long>(o.batch),
               static_cast<long long>(examples->trainCount()),
-              static_cast<long long>(examples->heldOutCount()), bound);
+              static_cast<long long>(examples->heldOutCount()),
+              std::isfinite(bound) ? format("certified bound %.6g", bound).c_str()
+                                   : "the bound is not certified");
   // The batches are a function of the seed: a resumed run replays the
   // sampler through the steps before it and sees the same batches after.
   EpochSampler sampler(examples->trainCount(), static_cast<uint64_t>(o.seed));
@@ -94,12 +106,14 @@ int main::train(const char *program, const Options &o) {
                                     outcome.status().message().c_str()));
       break;
     }
-    if (!std::isfinite(outcome->loss)) {
-      progress.line("");
+    if (!std::isfinite(outcome->loss) || !finiteState(*model)) {
+      progress.clearBar();
       status = fail(program,
-                    format("the loss is %g at step %lld: training stopped; the last checkpoint, "
-                           "if any, holds the last good weights",
-                           outcome->loss, static_cast<long long>(s)),
+                    format("the %s at step %lld: training stopped; the last checkpoint, if any, "
+                           "holds the last finite weights",
+                           std::isfinite(outcome->loss) ? "weights are no longer finite"
+                                                        : "loss is not finite",
+                           static_cast<long long>(s)),
                     kDiverged);
       break;
     }
