@@ -1,82 +1,69 @@
-//===- Gemm.cpp - The matrix product compiled steps call ------------------===//
+//===- Gemm.cpp - The matrix products compiled steps call -----------------===//
 //
-// -lip-matmul-to-blas turns every f32 matmul of a step into a call to
-// `liprt_sgemm` with memref descriptors (mlir/ExecutionEngine/CRunnerUtils.h
-// layout for rank 2: allocated, aligned, offset, sizes[2], strides[2]). It
-// computes C += op(A) op(B), the linalg semantics (`liprt_sgemm_batched`:
-// one such product per leading index), with OpenBLAS when each
-// matrix is stored row-major with some leading dimension, and with a plain
-// loop for any other view (never produced by today's lowering, but a strided
-// view must not give wrong numbers).
+// liprt/Gemm.h's entry points: OpenBLAS when each matrix is stored row-major
+// with some leading dimension, a plain loop for any other view (never
+// produced by today's lowering, but a strided view must not give wrong
+// numbers).
 //
 //===----------------------------------------------------------------------===//
 
+#include "liprt/Gemm.h"
+
 #include <algorithm>
 #include <cblas.h>
-#include <cstdint>
+
+using liprt::F32Memref;
 
 namespace {
-struct Matrix2D {
-  float *allocated;
-  float *aligned;
-  int64_t offset;
-  int64_t sizes[2];
-  int64_t strides[2];
+float *data(const F32Memref<2> &m) { return m.aligned + m.offset; }
 
-  float *data() const { return aligned + offset; }
-  float at(int64_t i, int64_t j) const { return data()[i * strides[0] + j * strides[1]]; }
+float at(const F32Memref<2> &m, int64_t i, int64_t j) {
+  return data(m)[i * m.strides[0] + j * m.strides[1]];
+}
 
-  /// The leading dimension cblas expects for a row-major matrix, if this view
-  /// is one (a single row may carry any row stride).
-  bool rowMajor(int64_t &ld) const {
-    if (strides[1] != 1 && sizes[1] > 1)
-      return false;
-    ld = sizes[0] > 1 ? strides[0] : std::max<int64_t>(sizes[1], 1);
-    return ld >= std::max<int64_t>(sizes[1], 1);
-  }
-};
+/// The leading dimension cblas expects for a row-major matrix, if `m` is one
+/// (a single row may carry any row stride).
+bool rowMajor(const F32Memref<2> &m, int64_t &ld) {
+  if (m.strides[1] != 1 && m.sizes[1] > 1)
+    return false;
+  ld = m.sizes[0] > 1 ? m.strides[0] : std::max<int64_t>(m.sizes[1], 1);
+  return ld >= std::max<int64_t>(m.sizes[1], 1);
+}
 
-/// A rank-3 descriptor: one matrix per leading index.
-struct Matrix3D {
-  float *allocated;
-  float *aligned;
-  int64_t offset;
-  int64_t sizes[3];
-  int64_t strides[3];
-
-  Matrix2D slice(int64_t i) const {
-    return {allocated, aligned, offset + i * strides[0], {sizes[1], sizes[2]}, {strides[1], strides[2]}};
-  }
-};
+F32Memref<2> slice(const F32Memref<3> &m, int64_t i) {
+  return {m.allocated, m.aligned, m.offset + i * m.strides[0], {m.sizes[1], m.sizes[2]},
+          {m.strides[1], m.strides[2]}};
+}
 } // namespace
 
-extern "C" void _mlir_ciface_liprt_sgemm(Matrix2D *a, Matrix2D *b, Matrix2D *c,
+extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Memref<2> *c,
                                          int32_t transposeA, int32_t transposeB) {
   int64_t m = c->sizes[0], n = c->sizes[1];
   int64_t k = transposeA ? a->sizes[0] : a->sizes[1];
   if (m == 0 || n == 0 || k == 0)
     return;
   int64_t lda, ldb, ldc;
-  if (a->rowMajor(lda) && b->rowMajor(ldb) && c->rowMajor(ldc)) {
+  if (rowMajor(*a, lda) && rowMajor(*b, ldb) && rowMajor(*c, ldc)) {
     cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
-                transposeB ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, a->data(), lda, b->data(),
-                ldb, 1.0f, c->data(), ldc);
+                transposeB ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, data(*a), lda, data(*b),
+                ldb, 1.0f, data(*c), ldc);
     return;
   }
-  float *out = c->data();
+  float *out = data(*c);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
       float sum = out[i * c->strides[0] + j * c->strides[1]];
       for (int64_t p = 0; p < k; ++p)
-        sum += (transposeA ? a->at(p, i) : a->at(i, p)) * (transposeB ? b->at(j, p) : b->at(p, j));
+        sum += (transposeA ? at(*a, p, i) : at(*a, i, p)) * (transposeB ? at(*b, j, p) : at(*b, p, j));
       out[i * c->strides[0] + j * c->strides[1]] = sum;
     }
 }
 
-extern "C" void _mlir_ciface_liprt_sgemm_batched(Matrix3D *a, Matrix3D *b, Matrix3D *c,
-                                                 int32_t transposeA, int32_t transposeB) {
+extern "C" void _mlir_ciface_liprt_sgemm_batched(F32Memref<3> *a, F32Memref<3> *b,
+                                                 F32Memref<3> *c, int32_t transposeA,
+                                                 int32_t transposeB) {
   for (int64_t i = 0; i < c->sizes[0]; ++i) {
-    Matrix2D as = a->slice(i), bs = b->slice(i), cs = c->slice(i);
+    F32Memref<2> as = slice(*a, i), bs = slice(*b, i), cs = slice(*c, i);
     _mlir_ciface_liprt_sgemm(&as, &bs, &cs, transposeA, transposeB);
   }
 }

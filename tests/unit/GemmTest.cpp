@@ -7,34 +7,16 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "liprt/Gemm.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <random>
 #include <vector>
 
-namespace {
-struct Matrix2D {
-  float *allocated;
-  float *aligned;
-  int64_t offset;
-  int64_t sizes[2];
-  int64_t strides[2];
-};
-
-struct Matrix3D {
-  float *allocated;
-  float *aligned;
-  int64_t offset;
-  int64_t sizes[3];
-  int64_t strides[3];
-};
-} // namespace
-
-extern "C" void _mlir_ciface_liprt_sgemm(Matrix2D *a, Matrix2D *b, Matrix2D *c,
-                                         int32_t transposeA, int32_t transposeB);
-extern "C" void _mlir_ciface_liprt_sgemm_batched(Matrix3D *a, Matrix3D *b, Matrix3D *c,
-                                                 int32_t transposeA, int32_t transposeB);
+using Matrix2D = liprt::F32Memref<2>;
+using Matrix3D = liprt::F32Memref<3>;
 
 namespace {
 /// A rows x cols view into `storage`, row-major with leading dimension `ld`

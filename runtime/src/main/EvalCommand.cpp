@@ -9,20 +9,19 @@ using namespace liprt;
 using namespace liprt::main;
 
 int main::eval(const char *program, const Options &o) {
-  Result<CompiledStep> model = loadModel();
-  if (!model)
-    return fail(program, model.status().message());
-  Result<Examples> examples = loadExamples(*model, o.data);
-  if (!examples)
-    return fail(program, examples.status().message());
-  Result<int64_t> steps = loadTrainingState(*model, *examples, o.checkpoint);
+  Result<ModelAndData> loaded = loadModelAndData(o.data);
+  if (!loaded)
+    return fail(program, loaded.status().message());
+  CompiledStep &model = loaded->model;
+  const Examples &examples = loaded->examples;
+  Result<int64_t> steps = loadTrainingState(model, examples, o.checkpoint);
   if (!steps)
     return fail(program, steps.status().message());
   setThreads(o.threads);
-  Result<Evaluation> e = evaluate(*model, *examples, o.batch, o.evalSamples);
+  Result<Evaluation> e = evaluate(model, examples, o.batch, o.evalSamples);
   if (!e)
     return fail(program, e.status().message());
-  const char *unit = examples->isText() ? "windows" : "samples";
+  const char *unit = examples.isText() ? "windows" : "samples";
   if (o.json)
     std::printf("{\"step\":%lld,\"loss\":%.9g,\"accuracy\":%.9g,\"examples\":%lld,"
                 "\"positions\":%lld}\n",

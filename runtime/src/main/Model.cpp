@@ -18,10 +18,6 @@ int main::fail(const char *program, const std::string &message, int code) {
   return code;
 }
 
-Result<CompiledStep> main::loadModel() {
-  return CompiledStep::create(lipc_manifest, lipc_train_step, lipc_forward);
-}
-
 double main::certifiedBound() {
   Result<json::Value> report = json::parse(lipc_bounds_json);
   const json::Value *bound = report ? report->get("lipschitz_bound") : nullptr;
@@ -73,7 +69,8 @@ std::string checkpointName(const StepTensor &t) {
 }
 } // namespace
 
-Result<Examples> main::loadExamples(const CompiledStep &model, const std::string &path) {
+namespace {
+Result<Examples> loadExamples(const CompiledStep &model, const std::string &path) {
   const StepManifest &m = model.manifest();
   const StepTensor *input = modelInput(model);
   if (!input || !m.hasForward())
@@ -99,6 +96,17 @@ Result<Examples> main::loadExamples(const CompiledStep &model, const std::string
   if (!examples)
     return Status::error("'" + source + "': " + examples.status().message());
   return examples;
+}
+} // namespace
+
+Result<main::ModelAndData> main::loadModelAndData(const std::string &path) {
+  Result<CompiledStep> model = CompiledStep::create(lipc_manifest, lipc_train_step, lipc_forward);
+  if (!model)
+    return model.status();
+  Result<Examples> examples = loadExamples(*model, path);
+  if (!examples)
+    return examples.status();
+  return ModelAndData{std::move(*model), std::move(*examples)};
 }
 
 Status main::saveTrainingState(CompiledStep &model, const Examples &examples, int64_t steps,

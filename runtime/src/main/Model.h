@@ -29,17 +29,20 @@ constexpr int kOk = 0, kBadInput = 1, kUsage = 2, kDiverged = 4;
 /// Prints "program: message" to stderr and returns `code`.
 int fail(const char *program, const std::string &message, int code = kBadInput);
 
-/// The model's training step and forward pass, with zero parameters.
-Result<CompiledStep> loadModel();
 
 /// The certified bound from the embedded report (NaN when not certified).
 double certifiedBound();
 
-/// The training and held-out examples at `path` (empty: the spec's data) in
-/// the model's layout: a text corpus for a model of tokens; a directory of
-/// Fashion-MNIST IDX files (train-* to train, t10k-* held out) or a CSV file
-/// (split as the spec says) for a model of features.
-Result<Examples> loadExamples(const CompiledStep &model, const std::string &path);
+/// The compiled model (its training step and forward pass, with zero
+/// parameters) and the training and held-out examples at `path` (empty: the
+/// spec's data) in its layout: a text corpus for a model of tokens; a
+/// directory of Fashion-MNIST IDX files (train-* to train, t10k-* held out)
+/// or a CSV file (split as the spec says) for a model of features.
+struct ModelAndData {
+  CompiledStep model;
+  Examples examples;
+};
+Result<ModelAndData> loadModelAndData(const std::string &path);
 
 /// Writes the parameters and optimizer state after `steps` steps.
 Status saveTrainingState(CompiledStep &model, const Examples &examples, int64_t steps,

@@ -51,17 +51,16 @@ bool finiteState(CompiledStep &model) {
 } // namespace
 
 int main::train(const char *program, const Options &o) {
-  Result<CompiledStep> model = loadModel();
-  if (!model)
-    return fail(program, model.status().message());
-  Result<Examples> examples = loadExamples(*model, o.data);
-  if (!examples)
-    return fail(program, examples.status().message());
-  if (Status s = initializeParameters(*model, static_cast<uint64_t>(o.seed)); !s)
+  Result<ModelAndData> loaded = loadModelAndData(o.data);
+  if (!loaded)
+    return fail(program, loaded.status().message());
+  CompiledStep &model = loaded->model;
+  const Examples &examples = loaded->examples;
+  if (Status s = initializeParameters(model, static_cast<uint64_t>(o.seed)); !s)
     return fail(program, s.message());
   int64_t first = 0;
   if (!o.resume.empty()) {
-    Result<int64_t> resumed = loadTrainingState(*model, *examples, o.resume);
+    Result<int64_t> resumed = loadTrainingState(model, examples, o.resume);
     if (!resumed)
       return fail(program, resumed.status().message());
     first = *resumed;
@@ -77,36 +76,36 @@ int main::train(const char *program, const Options &o) {
   setThreads(o.threads);
 
   double bound = certifiedBound();
-  const char *unit = examples->isText() ? "tokens" : "samples";
-  int64_t perExample = examples->isText() ? examples->inputElements() : 1;
+  const char *unit = examples.isText() ? "tokens" : "samples";
+  int64_t perExample = examples.isText() ? examples.inputElements() : 1;
   std::printf("training %lld steps, batch %lld, %lld training and %lld held-out examples; %s\n",
               static_cast<long long>(o.steps), static_cast<long long>(o.batch),
-              static_cast<long long>(examples->trainCount()),
-              static_cast<long long>(examples->heldOutCount()),
+              static_cast<long long>(examples.trainCount()),
+              static_cast<long long>(examples.heldOutCount()),
               std::isfinite(bound) ? format("certified bound %.6g", bound).c_str()
                                    : "the bound is not certified");
   // The batches are a function of the seed: a resumed run replays the
   // sampler through the steps before it and sees the same batches after.
-  EpochSampler sampler(examples->trainCount(), static_cast<uint64_t>(o.seed));
+  EpochSampler sampler(examples.trainCount(), static_cast<uint64_t>(o.seed));
   for (int64_t skipped = 0; skipped < first * o.batch; ++skipped)
     sampler.next();
-  std::vector<char> x(o.batch * examples->inputBytes());
-  std::vector<int32_t> y(o.batch * examples->labelElements());
+  std::vector<char> x(o.batch * examples.inputBytes());
+  std::vector<int32_t> y(o.batch * examples.labelElements());
   Progress progress(o.steps, stdout);
   double trainSeconds = 0; // steps only, not evaluations or checkpoints
   int status = kOk;
   for (int64_t s = first; s < o.steps; ++s) {
     auto start = std::chrono::steady_clock::now();
     for (int64_t b = 0; b < o.batch; ++b)
-      examples->fill(/*heldOut=*/false, sampler.next(), &x[b * examples->inputBytes()],
-                     &y[b * examples->labelElements()]);
-    Result<StepOutcome> outcome = model->run(static_cast<double>(s), o.batch, {x.data(), y.data()});
+      examples.fill(/*heldOut=*/false, sampler.next(), &x[b * examples.inputBytes()],
+                     &y[b * examples.labelElements()]);
+    Result<StepOutcome> outcome = model.run(static_cast<double>(s), o.batch, {x.data(), y.data()});
     if (!outcome) {
       status = fail(program, format("step %lld: %s", static_cast<long long>(s),
                                     outcome.status().message().c_str()));
       break;
     }
-    if (!std::isfinite(outcome->loss) || !finiteState(*model)) {
+    if (!std::isfinite(outcome->loss) || !finiteState(model)) {
       progress.clearBar();
       status = fail(program,
                     format("the %s at step %lld: training stopped; the last checkpoint, if any, "
@@ -122,9 +121,9 @@ int main::train(const char *program, const Options &o) {
     progress.step(s, outcome->loss, outcome->lr, rate, unit);
     bool last = s + 1 == o.steps;
     std::optional<Evaluation> evaluation;
-    if (examples->heldOutCount() &&
+    if (examples.heldOutCount() &&
         (last || (o.evalEvery && (s + 1) % o.evalEvery == 0))) {
-      Result<Evaluation> e = evaluate(*model, *examples, o.batch, o.evalSamples);
+      Result<Evaluation> e = evaluate(model, examples, o.batch, o.evalSamples);
       if (!e) {
         status = fail(program, e.status().message());
         break;
@@ -152,7 +151,7 @@ int main::train(const char *program, const Options &o) {
     // Every interval and at the end; a later divergence leaves the last one.
     bool due = last || (o.checkpointEvery && (s + 1) % o.checkpointEvery == 0);
     if (due && !o.checkpoint.empty()) {
-      if (Status saved = saveTrainingState(*model, *examples, s + 1, o.checkpoint); !saved) {
+      if (Status saved = saveTrainingState(model, examples, s + 1, o.checkpoint); !saved) {
         status = fail(program, saved.message());
         break;
       }

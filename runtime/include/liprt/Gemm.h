@@ -1,0 +1,34 @@
+//===- Gemm.h - The matrix products compiled steps call -------------------===//
+//
+// -lip-matmul-to-blas turns the f32 matmuls of a step into calls of these
+// entry points with memref descriptors (mlir/ExecutionEngine/CRunnerUtils.h
+// layout). Each computes C += op(A) op(B), the linalg semantics; the batched
+// form one such product per leading index.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIPRT_GEMM_H
+#define LIPRT_GEMM_H
+
+#include <cstdint>
+
+namespace liprt {
+/// A rank-`Rank` memref descriptor of f32.
+template <int Rank>
+struct F32Memref {
+  float *allocated;
+  float *aligned;
+  int64_t offset;
+  int64_t sizes[Rank];
+  int64_t strides[Rank];
+};
+} // namespace liprt
+
+extern "C" void _mlir_ciface_liprt_sgemm(liprt::F32Memref<2> *a, liprt::F32Memref<2> *b,
+                                         liprt::F32Memref<2> *c, int32_t transposeA,
+                                         int32_t transposeB);
+extern "C" void _mlir_ciface_liprt_sgemm_batched(liprt::F32Memref<3> *a, liprt::F32Memref<3> *b,
+                                                 liprt::F32Memref<3> *c, int32_t transposeA,
+                                                 int32_t transposeB);
+
+#endif // LIPRT_GEMM_H
