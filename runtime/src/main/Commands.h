@@ -13,6 +13,9 @@ int train(const char *program, const Options &options);
 /// Loss and accuracy of a checkpoint on the held-out data.
 int eval(const char *program, const Options &options);
 
+/// Text from a character model's checkpoint.
+int sample(const char *program, const Options &options);
+
 } // namespace liprt::main
 
 #endif // LIPRT_MAIN_COMMANDS_H

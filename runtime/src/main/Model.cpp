@@ -99,8 +99,12 @@ Result<Examples> loadExamples(const CompiledStep &model, const std::string &path
 }
 } // namespace
 
+Result<CompiledStep> main::loadModel() {
+  return CompiledStep::create(lipc_manifest, lipc_train_step, lipc_forward);
+}
+
 Result<main::ModelAndData> main::loadModelAndData(const std::string &path) {
-  Result<CompiledStep> model = CompiledStep::create(lipc_manifest, lipc_train_step, lipc_forward);
+  Result<CompiledStep> model = loadModel();
   if (!model)
     return model.status();
   Result<Examples> examples = loadExamples(*model, path);
@@ -128,8 +132,7 @@ Status main::saveTrainingState(CompiledStep &model, const Examples &examples, in
   return liprt::saveCheckpoint(c, path);
 }
 
-Result<int64_t> main::loadTrainingState(CompiledStep &model, const Examples &examples,
-                                        const std::string &path) {
+Result<main::TrainingState> main::loadTrainingState(CompiledStep &model, const std::string &path) {
   Result<Checkpoint> c = liprt::loadCheckpoint(path);
   if (!c)
     return c.status();
@@ -139,12 +142,6 @@ Result<int64_t> main::loadTrainingState(CompiledStep &model, const Examples &exa
       expected[checkpointName(t)] = t.shape;
   if (Status s = checkCompatible(*c, lipc_spec_hash, expected); !s)
     return Status::error("'" + path + "': " + s.message());
-  auto vocabulary = c->metadata.find("vocabulary");
-  if (examples.isText() && vocabulary != c->metadata.end() &&
-      vocabulary->second != examples.vocabulary())
-    return Status::error("'" + path + "' was trained on text with another vocabulary (" +
-                         std::to_string(vocabulary->second.size()) + " characters; this text has " +
-                         std::to_string(examples.vocabulary().size()) + ")");
   auto at = c->metadata.find("step");
   char *end = nullptr;
   long long steps = at == c->metadata.end() ? -1 : std::strtoll(at->second.c_str(), &end, 10);
@@ -155,5 +152,23 @@ Result<int64_t> main::loadTrainingState(CompiledStep &model, const Examples &exa
       const std::vector<double> &v = c->tensors[checkpointName(model.manifest().arguments[i])].values;
       std::copy(v.begin(), v.end(), model.tensor(i).begin());
     }
-  return static_cast<int64_t>(steps);
+  TrainingState state;
+  state.step = static_cast<int64_t>(steps);
+  if (auto vocabulary = c->metadata.find("vocabulary"); vocabulary != c->metadata.end())
+    state.vocabulary = vocabulary->second;
+  return state;
+}
+
+Result<int64_t> main::loadTrainingState(CompiledStep &model, const Examples &examples,
+                                        const std::string &path) {
+  Result<TrainingState> state = loadTrainingState(model, path);
+  if (!state)
+    return state.status();
+  if (examples.isText() && !state->vocabulary.empty() &&
+      state->vocabulary != examples.vocabulary())
+    return Status::error("'" + path + "' was trained on text with another vocabulary (" +
+                         std::to_string(state->vocabulary.size()) +
+                         " characters; this text has " +
+                         std::to_string(examples.vocabulary().size()) + ")");
+  return state->step;
 }

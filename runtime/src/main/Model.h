@@ -33,8 +33,11 @@ int fail(const char *program, const std::string &message, int code = kBadInput);
 /// The certified bound from the embedded report (NaN when not certified).
 double certifiedBound();
 
-/// The compiled model (its training step and forward pass, with zero
-/// parameters) and the training and held-out examples at `path` (empty: the
+/// The compiled model: its training step and forward pass, with zero
+/// parameters.
+Result<CompiledStep> loadModel();
+
+/// The compiled model and the training and held-out examples at `path` (empty: the
 /// spec's data) in its layout: a text corpus for a model of tokens; a
 /// directory of Fashion-MNIST IDX files (train-* to train, t10k-* held out)
 /// or a CSV file (split as the spec says) for a model of features.
@@ -48,9 +51,17 @@ Result<ModelAndData> loadModelAndData(const std::string &path);
 Status saveTrainingState(CompiledStep &model, const Examples &examples, int64_t steps,
                       const std::string &path);
 
-/// Loads parameters and state from a checkpoint of this model, trained on
-/// text with the vocabulary of `examples` if they are text; returns the step
-/// it was written at.
+/// What a checkpoint says besides its tensors.
+struct TrainingState {
+  int64_t step = 0;
+  std::string vocabulary; // empty unless trained on text
+};
+
+/// Loads parameters and state from a checkpoint of this model.
+Result<TrainingState> loadTrainingState(CompiledStep &model, const std::string &path);
+
+/// Loads a checkpoint to go on with `examples`: for text, the checkpoint's
+/// vocabulary must be theirs. Returns the step it was written at.
 Result<int64_t> loadTrainingState(CompiledStep &model, const Examples &examples,
                                   const std::string &path);
 

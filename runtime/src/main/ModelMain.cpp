@@ -7,6 +7,7 @@
 //   BIN bounds          the compile-time bound report
 //   BIN train ...       train with the compiled step (TrainCommand.cpp)
 //   BIN eval ...        a checkpoint's loss and accuracy (EvalCommand.cpp)
+//   BIN sample ...      text from a character model (SampleCommand.cpp)
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,7 +45,7 @@ int main(int argc, char **argv) {
     std::fputs(lipc_bounds_table, stdout);
     return kOk;
   }
-  if (command != "train" && command != "eval")
+  if (command != "train" && command != "eval" && command != "sample")
     return usage(program, "unknown command '" + command + "'");
   // The defaults come from the embedded manifest; a damaged one is reported
   // by the command itself.
@@ -54,5 +55,7 @@ int main(int argc, char **argv) {
                                        manifest ? manifest->train : TrainDefaults{}, options);
       !error.empty())
     return usage(program, error);
+  if (command == "sample")
+    return main::sample(program, options);
   return command == "train" ? main::train(program, options) : main::eval(program, options);
 }

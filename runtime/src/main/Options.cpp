@@ -16,6 +16,8 @@ const char *const main::kUsageText = R"(usage:
         [--checkpoint FILE] [--checkpoint-every N] [--resume CHECKPOINT]
   %1$s eval --checkpoint FILE [--data PATH] [--batch N] [--eval-samples N]
         [--threads N] [--json]
+  %1$s sample --checkpoint FILE [--prompt TEXT] [--length N] [--temperature T]
+        [--seed N] [--threads N]
 Defaults come from the spec's train section (steps, batch, seed, eval_every,
 data). PATH: a text file for a model of tokens; for a model of features, a
 directory with Fashion-MNIST's train-* and t10k-* IDX files (gzip or not) or a
@@ -32,10 +34,10 @@ std::string main::parseOptions(const std::string &command, int argc, char **argv
   o.batch = defaults.batch;
   o.seed = defaults.seed;
   o.evalEvery = defaults.evalEvery;
-  bool train = command == "train";
+  bool train = command == "train", sample = command == "sample";
   for (int i = 2; i < argc; ++i) {
     std::string flag = argv[i];
-    if (flag == "--json" && !train) {
+    if (flag == "--json" && command == "eval") {
       o.json = true;
       continue;
     }
@@ -55,12 +57,22 @@ std::string main::parseOptions(const std::string &command, int argc, char **argv
       o.data = value;
     else if (flag == "--checkpoint")
       o.checkpoint = value;
-    else if (flag == "--batch")
+    else if (!sample && flag == "--batch")
       error = number(o.batch, 1);
     else if (flag == "--threads")
       error = number(o.threads, 1);
-    else if (flag == "--eval-samples")
+    else if (!sample && flag == "--eval-samples")
       error = number(o.evalSamples, 1);
+    else if (sample && flag == "--prompt")
+      o.prompt = value;
+    else if (sample && flag == "--length")
+      error = number(o.length, 1);
+    else if (sample && flag == "--temperature") {
+      char *end = nullptr;
+      o.temperature = std::strtod(value.c_str(), &end);
+      if (value.empty() || *end || !(o.temperature >= 0) || o.temperature > 1e6)
+        error = "--temperature takes a number >= 0, not '" + value + "'";
+    }
     else if (train && flag == "--log")
       o.log = value;
     else if (train && flag == "--resume")
@@ -73,7 +85,7 @@ std::string main::parseOptions(const std::string &command, int argc, char **argv
       error = number(o.evalEvery, 0);
     else if (train && flag == "--checkpoint-every")
       error = number(o.checkpointEvery, 1);
-    else if (train && flag == "--seed")
+    else if ((train || sample) && flag == "--seed")
       error = number(o.seed, 0);
     else
       return "unknown " + command + " option '" + flag + "'";
@@ -81,7 +93,7 @@ std::string main::parseOptions(const std::string &command, int argc, char **argv
       return error;
   }
   if (!train && o.checkpoint.empty())
-    return "eval needs --checkpoint FILE";
+    return command + " needs --checkpoint FILE";
   if (o.steps <= 0 || o.batch <= 0)
     return "the spec sets no steps or batch size; give --steps N and --batch N";
   return "";

@@ -11,17 +11,19 @@ namespace liprt::main {
 
 extern const char *const kUsageText;
 
-/// The options of `train` and `eval`; unset ones take the spec's train
-/// settings.
+/// The options of `train`, `eval` and `sample`; unset ones take the spec's
+/// train settings.
 struct Options {
-  std::string data, log, checkpoint, resume;
+  std::string data, log, checkpoint, resume, prompt;
+  int64_t length = 200;
+  double temperature = 1.0;
   int64_t steps = 0, batch = 0, seed = 0, threads = 0; // threads 0: all cores
   int64_t logEvery = 10, evalEvery = 0, evalSamples = 0;
   int64_t checkpointEvery = 0; // 0: only at the end
   bool json = false;
 };
 
-/// Parses argv[2..] of `command` (train or eval) over the defaults in
+/// Parses argv[2..] of `command` (train, eval or sample) over the defaults in
 /// `defaults`; returns an error message or "".
 std::string parseOptions(const std::string &command, int argc, char **argv,
                          const TrainDefaults &defaults, Options &o);
