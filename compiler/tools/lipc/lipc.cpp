@@ -10,6 +10,7 @@
 
 #include "lipc/Driver/BoundsReport.h"
 #include "lipc/Driver/BudgetSolver.h"
+#include "lipc/Driver/Certify.h"
 #include "lipc/Driver/StepManifest.h"
 #include "lipc/Driver/TrainPipeline.h"
 #include "lipc/Pipelines/Codegen.h"
@@ -104,6 +105,9 @@ Commands:
   lipc bounds MODEL.lip [--json]   certified Lipschitz bound of the model, op by op
   lipc MODEL.lip --emit=STAGE      print a stage: ast, lip, lip-bounds, train, manifest, linalg, llvm
   lipc compile MODEL.lip -o BIN    build the model's training binary (BIN train, BIN bounds)
+  lipc certify MODEL.lip CKPT [--json]
+                                   the bound of a checkpoint's trained weights, beside the
+                                   compile-time bound
   lipc MODEL.lip --emit=obj -o F   write the training step as an object file
 
 MLIR's debugging flags work too (listed by --help-hidden), e.g.
@@ -114,7 +118,9 @@ Exit codes:
   0  success
   1  the spec cannot be read or has errors (each printed as file:line:col)
   2  bad command line
-  3  the Lipschitz budget is not met (exceeded, not certified, or unsolvable)
+  3  the Lipschitz budget is not met (exceeded, not certified, or unsolvable), or
+     (certify) a trained weight exceeds its constraint: the compile-time certificate
+     does not hold
 )";
 
 int usage(const llvm::Twine &message) {
@@ -204,6 +210,31 @@ int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage, const std::strin
   return kSuccess;
 }
 
+/// The name checkpoints give their model: a hash of the spec's text.
+std::string specHash(llvm::StringRef specText) {
+  return llvm::utohexstr(llvm::xxh3_64bits(specText));
+}
+
+/// `lipc certify`: the bound of a checkpoint's weights beside the
+/// compile-time one; exit 3 when the compile-time certificate does not hold
+/// for them.
+int certify(spec::CompiledSpec &compiled, llvm::StringRef specText,
+            const std::string &checkpointPath) {
+  liprt::Result<liprt::Checkpoint> checkpoint = liprt::loadCheckpoint(checkpointPath);
+  if (!checkpoint) {
+    llvm::errs() << "lipc: " << checkpoint.status().message() << "\n";
+    return kSpecError;
+  }
+  FailureOr<Certificate> certificate = certifyCheckpoint(compiled, *checkpoint, specHash(specText));
+  if (failed(certificate))
+    return kSpecError;
+  if (json)
+    printCertificateJson(*certificate, llvm::outs());
+  else
+    printCertificate(*certificate, llvm::outs());
+  return certificate->compileTimeHolds() ? kSuccess : kBudgetNotMet;
+}
+
 /// `lipc compile`: the training step, with the bound report embedded for the
 /// binary's `bounds` command and the spec's hash (checkpoints name their
 /// model by it), linked with the runtime's main into one
@@ -230,7 +261,7 @@ int compileBinary(spec::CompiledSpec &compiled, llvm::StringRef specText,
   int rc = emitTrainingStage(compiled, Emit::Obj, object.str().str(),
                              {{"lipc_bounds_table", table},
                               {"lipc_bounds_json", json},
-                              {"lipc_spec_hash", llvm::utohexstr(llvm::xxh3_64bits(specText))}});
+                              {"lipc_spec_hash", specHash(specText)}});
   if (rc != kSuccess)
     return rc;
   llvm::SmallVector<llvm::StringRef> libraries;
@@ -259,9 +290,14 @@ int main(int argc, char **argv) {
 
   bool boundsCommand = !positionals.empty() && positionals[0] == "bounds";
   bool compileCommand = !positionals.empty() && positionals[0] == "compile";
-  if (!boundsCommand && !compileCommand && positionals.size() == 2)
-    return usage("unknown command '" + positionals[0] + "' (commands: bounds, compile)");
-  size_t expected = boundsCommand || compileCommand ? 2 : 1;
+  bool certifyCommand = !positionals.empty() && positionals[0] == "certify";
+  if (!boundsCommand && !compileCommand && !certifyCommand && positionals.size() >= 2)
+    return usage("unknown command '" + positionals[0] + "' (commands: bounds, compile, certify)");
+  if (certifyCommand && positionals.size() != 3)
+    return usage("certify needs a model file and a checkpoint");
+  if (certifyCommand && emit != Emit::None)
+    return usage("'certify' and --emit are separate commands");
+  size_t expected = certifyCommand ? 3 : boundsCommand || compileCommand ? 2 : 1;
   if (positionals.size() != expected)
     return usage(positionals.empty() ? "no model file given"
                                      : "expected one model file, got " +
@@ -271,13 +307,13 @@ int main(int argc, char **argv) {
     return usage("'compile' and --emit are separate commands");
   if (compileCommand && outputPath.empty())
     return usage("compile needs -o BINARY");
-  if (!boundsCommand && !compileCommand && emit == Emit::None)
+  if (!boundsCommand && !compileCommand && !certifyCommand && emit == Emit::None)
     return usage("nothing to do: use 'lipc bounds " + positionals[0] + "' or --emit=STAGE");
   if (boundsCommand && emit != Emit::None)
     return usage("'bounds' and --emit are separate commands");
   if (budgetOverride < 0)
     return usage("--budget must be positive");
-  const std::string &path = positionals[expected - 1];
+  const std::string &path = positionals[certifyCommand ? 1 : expected - 1];
 
   auto file = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
   if (std::error_code ec = file.getError()) {
@@ -341,6 +377,8 @@ int main(int argc, char **argv) {
     compiled->model->setAttr(lip::kBudgetAttrName,
                              Builder(&context).getF64FloatAttr(budget->max));
 
+  if (certifyCommand)
+    return certify(*compiled, text, positionals[2]);
   if (compileCommand)
     return compileBinary(*compiled, text,
                          budget ? std::optional<double>(budget->max) : std::nullopt);

@@ -1,0 +1,52 @@
+//===- Certify.h - Bounds from trained weights (`lipc certify`) -*- C++ -*-===//
+//
+// The compile-time bound assumes every weight meets its constraint. A
+// checkpoint's weights can be measured instead: a rigorous upper bound on
+// each weight's norm (Gram iteration for the spectral norm, never a power
+// iteration, which only bounds it from below; the exact largest row RMS for
+// embeddings), then the same analysis with those norms. The result is a
+// bound on the trained model itself, and shows whether the compile-time
+// certificate still holds (a weight beyond its w_max breaks it).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIPC_DRIVER_CERTIFY_H
+#define LIPC_DRIVER_CERTIFY_H
+
+#include "lipc/Driver/BoundsReport.h"
+#include "liprt/Checkpoint.h"
+
+namespace lipc {
+
+struct MeasuredParam {
+  std::string name, method, norm;
+  double wMax = 0;
+  double measured = 0; // an upper bound on the weight's norm
+  bool certified = false; // its method guarantees a norm at compile time
+  /// Whether the compile-time guarantee holds for this weight, up to the
+  /// float32 rounding of weights a projection put exactly at w_max.
+  bool withinConstraint() const { return !certified || measured <= wMax * (1 + 1e-5); }
+};
+
+struct Certificate {
+  int64_t step = -1; // from the checkpoint's metadata, -1 when absent
+  std::vector<MeasuredParam> params;
+  BoundsReport compileTime, trained;
+
+  bool compileTimeHolds() const;
+};
+
+/// Measures the parameters of `checkpoint` (written for the spec with hash
+/// `specHash`) and bounds the model with them. Changes the constraints of
+/// `compiled`'s parameters to the measured norms. Errors (another model, a
+/// missing or misshapen tensor) are emitted at the model.
+mlir::FailureOr<Certificate> certifyCheckpoint(spec::CompiledSpec &compiled,
+                                               const liprt::Checkpoint &checkpoint,
+                                               llvm::StringRef specHash);
+
+void printCertificate(const Certificate &certificate, llvm::raw_ostream &os);
+void printCertificateJson(const Certificate &certificate, llvm::raw_ostream &os);
+
+} // namespace lipc
+
+#endif // LIPC_DRIVER_CERTIFY_H
