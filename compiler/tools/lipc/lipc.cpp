@@ -1,7 +1,9 @@
 //===- lipc.cpp - The lipc driver -----------------------------------------===//
 //
 // lipc bounds MODEL [--json]     the certified bound, op by op
-// lipc MODEL --emit=ast|lip|lip-bounds
+// lipc compile MODEL -o BIN      the model's training binary
+// lipc certify MODEL CHECKPOINT  the bound of trained weights
+// lipc MODEL --emit=ast|lip|lip-bounds|train|manifest|linalg|llvm|obj
 // The stages live in libraries (frontends/spec, compiler/lib/Driver); this
 // file parses the command line, wires diagnostics and maps outcomes to exit
 // codes.
@@ -51,7 +53,7 @@ constexpr unsigned kMaxReportedErrors = 20;
 llvm::cl::OptionCategory lipcCategory("lipc options");
 
 llvm::cl::list<std::string> positionals(llvm::cl::Positional,
-                                        llvm::cl::desc("[bounds] <model.lip>"),
+                                        llvm::cl::desc("[bounds|compile|certify] <model.lip> [checkpoint]"),
                                         llvm::cl::cat(lipcCategory));
 
 enum class Emit { None, AST, Lip, LipBounds, Train, Manifest, Linalg, LLVM, Obj };
@@ -104,7 +106,7 @@ const char *kOverview = R"(lipc: a compiler for Lipschitz-certified neural netwo
 Commands:
   lipc bounds MODEL.lip [--json]   certified Lipschitz bound of the model, op by op
   lipc MODEL.lip --emit=STAGE      print a stage: ast, lip, lip-bounds, train, manifest, linalg, llvm
-  lipc compile MODEL.lip -o BIN    build the model's training binary (BIN train, BIN bounds)
+  lipc compile MODEL.lip -o BIN    build the model's binary (BIN train|eval|sample|bounds)
   lipc certify MODEL.lip CKPT [--json]
                                    the bound of a checkpoint's trained weights, beside the
                                    compile-time bound

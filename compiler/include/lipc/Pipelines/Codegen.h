@@ -1,7 +1,8 @@
 //===- Codegen.h - From lip and lipopt to LLVM IR -------------------------===//
 //
-// The code generation pipeline: lip/lipopt -> linalg on tensors ->
-// bufferized loops -> LLVM dialect -> LLVM IR. The pipelines live here (one
+// The code generation pipeline: lip/lipopt -> linalg on tensors (elementwise
+// chains fused) -> bufferized, matmuls as OpenBLAS calls through the runtime
+// (or loops) -> LLVM dialect -> LLVM IR. The pipelines live here (one
 // translation unit with the dialect registrations) so tools stay thin.
 //
 //===----------------------------------------------------------------------===//
