@@ -4,11 +4,41 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <numeric>
 
 using namespace liprt;
 
 namespace {
+constexpr const char *kDebianFashionMnist = "/usr/share/datasets/fashion-mnist";
+
+/// Path/name, or path/name.gz when only the compressed file exists.
+std::string idxFile(const std::string &dir, const std::string &name) {
+  std::string plain = dir + "/" + name;
+  return std::filesystem::exists(plain) ? plain : plain + ".gz";
+}
+
+Result<std::pair<ImageSet, ImageSet>> loadImages(const std::string &path,
+                                                 const TrainDefaults &spec) {
+  if (!std::filesystem::is_directory(path)) {
+    Result<ImageSet> all = loadCsv(path, spec.labelColumn);
+    if (!all)
+      return all.status();
+    return splitImages(*all, spec.split);
+  }
+  Result<ImageSet> train = loadIdx(idxFile(path, "train-images-idx3-ubyte"),
+                                   idxFile(path, "train-labels-idx1-ubyte"));
+  if (!train)
+    return train.status();
+  std::string testImages = idxFile(path, "t10k-images-idx3-ubyte");
+  if (!std::filesystem::exists(testImages))
+    return std::pair{std::move(*train), ImageSet{}};
+  Result<ImageSet> test = loadIdx(testImages, idxFile(path, "t10k-labels-idx1-ubyte"));
+  if (!test)
+    return test.status();
+  return std::pair{std::move(*train), std::move(*test)};
+}
+
 Status checkLabels(const ImageSet &images, int64_t classes, const char *part) {
   for (int64_t i = 0; i < images.count; ++i)
     if (images.labels[i] < 0 || images.labels[i] >= classes)
@@ -88,4 +118,28 @@ int64_t EpochSampler::next() {
     cursor_ = 0;
   }
   return order_[cursor_++];
+}
+
+Result<Examples> liprt::loadExamples(const StepTensor &input, int64_t classes,
+                                     const TrainDefaults &spec, const std::string &path) {
+  std::string source = path;
+  if (source.empty())
+    source = spec.dataKind == "fashion_mnist" && spec.dataPath.empty() ? kDebianFashionMnist
+                                                                       : spec.dataPath;
+  if (source.empty())
+    return Status::error("the spec names no data file; give --data PATH");
+  if (input.dtype == "i32") {
+    Result<TextCorpus> corpus = loadText(source, spec.split);
+    if (!corpus)
+      return corpus.status();
+    return Examples::fromText(std::move(*corpus), input, classes);
+  }
+  Result<std::pair<ImageSet, ImageSet>> images = loadImages(source, spec);
+  if (!images)
+    return images.status();
+  Result<Examples> examples =
+      Examples::fromImages(std::move(images->first), std::move(images->second), input, classes);
+  if (!examples)
+    return Status::error("'" + source + "': " + examples.status().message());
+  return examples;
 }

@@ -55,6 +55,14 @@ private:
   int64_t trainCount_ = 0, heldOutCount_ = 0, inputElements_ = 0, labelElements_ = 1;
 };
 
+/// The examples at `path` (empty: the spec's data; Debian's Fashion-MNIST
+/// for `fashion_mnist`) in the layout of a model taking `input` with
+/// `classes` classes: a text corpus for a model of tokens; a directory of
+/// Fashion-MNIST IDX files (train-* to train, t10k-* held out) or a CSV file
+/// (split and label column as the spec says) for a model of features.
+Result<Examples> loadExamples(const StepTensor &input, int64_t classes, const TrainDefaults &spec,
+                              const std::string &path);
+
 /// Training indices in shuffled epochs of [0, count).
 class EpochSampler {
 public:

@@ -8,7 +8,6 @@
 #include "../MiniJson.h"
 
 #include <cmath>
-#include <filesystem>
 #include <map>
 
 using namespace liprt;
@@ -25,35 +24,6 @@ double main::certifiedBound() {
 }
 
 namespace {
-constexpr const char *kDebianFashionMnist = "/usr/share/datasets/fashion-mnist";
-
-/// Path/name, or path/name.gz when only the compressed file exists.
-std::string idxFile(const std::string &dir, const std::string &name) {
-  std::string plain = dir + "/" + name;
-  return std::filesystem::exists(plain) ? plain : plain + ".gz";
-}
-
-Result<std::pair<ImageSet, ImageSet>> loadImages(const std::string &path,
-                                                 const TrainDefaults &spec) {
-  if (!std::filesystem::is_directory(path)) {
-    Result<ImageSet> all = loadCsv(path, spec.labelColumn);
-    if (!all)
-      return all.status();
-    return splitImages(*all, spec.split);
-  }
-  Result<ImageSet> train = loadIdx(idxFile(path, "train-images-idx3-ubyte"),
-                                   idxFile(path, "train-labels-idx1-ubyte"));
-  if (!train)
-    return train.status();
-  std::string testImages = idxFile(path, "t10k-images-idx3-ubyte");
-  if (!std::filesystem::exists(testImages))
-    return std::pair{std::move(*train), ImageSet{}};
-  Result<ImageSet> test = loadIdx(testImages, idxFile(path, "t10k-labels-idx1-ubyte"));
-  if (!test)
-    return test.status();
-  return std::pair{std::move(*train), std::move(*test)};
-}
-
 /// The model's (single) input.
 const StepTensor *modelInput(const CompiledStep &model) {
   const StepTensor *input = nullptr;
@@ -70,32 +40,12 @@ std::string checkpointName(const StepTensor &t) {
 } // namespace
 
 namespace {
-Result<Examples> loadExamples(const CompiledStep &model, const std::string &path) {
+Result<Examples> examplesFor(const CompiledStep &model, const std::string &path) {
   const StepManifest &m = model.manifest();
   const StepTensor *input = modelInput(model);
   if (!input || !m.hasForward())
     return Status::error("this binary's model does not take exactly one input");
-  int64_t classes = m.forwardResults[0].shape.back();
-  std::string source = path;
-  if (source.empty())
-    source = m.train.dataKind == "fashion_mnist" && m.train.dataPath.empty() ? kDebianFashionMnist
-                                                                             : m.train.dataPath;
-  if (source.empty())
-    return Status::error("the spec names no data file; give --data PATH");
-  if (input->dtype == "i32") {
-    Result<TextCorpus> corpus = loadText(source, m.train.split);
-    if (!corpus)
-      return corpus.status();
-    return Examples::fromText(std::move(*corpus), *input, classes);
-  }
-  Result<std::pair<ImageSet, ImageSet>> images = loadImages(source, m.train);
-  if (!images)
-    return images.status();
-  Result<Examples> examples =
-      Examples::fromImages(std::move(images->first), std::move(images->second), *input, classes);
-  if (!examples)
-    return Status::error("'" + source + "': " + examples.status().message());
-  return examples;
+  return liprt::loadExamples(*input, m.forwardResults[0].shape.back(), m.train, path);
 }
 } // namespace
 
@@ -107,7 +57,7 @@ Result<main::ModelAndData> main::loadModelAndData(const std::string &path) {
   Result<CompiledStep> model = loadModel();
   if (!model)
     return model.status();
-  Result<Examples> examples = loadExamples(*model, path);
+  Result<Examples> examples = examplesFor(*model, path);
   if (!examples)
     return examples.status();
   return ModelAndData{std::move(*model), std::move(*examples)};
