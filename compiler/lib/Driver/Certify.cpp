@@ -10,6 +10,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace mlir;
@@ -95,6 +96,55 @@ FailureOr<Certificate> lipc::certifyCheckpoint(spec::CompiledSpec &compiled,
   return certificate;
 }
 
+LogicalResult lipc::addEmpiricalBound(Certificate &certificate, spec::CompiledSpec &compiled,
+                                      const liprt::Checkpoint &checkpoint,
+                                      const std::string &dataPath,
+                                      const EmpiricalSearch &options) {
+  func::FuncOp model = compiled.model;
+  auto inputType = cast<RankedTensorType>(model.getArgumentTypes()[0]);
+  auto logitsType = cast<RankedTensorType>(model.getResultTypes()[0]);
+  liprt::StepTensor input;
+  input.role = "input";
+  input.dtype = isa<IntegerType>(inputType.getElementType()) ? "i32" : "f32";
+  for (int64_t extent : inputType.getShape())
+    input.shape.push_back(ShapedType::isDynamic(extent) ? -1 : extent);
+  liprt::TrainDefaults data;
+  if (compiled.train) {
+    const spec::Setting &setting = compiled.train->data;
+    data.dataKind = setting.kind;
+    if (auto path = setting.strings.find("path"); path != setting.strings.end())
+      data.dataPath = path->second;
+    if (auto split = setting.numbers.find("split"); split != setting.numbers.end())
+      data.split = split->second;
+    if (auto label = setting.numbers.find("label_column"); label != setting.numbers.end())
+      data.labelColumn = static_cast<int>(label->second);
+  }
+  liprt::Result<liprt::Examples> examples =
+      liprt::loadExamples(input, logitsType.getShape().back(), data, dataPath);
+  if (!examples)
+    return model.emitError("the empirical bound needs data: ")
+           << examples.status().message() << " (give --data PATH, or --samples 0)";
+  lip::ParamMap weights;
+  for (const MeasuredParam &p : certificate.params) {
+    const liprt::StoredTensor &stored = checkpoint.tensors.at(p.name);
+    liprt::ref::Tensor w(stored.shape);
+    w.data = stored.values;
+    weights.emplace(p.name, std::move(w));
+  }
+  FailureOr<double> ratio = empiricalLowerBound(model, weights, *examples, options);
+  if (failed(ratio))
+    return failure();
+  certificate.empirical = *ratio;
+  certificate.empiricalExamples =
+      std::min(options.examples,
+               examples->heldOutCount() ? examples->heldOutCount() : examples->trainCount());
+  if (certificate.trained.certified && *ratio > certificate.trained.bound)
+    return model.emitError("the measured ratio ")
+           << *ratio << " exceeds the certified bound " << certificate.trained.bound
+           << " of these weights: the bound analysis is unsound for this model";
+  return success();
+}
+
 namespace {
 std::string boundText(const BoundsReport &r) {
   return r.certified ? llvm::formatv("{0}", llvm::format("%.6g", r.bound)).str()
@@ -116,6 +166,9 @@ void lipc::printCertificate(const Certificate &c, raw_ostream &os) {
   os << "\ncompile-time bound (every weight at its w_max): " << boundText(c.compileTime) << "\n";
   os << "bound of the trained weights (Gram-iteration upper bounds): " << boundText(c.trained)
      << "\n";
+  if (c.empirical)
+    os << "empirical lower bound (largest ratio near " << c.empiricalExamples
+       << " real inputs): " << llvm::format("%.6g", *c.empirical) << "\n";
   if (c.compileTimeHolds())
     os << "the compile-time certificate holds for these weights\n";
   else
@@ -142,5 +195,9 @@ void lipc::printCertificateJson(const Certificate &c, raw_ostream &os) {
                           {"params", std::move(params)}};
   if (c.step >= 0)
     root["step"] = c.step;
+  if (c.empirical) {
+    root["empirical_lower_bound"] = *c.empirical;
+    root["empirical_examples"] = c.empiricalExamples;
+  }
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
 }

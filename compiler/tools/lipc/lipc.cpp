@@ -88,6 +88,15 @@ llvm::cl::opt<lip::GemmBackend> gemmBackend(
                                 "generated loops, no BLAS (slower; for comparison)")),
     llvm::cl::cat(lipcCategory));
 
+llvm::cl::opt<std::string> certifyData(
+    "data", llvm::cl::desc("certify: the data near which to measure ratios (default: the spec's)"),
+    llvm::cl::value_desc("path"), llvm::cl::cat(lipcCategory));
+
+llvm::cl::opt<int64_t> certifySamples(
+    "samples",
+    llvm::cl::desc("certify: real inputs to measure the empirical lower bound near (0: none)"),
+    llvm::cl::init(8), llvm::cl::cat(lipcCategory));
+
 llvm::cl::opt<bool> json("json", llvm::cl::desc("bounds: print one JSON object instead of a table"),
                          llvm::cl::cat(lipcCategory));
 
@@ -230,6 +239,12 @@ int certify(spec::CompiledSpec &compiled, llvm::StringRef specText,
   FailureOr<Certificate> certificate = certifyCheckpoint(compiled, *checkpoint, specHash(specText));
   if (failed(certificate))
     return kSpecError;
+  if (certifySamples > 0) {
+    EmpiricalSearch search;
+    search.examples = certifySamples;
+    if (failed(addEmpiricalBound(*certificate, compiled, *checkpoint, certifyData, search)))
+      return kSpecError;
+  }
   if (json)
     printCertificateJson(*certificate, llvm::outs());
   else
@@ -315,6 +330,8 @@ int main(int argc, char **argv) {
     return usage("'bounds' and --emit are separate commands");
   if (budgetOverride < 0)
     return usage("--budget must be positive");
+  if (certifySamples < 0)
+    return usage("--samples must be 0 or more");
   const std::string &path = positionals[certifyCommand ? 1 : expected - 1];
 
   auto file = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);

@@ -14,6 +14,7 @@
 #define LIPC_DRIVER_CERTIFY_H
 
 #include "lipc/Driver/BoundsReport.h"
+#include "lipc/Driver/EmpiricalBound.h"
 #include "liprt/Checkpoint.h"
 
 namespace lipc {
@@ -32,6 +33,9 @@ struct Certificate {
   int64_t step = -1; // from the checkpoint's metadata, -1 when absent
   std::vector<MeasuredParam> params;
   BoundsReport compileTime, trained;
+  /// The largest ratio attained near real inputs, and how many examples.
+  std::optional<double> empirical;
+  int64_t empiricalExamples = 0;
 
   bool compileTimeHolds() const;
 };
@@ -43,6 +47,15 @@ struct Certificate {
 mlir::FailureOr<Certificate> certifyCheckpoint(spec::CompiledSpec &compiled,
                                                const liprt::Checkpoint &checkpoint,
                                                llvm::StringRef specHash);
+
+/// Adds the empirical lower bound of the checkpoint's weights near the
+/// examples at `dataPath` (empty: the spec's data) to `certificate`. A
+/// ratio above the trained weights' certified bound is an error: the
+/// analysis would be unsound.
+mlir::LogicalResult addEmpiricalBound(Certificate &certificate, spec::CompiledSpec &compiled,
+                                      const liprt::Checkpoint &checkpoint,
+                                      const std::string &dataPath,
+                                      const EmpiricalSearch &options);
 
 void printCertificate(const Certificate &certificate, llvm::raw_ostream &os);
 void printCertificateJson(const Certificate &certificate, llvm::raw_ostream &os);

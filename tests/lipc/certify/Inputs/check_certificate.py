@@ -1,6 +1,7 @@
 """Checks `lipc certify --json` against exact norms: every measured weight norm
 is an upper bound on the exact one (SVD, or the largest row RMS for l1->RMS)
-and within 1% of it.
+and within 1% of it; the empirical lower bound, when measured, is positive
+and at most the certified bound of the trained weights.
 
 usage: check_certificate.py CERTIFICATE.json CHECKPOINT.safetensors"""
 import json
@@ -25,4 +26,9 @@ for p in certificate["params"]:
     assert exact <= p["trained_norm"] <= 1.01 * exact, (p, exact)
     checked += 1
 assert checked and certificate["trained_bound"] <= certificate["compile_time_bound"], certificate
-print(f"{checked} measured norms are upper bounds within 1% of the exact ones")
+message = f"{checked} measured norms are upper bounds within 1% of the exact ones"
+if "empirical_lower_bound" in certificate:
+    empirical = certificate["empirical_lower_bound"]
+    assert 0 < empirical <= certificate["trained_bound"], certificate
+    message += f"; empirical {empirical:.4f} <= certified {certificate['trained_bound']:.4f}"
+print(message)
