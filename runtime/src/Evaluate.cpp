@@ -8,21 +8,29 @@
 using namespace liprt;
 
 void liprt::scoreLogits(const std::vector<float> &logits, const int32_t *labels,
-                        int64_t positions, double &sumLoss, int64_t &correct) {
+                        int64_t positions, const std::vector<double> &thresholds, Score &score) {
   int64_t classes = static_cast<int64_t>(logits.size()) / positions;
+  score.certified.resize(thresholds.size(), 0);
   for (int64_t p = 0; p < positions; ++p) {
     const float *row = &logits[p * classes];
     int64_t best = std::max_element(row, row + classes) - row;
-    double sum = 0;
-    for (int64_t c = 0; c < classes; ++c)
+    double sum = 0, runnerUp = -INFINITY;
+    for (int64_t c = 0; c < classes; ++c) {
       sum += std::exp(static_cast<double>(row[c]) - row[best]);
-    sumLoss += std::log(sum) + row[best] - row[labels[p]];
-    correct += best == labels[p];
+      if (c != labels[p])
+        runnerUp = std::max(runnerUp, static_cast<double>(row[c]));
+    }
+    score.sumLoss += std::log(sum) + row[best] - row[labels[p]];
+    bool correct = best == labels[p];
+    score.correct += correct;
+    double margin = row[labels[p]] - runnerUp;
+    for (size_t t = 0; t < thresholds.size(); ++t)
+      score.certified[t] += correct && (thresholds[t] == 0 || margin > thresholds[t]);
   }
 }
 
 Result<Evaluation> liprt::evaluate(CompiledStep &model, const Examples &examples, int64_t batch,
-                                   int64_t limit) {
+                                   int64_t limit, const Robustness *robust) {
   int64_t count = limit > 0 ? std::min(limit, examples.heldOutCount()) : examples.heldOutCount();
   if (count == 0)
     return Status::error("there is no held-out data to evaluate on");
@@ -31,8 +39,8 @@ Result<Evaluation> liprt::evaluate(CompiledStep &model, const Examples &examples
   std::vector<char> input(batch * examples.inputBytes());
   std::vector<int32_t> labels(batch * examples.labelElements());
   Evaluation e;
-  double sumLoss = 0;
-  int64_t correct = 0;
+  Score score;
+  std::vector<double> thresholds;
   for (int64_t first = 0; first < count; first += batch) {
     int64_t n = std::min(batch, count - first);
     for (int64_t i = 0; i < n; ++i)
@@ -42,11 +50,21 @@ Result<Evaluation> liprt::evaluate(CompiledStep &model, const Examples &examples
     if (!logits)
       return logits.status();
     int64_t positions = n * examples.labelElements();
-    scoreLogits(*logits, labels.data(), positions, sumLoss, correct);
+    if (robust && thresholds.empty()) {
+      double classes = static_cast<double>(logits->size()) / positions;
+      for (double radius : robust->radii)
+        thresholds.push_back(std::sqrt(2 * classes) * robust->lipschitz * radius);
+    }
+    scoreLogits(*logits, labels.data(), positions, thresholds, score);
     e.positions += positions;
   }
   e.examples = count;
-  e.loss = sumLoss / e.positions;
-  e.accuracy = static_cast<double>(correct) / e.positions;
+  e.loss = score.sumLoss / e.positions;
+  e.accuracy = static_cast<double>(score.correct) / e.positions;
+  if (robust) {
+    e.radii = robust->radii;
+    for (int64_t certified : score.certified)
+      e.robustAccuracy.push_back(static_cast<double>(certified) / e.positions);
+  }
   return e;
 }

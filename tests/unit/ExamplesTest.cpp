@@ -115,13 +115,15 @@ TEST(Evaluate, ScoresLossAndAccuracyOfLogits) {
   // the second does not (argmax 0, label 1).
   std::vector<float> logits = {0, 1, 3, 2, 1, 0};
   int32_t labels[2] = {2, 1};
-  double sumLoss = 0;
-  int64_t correct = 0;
-  scoreLogits(logits, labels, 2, sumLoss, correct);
+  Score score;
+  // Margins: the first position 3 - 1 = 2; the second is wrong.
+  scoreLogits(logits, labels, 2, {0.0, 1.5, 2.0, 2.5}, score);
   auto nll = [](double a, double b, double c, double target) {
     return std::log(std::exp(a) + std::exp(b) + std::exp(c)) - target;
   };
-  EXPECT_NEAR(sumLoss, nll(0, 1, 3, 3) + nll(2, 1, 0, 1), 1e-12);
-  EXPECT_EQ(correct, 1);
+  EXPECT_NEAR(score.sumLoss, nll(0, 1, 3, 3) + nll(2, 1, 0, 1), 1e-12);
+  EXPECT_EQ(score.correct, 1);
+  // Certified at threshold 0 (= correct) and 1.5; not at 2 (not above) or 2.5.
+  EXPECT_EQ(score.certified, (std::vector<int64_t>{1, 1, 0, 0}));
 }
 } // namespace

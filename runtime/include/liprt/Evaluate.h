@@ -2,7 +2,16 @@
 //
 // `eval` and the evaluations during `train`: the compiled forward pass on
 // the held-out examples in batches, then the mean cross-entropy and the
-// fraction of positions whose largest logit is the label, in double.
+// fraction of positions whose largest logit is the label, in double; for a
+// classifier with a certified bound, the certified robust accuracy.
+//
+// Certified robustness in lipc's norms: the bound L holds from the input's
+// max-token RMS norm to the logits' RMS over C classes. A perturbation of
+// size eps moves the logits by at most L eps in RMS, sqrt(C) L eps in l2,
+// so a logit difference z_y - z_j by at most sqrt(2 C) L eps (the paper's
+// sqrt(2) L eps is the same argument in l2 norms). A prediction is
+// certified at radius eps when its margin z_y - max_{j != y} z_j exceeds
+// that; at radius 0, when it is correct.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,21 +23,39 @@
 
 namespace liprt {
 
+/// Radii (in the input's max-token RMS norm) at which to certify, and the
+/// certified Lipschitz bound of the model.
+struct Robustness {
+  std::vector<double> radii;
+  double lipschitz = 0;
+};
+
 struct Evaluation {
   double loss = 0, accuracy = 0;
   int64_t examples = 0;  // images or windows
   int64_t positions = 0; // predictions scored (images, or tokens)
+  /// With a Robustness query: the fraction certified at each radius.
+  std::vector<double> radii, robustAccuracy;
 };
 
 /// Evaluates the first `limit` held-out examples (all when `limit` is 0) in
-/// batches of at most `batch`.
+/// batches of at most `batch`; certifies predictions at `robust`'s radii
+/// when given.
 Result<Evaluation> evaluate(CompiledStep &model, const Examples &examples, int64_t batch,
-                            int64_t limit = 0);
+                            int64_t limit = 0, const Robustness *robust = nullptr);
 
-/// Mean cross-entropy and accuracy of `logits` ([positions, classes],
-/// row-major) against `labels`, accumulated into `sumLoss` and `correct`.
+/// Running sums over scored positions.
+struct Score {
+  double sumLoss = 0;
+  int64_t correct = 0;
+  std::vector<int64_t> certified; // per margin threshold
+};
+
+/// Scores `logits` ([positions, classes], row-major) against `labels`:
+/// cross-entropy, correct predictions, and predictions correct with a
+/// margin above each of `thresholds` (0: correct).
 void scoreLogits(const std::vector<float> &logits, const int32_t *labels, int64_t positions,
-                 double &sumLoss, int64_t &correct);
+                 const std::vector<double> &thresholds, Score &score);
 
 } // namespace liprt
 

@@ -2,6 +2,8 @@
 
 #include "Options.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <thread>
 
@@ -15,7 +17,7 @@ const char *const main::kUsageText = R"(usage:
         [--log FILE] [--log-every N] [--eval-every N] [--eval-samples N]
         [--checkpoint FILE] [--checkpoint-every N] [--resume CHECKPOINT]
   %1$s eval --checkpoint FILE [--data PATH] [--batch N] [--eval-samples N]
-        [--threads N] [--json]
+        [--radii R1,R2,...] [--threads N] [--json]
   %1$s sample --checkpoint FILE [--prompt TEXT] [--length N] [--temperature T]
         [--seed N] [--threads N]
 Defaults come from the spec's train section (steps, batch, seed, eval_every,
@@ -63,7 +65,21 @@ std::string main::parseOptions(const std::string &command, int argc, char **argv
       error = number(o.threads, 1);
     else if (!sample && flag == "--eval-samples")
       error = number(o.evalSamples, 1);
-    else if (sample && flag == "--prompt")
+    else if (command == "eval" && flag == "--radii") {
+      o.radii.clear();
+      for (size_t start = 0; start <= value.size();) {
+        size_t end = std::min(value.find(',', start), value.size());
+        std::string item = value.substr(start, end - start);
+        char *stop = nullptr;
+        double r = std::strtod(item.c_str(), &stop);
+        if (item.empty() || *stop || !(r >= 0) || !std::isfinite(r)) {
+          error = "--radii takes numbers >= 0 separated by commas, not '" + value + "'";
+          break;
+        }
+        o.radii.push_back(r);
+        start = end + 1;
+      }
+    } else if (sample && flag == "--prompt")
       o.prompt = value;
     else if (sample && flag == "--length")
       error = number(o.length, 1);

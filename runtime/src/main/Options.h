@@ -6,6 +6,7 @@
 #include "liprt/CompiledStep.h"
 
 #include <string>
+#include <vector>
 
 namespace liprt::main {
 
@@ -21,6 +22,8 @@ struct Options {
   int64_t logEvery = 10, evalEvery = 0, evalSamples = 0;
   int64_t checkpointEvery = 0; // 0: only at the end
   bool json = false;
+  /// eval: radii (input max-token RMS) of the certified robust accuracy.
+  std::vector<double> radii = {0, 0.01, 0.02, 0.05, 0.1};
 };
 
 /// Parses argv[2..] of `command` (train, eval or sample) over the defaults in
