@@ -67,32 +67,36 @@ def text_batch(path, seq=256):
     return torch.stack([ids[s:s + seq] for s in starts]), torch.stack([ids[s + 1:s + seq + 1] for s in starts])
 
 
-def train(model, tensors, step, x, y, count):
+def training_step(model, params, state, x, y, s, w_max):
+    """One step at step count `s`: updates `params` and `state` in place and
+    returns the loss (a tensor)."""
     cfg = CONFIG[model]
     logits_of = mlp_logits if model == "mlp" else gpt_logits
-    params = {n: t for n, t in tensors.items() if "." not in n or n.startswith("block")}
-    params = {n: t for n, t in params.items() if not n.endswith((".momentum", ".adam_m", ".adam_v"))}
-    state = {n: t for n, t in tensors.items() if n not in params}
-    losses = []
-    for s in range(step, step + count):
-        ps = {n: p.clone().requires_grad_() for n, p in params.items()}
-        loss = cross_entropy(logits_of(ps, x), y)
-        losses.append(loss.item())
-        grads = dict(zip(ps, torch.autograd.grad(loss, list(ps.values()))))
-        lr = cfg["lr"] * (1 - s / cfg["steps"])
+    ps = {n: p.clone().requires_grad_() for n, p in params.items()}
+    loss = cross_entropy(logits_of(ps, x), y)
+    grads = dict(zip(ps, torch.autograd.grad(loss, list(ps.values()))))
+    lr = cfg["lr"] * (1 - s / cfg["steps"])
+    with torch.no_grad():
         for n, w in params.items():
             if n == "embed":
                 m, v, direction = adam(state[n + ".adam_m"], state[n + ".adam_v"], grads[n], s)
                 state[n + ".adam_m"], state[n + ".adam_v"] = m, v
                 params[n] = embed_cap(w - lr * direction, 1.0)
                 continue
-            w_max = 2.0 if model == "mlp" else 0.9763
             state[n + ".momentum"], update = momentum(state[n + ".momentum"], grads[n], cfg["beta"],
                                                       cfg["nesterov"])
             scale = math.sqrt(w.shape[0] / w.shape[1])
             alpha = coupling(1 + lr * NS_MAX_SIGMA / w_max)
             params[n] = soft_cap(w - lr * scale * ns(update), alpha, w_max)
-    return losses
+    return loss.detach()
+
+
+def train(model, tensors, step, x, y, count):
+    suffixes = (".momentum", ".adam_m", ".adam_v")
+    params = {n: t for n, t in tensors.items() if not n.endswith(suffixes)}
+    state = {n: t for n, t in tensors.items() if n.endswith(suffixes)}
+    w_max = 2.0 if model == "mlp" else 0.9763
+    return [training_step(model, params, state, x, y, s, w_max).item() for s in range(step, step + count)]
 
 
 def main():
