@@ -8,12 +8,14 @@ usage: bench/gemm_backends.py [--build DIR] [--rounds N] [--shakespeare TEXT]
 Needs a build (scripts/build.sh) and Fashion-MNIST (scripts/setup.sh installs
 it); the transformer runs when Tiny Shakespeare is found (../shared/data)."""
 import argparse
-import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from binary_timing import seconds_per_step  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -23,21 +25,6 @@ MODELS = [
     ("mlp 784-256-256-10", "examples/mlp/model.lip", "", 512, 1, 20, 3),
     ("shakespeare 2.39M", "examples/shakespeare/model.lip", "TEXT", 8, 256, 6, 2),
 ]
-
-
-def rate(binary, data, batch, tokens, steps, log):
-    """Examples (samples or tokens) per second over the steps after the
-    first, which faults in the step's buffers."""
-    command = [binary, "train", "--batch", str(batch), "--steps", str(steps), "--log", log,
-               "--log-every", "1", "--eval-every", "0", "--eval-samples", "1"]
-    if data:
-        command += ["--data", data]
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-    rows = [json.loads(line) for line in open(log)]
-    key = "tokens_per_second" if "tokens_per_second" in rows[-1] else "samples_per_second"
-    per_step = batch * tokens
-    elapsed = [(row["step"] + 1) * per_step / row[key] for row in rows]
-    return (rows[-1]["step"] - rows[0]["step"]) * per_step / (elapsed[-1] - elapsed[0]), key
 
 
 def main():
@@ -63,10 +50,10 @@ def main():
             rates = {"blas": [], "loops": []}
             for _ in range(args.rounds):
                 for backend, steps in (("blas", blas_steps), ("loops", loop_steps)):
-                    value, key = rate(binaries[backend], data, batch, tokens, steps,
-                                      os.path.join(tmp, "log.jsonl"))
-                    rates[backend].append(value)
-            unit = "tok/s" if key == "tokens_per_second" else "smp/s"
+                    seconds = seconds_per_step(binaries[backend], data, batch, tokens, steps,
+                                               os.path.join(tmp, "log.jsonl"))
+                    rates[backend].append(batch * tokens / seconds)
+            unit = "tok/s" if tokens > 1 else "smp/s"
             blas, loops = statistics.median(rates["blas"]), statistics.median(rates["loops"])
             print(f"{name:<22}{batch:>6}{blas:>10.0f} {unit}{loops:>8.0f} {unit}{blas / loops:>11.1f}x")
             sys.stdout.flush()

@@ -8,7 +8,6 @@ PyTorch runs as users run it (its default threads) and with 1 thread.
 usage: /usr/bin/python3 bench/pytorch_step.py [--build DIR] [--rounds N] [--shakespeare TEXT]
 Needs Debian's python3-torch (hence /usr/bin/python3) and a build."""
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -21,19 +20,9 @@ import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench", "reference"))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from binary_timing import seconds_per_step  # noqa: E402
 from train_reference import training_step  # noqa: E402
-
-
-def lipc_seconds_per_step(binary, data, batch, steps, log):
-    subprocess.run([binary, "train", "--data", data, "--batch", str(batch), "--steps", str(steps),
-                    "--log", log, "--log-every", "1", "--eval-samples", "1"], check=True,
-                   stdout=subprocess.DEVNULL)
-    rows = [json.loads(line) for line in open(log)]
-    key = "tokens_per_second" if "tokens_per_second" in rows[-1] else "samples_per_second"
-    per_step = batch * (256 if key == "tokens_per_second" else 1)
-    elapsed = [(row["step"] + 1) * per_step / row[key] for row in rows]
-    # Steady state: the steps after the first, which faults in the buffers.
-    return (elapsed[-1] - elapsed[0]) / (rows[-1]["step"] - rows[0]["step"])
 
 
 def torch_seconds_per_step(model, shapes, x, y, steps, threads):
@@ -84,19 +73,20 @@ def main():
         x = torch.tensor(rows[:512, :-1], dtype=torch.float32)
         y = torch.tensor(rows[:512, -1], dtype=torch.long)
         shapes = {"in": (512, 3072), "hidden": (512, 512), "out": (10, 512)}
-        cases.append(("mlp 3072-512-512-10 b512", "bench/specs/mlp3072.lip", csv, 512, 10, "mlp", shapes, x, y, 5))
+        cases.append(("mlp 3072-512-512-10 b512", "bench/specs/mlp3072.lip", csv, 512, 1, 10, "mlp", shapes,
+                      x, y, 5))
         if os.path.exists(args.shakespeare):
             text = open(args.shakespeare, "rb").read()
             ids = torch.tensor(list(text[:64 * 257])) % 65
             windows = ids.reshape(64, 257)
-            cases.append(("shakespeare b64 x 256", "examples/shakespeare/model.lip", args.shakespeare, 64, 4,
-                          "shakespeare", gpt_shapes(), windows[:, :256], windows[:, 1:], 2))
-        for name, spec, data, batch, steps, model, shapes, x, y, torch_steps in cases:
+            cases.append(("shakespeare b64 x 256", "examples/shakespeare/model.lip", args.shakespeare, 64, 256,
+                          4, "shakespeare", gpt_shapes(), windows[:, :256], windows[:, 1:], 2))
+        for name, spec, data, batch, tokens, steps, model, shapes, x, y, torch_steps in cases:
             binary = os.path.join(tmp, model)
             subprocess.run([lipc, "compile", os.path.join(ROOT, spec), "-o", binary], check=True)
             lipc_t, torch_t, torch1_t = [], [], []
             for _ in range(args.rounds):
-                lipc_t.append(lipc_seconds_per_step(binary, data, batch, steps, os.path.join(tmp, "log.jsonl")))
+                lipc_t.append(seconds_per_step(binary, data, batch, tokens, steps, os.path.join(tmp, "log.jsonl")))
                 torch_t.append(torch_seconds_per_step(model, shapes, x, y, torch_steps, os.cpu_count()))
                 torch1_t.append(torch_seconds_per_step(model, shapes, x, y, torch_steps, 1))
             a, b, c = (statistics.median(v) for v in (lipc_t, torch_t, torch1_t))
