@@ -101,17 +101,48 @@ func.func @weight_grad(%dy: tensor<?x4x16xf32>, %x: tensor<?x4x8xf32>) -> tensor
 
 // -----
 
-// The soft cap: two polynomial steps on the normalized weight, each a Gram
-// matrix, its square, and a matmul back.
+// The soft cap of a square weight: two polynomial steps on the normalized
+// weight, each a Gram matrix and a matmul back (no square: the cap's steps
+// have no A^2 term).
 // CHECK-LABEL: func.func @soft_cap
 // CHECK: linalg.matmul_transpose_b
-// CHECK: linalg.matmul
-// CHECK: linalg.matmul
+// CHECK: linalg.matmul ins
 // CHECK: linalg.matmul_transpose_b
+// CHECK-NOT: linalg.matmul
+// CHECK: linalg.matmul ins
+// CHECK-NOT: linalg.matmul
 // CHECK-NOT: lipopt.
 func.func @soft_cap(%w: tensor<8x8xf32>, %a: tensor<f64>) -> tensor<8x8xf32> {
   %c = lipopt.soft_cap %w, %a w_max 1.0 : tensor<8x8xf32>, tensor<f64>
   return %c : tensor<8x8xf32>
+}
+
+// -----
+
+// A wide weight (m >= 1.5 n) is capped through its Gram matrix: one 8x8 Gram,
+// 8x8 products for the polynomial (the identity added by index), and a
+// single product with the 8x32 weight at the end.
+// CHECK-LABEL: func.func @soft_cap_wide
+// CHECK: linalg.matmul_transpose_b ins(%{{.*}}, %{{.*}} : tensor<8x32xf32>, tensor<8x32xf32>) outs(%{{.*}} : tensor<8x8xf32>)
+// CHECK: linalg.index 0
+// CHECK-COUNT-3: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<8x8xf32>, tensor<8x8xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<8x8xf32>, tensor<8x32xf32>)
+// CHECK-NOT: linalg.matmul
+func.func @soft_cap_wide(%w: tensor<8x32xf32>, %a: tensor<f64>) -> tensor<8x32xf32> {
+  %c = lipopt.soft_cap %w, %a w_max 1.0 : tensor<8x32xf32>, tensor<f64>
+  return %c : tensor<8x32xf32>
+}
+
+// -----
+
+// Newton-Schulz on a wide matrix: the Gram form, three steps per Gram matrix
+// (the six steps of jiacheng6 rebuild the matrix once in between).
+// CHECK-LABEL: func.func @newton_schulz_wide
+// CHECK-COUNT-2: linalg.matmul_transpose_b ins(%{{.*}}, %{{.*}} : tensor<8x64xf32>, tensor<8x64xf32>)
+// CHECK-NOT: linalg.matmul_transpose_b
+func.func @newton_schulz_wide(%m: tensor<8x64xf32>) -> tensor<8x64xf32> {
+  %o = lipopt.newton_schulz %m <jiacheng6> : tensor<8x64xf32>
+  return %o : tensor<8x64xf32>
 }
 
 // -----

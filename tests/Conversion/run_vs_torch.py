@@ -187,10 +187,21 @@ CASES.update({
                                [()], (), lambda s: torch.tensor(cooldown_rate(s.item(), 0.1, 100, 10),
                                                                 dtype=torch.float64)),
 })
+# Shapes with m >= 1.5 n take the Gram form of the polynomial iterations.
+WIDE, TALL = (4, 16), (16, 4)
+CASES.update({
+    "newton_schulz_gram_wide": ("lipopt.newton_schulz %a <jiacheng6> : {t0}", [WIDE], WIDE, ns),
+    "newton_schulz_gram_tall": ("lipopt.newton_schulz %a <jiacheng6> : {t0}", [TALL], TALL, ns),
+    "soft_cap_gram": ("lipopt.soft_cap %a, %b w_max 0.7 : {t0}, {t1}", [TALL, ()], TALL,
+                      lambda w, a: soft_cap(w, a.item(), 0.7)),
+    "hard_cap_gram": ("lipopt.hard_cap %a w_max 2.0 : {t0}", [WIDE], WIDE,
+                      lambda w: on_wide(w, norm_scale(w, 2.0), lambda x: poly(x, HARD))),
+})
 # Inputs that must lie in a range (a positive step, variance, alpha or lr).
 FIXED = {
     "adam_direction": lambda xs: [xs[0], xs[1].abs(), xs[2], torch.tensor(3.0, dtype=torch.float64)],
     "soft_cap": lambda xs: [xs[0], xs[1].abs() / 10],
+    "soft_cap_gram": lambda xs: [xs[0], xs[1].abs() / 10],
     "muon_soft_cap": lambda xs: xs[:3] + [xs[3].abs() / 10, xs[4].abs() / 10],
     "soft_cap_coupling": lambda xs: [xs[0].abs() / 10],
     "learning_rate_cooldown": lambda xs: [torch.tensor(85.0, dtype=torch.float64)],

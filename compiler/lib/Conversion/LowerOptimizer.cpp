@@ -3,7 +3,8 @@
 // Patterns of convert-lip-to-linalg for the lipopt ops: scalar schedules and
 // couplings in arith/math (the coupling's bisection in scf.for), elementwise
 // updates as multi-result linalg.generic, and the polynomial iterations
-// (Newton-Schulz, soft and hard caps) as matmuls on the wide side. Formulas:
+// (Newton-Schulz, soft and hard caps) as matmuls on the wide side, on the
+// matrix or on its Gram matrix, whichever takes fewer flops. Formulas:
 // dialects/lipopt/Rationale.md; reference: runtime/reference/OptKernels.cpp.
 //
 //===----------------------------------------------------------------------===//
@@ -16,6 +17,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::lip::lowering;
@@ -93,19 +95,90 @@ Value matmul(OpBuilder &b, Location loc, Value x, Value y, bool transposeB) {
   return b.create<linalg::MatmulOp>(loc, type, ValueRange{x, y}, ValueRange{zero}).getResult(0);
 }
 
-/// X <- a X + (b A + c A^2) X with A = X X^T, X wide; a, b, c scalars.
-Value polynomialStep(OpBuilder &b, Location loc, Value x, Value ca, Value cb, Value cc) {
-  Value a = matmul(b, loc, x, x, /*transposeB=*/true);
-  Value a2 = matmul(b, loc, a, a, false);
-  Value poly = elementwise(b, loc, ValueRange{a, a2}, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
-    Scalar s{nb, l, v[0].getType()};
-    return s.add(s.mul(cb, v[0]), s.mul(cc, v[1]));
+/// One odd polynomial step on a wide X: X <- (a I + b A + c A^2) X with
+/// A = X X^T; `c` is null when the step has no A^2 term (the soft cap).
+struct OddStep {
+  Value a, b, c;
+};
+
+/// b A + c A^2, plus `a` on the diagonal when `withIdentity`.
+Value polynomialOf(OpBuilder &b, Location loc, const OddStep &s, Value a, bool withIdentity) {
+  SmallVector<Value> inputs = {a};
+  if (s.c)
+    inputs.push_back(matmul(b, loc, a, a, false));
+  return elementwise(b, loc, inputs, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+    Scalar k{nb, l, v[0].getType()};
+    Value sum = k.mul(s.b, v[0]);
+    if (s.c)
+      sum = k.add(sum, k.mul(s.c, v[1]));
+    if (!withIdentity)
+      return sum;
+    Value diagonal = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, index(nb, l, 0), index(nb, l, 1));
+    return k.add(sum, k.select(diagonal, s.a, k.c(0.0)));
   });
-  Value px = matmul(b, loc, poly, x, false);
-  return elementwise(b, loc, ValueRange{x, px}, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
-    Scalar s{nb, l, v[0].getType()};
-    return s.add(s.mul(ca, v[0]), v[1]);
-  });
+}
+
+/// The steps applied to X one by one: each costs two n x n x m products.
+Value stepsOnMatrix(OpBuilder &b, Location loc, Value x, ArrayRef<OddStep> steps) {
+  for (const OddStep &s : steps) {
+    Value px = matmul(b, loc, polynomialOf(b, loc, s, matmul(b, loc, x, x, true), false), x, false);
+    x = elementwise(b, loc, ValueRange{x, px}, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+      Scalar k{nb, l, v[0].getType()};
+      return k.add(k.mul(s.a, v[0]), v[1]);
+    });
+  }
+  return x;
+}
+
+/// The same steps carried out on the Gram matrix: every P_k is a polynomial
+/// in A_0 = X X^T, so they commute, A_{k+1} = P_k^2 A_k and the result is
+/// (P_K ... P_0) X. Two n x n x m products in all, the rest n x n.
+Value stepsOnGram(OpBuilder &b, Location loc, Value x, ArrayRef<OddStep> steps) {
+  Value a = matmul(b, loc, x, x, true), product;
+  for (auto [k, s] : llvm::enumerate(steps)) {
+    Value p = polynomialOf(b, loc, s, a, true);
+    product = product ? matmul(b, loc, p, product, false) : p;
+    if (k + 1 < steps.size())
+      a = matmul(b, loc, p, matmul(b, loc, p, a, false), false);
+  }
+  return matmul(b, loc, product, x, false);
+}
+
+/// Runs the steps on a wide n x m X, on X itself or on its Gram matrix,
+/// whichever takes fewer flops (the Gram form wins once m > ~1.5 n). Both are
+/// the same polynomial, but the Gram matrix holds sigma^2: float32 rounding of
+/// a small sigma's square is a large error in sigma, which steps that amplify
+/// small singular values (Newton-Schulz, ~4x each) would blow up. So such steps
+/// go `segment` at a time, X rebuilt between segments: three Newton-Schulz
+/// steps per Gram matrix keep the float64 agreement of the direct form.
+Value oddPolynomial(OpBuilder &b, Location loc, Value x, ArrayRef<OddStep> steps,
+                    size_t segment = std::numeric_limits<size_t>::max()) {
+  auto type = cast<RankedTensorType>(x.getType());
+  double n = type.getDimSize(0), m = type.getDimSize(1);
+  for (size_t start = 0; start < steps.size(); start += segment) {
+    ArrayRef<OddStep> part = steps.slice(start, std::min(segment, steps.size() - start));
+    double direct = 0, gram = 4 * n * n * m + 4 * n * n * n * (part.size() - 1);
+    for (const OddStep &s : part) {
+      double square = s.c ? 2 * n * n * n : 0;
+      direct += 4 * n * n * m + square;
+      gram += square + 2 * n * n * n;
+    }
+    x = gram < direct ? stepsOnGram(b, loc, x, part) : stepsOnMatrix(b, loc, x, part);
+  }
+  return x;
+}
+
+/// Newton-Schulz steps per Gram matrix (see oddPolynomial).
+constexpr size_t kNewtonSchulzSegment = 3;
+
+/// Constant steps (Newton-Schulz, hard cap) in the element type `t`.
+SmallVector<OddStep> constantSteps(OpBuilder &b, Location loc, Type t,
+                                   ArrayRef<std::array<double, 3>> coefficients) {
+  SmallVector<OddStep> steps;
+  for (const auto &c : coefficients)
+    steps.push_back({constantLike(b, loc, t, c[0]), constantLike(b, loc, t, c[1]),
+                     c[2] == 0.0 ? Value() : constantLike(b, loc, t, c[2])});
+  return steps;
 }
 
 /// Runs `iterate` on the wide form of `m` divided by `scale`, then returns to
@@ -151,12 +224,7 @@ Value newtonSchulz(OpBuilder &b, Location loc, Value m, ArrayRef<std::array<doub
   Value norm = b.create<arith::AddFOp>(loc, frobenius(b, loc, m), constantLike(b, loc, t, eps));
   return onWide(
       b, loc, m, norm,
-      [&](Value x) {
-        for (const auto &s : steps)
-          x = polynomialStep(b, loc, x, constantLike(b, loc, t, s[0]), constantLike(b, loc, t, s[1]),
-                             constantLike(b, loc, t, s[2]));
-        return x;
-      },
+      [&](Value x) { return oddPolynomial(b, loc, x, constantSteps(b, loc, t, steps), kNewtonSchulzSegment); },
       /*restore=*/false);
 }
 
@@ -321,10 +389,9 @@ Value softCap(OpBuilder &b, Location loc, Value w, Value alphaTensor, double wMa
   Type t = type.getElementType();
   Value alpha = castTo(b, loc, scalarOf(b, loc, alphaTensor), t);
   Value minus = b.create<arith::NegFOp>(loc, alpha);
-  Value one = constantLike(b, loc, t, 1.0), zero = constantLike(b, loc, t, 0.0);
+  Value one = constantLike(b, loc, t, 1.0);
   return onWide(b, loc, w, normScale(b, loc, type, wMax), [&](Value x) {
-    x = polynomialStep(b, loc, x, one, minus, zero);
-    return polynomialStep(b, loc, x, one, alpha, zero);
+    return oddPolynomial(b, loc, x, {OddStep{one, minus, {}}, OddStep{one, alpha, {}}});
   });
 }
 
@@ -344,11 +411,8 @@ struct LowerHardCap : OpRewritePattern<HardCapOp> {
     Type t = type.getElementType();
     b.replaceOp(op, onWide(b, loc, op.getWeight(), normScale(b, loc, type, op.getWMax().convertToDouble()),
                            [&](Value x) {
-                             for (const auto &c : liprt::ref::hardCapSteps())
-                               x = polynomialStep(b, loc, x, constantLike(b, loc, t, c[0]),
-                                                  constantLike(b, loc, t, c[1]),
-                                                  constantLike(b, loc, t, c[2]));
-                             return x;
+                             return oddPolynomial(b, loc, x,
+                                                  constantSteps(b, loc, t, liprt::ref::hardCapSteps()));
                            }));
     return success();
   }
