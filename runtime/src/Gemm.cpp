@@ -1,9 +1,9 @@
 //===- Gemm.cpp - The matrix products compiled steps call -----------------===//
 //
 // liprt/Gemm.h's entry points: OpenBLAS when each matrix is stored row-major
-// with some leading dimension, a plain loop for any other view (never
-// produced by today's lowering, but a strided view must not give wrong
-// numbers).
+// with some leading dimension (ssyrk for a Gram matrix X X^T, half the
+// flops), a plain loop for any other view (never produced by today's
+// lowering, but a strided view must not give wrong numbers).
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +30,34 @@ bool rowMajor(const F32Memref<2> &m, int64_t &ld) {
   return ld >= std::max<int64_t>(m.sizes[1], 1);
 }
 
+bool sameView(const F32Memref<2> &x, const F32Memref<2> &y) {
+  return data(x) == data(y) && x.sizes[0] == y.sizes[0] && x.sizes[1] == y.sizes[1] &&
+         x.strides[0] == y.strides[0] && x.strides[1] == y.strides[1];
+}
+
+bool symmetric(const float *c, int64_t n, int64_t ldc) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = i + 1; j < n; ++j)
+      if (c[i * ldc + j] != c[j * ldc + i])
+        return false;
+  return true;
+}
+
+/// C += A A^T (or A^T A) for a symmetric C, a Gram matrix as Newton-Schulz
+/// and the caps compute: ssyrk does half of sgemm's flops; the lower
+/// triangle is then copied from the upper.
+bool gramBySyrk(const F32Memref<2> &a, int64_t lda, float *c, int64_t n, int64_t ldc, bool transposeA) {
+  if (!symmetric(c, n, ldc))
+    return false;
+  int64_t k = transposeA ? a.sizes[0] : a.sizes[1];
+  cblas_ssyrk(CblasRowMajor, CblasUpper, transposeA ? CblasTrans : CblasNoTrans, n, k, 1.0f,
+              data(a), lda, 1.0f, c, ldc);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = i + 1; j < n; ++j)
+      c[j * ldc + i] = c[i * ldc + j];
+  return true;
+}
+
 F32Memref<2> slice(const F32Memref<3> &m, int64_t i) {
   return {m.allocated, m.aligned, m.offset + i * m.strides[0], {m.sizes[1], m.sizes[2]},
           {m.strides[1], m.strides[2]}};
@@ -44,6 +72,9 @@ extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Me
     return;
   int64_t lda, ldb, ldc;
   if (rowMajor(*a, lda) && rowMajor(*b, ldb) && rowMajor(*c, ldc)) {
+    if (transposeA != transposeB && m == n && sameView(*a, *b) &&
+        gramBySyrk(*a, lda, data(*c), n, ldc, transposeA))
+      return;
     cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
                 transposeB ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, data(*a), lda, data(*b),
                 ldb, 1.0f, data(*c), ldc);

@@ -35,20 +35,10 @@ float at(const Matrix2D &m, int64_t i, int64_t j) {
   return m.aligned[m.offset + i * m.strides[0] + j * m.strides[1]];
 }
 
-void checkProduct(bool transposeA, bool transposeB, bool columnMajor) {
-  const int64_t m = 5, n = 7, k = 3, ld = 9;
-  std::mt19937 rng(42);
-  std::uniform_real_distribution<float> uniform(-1, 1);
-  auto filled = [&](size_t size) {
-    std::vector<float> v(size);
-    for (float &x : v)
-      x = uniform(rng);
-    return v;
-  };
-  std::vector<float> aData = filled(1 + ld * 9), bData = filled(1 + ld * 9), cData = filled(1 + ld * 9);
-  Matrix2D a = transposeA ? view(aData, k, m, ld, columnMajor) : view(aData, m, k, ld, columnMajor);
-  Matrix2D b = transposeB ? view(bData, n, k, ld, columnMajor) : view(bData, k, n, ld, columnMajor);
-  Matrix2D c = view(cData, m, n, ld, columnMajor);
+/// C + op(A) op(B) in double.
+std::vector<double> reference(const Matrix2D &a, const Matrix2D &b, const Matrix2D &c, bool transposeA,
+                              bool transposeB) {
+  int64_t m = c.sizes[0], n = c.sizes[1], k = transposeA ? a.sizes[0] : a.sizes[1];
   std::vector<double> expected(m * n);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
@@ -58,10 +48,34 @@ void checkProduct(bool transposeA, bool transposeB, bool columnMajor) {
                double(transposeB ? at(b, j, p) : at(b, p, j));
       expected[i * n + j] = sum;
     }
+  return expected;
+}
+
+void expectEqual(const Matrix2D &c, const std::vector<double> &expected) {
+  for (int64_t i = 0; i < c.sizes[0]; ++i)
+    for (int64_t j = 0; j < c.sizes[1]; ++j)
+      EXPECT_NEAR(at(c, i, j), expected[i * c.sizes[1] + j], 1e-5) << "at (" << i << ", " << j << ")";
+}
+
+std::vector<float> randomFloats(size_t size, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> uniform(-1, 1);
+  std::vector<float> v(size);
+  for (float &x : v)
+    x = uniform(rng);
+  return v;
+}
+
+void checkProduct(bool transposeA, bool transposeB, bool columnMajor) {
+  const int64_t m = 5, n = 7, k = 3, ld = 9;
+  std::vector<float> aData = randomFloats(1 + ld * 9, 1), bData = randomFloats(1 + ld * 9, 2),
+                     cData = randomFloats(1 + ld * 9, 3);
+  Matrix2D a = transposeA ? view(aData, k, m, ld, columnMajor) : view(aData, m, k, ld, columnMajor);
+  Matrix2D b = transposeB ? view(bData, n, k, ld, columnMajor) : view(bData, k, n, ld, columnMajor);
+  Matrix2D c = view(cData, m, n, ld, columnMajor);
+  std::vector<double> expected = reference(a, b, c, transposeA, transposeB);
   _mlir_ciface_liprt_sgemm(&a, &b, &c, transposeA, transposeB);
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j)
-      EXPECT_NEAR(at(c, i, j), expected[i * n + j], 1e-5) << "at (" << i << ", " << j << ")";
+  expectEqual(c, expected);
 }
 
 TEST(GemmTest, RowMajorWithLeadingDimension) {
@@ -74,6 +88,30 @@ TEST(GemmTest, ColumnMajorViews) {
   for (bool ta : {false, true})
     for (bool tb : {false, true})
       checkProduct(ta, tb, /*columnMajor=*/true);
+}
+
+// X X^T and X^T X with one operand for both sides go to ssyrk when C is
+// symmetric (zero, as the lowering fills it, or not) and to sgemm when not;
+// every case equals the double product.
+TEST(GemmTest, GramProductsOfOneOperand) {
+  const int64_t rows = 6, cols = 11, ld = 13;
+  for (bool transposed : {false, true})
+    for (int cKind : {0, 1, 2}) {
+      std::vector<float> xData = randomFloats(1 + ld * ld, 4), cData(1 + ld * ld, 0.0f);
+      Matrix2D x = view(xData, rows, cols, ld);
+      int64_t n = transposed ? cols : rows;
+      Matrix2D c = view(cData, n, n, ld);
+      for (int64_t i = 0; i < n && cKind > 0; ++i)
+        for (int64_t j = 0; j <= i; ++j) {
+          float v = 0.1f * static_cast<float>(i + 2 * j);
+          cData[1 + i * ld + j] = v;
+          cData[1 + j * ld + i] = cKind == 1 ? v : -v; // 2: not symmetric
+        }
+      std::vector<double> expected = reference(x, x, c, transposed, !transposed);
+      _mlir_ciface_liprt_sgemm(&x, &x, &c, transposed, !transposed);
+      SCOPED_TRACE(testing::Message() << "transposed " << transposed << ", C kind " << cKind);
+      expectEqual(c, expected);
+    }
 }
 
 TEST(GemmTest, BatchedProductsAreOnePerLeadingIndex) {
