@@ -101,6 +101,23 @@ func.func @weight_grad(%dy: tensor<?x4x16xf32>, %x: tensor<?x4x8xf32>) -> tensor
 
 // -----
 
+// The embedding's gradient is a scatter-add over the tokens (one row of the
+// table per token), not a contraction over the whole vocabulary.
+// CHECK-LABEL: func.func @embedding_grad
+// CHECK: linalg.fill
+// CHECK: scf.for %[[N:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: %[[ID:.*]] = tensor.extract %{{.*}}[%[[N]]] : tensor<?xi32>
+// CHECK: %[[ROW:.*]] = arith.index_cast %[[ID]]
+// CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: tensor.insert %{{.*}} into %{{.*}}[%[[ROW]], %[[J]]] : tensor<11x8xf32>
+// CHECK-NOT: linalg.generic
+func.func @embedding_grad(%ids: tensor<?x3xi32>, %dy: tensor<?x3x8xf32>) -> tensor<11x8xf32> {
+  %g = lip.embedding_grad %ids, %dy : tensor<?x3xi32>, tensor<?x3x8xf32> -> tensor<11x8xf32>
+  return %g : tensor<11x8xf32>
+}
+
+// -----
+
 // The soft cap of a square weight: two polynomial steps on the normalized
 // weight, each a Gram matrix and a matmul back (no square: the cap's steps
 // have no A^2 term).

@@ -2,12 +2,14 @@
 //
 // Patterns of convert-lip-to-linalg for the ops reverse-mode differentiation
 // builds (LipGradOps.td): matmuls for the linear layer's two gradients,
-// elementwise derivatives, a scatter-add for the embedding, and the
+// elementwise derivatives, a scatter-add (scf.for) for the embedding, and the
 // attention backward through recomputed attention weights.
 //
 //===----------------------------------------------------------------------===//
 
 #include "LipToLinalgPatterns.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include "lip/Dialect/Lip/LipDialect.h"
 
@@ -91,17 +93,28 @@ struct LowerEmbeddingGrad : OpRewritePattern<EmbeddingGradOp> {
     Value dy = rowsOf(b, loc, op.getResultGrad());
     Value ids = flattened(b, loc, op.getIds());
     auto type = op.getType();
-    // dE[v, j] = sum over tokens n of (ids[n] == v) dy[n, j].
+    // dE[ids[n], :] += dy[n, :], token by token in order (a scatter-add:
+    // N x width additions, where a one-hot contraction would take
+    // N x vocab x width).
     Value zero = filled(b, loc, type, {b.getIndexAttr(type.getDimSize(0)), b.getIndexAttr(type.getDimSize(1))}, 0.0);
-    Value grad = generic(
-        b, loc, ValueRange{ids, dy}, zero, {map(b, 3, {2}), map(b, 3, {2, 1}), map(b, 3, {0, 1})},
-        {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction},
-        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-          Value row = nb.create<arith::IndexCastOp>(l, nb.getIndexType(), a[0]);
-          Value hit = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, row, index(nb, l, 0));
-          Value add = nb.create<arith::AddFOp>(l, a[2], a[1]);
-          return nb.create<arith::SelectOp>(l, hit, add, a[2]);
+    Value c0 = indexConstant(b, loc, 0), c1 = indexConstant(b, loc, 1);
+    Value tokens = b.create<tensor::DimOp>(loc, ids, 0);
+    Value width = indexConstant(b, loc, type.getDimSize(1));
+    auto outer = b.create<scf::ForOp>(
+        loc, c0, tokens, c1, ValueRange{zero}, [&](OpBuilder &ob, Location l, Value n, ValueRange acc) {
+          Value id = ob.create<tensor::ExtractOp>(l, ids, ValueRange{n});
+          Value row = ob.create<arith::IndexCastOp>(l, ob.getIndexType(), id);
+          auto inner = ob.create<scf::ForOp>(
+              l, c0, width, c1, acc, [&](OpBuilder &ib, Location il, Value j, ValueRange rowAcc) {
+                Value sum = ib.create<arith::AddFOp>(
+                    il, ib.create<tensor::ExtractOp>(il, rowAcc[0], ValueRange{row, j}),
+                    ib.create<tensor::ExtractOp>(il, dy, ValueRange{n, j}));
+                ib.create<scf::YieldOp>(il, ValueRange{
+                    ib.create<tensor::InsertOp>(il, sum, rowAcc[0], ValueRange{row, j})});
+              });
+          ob.create<scf::YieldOp>(l, inner.getResults());
         });
+    Value grad = outer.getResult(0);
     b.replaceOp(op, grad);
     return success();
   }

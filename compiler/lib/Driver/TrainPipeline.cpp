@@ -42,7 +42,7 @@ mlir::lip::TrainStepOptions lipc::trainOptionsFromSpec(const spec::TrainConfig &
   return o;
 }
 
-LogicalResult lipc::buildTrainingModule(spec::CompiledSpec &compiled) {
+LogicalResult lipc::buildTrainingModule(spec::CompiledSpec &compiled, bool fuseProjections) {
   func::FuncOp model = compiled.model;
   if (!compiled.train)
     return model.emitError("the spec has no train section to build a training step from");
@@ -58,7 +58,8 @@ LogicalResult lipc::buildTrainingModule(spec::CompiledSpec &compiled) {
   if (failed(lip::appendCrossEntropyLoss(model)) || failed(lip::buildTrainStep(model, options)))
     return failure();
   PassManager pm(model->getContext());
-  pm.addNestedPass<func::FuncOp>(lip::createLipOptFuseProjection());
+  if (fuseProjections)
+    pm.addNestedPass<func::FuncOp>(lip::createLipOptFuseProjection());
   pm.addPass(createCSEPass());
   return pm.run(*compiled.module);
 }

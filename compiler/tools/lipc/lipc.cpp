@@ -88,6 +88,13 @@ llvm::cl::opt<lip::GemmBackend> gemmBackend(
                                 "generated loops, no BLAS (slower; for comparison)")),
     llvm::cl::cat(lipcCategory));
 
+llvm::cl::opt<bool> noFuse(
+    "no-fuse",
+    llvm::cl::desc("Keep each parameter's momentum, Newton-Schulz, update and soft cap as "
+                   "separate ops instead of one fused update (compile, --emit=train|linalg|llvm|obj; "
+                   "for comparison)"),
+    llvm::cl::cat(lipcCategory));
+
 llvm::cl::opt<std::string> certifyData(
     "data", llvm::cl::desc("certify: the data near which to measure ratios (default: the spec's)"),
     llvm::cl::value_desc("path"), llvm::cl::cat(lipcCategory));
@@ -176,7 +183,7 @@ void runBudgetCheck(spec::CompiledSpec &compiled, double max) {
 /// (symbol, text) strings.
 int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage, const std::string &objectPath,
                       const std::vector<std::pair<std::string, std::string>> &embedded = {}) {
-  if (failed(buildTrainingModule(compiled)))
+  if (failed(buildTrainingModule(compiled, /*fuseProjections=*/!noFuse)))
     return kSpecError;
   if (stage == Emit::Train) {
     compiled.module->print(llvm::outs());

@@ -21,9 +21,9 @@ mlir::lip::TrainStepOptions trainOptionsFromSpec(const spec::TrainConfig &train)
 inline constexpr llvm::StringLiteral kForwardFunctionName = "forward";
 
 /// Builds @forward, appends the cross-entropy loss to the model, builds
-/// @train_step and fuses updates with their projections. Errors at the
-/// model's location.
-mlir::LogicalResult buildTrainingModule(spec::CompiledSpec &compiled);
+/// @train_step and (unless `fuseProjections` is false, for comparisons) fuses
+/// updates with their projections. Errors at the model's location.
+mlir::LogicalResult buildTrainingModule(spec::CompiledSpec &compiled, bool fuseProjections = true);
 
 } // namespace lipc
 
