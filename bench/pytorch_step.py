@@ -3,7 +3,10 @@
 in PyTorch (bench/reference/train_reference.py's training_step, float32,
 eager), measured alternately in one run: the MLP 3072-512-512-10 at batch 512
 (bench/specs/mlp3072.lip) and the Shakespeare transformer at batch 64 x 256.
-PyTorch runs as users run it (its default threads) and with 1 thread.
+
+PyTorch runs in a fresh process per measurement, three ways: as installed
+(its default threads), with one thread per core, and tuned: 1 thread, jemalloc
+preloaded (Debian's libjemalloc2), OPENBLAS_CORETYPE unset.
 
 usage: /usr/bin/python3 bench/pytorch_step.py [--build DIR] [--rounds N] [--shakespeare TEXT]
 Needs Debian's python3-torch (hence /usr/bin/python3) and a build."""
@@ -24,9 +27,35 @@ sys.path.insert(0, os.path.join(ROOT, "bench"))
 from binary_timing import seconds_per_step  # noqa: E402
 from train_reference import training_step  # noqa: E402
 
+JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+SHAKESPEARE = os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt")
 
-def torch_seconds_per_step(model, shapes, x, y, steps, threads):
-    torch.set_num_threads(threads)
+
+def mlp_case():
+    rows = np.concatenate([np.random.default_rng(0).random((1024, 3072)),
+                           np.random.default_rng(1).integers(0, 10, (1024, 1))], axis=1)
+    x = torch.tensor(rows[:512, :-1], dtype=torch.float32)
+    y = torch.tensor(rows[:512, -1], dtype=torch.long)
+    return rows, {"in": (512, 3072), "hidden": (512, 512), "out": (10, 512)}, x, y
+
+
+def shakespeare_case(path):
+    ids = torch.tensor(list(open(path, "rb").read()[:64 * 257])) % 65
+    windows = ids.reshape(64, 257)
+    return gpt_shapes(), windows[:, :256], windows[:, 1:]
+
+
+def gpt_shapes(width=256, layers=3, vocab=65):
+    shapes = {"embed": (vocab, width), "head": (vocab, width)}
+    for b in range(layers):
+        for n in ("q", "k", "v", "out"):
+            shapes[f"block{b}.attn.{n}"] = (width, width)
+        shapes[f"block{b}.mlp.in"] = (4 * width, width)
+        shapes[f"block{b}.mlp.out"] = (width, 4 * width)
+    return shapes
+
+
+def torch_seconds_per_step(model, shapes, x, y, steps):
     gen = torch.Generator().manual_seed(0)
     params = {n: torch.randn(s, generator=gen) / s[-1] ** 0.5 for n, s in shapes.items()}
     state = {}
@@ -45,52 +74,67 @@ def torch_seconds_per_step(model, shapes, x, y, steps, threads):
     return statistics.median(times)
 
 
-def gpt_shapes(width=256, layers=3, vocab=65):
-    shapes = {"embed": (vocab, width), "head": (vocab, width)}
-    for b in range(layers):
-        for n in ("q", "k", "v", "out"):
-            shapes[f"block{b}.attn.{n}"] = (width, width)
-        shapes[f"block{b}.mlp.in"] = (4 * width, width)
-        shapes[f"block{b}.mlp.out"] = (width, 4 * width)
-    return shapes
+def torch_child(model, threads, steps, shakespeare):
+    """Runs in the child process: prints PyTorch's seconds per step."""
+    if threads > 0:
+        torch.set_num_threads(threads)
+    if model == "mlp":
+        _, shapes, x, y = mlp_case()
+    else:
+        shapes, x, y = shakespeare_case(shakespeare)
+    print(torch_seconds_per_step(model, shapes, x, y, steps))
+
+
+def torch_variant(variant, model, steps, shakespeare):
+    env = dict(os.environ)
+    threads = {"default": 0, "per-core": os.cpu_count(), "tuned": 1}[variant]
+    if variant == "tuned":
+        env.pop("OPENBLAS_CORETYPE", None)
+        env["LD_PRELOAD"] = JEMALLOC
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--torch-child", model, str(threads),
+                          str(steps), "--shakespeare", shakespeare], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return float(out.split()[-1])
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--shakespeare", default=os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt"))
+    parser.add_argument("--shakespeare", default=SHAKESPEARE)
+    parser.add_argument("--torch-child", nargs=3, metavar=("MODEL", "THREADS", "STEPS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.torch_child:
+        model, threads, steps = args.torch_child
+        return torch_child(model, int(threads), int(steps), args.shakespeare)
+    if not os.path.exists(JEMALLOC):
+        sys.exit(f"{JEMALLOC} not found: the tuned PyTorch runs with jemalloc (apt-get install libjemalloc2)")
     lipc = os.path.join(args.build, "bin", "lipc")
-    rng = np.random.default_rng(0)
-    print(f"torch {torch.__version__}, default threads {torch.get_num_threads()}")
-    print(f"{'model':<26}{'lipc s/step':>12}{'torch s/step':>13}{'torch-1t':>10}{'torch/lipc':>11}{'torch-1t/lipc':>14}")
+    variants = ("default", "per-core", "tuned")
+    print(f"torch {torch.__version__}, default threads {torch.get_num_threads()}; seconds per step, "
+          f"medians of {args.rounds} rounds; per-core = {os.cpu_count()} threads, tuned = 1 thread + jemalloc")
+    print(f"{'model':<26}{'lipc':>7}" + "".join(f"{'torch-' + v:>16}" for v in variants)
+          + "".join(f"{v + '/lipc':>15}" for v in variants))
     with tempfile.TemporaryDirectory() as tmp:
-        cases = []
+        rows = mlp_case()[0]
         csv = os.path.join(tmp, "random.csv")
-        rows = np.concatenate([rng.random((1024, 3072)), rng.integers(0, 10, (1024, 1))], axis=1)
         np.savetxt(csv, rows, delimiter=",", fmt="%.4g")
-        x = torch.tensor(rows[:512, :-1], dtype=torch.float32)
-        y = torch.tensor(rows[:512, -1], dtype=torch.long)
-        shapes = {"in": (512, 3072), "hidden": (512, 512), "out": (10, 512)}
-        cases.append(("mlp 3072-512-512-10 b512", "bench/specs/mlp3072.lip", csv, 512, 1, 10, "mlp", shapes,
-                      x, y, 5))
+        cases = [("mlp 3072-512-512-10 b512", "bench/specs/mlp3072.lip", csv, 512, 1, 10, "mlp", 5)]
         if os.path.exists(args.shakespeare):
-            text = open(args.shakespeare, "rb").read()
-            ids = torch.tensor(list(text[:64 * 257])) % 65
-            windows = ids.reshape(64, 257)
-            cases.append(("shakespeare b64 x 256", "examples/shakespeare/model.lip", args.shakespeare, 64, 256,
-                          4, "shakespeare", gpt_shapes(), windows[:, :256], windows[:, 1:], 2))
-        for name, spec, data, batch, tokens, steps, model, shapes, x, y, torch_steps in cases:
+            cases.append(("shakespeare b64 x 256", "examples/shakespeare/model.lip", args.shakespeare, 64, 256, 4,
+                          "shakespeare", 2))
+        for name, spec, data, batch, tokens, steps, model, torch_steps in cases:
             binary = os.path.join(tmp, model)
             subprocess.run([lipc, "compile", os.path.join(ROOT, spec), "-o", binary], check=True)
-            lipc_t, torch_t, torch1_t = [], [], []
+            times = {k: [] for k in ("lipc",) + variants}
             for _ in range(args.rounds):
-                lipc_t.append(seconds_per_step(binary, data, batch, tokens, steps, os.path.join(tmp, "log.jsonl")))
-                torch_t.append(torch_seconds_per_step(model, shapes, x, y, torch_steps, os.cpu_count()))
-                torch1_t.append(torch_seconds_per_step(model, shapes, x, y, torch_steps, 1))
-            a, b, c = (statistics.median(v) for v in (lipc_t, torch_t, torch1_t))
-            print(f"{name:<26}{a:>12.3f}{b:>13.3f}{c:>10.3f}{b / a:>10.2f}x{c / a:>13.2f}x")
+                times["lipc"].append(seconds_per_step(binary, data, batch, tokens, steps,
+                                                      os.path.join(tmp, "log.jsonl")))
+                for v in variants:
+                    times[v].append(torch_variant(v, model, torch_steps, args.shakespeare))
+            t = {k: statistics.median(v) for k, v in times.items()}
+            print(f"{name:<26}{t['lipc']:>7.3f}" + "".join(f"{t[v]:>16.3f}" for v in variants)
+                  + "".join(f"{t[v] / t['lipc']:>14.2f}x" for v in variants))
             sys.stdout.flush()
 
 

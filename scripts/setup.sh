@@ -16,6 +16,8 @@ PACKAGES=(
   dataset-fashion-mnist
   # lit runs on Debian's Python; torch and numpy serve the reference checks
   python3 python3-torch python3-numpy
+  # bench/: the tuned PyTorch baseline runs with jemalloc
+  libjemalloc2
 )
 
 missing=()

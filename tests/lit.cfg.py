@@ -43,3 +43,21 @@ config.substitutions.append(("%torch-python", torch_python))
 llvm_config.add_tool_substitutions(["mlir-opt", "mlir-cpu-runner", "llvm-nm"], [config.llvm_tools_dir])
 config.substitutions.append(
     ("%mlir_lib_dir", os.path.normpath(os.path.join(config.llvm_tools_dir, "..", "lib"))))
+
+# Python for the plain helper scripts (no torch needed): the one running lit.
+import shutil
+import sys
+config.substitutions.append(("%python", sys.executable))
+
+# CUDA's PTX assembler, to check the GPU kernels lipc emits (no GPU needed).
+ptxas = shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
+if os.access(ptxas, os.X_OK):
+    config.available_features.add("ptxas")
+config.substitutions.append(("%ptxas", ptxas))
+
+# CUDA's libdevice, which `lipc --emit=ptx` links into the kernels.
+llvm_config.with_system_environment(["CUDA_HOME", "CUDA_PATH", "CUDA_ROOT"])
+cuda_home = os.environ.get("CUDA_HOME") or os.environ.get("CUDA_PATH") or os.environ.get("CUDA_ROOT") \
+    or "/usr/local/cuda"
+if os.path.exists(os.path.join(cuda_home, "nvvm", "libdevice", "libdevice.10.bc")):
+    config.available_features.add("cuda-libdevice")

@@ -104,7 +104,7 @@ void copyReturnedConstants(func::FuncOp func) {
 }
 } // namespace
 
-LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module, GemmBackend gemm) {
+LogicalResult mlir::lip::bufferize(ModuleOp module, GemmBackend gemm) {
   // Public functions get a C entry point `_mlir_ciface_<name>` that takes
   // pointers to memref descriptors (mlir/ExecutionEngine/CRunnerUtils.h):
   // what the runtime calls.
@@ -132,6 +132,13 @@ LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module, GemmBackend gemm) {
   bufferization::buildBufferDeallocationPipeline(pm, deallocation);
   if (gemm == GemmBackend::Blas)
     pm.addPass(createMatmulToBlas());
+  return pm.run(module);
+}
+
+LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module, GemmBackend gemm) {
+  if (failed(bufferize(module, gemm)))
+    return failure();
+  PassManager pm(module.getContext());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());

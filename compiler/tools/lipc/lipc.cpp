@@ -16,6 +16,7 @@
 #include "lipc/Driver/StepManifest.h"
 #include "lipc/Driver/TrainPipeline.h"
 #include "lipc/Pipelines/Codegen.h"
+#include "lipc/Pipelines/DeviceCodegen.h"
 #include "lipc/Transforms/Passes.h"
 #include "lipspec/Parser.h"
 #include "lipspec/SpecGen.h"
@@ -56,7 +57,7 @@ llvm::cl::list<std::string> positionals(llvm::cl::Positional,
                                         llvm::cl::desc("[bounds|compile|certify] <model.lip> [checkpoint]"),
                                         llvm::cl::cat(lipcCategory));
 
-enum class Emit { None, AST, Lip, LipBounds, Train, Manifest, Linalg, LLVM, Obj };
+enum class Emit { None, AST, Lip, LipBounds, Train, Manifest, Linalg, LLVM, Obj, PTX };
 llvm::cl::opt<Emit> emit(
     "emit", llvm::cl::desc("Print a compilation stage instead of running a command"),
     llvm::cl::init(Emit::None),
@@ -72,6 +73,9 @@ llvm::cl::opt<Emit> emit(
                                 "reads them (JSON)"),
                      clEnumValN(Emit::Linalg, "linalg", "the training step lowered to linalg"),
                      clEnumValN(Emit::LLVM, "llvm", "the training step as LLVM IR"),
+                     clEnumValN(Emit::PTX, "ptx",
+                                "the training step's GPU kernels as PTX for sm_90 (the GPU "
+                                "path's device code; matrix products are cuBLAS calls)"),
                      clEnumValN(Emit::Obj, "obj",
                                 "the training step as an object file for this CPU (needs -o)")),
     llvm::cl::cat(lipcCategory));
@@ -121,7 +125,7 @@ const char *kOverview = R"(lipc: a compiler for Lipschitz-certified neural netwo
 
 Commands:
   lipc bounds MODEL.lip [--json]   certified Lipschitz bound of the model, op by op
-  lipc MODEL.lip --emit=STAGE      print a stage: ast, lip, lip-bounds, train, manifest, linalg, llvm
+  lipc MODEL.lip --emit=STAGE      print a stage: ast, lip, lip-bounds, train, manifest, linalg, llvm, ptx
   lipc compile MODEL.lip -o BIN    build the model's binary (BIN train|eval|sample|bounds)
   lipc certify MODEL.lip CKPT [--json]
                                    the bound of a checkpoint's trained weights, beside the
@@ -177,6 +181,24 @@ void runBudgetCheck(spec::CompiledSpec &compiled, double max) {
   (void)pm.run(*compiled.module);
 }
 
+/// Compiles the bufferized step's parallel loops to GPU kernels and prints
+/// each kernel module's PTX after a `// kernel module NAME` line.
+int printDeviceKernels(ModuleOp module) {
+  lip::DeviceTarget target;
+  std::string error;
+  FailureOr<std::string> libdevice = lip::findLibdevice(error);
+  if (failed(libdevice)) {
+    llvm::errs() << "lipc: " << error << "\n";
+    return kSpecError;
+  }
+  target.libdevice = *libdevice;
+  if (failed(lip::bufferize(module, gemmBackend)) || failed(lip::compileDeviceKernels(module, target)))
+    return kSpecError;
+  for (const auto &[name, ptx] : lip::kernelAssembly(module))
+    llvm::outs() << "// kernel module " << name << "\n" << ptx << "\n";
+  return kSuccess;
+}
+
 /// Builds the training step and prints (or, for --emit=obj, writes to
 /// `objectPath`) the stage `emit` asks for. The object carries the manifest
 /// as `lipc_manifest`, the packed entry `lipc_train_step` and `embedded`
@@ -203,6 +225,8 @@ int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage, const std::strin
     compiled.module->print(llvm::outs());
     return kSuccess;
   }
+  if (stage == Emit::PTX)
+    return printDeviceKernels(*compiled.module);
   if (failed(lip::lowerToLLVMDialect(*compiled.module, gemmBackend)))
     return kSpecError;
   llvm::LLVMContext llvmContext;
@@ -362,6 +386,7 @@ int main(int argc, char **argv) {
   context.printOpOnDiagnostic(false);
   DialectRegistry registry;
   lip::registerCodegenDialects(registry);
+  lip::registerDeviceCodegenDialects(registry);
   context.appendDialectRegistry(registry);
   Diagnostics diagnostics(sourceMgr, context);
 
@@ -411,7 +436,7 @@ int main(int argc, char **argv) {
   if (emit == Emit::Obj && outputPath.empty())
     return usage("--emit=obj needs -o FILE");
   if (emit == Emit::Train || emit == Emit::Manifest || emit == Emit::Linalg ||
-      emit == Emit::LLVM || emit == Emit::Obj)
+      emit == Emit::LLVM || emit == Emit::Obj || emit == Emit::PTX)
     return emitTrainingStage(*compiled, emit, outputPath);
   if (emit == Emit::Lip || emit == Emit::LipBounds) {
     if (emit == Emit::LipBounds) {

@@ -33,8 +33,13 @@ enum class GemmBackend {
   Loops, // linalg's naive loops, optimized by LLVM (no runtime dependency)
 };
 
-/// Bufferizes and lowers a linalg module to the LLVM dialect; public
-/// functions also get the C entry point `_mlir_ciface_<name>`.
+/// Bufferizes a linalg module (buffers freed where they die) and, for
+/// GemmBackend::Blas, turns its matrix products into runtime calls; public
+/// functions get the C entry point `_mlir_ciface_<name>`. The CPU and the
+/// GPU paths both start here.
+LogicalResult bufferize(ModuleOp module, GemmBackend gemm);
+
+/// Bufferizes and lowers a linalg module to the LLVM dialect.
 LogicalResult lowerToLLVMDialect(ModuleOp module, GemmBackend gemm = GemmBackend::Blas);
 
 /// Translates an LLVM-dialect module to LLVM IR.

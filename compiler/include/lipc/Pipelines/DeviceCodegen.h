@@ -1,0 +1,49 @@
+//===- DeviceCodegen.h - GPU kernels of a bufferized step -----------------===//
+//
+// The GPU path's code generation: the parallel loops of a bufferized module
+// (every elementwise op, reduction, softmax, attention piece and optimizer
+// update; matrix products stay runtime calls, which go to cuBLAS on a GPU)
+// become gpu.launch kernels, are outlined into gpu.modules and compiled
+// through NVVM to PTX for the target chip (gpu.binary ops holding the PTX).
+// Needs no GPU: LLVM's NVPTX back end writes the PTX. The math functions
+// (exp, erf, sin, ...) come from CUDA's libdevice, linked into every kernel
+// module so the PTX has no external references.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIPC_PIPELINES_DEVICECODEGEN_H
+#define LIPC_PIPELINES_DEVICECODEGEN_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mlir::lip {
+
+/// The GPU the kernels are compiled for.
+struct DeviceTarget {
+  std::string chip = "sm_90";       // Hopper (H100, H200)
+  std::string features = "+ptx80"; // PTX ISA 8.0, which sm_90 needs at least
+  std::string libdevice;            // CUDA's libdevice bitcode
+};
+
+/// CUDA's libdevice under $CUDA_HOME (or $CUDA_PATH, $CUDA_ROOT; the first one
+/// set), else /usr/local/cuda; an error message naming where it looked.
+FailureOr<std::string> findLibdevice(std::string &error);
+
+/// Dialects, interfaces and translations the device pipeline needs.
+void registerDeviceCodegenDialects(DialectRegistry &registry);
+
+/// Maps the module's parallel loops to GPU blocks and threads, outlines the
+/// kernels and compiles them to PTX. Loops that are not parallel (scalar
+/// schedules, the embedding's scatter-add) stay on the host.
+LogicalResult compileDeviceKernels(ModuleOp module, const DeviceTarget &target);
+
+/// (kernel module name, PTX) for every compiled kernel module.
+std::vector<std::pair<std::string, std::string>> kernelAssembly(ModuleOp module);
+
+} // namespace mlir::lip
+
+#endif // LIPC_PIPELINES_DEVICECODEGEN_H

@@ -1,0 +1,100 @@
+//===- DeviceCodegen.cpp - GPU kernels of a bufferized step ---------------===//
+//
+// The pass pipeline of DeviceCodegen.h (docs/toolchain notes: `arith-expand`
+// and `lower-affine` first, scf lowered inside gpu.module before
+// convert-gpu-to-nvvm). Loops are tiled 16 x 16 with constant inner bounds
+// (`no-min-max-bounds`): the SCF-to-GPU conversion needs loop-invariant
+// thread counts, and leaves a loop with min/max bounds on the host.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lipc/Pipelines/DeviceCodegen.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
+
+#include "llvm/Support/FileSystem.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+
+void mlir::lip::registerDeviceCodegenDialects(DialectRegistry &registry) {
+  registry.insert<gpu::GPUDialect, NVVM::NVVMDialect>();
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+}
+
+FailureOr<std::string> mlir::lip::findLibdevice(std::string &error) {
+  std::string toolkit = "/usr/local/cuda";
+  for (const char *variable : {"CUDA_HOME", "CUDA_PATH", "CUDA_ROOT"})
+    if (const char *value = std::getenv(variable); value && *value) {
+      toolkit = value;
+      break;
+    }
+  std::string path = toolkit + "/nvvm/libdevice/libdevice.10.bc";
+  if (llvm::sys::fs::exists(path))
+    return path;
+  error = "the GPU kernels need CUDA's libdevice, not found at " + path +
+          " (set CUDA_HOME to a CUDA toolkit)";
+  return failure();
+}
+
+LogicalResult mlir::lip::compileDeviceKernels(ModuleOp module, const DeviceTarget &target) {
+  PassManager pm(module.getContext());
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(createConvertLinalgToParallelLoopsPass());
+  func.addPass(createParallelLoopTilingPass({16, 16}, /*noMinMaxBounds=*/true));
+  func.addPass(createGpuMapParallelLoopsPass());
+  func.addPass(createParallelLoopToGpuPass());
+  pm.addPass(arith::createArithExpandOpsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  GpuNVVMAttachTargetOptions attach;
+  attach.chip = target.chip;
+  attach.features = target.features;
+  attach.optLevel = 3;
+  std::string libraries[] = {target.libdevice};
+  attach.linkLibs = libraries;
+  pm.addPass(createGpuNVVMAttachTarget(attach));
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createConvertSCFToCFPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = "isa"; // PTX text: LLVM's NVPTX back end, no CUDA needed
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+  return pm.run(module);
+}
+
+std::vector<std::pair<std::string, std::string>> mlir::lip::kernelAssembly(ModuleOp module) {
+  std::vector<std::pair<std::string, std::string>> result;
+  module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute attr : binary.getObjects()) {
+      auto object = dyn_cast<gpu::ObjectAttr>(attr);
+      if (!object || object.getFormat() != gpu::CompilationTarget::Assembly)
+        continue;
+      // The PTX string is NUL-terminated; ptxas rejects the NUL.
+      result.emplace_back(binary.getSymName().str(),
+                          object.getObject().getValue().rtrim('\0').str());
+    }
+  });
+  return result;
+}
