@@ -1,0 +1,41 @@
+//===- Cuda.h - The CUDA driver, loaded at run time -----------------------===//
+//
+// The GPU side of the runtime. libcuda.so.1 is opened with dlopen when first
+// needed, so a binary starts and runs on CPU on a machine without a GPU or a
+// driver. The `mgpu*` functions that MLIR's GPU host code calls
+// (gpu-to-llvm) are defined in Cuda.cpp on top of it: each kernel module is
+// JIT-compiled from its embedded PTX once and cached (MLIR 19's host code
+// loads and unloads the module around every launch), kernels run on one
+// stream, and buffers are managed memory, which host code, BLAS and kernels
+// can all address.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIPRT_CUDA_H
+#define LIPRT_CUDA_H
+
+#include "liprt/Status.h"
+
+#include <string>
+
+namespace liprt::cuda {
+
+/// Whether kernels can run: the driver loaded, initialized, and device 0
+/// made current. Probed once per process.
+struct Availability {
+  bool usable = false;
+  std::string device; // the device's name when usable
+  std::string reason; // why not, in one line, when not
+};
+const Availability &probe();
+
+/// The first CUDA error since the last call (a failed launch, load or
+/// allocation inside a compiled step), cleared; ok when there was none.
+Status takeError();
+
+/// Waits for every kernel issued so far.
+Status synchronize();
+
+} // namespace liprt::cuda
+
+#endif // LIPRT_CUDA_H

@@ -1,0 +1,242 @@
+//===- Cuda.cpp - The CUDA driver, loaded at run time ---------------------===//
+//
+// liprt/Cuda.h. The driver API is declared here, not taken from cuda.h: the
+// few entry points used are a stable C ABI, and the runtime then builds
+// without a CUDA toolkit. Errors inside a step are recorded (the first one
+// wins) and later GPU calls of the step become no-ops, so the step returns
+// and the caller reports the error. A compiled step calls these from the
+// thread that runs it; the caches are not shared across threads.
+//
+//===----------------------------------------------------------------------===//
+
+#include "liprt/Cuda.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <dlfcn.h>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace {
+using CUresult = int;
+using CUdevice = int;
+using CUcontext = struct CUctx_st *;
+using CUmodule = struct CUmod_st *;
+using CUfunction = struct CUfunc_st *;
+using CUstream = struct CUstream_st *;
+using CUdeviceptr = unsigned long long;
+constexpr CUresult kSuccess = 0;
+constexpr int kJitErrorLogBuffer = 5, kJitErrorLogBufferSize = 6, kJitOptimizationLevel = 7;
+constexpr unsigned kAttachGlobal = 1;
+
+/// The driver's entry points, resolved from libcuda.so.1.
+struct Driver {
+  CUresult (*init)(unsigned);
+  CUresult (*deviceGetCount)(int *);
+  CUresult (*deviceGet)(CUdevice *, int);
+  CUresult (*deviceGetName)(char *, int, CUdevice);
+  CUresult (*primaryCtxRetain)(CUcontext *, CUdevice);
+  CUresult (*ctxSetCurrent)(CUcontext);
+  CUresult (*ctxSynchronize)();
+  CUresult (*moduleLoadDataEx)(CUmodule *, const void *, unsigned, int *, void **);
+  CUresult (*moduleGetFunction)(CUfunction *, CUmodule, const char *);
+  CUresult (*launchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
+                           unsigned, CUstream, void **, void **);
+  CUresult (*streamCreate)(CUstream *, unsigned);
+  CUresult (*streamSynchronize)(CUstream);
+  CUresult (*memAllocManaged)(CUdeviceptr *, size_t, unsigned);
+  CUresult (*memFree)(CUdeviceptr);
+  CUresult (*getErrorString)(CUresult, const char **);
+};
+
+struct State {
+  Driver driver{};
+  liprt::cuda::Availability availability;
+  CUstream stream = nullptr;
+  std::map<const void *, CUmodule> modules;
+  std::map<std::pair<CUmodule, std::string>, CUfunction> functions;
+  std::string error;
+};
+
+State &state() {
+  static State s;
+  return s;
+}
+
+std::string describe(CUresult code) {
+  const char *text = nullptr;
+  if (state().driver.getErrorString)
+    state().driver.getErrorString(code, &text);
+  return "CUDA error " + std::to_string(code) + (text ? std::string(" (") + text + ")" : "");
+}
+
+template <typename F> bool resolve(void *library, const char *name, F &slot) {
+  slot = reinterpret_cast<F>(dlsym(library, name));
+  return slot != nullptr;
+}
+
+/// Loads and initializes the driver; the reason when that fails.
+std::string load(State &s) {
+  void *library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (!library)
+    return "libcuda.so.1 not found (no NVIDIA driver)";
+  Driver &d = s.driver;
+  bool all = resolve(library, "cuInit", d.init) && resolve(library, "cuDeviceGetCount", d.deviceGetCount) &&
+             resolve(library, "cuDeviceGet", d.deviceGet) &&
+             resolve(library, "cuDeviceGetName", d.deviceGetName) &&
+             resolve(library, "cuDevicePrimaryCtxRetain", d.primaryCtxRetain) &&
+             resolve(library, "cuCtxSetCurrent", d.ctxSetCurrent) &&
+             resolve(library, "cuCtxSynchronize", d.ctxSynchronize) &&
+             resolve(library, "cuModuleLoadDataEx", d.moduleLoadDataEx) &&
+             resolve(library, "cuModuleGetFunction", d.moduleGetFunction) &&
+             resolve(library, "cuLaunchKernel", d.launchKernel) &&
+             resolve(library, "cuStreamCreate", d.streamCreate) &&
+             resolve(library, "cuStreamSynchronize", d.streamSynchronize) &&
+             resolve(library, "cuMemAllocManaged", d.memAllocManaged) &&
+             resolve(library, "cuMemFree_v2", d.memFree) &&
+             resolve(library, "cuGetErrorString", d.getErrorString);
+  if (!all)
+    return "libcuda.so.1 lacks a driver API entry point (driver too old)";
+  if (CUresult r = d.init(0); r != kSuccess)
+    return "cuInit failed: " + describe(r);
+  int count = 0;
+  if (CUresult r = d.deviceGetCount(&count); r != kSuccess || count == 0)
+    return "no CUDA device";
+  CUdevice device;
+  CUcontext context;
+  char name[256] = {};
+  if (CUresult r = d.deviceGet(&device, 0); r != kSuccess)
+    return "cuDeviceGet failed: " + describe(r);
+  d.deviceGetName(name, sizeof(name) - 1, device);
+  if (CUresult r = d.primaryCtxRetain(&context, device); r != kSuccess)
+    return "cannot create a context on " + std::string(name) + ": " + describe(r);
+  if (CUresult r = d.ctxSetCurrent(context); r != kSuccess)
+    return "cuCtxSetCurrent failed: " + describe(r);
+  if (CUresult r = d.streamCreate(&s.stream, 0); r != kSuccess)
+    return "cuStreamCreate failed: " + describe(r);
+  s.availability.device = name;
+  return "";
+}
+
+/// Records the first error of a step; true when `r` is one.
+bool failed(CUresult r, const char *what) {
+  if (r == kSuccess)
+    return false;
+  State &s = state();
+  if (s.error.empty())
+    s.error = std::string(what) + ": " + describe(r);
+  return true;
+}
+
+/// Whether GPU calls may proceed: a usable device and no error yet.
+bool ready(const char *what) {
+  State &s = state();
+  if (!liprt::cuda::probe().usable) {
+    if (s.error.empty())
+      s.error = std::string(what) + " without a usable GPU: " + s.availability.reason;
+    return false;
+  }
+  return s.error.empty();
+}
+} // namespace
+
+const liprt::cuda::Availability &liprt::cuda::probe() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    State &s = state();
+    s.availability.reason = load(s);
+    s.availability.usable = s.availability.reason.empty();
+  });
+  return state().availability;
+}
+
+liprt::Status liprt::cuda::takeError() {
+  State &s = state();
+  if (s.error.empty())
+    return Status::ok();
+  return Status::error(std::exchange(s.error, ""));
+}
+
+liprt::Status liprt::cuda::synchronize() {
+  if (ready("synchronize"))
+    failed(state().driver.streamSynchronize(state().stream), "cuStreamSynchronize");
+  return takeError();
+}
+
+// The entry points MLIR 19's gpu-to-llvm host code calls.
+extern "C" {
+void *mgpuModuleLoadJIT(void *ptx, int optLevel) {
+  if (!ready("loading a kernel module"))
+    return nullptr;
+  State &s = state();
+  if (auto it = s.modules.find(ptx); it != s.modules.end())
+    return it->second;
+  char log[4096] = {};
+  int options[] = {kJitOptimizationLevel, kJitErrorLogBuffer, kJitErrorLogBufferSize};
+  void *values[] = {reinterpret_cast<void *>(static_cast<intptr_t>(optLevel)), log,
+                    reinterpret_cast<void *>(static_cast<intptr_t>(sizeof(log) - 1))};
+  CUmodule module = nullptr;
+  if (failed(s.driver.moduleLoadDataEx(&module, ptx, 3, options, values), "JIT-compiling a kernel module")) {
+    if (log[0])
+      s.error += std::string(": ") + log;
+    return nullptr;
+  }
+  s.modules[ptx] = module;
+  return module;
+}
+
+// Modules stay loaded for the process: the next launch reuses them.
+void mgpuModuleUnload(void *) {}
+
+void *mgpuModuleGetFunction(void *module, const char *name) {
+  if (!module || !ready("looking up a kernel"))
+    return nullptr;
+  State &s = state();
+  auto key = std::make_pair(static_cast<CUmodule>(module), std::string(name));
+  if (auto it = s.functions.find(key); it != s.functions.end())
+    return it->second;
+  CUfunction function = nullptr;
+  if (failed(s.driver.moduleGetFunction(&function, key.first, name), "cuModuleGetFunction"))
+    return nullptr;
+  s.functions[key] = function;
+  return function;
+}
+
+// One stream for every launch: creating one per launch, as the host code
+// asks, would cost a driver call each.
+void *mgpuStreamCreate() { return ready("creating a stream") ? state().stream : nullptr; }
+void mgpuStreamDestroy(void *) {}
+
+void mgpuStreamSynchronize(void *stream) {
+  if (stream && ready("synchronizing"))
+    failed(state().driver.streamSynchronize(static_cast<CUstream>(stream)), "cuStreamSynchronize");
+}
+
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t gridZ, intptr_t blockX,
+                      intptr_t blockY, intptr_t blockZ, int32_t sharedBytes, void *stream, void **params,
+                      void **extra, size_t) {
+  if (!function || !ready("launching a kernel"))
+    return;
+  if (gridX == 0 || gridY == 0 || gridZ == 0)
+    return; // an empty batch: nothing to run (the driver would reject the grid)
+  failed(state().driver.launchKernel(static_cast<CUfunction>(function), gridX, gridY, gridZ, blockX, blockY,
+                                     blockZ, sharedBytes, static_cast<CUstream>(stream), params, extra),
+         "cuLaunchKernel");
+}
+
+void *mgpuMemAlloc(uint64_t bytes, void *, bool) {
+  if (!ready("allocating device memory"))
+    return nullptr;
+  CUdeviceptr pointer = 0;
+  if (failed(state().driver.memAllocManaged(&pointer, bytes ? bytes : 1, kAttachGlobal), "cuMemAllocManaged"))
+    return nullptr;
+  return reinterpret_cast<void *>(pointer);
+}
+
+void mgpuMemFree(void *pointer, void *) {
+  if (pointer && liprt::cuda::probe().usable)
+    failed(state().driver.memFree(reinterpret_cast<CUdeviceptr>(pointer)), "cuMemFree");
+}
+}

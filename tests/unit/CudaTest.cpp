@@ -1,0 +1,110 @@
+//===- CudaTest.cpp - The CUDA driver loaded at run time ------------------===//
+//
+// runtime/src/Cuda.cpp: without a GPU (the build machines) the probe says
+// why in one line and every GPU entry point fails cleanly into takeError();
+// with one, a kernel JIT-compiled from PTX runs on managed memory. The GPU
+// case is reported as skipped where there is none.
+//
+//===----------------------------------------------------------------------===//
+
+#include "liprt/Cuda.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+
+extern "C" {
+void *mgpuModuleLoadJIT(void *ptx, int optLevel);
+void mgpuModuleUnload(void *module);
+void *mgpuModuleGetFunction(void *module, const char *name);
+void *mgpuStreamCreate();
+void mgpuStreamSynchronize(void *stream);
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t gridZ, intptr_t blockX,
+                      intptr_t blockY, intptr_t blockZ, int32_t sharedBytes, void *stream, void **params,
+                      void **extra, size_t paramCount);
+void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared);
+void mgpuMemFree(void *pointer, void *stream);
+}
+
+namespace {
+// p[i] += 1 for i < n, one thread per element (ptxas -arch=sm_90 accepts it).
+char kAddOne[] = R"(.version 8.0
+.target sm_90
+.address_size 64
+.visible .entry add_one(.param .u64 p, .param .u32 n)
+{
+  .reg .pred %p<2>;
+  .reg .b32 %r<3>;
+  .reg .b64 %rd<5>;
+  .reg .f32 %f<3>;
+  ld.param.u64 %rd1, [p];
+  ld.param.u32 %r1, [n];
+  mov.u32 %r2, %tid.x;
+  setp.ge.u32 %p1, %r2, %r1;
+  @%p1 bra DONE;
+  cvta.to.global.u64 %rd2, %rd1;
+  mul.wide.u32 %rd3, %r2, 4;
+  add.s64 %rd4, %rd2, %rd3;
+  ld.global.f32 %f1, [%rd4];
+  add.f32 %f2, %f1, 0f3F800000;
+  st.global.f32 [%rd4], %f2;
+DONE:
+  ret;
+}
+)";
+
+TEST(CudaTest, ProbeNamesTheDeviceOrSaysWhyNot) {
+  const liprt::cuda::Availability &a = liprt::cuda::probe();
+  if (a.usable)
+    EXPECT_FALSE(a.device.empty());
+  else
+    EXPECT_FALSE(a.reason.empty());
+  EXPECT_EQ(&a, &liprt::cuda::probe()) << "probed once";
+}
+
+TEST(CudaTest, WithoutAGpuEveryEntryPointFailsCleanly) {
+  if (liprt::cuda::probe().usable)
+    GTEST_SKIP() << "a GPU is present: " << liprt::cuda::probe().device;
+  EXPECT_EQ(mgpuModuleLoadJIT(kAddOne, 3), nullptr);
+  liprt::Status first = liprt::cuda::takeError();
+  ASSERT_FALSE(first.isOk());
+  EXPECT_NE(first.message().find("without a usable GPU: " + liprt::cuda::probe().reason), std::string::npos)
+      << first.message();
+  EXPECT_TRUE(liprt::cuda::takeError().isOk()) << "the error is cleared once taken";
+  EXPECT_EQ(mgpuModuleGetFunction(nullptr, "add_one"), nullptr);
+  EXPECT_EQ(mgpuStreamCreate(), nullptr);
+  EXPECT_EQ(mgpuMemAlloc(64, nullptr, true), nullptr);
+  mgpuLaunchKernel(nullptr, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr, 0);
+  mgpuStreamSynchronize(nullptr);
+  mgpuMemFree(nullptr, nullptr);
+  mgpuModuleUnload(nullptr);
+  EXPECT_FALSE(liprt::cuda::takeError().isOk());
+  EXPECT_FALSE(liprt::cuda::synchronize().isOk());
+}
+
+TEST(CudaTest, RunsAKernelFromPtxOnManagedMemory) {
+  if (!liprt::cuda::probe().usable)
+    GTEST_SKIP() << "no GPU: " << liprt::cuda::probe().reason;
+  void *module = mgpuModuleLoadJIT(kAddOne, 3);
+  ASSERT_NE(module, nullptr) << liprt::cuda::takeError().message();
+  EXPECT_EQ(mgpuModuleLoadJIT(kAddOne, 3), module) << "loaded once, then cached";
+  void *function = mgpuModuleGetFunction(module, "add_one");
+  ASSERT_NE(function, nullptr);
+  constexpr uint32_t n = 100;
+  auto *data = static_cast<float *>(mgpuMemAlloc(n * sizeof(float), nullptr, true));
+  ASSERT_NE(data, nullptr);
+  for (uint32_t i = 0; i < n; ++i)
+    data[i] = static_cast<float>(i);
+  uint32_t count = n;
+  void *params[] = {&data, &count};
+  void *stream = mgpuStreamCreate();
+  mgpuLaunchKernel(function, 1, 1, 1, 128, 1, 1, 0, stream, params, nullptr, 2);
+  mgpuStreamSynchronize(stream);
+  ASSERT_TRUE(liprt::cuda::takeError().isOk());
+  for (uint32_t i = 0; i < n; ++i)
+    EXPECT_EQ(data[i], static_cast<float>(i) + 1.0f) << "at " << i;
+  mgpuMemFree(data, stream);
+  EXPECT_TRUE(liprt::cuda::takeError().isOk());
+}
+} // namespace
