@@ -61,3 +61,16 @@ cuda_home = os.environ.get("CUDA_HOME") or os.environ.get("CUDA_PATH") or os.env
     or "/usr/local/cuda"
 if os.path.exists(os.path.join(cuda_home, "nvvm", "libdevice", "libdevice.10.bc")):
     config.available_features.add("cuda-libdevice")
+
+# A usable NVIDIA GPU (driver loads, a device answers): the GPU tests need
+# one and are reported UNSUPPORTED without; the CPU-fallback tests need none.
+def usable_gpu():
+    import ctypes
+    try:
+        cuda = ctypes.CDLL("libcuda.so.1")
+        count = ctypes.c_int(0)
+        return cuda.cuInit(0) == 0 and cuda.cuDeviceGetCount(ctypes.byref(count)) == 0 and count.value > 0
+    except OSError:
+        return False
+if usable_gpu():
+    config.available_features.add("gpu")

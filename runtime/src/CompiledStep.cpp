@@ -249,6 +249,18 @@ Result<StepOutcome> CompiledStep::run(double step, int64_t batch,
   return StepOutcome{(*results)[0][0], (*results)[1][0]};
 }
 
+Status CompiledStep::useGpu(Entry train, Entry forward) {
+  if (!train)
+    return Status::error("this binary has no GPU code (build it with lipc compile --gpu)");
+  const cuda::Availability &gpu = cuda::probe();
+  if (!gpu.usable)
+    return Status::error("no usable GPU: " + gpu.reason);
+  entry_ = train;
+  forward_ = forward;
+  gpu_ = true;
+  return Status::ok();
+}
+
 Result<std::vector<float>> CompiledStep::forward(int64_t batch,
                                                  const std::vector<const void *> &inputs) {
   if (!forward_ || !manifest_.hasForward())
@@ -276,13 +288,25 @@ CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
                      int64_t batch) {
   if (batch <= 0)
     return Status::error("the batch size must be positive");
+  std::vector<const void *> passed = data;
+  if (gpu_) {
+    if (staging_.size() < arguments.size())
+      staging_.resize(arguments.size());
+    for (size_t i = 0; i < arguments.size(); ++i) {
+      size_t bytes = arguments[i].elements(batch) * dtypeBytes(arguments[i].dtype);
+      if (Status s = staging_[i].reserve(bytes); !s.isOk())
+        return s;
+      std::memcpy(staging_[i].data(), data[i], bytes);
+      passed[i] = staging_[i].data();
+    }
+  }
   // Argument descriptors, contiguous row-major.
   std::vector<std::vector<int64_t>> descriptors;
   for (size_t i = 0; i < arguments.size(); ++i) {
     const StepTensor &a = arguments[i];
     std::vector<int64_t> d(descriptorWords(a.shape.size()));
-    std::memcpy(&d[0], &data[i], sizeof(void *));
-    std::memcpy(&d[1], &data[i], sizeof(void *));
+    std::memcpy(&d[0], &passed[i], sizeof(void *));
+    std::memcpy(&d[1], &passed[i], sizeof(void *));
     int64_t stride = 1;
     for (size_t k = a.shape.size(); k-- > 0;) {
       d[3 + k] = a.shape[k] < 0 ? batch : a.shape[k];
@@ -303,6 +327,7 @@ CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
   for (std::vector<int64_t> &d : descriptors)
     args.push_back(d.data());
   entry(args.data());
+  Status status = gpu_ ? cuda::synchronize() : Status::ok();
 
   // Check every result, read them all into fresh buffers (a result may
   // share memory with an argument the call updated in place), then free
@@ -314,7 +339,6 @@ CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
     std::memcpy(&p, &packed[word], sizeof(void *));
     return p;
   };
-  Status status = Status::ok();
   for (size_t k = 0; k < results.size(); ++k) {
     const StepTensor &r = results[k];
     allocated.insert(pointerAt(resultOffset[k]));
@@ -342,8 +366,12 @@ CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
     }
   }
   for (void *p : allocated)
-    if (std::find(data.begin(), data.end(), p) == data.end())
-      std::free(p);
+    if (std::find(passed.begin(), passed.end(), p) == passed.end()) {
+      if (gpu_)
+        cuda::release(p);
+      else
+        std::free(p);
+    }
   if (!status.isOk())
     return status;
   return values;

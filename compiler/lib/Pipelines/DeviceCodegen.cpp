@@ -11,6 +11,11 @@
 #include "lipc/Pipelines/DeviceCodegen.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
+#include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
+#include "mlir/Conversion/GPUCommon/GPUCommonPass.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
@@ -21,6 +26,7 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -38,6 +44,7 @@ void mlir::lip::registerDeviceCodegenDialects(DialectRegistry &registry) {
   registry.insert<gpu::GPUDialect, NVVM::NVVMDialect>();
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerGPUDialectTranslation(registry);
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
   registerNVVMDialectTranslation(registry);
 }
 
@@ -56,31 +63,105 @@ FailureOr<std::string> mlir::lip::findLibdevice(std::string &error) {
   return failure();
 }
 
-LogicalResult mlir::lip::compileDeviceKernels(ModuleOp module, const DeviceTarget &target) {
-  PassManager pm(module.getContext());
+namespace {
+/// Adds the kernel pipeline (parallel loops to PTX in gpu.binary ops) to `pm`.
+void addKernelPasses(PassManager &pm, const lip::DeviceTarget &target, std::string (&libraries)[1]) {
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(createConvertLinalgToParallelLoopsPass());
   func.addPass(createParallelLoopTilingPass({16, 16}, /*noMinMaxBounds=*/true));
   func.addPass(createGpuMapParallelLoopsPass());
   func.addPass(createParallelLoopToGpuPass());
   pm.addPass(arith::createArithExpandOpsPass());
-  pm.addPass(createLowerAffinePass());
+  // expand-strided-metadata leaves affine.apply behind: lower-affine after.
   pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
   pm.addPass(createGpuKernelOutliningPass());
   GpuNVVMAttachTargetOptions attach;
   attach.chip = target.chip;
   attach.features = target.features;
   attach.optLevel = 3;
-  std::string libraries[] = {target.libdevice};
+  libraries[0] = target.libdevice;
   attach.linkLibs = libraries;
   pm.addPass(createGpuNVVMAttachTarget(attach));
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
   kernels.addPass(createConvertSCFToCFPass());
   kernels.addPass(createConvertGpuOpsToNVVMOps());
   kernels.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void addBinaryPass(PassManager &pm) {
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = "isa"; // PTX text: LLVM's NVPTX back end, no CUDA needed
   pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+/// memref.alloc/dealloc in host code -> gpu.alloc host_shared/gpu.dealloc
+/// (mgpuMemAlloc/mgpuMemFree: managed memory).
+void allocateManaged(ModuleOp module) {
+  module.getContext()->getOrLoadDialect<gpu::GPUDialect>();
+  module.walk([](memref::AllocOp alloc) {
+    OpBuilder b(alloc);
+    auto managed = b.create<gpu::AllocOp>(alloc.getLoc(), alloc.getType(), Type(), ValueRange(),
+                                          alloc.getDynamicSizes(), alloc.getSymbolOperands(),
+                                          /*hostShared=*/true);
+    alloc.replaceAllUsesWith(managed.getMemref());
+    alloc.erase();
+  });
+  // gpu-to-llvm lowers only the async gpu.dealloc: wrap it in waits.
+  module.walk([](memref::DeallocOp dealloc) {
+    OpBuilder b(dealloc);
+    Location loc = dealloc.getLoc();
+    Type token = gpu::AsyncTokenType::get(b.getContext());
+    Value start = b.create<gpu::WaitOp>(loc, token, ValueRange()).getAsyncToken();
+    Value freed = b.create<gpu::DeallocOp>(loc, token, ValueRange{start}, dealloc.getMemref()).getAsyncToken();
+    b.create<gpu::WaitOp>(loc, Type(), ValueRange{freed});
+    dealloc.erase();
+  });
+}
+
+/// Renames every function defined in `module` to `<prefix><name>`.
+LogicalResult prefixSymbols(ModuleOp module, StringRef prefix) {
+  SymbolTable table(module);
+  for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
+    if (func.isExternal())
+      continue;
+    auto renamed = StringAttr::get(module.getContext(), prefix + func.getSymName());
+    if (failed(table.rename(func, renamed)))
+      return failure();
+  }
+  return success();
+}
+} // namespace
+
+LogicalResult mlir::lip::compileDeviceKernels(ModuleOp module, const DeviceTarget &target) {
+  PassManager pm(module.getContext());
+  std::string libraries[1];
+  addKernelPasses(pm, target, libraries);
+  addBinaryPass(pm);
+  return pm.run(module);
+}
+
+LogicalResult mlir::lip::lowerToGpuLLVMDialect(ModuleOp module, const DeviceTarget &target,
+                                               StringRef prefix) {
+  if (failed(prefixSymbols(module, prefix)))
+    return failure();
+  {
+    PassManager pm(module.getContext());
+    pm.addPass(createBufferizationToMemRefPass());
+    if (failed(pm.run(module)))
+      return failure();
+  }
+  allocateManaged(module);
+  PassManager pm(module.getContext());
+  std::string libraries[1];
+  addKernelPasses(pm, target, libraries);
+  pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  addBinaryPass(pm);
   return pm.run(module);
 }
 

@@ -99,6 +99,13 @@ llvm::cl::opt<bool> noFuse(
                    "for comparison)"),
     llvm::cl::cat(lipcCategory));
 
+llvm::cl::opt<bool> buildGpu(
+    "gpu",
+    llvm::cl::desc("compile: also build the GPU step (kernels as PTX for sm_90, JIT-compiled by "
+                   "the driver at first use); the binary then runs on a GPU or the CPU "
+                   "(--device); needs CUDA's libdevice"),
+    llvm::cl::cat(lipcCategory));
+
 llvm::cl::opt<std::string> certifyData(
     "data", llvm::cl::desc("certify: the data near which to measure ratios (default: the spec's)"),
     llvm::cl::value_desc("path"), llvm::cl::cat(lipcCategory));
@@ -181,18 +188,51 @@ void runBudgetCheck(spec::CompiledSpec &compiled, double max) {
   (void)pm.run(*compiled.module);
 }
 
-/// Compiles the bufferized step's parallel loops to GPU kernels and prints
-/// each kernel module's PTX after a `// kernel module NAME` line.
-int printDeviceKernels(ModuleOp module) {
+/// The GPU the kernels are for, with CUDA's libdevice; nothing (after an
+/// error message) when libdevice is missing.
+std::optional<lip::DeviceTarget> deviceTarget() {
   lip::DeviceTarget target;
   std::string error;
   FailureOr<std::string> libdevice = lip::findLibdevice(error);
   if (failed(libdevice)) {
     llvm::errs() << "lipc: " << error << "\n";
-    return kSpecError;
+    return std::nullopt;
   }
   target.libdevice = *libdevice;
-  if (failed(lip::bufferize(module, gemmBackend)) || failed(lip::compileDeviceKernels(module, target)))
+  return target;
+}
+
+/// The GPU step (`gpu_train_step`, `gpu_forward` and their packed entry
+/// points) as an object file at `path`.
+int emitGpuObject(ModuleOp linalgModule, const std::string &path) {
+  std::optional<lip::DeviceTarget> target = deviceTarget();
+  if (!target)
+    return kSpecError;
+  OwningOpRef<ModuleOp> module = linalgModule.clone();
+  if (failed(lip::bufferize(*module, gemmBackend)) ||
+      failed(lip::lowerToGpuLLVMDialect(*module, *target, "gpu_")))
+    return kSpecError;
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> ir = lip::translateToLLVMIR(*module, llvmContext);
+  if (!ir)
+    return kSpecError;
+  std::optional<std::string> error = lip::addPackedEntryPoints(*ir);
+  if (!error)
+    error = lip::emitObjectFile(*ir, path);
+  if (error) {
+    llvm::errs() << "lipc: " << *error << "\n";
+    return kSpecError;
+  }
+  return kSuccess;
+}
+
+/// Compiles the bufferized step's parallel loops to GPU kernels and prints
+/// each kernel module's PTX after a `// kernel module NAME` line.
+int printDeviceKernels(ModuleOp module) {
+  std::optional<lip::DeviceTarget> target = deviceTarget();
+  if (!target)
+    return kSpecError;
+  if (failed(lip::bufferize(module, gemmBackend)) || failed(lip::compileDeviceKernels(module, *target)))
     return kSpecError;
   for (const auto &[name, ptx] : lip::kernelAssembly(module))
     llvm::outs() << "// kernel module " << name << "\n" << ptx << "\n";
@@ -204,7 +244,8 @@ int printDeviceKernels(ModuleOp module) {
 /// as `lipc_manifest`, the packed entry `lipc_train_step` and `embedded`
 /// (symbol, text) strings.
 int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage, const std::string &objectPath,
-                      const std::vector<std::pair<std::string, std::string>> &embedded = {}) {
+                      const std::vector<std::pair<std::string, std::string>> &embedded = {},
+                      const std::string &gpuObjectPath = "") {
   if (failed(buildTrainingModule(compiled, /*fuseProjections=*/!noFuse)))
     return kSpecError;
   if (stage == Emit::Train) {
@@ -227,6 +268,9 @@ int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage, const std::strin
   }
   if (stage == Emit::PTX)
     return printDeviceKernels(*compiled.module);
+  if (!gpuObjectPath.empty())
+    if (int rc = emitGpuObject(*compiled.module, gpuObjectPath); rc != kSuccess)
+      return rc;
   if (failed(lip::lowerToLLVMDialect(*compiled.module, gemmBackend)))
     return kSpecError;
   llvm::LLVMContext llvmContext;
@@ -306,15 +350,27 @@ int compileBinary(spec::CompiledSpec &compiled, llvm::StringRef specText,
     return kSpecError;
   }
   llvm::FileRemover removeObject(object);
+  llvm::SmallString<128> gpuObject;
+  std::optional<llvm::FileRemover> removeGpuObject;
+  if (buildGpu) {
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("lipc-model-gpu", "o", gpuObject)) {
+      llvm::errs() << "lipc: cannot create a temporary object file: " << ec.message() << "\n";
+      return kSpecError;
+    }
+    removeGpuObject.emplace(gpuObject);
+  }
   int rc = emitTrainingStage(compiled, Emit::Obj, object.str().str(),
                              {{"lipc_bounds_table", table},
                               {"lipc_bounds_json", json},
-                              {"lipc_spec_hash", specHash(specText)}});
+                              {"lipc_spec_hash", specHash(specText)}},
+                             gpuObject.str().str());
   if (rc != kSuccess)
     return rc;
   llvm::SmallVector<llvm::StringRef> libraries;
   llvm::StringRef(LIPC_RUNTIME_LIBRARIES).split(libraries, '|', -1, false);
   llvm::SmallVector<llvm::StringRef> command = {LIPC_LINKER, object, "-o", outputPath};
+  if (buildGpu)
+    command.push_back(gpuObject);
   command.append(libraries.begin(), libraries.end());
   command.append({"-lstdc++", "-lm"});
   std::string error;

@@ -14,6 +14,7 @@
 #ifndef LIPRT_COMPILEDSTEP_H
 #define LIPRT_COMPILEDSTEP_H
 
+#include "liprt/Cuda.h"
 #include "liprt/Status.h"
 
 #include <cstdint>
@@ -93,6 +94,12 @@ public:
   /// are updated.
   Result<StepOutcome> run(double step, int64_t batch, const std::vector<const void *> &batchData);
 
+  /// Runs the GPU build's step and forward pass from now on: arguments are
+  /// staged in managed memory (kept across steps), kernels run on the
+  /// device, results are read back and released. Fails when no GPU is usable.
+  Status useGpu(Entry train, Entry forward);
+  bool onGpu() const { return gpu_; }
+
   /// The logits of the current parameters on a batch; `inputs` as for run,
   /// without labels. Row-major, the manifest's logits shape.
   Result<std::vector<float>> forward(int64_t batch, const std::vector<const void *> &inputs);
@@ -111,6 +118,9 @@ private:
 
   StepManifest manifest_;
   Entry entry_, forward_;
+  bool gpu_ = false;
+  /// Managed copies of the arguments for the GPU build, by argument index.
+  std::vector<cuda::ManagedBuffer> staging_;
   /// Parameter and state values by argument index (empty for the others).
   std::vector<std::vector<float>> owned_;
 };

@@ -16,6 +16,7 @@
 
 #include "liprt/Status.h"
 
+#include <cstddef>
 #include <string>
 
 namespace liprt::cuda {
@@ -35,6 +36,29 @@ Status takeError();
 
 /// Waits for every kernel issued so far.
 Status synchronize();
+
+/// Managed memory (the host and the device address it), freed when the
+/// buffer goes. Empty (data() null) until allocated.
+class ManagedBuffer {
+public:
+  ManagedBuffer() = default;
+  ManagedBuffer(ManagedBuffer &&other) noexcept;
+  ManagedBuffer &operator=(ManagedBuffer &&other) noexcept;
+  ManagedBuffer(const ManagedBuffer &) = delete;
+  ManagedBuffer &operator=(const ManagedBuffer &) = delete;
+  ~ManagedBuffer();
+
+  /// At least `bytes` of managed memory (the old contents are not kept).
+  Status reserve(size_t bytes);
+  void *data() const { return data_; }
+
+private:
+  void *data_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+/// Frees managed memory a compiled GPU step allocated (its results).
+void release(void *pointer);
 
 } // namespace liprt::cuda
 

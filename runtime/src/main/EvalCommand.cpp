@@ -20,6 +20,8 @@ int main::eval(const char *program, const Options &o) {
   if (!steps)
     return fail(program, steps.status().message());
   setThreads(o.threads);
+  if (Status s = useDevice(model, o.device, program); !s)
+    return fail(program, s.message());
   // Certified robustness for classifiers of features with a certified bound.
   Robustness robust{o.radii, certifiedBound()};
   bool certifiable = !examples.isText() && std::isfinite(robust.lipschitz);

@@ -53,6 +53,20 @@ Result<CompiledStep> main::loadModel() {
   return CompiledStep::create(lipc_manifest, lipc_train_step, lipc_forward);
 }
 
+Status main::useDevice(CompiledStep &model, const std::string &device, const char *program) {
+  if (device == "cpu" || (device == "auto" && !lipc_gpu_train_step))
+    return Status::ok();
+  Status gpu = model.useGpu(lipc_gpu_train_step, lipc_gpu_forward);
+  if (gpu.isOk()) {
+    std::fprintf(stderr, "%s: running on %s\n", program, cuda::probe().device.c_str());
+    return gpu;
+  }
+  if (device == "cuda")
+    return gpu;
+  std::fprintf(stderr, "%s: %s; running on the CPU\n", program, gpu.message().c_str());
+  return Status::ok();
+}
+
 Result<main::ModelAndData> main::loadModelAndData(const std::string &path) {
   Result<CompiledStep> model = loadModel();
   if (!model)

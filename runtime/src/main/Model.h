@@ -16,6 +16,9 @@
 
 extern "C" void lipc_train_step(void **args);
 extern "C" void lipc_forward(void **args);
+// The GPU build of the step (lipc compile --gpu); null in a CPU-only binary.
+extern "C" void lipc_gpu_train_step(void **args) __attribute__((weak));
+extern "C" void lipc_gpu_forward(void **args) __attribute__((weak));
 extern "C" const char lipc_manifest[];
 extern "C" const char lipc_bounds_table[];
 extern "C" const char lipc_bounds_json[];
@@ -36,6 +39,11 @@ double certifiedBound();
 /// The compiled model: its training step and forward pass, with zero
 /// parameters.
 Result<CompiledStep> loadModel();
+
+/// Moves `model` to the GPU for --device cuda, or for auto when the binary
+/// has GPU code and a GPU is usable; auto without a usable GPU prints why in
+/// one line (stderr) and stays on the CPU.
+Status useDevice(CompiledStep &model, const std::string &device, const char *program);
 
 /// The compiled model and the training and held-out examples at `path` (empty: the
 /// spec's data) in its layout: a text corpus for a model of tokens; a

@@ -13,17 +13,20 @@ using namespace liprt;
 
 const char *const main::kUsageText = R"(usage:
   %1$s bounds
-  %1$s train [--data PATH] [--steps N] [--batch N] [--seed N] [--threads N]
+  %1$s train [--data PATH] [--steps N] [--batch N] [--seed N] [--threads N] [--device D]
         [--log FILE] [--log-every N] [--eval-every N] [--eval-samples N]
         [--checkpoint FILE] [--checkpoint-every N] [--resume CHECKPOINT]
   %1$s eval --checkpoint FILE [--data PATH] [--batch N] [--eval-samples N]
-        [--radii R1,R2,...] [--threads N] [--json]
+        [--radii R1,R2,...] [--threads N] [--device D] [--json]
   %1$s sample --checkpoint FILE [--prompt TEXT] [--length N] [--temperature T]
-        [--seed N] [--threads N]
+        [--seed N] [--threads N] [--device D]
 Defaults come from the spec's train section (steps, batch, seed, eval_every,
 data). PATH: a text file for a model of tokens; for a model of features, a
 directory with Fashion-MNIST's train-* and t10k-* IDX files (gzip or not) or a
 CSV file of features and a last-column label.
+--device cpu|cuda|auto (default auto): where the step runs. A binary built with
+lipc compile --gpu runs on the GPU when one is usable; with auto and none it
+says why in one line and runs on the CPU.
 --resume continues a run from its checkpoint up to --steps in all, with the
 same losses as a run that was never interrupted (same --data, --batch, --seed).
 Exit codes: 0 done, 1 bad input or data, 2 bad command line, 4 the loss
@@ -63,6 +66,11 @@ std::string main::parseOptions(const std::string &command, int argc, char **argv
       error = number(o.batch, 1);
     else if (flag == "--threads")
       error = number(o.threads, 1);
+    else if (flag == "--device") {
+      o.device = value;
+      if (value != "cpu" && value != "cuda" && value != "auto")
+        error = "--device takes cpu, cuda or auto, not '" + value + "'";
+    }
     else if (!sample && flag == "--eval-samples")
       error = number(o.evalSamples, 1);
     else if (command == "eval" && flag == "--radii") {

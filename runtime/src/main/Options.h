@@ -16,6 +16,7 @@ extern const char *const kUsageText;
 /// train settings.
 struct Options {
   std::string data, log, checkpoint, resume, prompt;
+  std::string device = "auto"; // cpu, cuda or auto
   int64_t length = 200;
   double temperature = 1.0;
   int64_t steps = 0, batch = 0, seed = 0, threads = 0; // threads 0: all cores

@@ -59,6 +59,8 @@ int main::sample(const char *program, const Options &o) {
                           ? static_cast<int32_t>(vocabulary.find('\n'))
                           : 0);
   setThreads(o.threads);
+  if (Status s = useDevice(*model, o.device, program); !s)
+    return fail(program, s.message());
   int64_t seq = m.forwardArguments.back().shape[1];
   int64_t classes = m.forwardResults[0].shape.back();
   std::mt19937_64 rng(static_cast<uint64_t>(o.seed));

@@ -74,6 +74,8 @@ int main::train(const char *program, const Options &o) {
   if (!o.log.empty() && !(log = std::fopen(o.log.c_str(), "w")))
     return fail(program, "cannot write '" + o.log + "': " + std::strerror(errno));
   setThreads(o.threads);
+  if (Status s = useDevice(model, o.device, program); !s)
+    return fail(program, s.message());
 
   double bound = certifiedBound();
   const char *unit = examples.isText() ? "tokens" : "samples";

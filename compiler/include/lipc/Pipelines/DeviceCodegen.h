@@ -41,6 +41,13 @@ void registerDeviceCodegenDialects(DialectRegistry &registry);
 /// schedules, the embedding's scatter-add) stay on the host.
 LogicalResult compileDeviceKernels(ModuleOp module, const DeviceTarget &target);
 
+/// The GPU variant of a bufferized step, lowered to the LLVM dialect: every
+/// function renamed `<prefix><name>` (so it links beside the CPU step),
+/// buffers allocated as managed memory (gpu.alloc host_shared: host code,
+/// BLAS calls and kernels address the same buffers), the kernels compiled
+/// to PTX and embedded, launches as calls to the runtime's mgpu* functions.
+LogicalResult lowerToGpuLLVMDialect(ModuleOp module, const DeviceTarget &target, StringRef prefix);
+
 /// (kernel module name, PTX) for every compiled kernel module.
 std::vector<std::pair<std::string, std::string>> kernelAssembly(ModuleOp module);
 
