@@ -4,12 +4,13 @@ import json
 import subprocess
 
 
-def seconds_per_step(binary, data, batch, tokens, steps, log):
+def seconds_per_step(binary, data, batch, tokens, steps, log, device="cpu"):
     """Steady-state seconds per step over `steps` steps of `batch` examples
-    of `tokens` tokens (1 for images); the first step, which faults in the
-    step's buffers, is left out. `data` may be empty (the spec's data)."""
+    of `tokens` tokens (1 for images) on `device` (cpu, cuda); the first
+    step, which faults in the step's buffers, is left out. `data` may be
+    empty (the spec's data)."""
     command = [binary, "train", "--batch", str(batch), "--steps", str(steps), "--log", log,
-               "--log-every", "1", "--eval-every", "0", "--eval-samples", "1"]
+               "--log-every", "1", "--eval-every", "0", "--eval-samples", "1", "--device", device]
     if data:
         command += ["--data", data]
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)

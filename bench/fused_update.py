@@ -9,7 +9,10 @@ lipc's update is timed as the training step of a one-layer model at batch 1,
 where the forward and backward pass are a matrix-vector product each: the step
 is the update plus the runtime's copies of the weight and its state.
 
-usage: /usr/bin/python3 bench/fused_update.py [--build DIR] [--rounds N] [--steps N]
+With --device cuda (a machine with an NVIDIA GPU): lipc's binaries are built
+with --gpu and run on the GPU, PyTorch runs on the GPU when it has CUDA.
+
+usage: /usr/bin/python3 bench/fused_update.py [--build DIR] [--rounds N] [--steps N] [--device cpu|cuda]
 Needs Debian's python3-torch (hence /usr/bin/python3) and a build."""
 import argparse
 import math
@@ -47,12 +50,12 @@ train {{
 """
 
 
-def torch_seconds_per_update(fan_in, fan_out, steps, threads):
+def torch_seconds_per_update(fan_in, fan_out, steps, threads, device="cpu"):
     torch.set_num_threads(threads)
     gen = torch.Generator().manual_seed(0)
-    w = torch.randn(fan_out, fan_in, generator=gen) / fan_in ** 0.5
+    w = (torch.randn(fan_out, fan_in, generator=gen) / fan_in ** 0.5).to(device)
     buf = torch.zeros_like(w)
-    grads = [torch.randn(fan_out, fan_in, generator=gen) for _ in range(2)]
+    grads = [torch.randn(fan_out, fan_in, generator=gen).to(device) for _ in range(2)]
     scale = math.sqrt(fan_out / fan_in)
     alpha = coupling(1 + LR * NS_MAX_SIGMA / W_MAX)
     times = []
@@ -60,6 +63,7 @@ def torch_seconds_per_update(fan_in, fan_out, steps, threads):
         start = time.perf_counter()
         buf, update = momentum(buf, grads[s % 2], BETA, False)
         w = soft_cap(w - LR * scale * ns(update), alpha, W_MAX)
+        w.sum().item()  # waits for the device
         times.append(time.perf_counter() - start)
     return statistics.median(times[1:])
 
@@ -69,7 +73,12 @@ def main():
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--steps", type=int, default=15)
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     args = parser.parse_args()
+    gpu = args.device == "cuda"
+    torch_device = "cuda" if gpu and torch.cuda.is_available() else "cpu"
+    if gpu and torch_device == "cpu":
+        print(f"torch {torch.__version__} has no CUDA here: PyTorch runs on the CPU")
     lipc = os.path.join(args.build, "bin", "lipc")
     print(f"torch {torch.__version__}; milliseconds per update (median of {args.rounds} rounds)")
     print(f"{'weight':<22}{'fused':>8}{'unfused':>9}{'torch':>8}{'torch-1t':>10}"
@@ -85,15 +94,16 @@ def main():
             binaries = {}
             for variant, flags in (("fused", []), ("unfused", ["--no-fuse"])):
                 binaries[variant] = os.path.join(tmp, variant)
-                subprocess.run([lipc, "compile", spec, "-o", binaries[variant]] + flags, check=True,
-                               stdout=subprocess.DEVNULL)
+                subprocess.run([lipc, "compile", spec, "-o", binaries[variant]] + flags + (["--gpu"] if gpu else []),
+                               check=True, stdout=subprocess.DEVNULL)
             times = {k: [] for k in ("fused", "unfused", "torch", "torch-1t")}
             log = os.path.join(tmp, "log.jsonl")
             for _ in range(args.rounds):
                 for variant, binary in binaries.items():
-                    times[variant].append(seconds_per_step(binary, csv, 1, 1, args.steps, log))
-                times["torch"].append(torch_seconds_per_update(fan_in, fan_out, args.steps, os.cpu_count()))
-                times["torch-1t"].append(torch_seconds_per_update(fan_in, fan_out, args.steps, 1))
+                    times[variant].append(seconds_per_step(binary, csv, 1, 1, args.steps, log, args.device))
+                times["torch"].append(torch_seconds_per_update(fan_in, fan_out, args.steps, os.cpu_count(),
+                                                               torch_device))
+                times["torch-1t"].append(torch_seconds_per_update(fan_in, fan_out, args.steps, 1, torch_device))
             ms = {k: 1000 * statistics.median(v) for k, v in times.items()}
             print(f"{name:<22}{ms['fused']:>8.2f}{ms['unfused']:>9.2f}{ms['torch']:>8.2f}{ms['torch-1t']:>10.2f}"
                   f"{ms['unfused'] / ms['fused']:>14.2f}x{ms['torch'] / ms['fused']:>12.2f}x"

@@ -55,21 +55,24 @@ def gpt_shapes(width=256, layers=3, vocab=65):
     return shapes
 
 
-def torch_seconds_per_step(model, shapes, x, y, steps):
+def torch_seconds_per_step(model, shapes, x, y, steps, device="cpu", step=training_step):
+    """Median seconds of `step` (training_step, or a torch.compile of it) on
+    `device`; `.item()` on the loss waits for the device."""
     gen = torch.Generator().manual_seed(0)
-    params = {n: torch.randn(s, generator=gen) / s[-1] ** 0.5 for n, s in shapes.items()}
+    params = {n: (torch.randn(s, generator=gen) / s[-1] ** 0.5).to(device) for n, s in shapes.items()}
     state = {}
     for n, s in shapes.items():
         if n == "embed":
-            state[n + ".adam_m"], state[n + ".adam_v"] = torch.zeros(s), torch.zeros(s)
+            state[n + ".adam_m"], state[n + ".adam_v"] = torch.zeros(s, device=device), torch.zeros(s, device=device)
         else:
-            state[n + ".momentum"] = torch.zeros(s)
+            state[n + ".momentum"] = torch.zeros(s, device=device)
+    x, y = x.to(device), y.to(device)
     w_max = 2.0 if model == "mlp" else 0.9763
-    training_step(model, params, state, x, y, 0, w_max)  # warm-up
+    step(model, params, state, x, y, 0, w_max)  # warm-up (and compilation)
     times = []
     for s in range(1, steps + 1):
         start = time.perf_counter()
-        training_step(model, params, state, x, y, s, w_max).item()
+        step(model, params, state, x, y, s, w_max).item()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 

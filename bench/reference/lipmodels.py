@@ -27,8 +27,8 @@ def rope(x, base=10000.0):
     """Half-split rotary embedding of [batch, tokens, heads, head_dim]."""
     _, tokens, _, head_dim = x.shape
     half = head_dim // 2
-    i = torch.arange(half, dtype=x.dtype)
-    t = torch.arange(tokens, dtype=x.dtype)
+    i = torch.arange(half, dtype=x.dtype, device=x.device)
+    t = torch.arange(tokens, dtype=x.dtype, device=x.device)
     theta = t[:, None] * base ** (-2.0 * i / head_dim)  # [tokens, half]
     cos, sin = torch.cos(theta)[None, :, None, :], torch.sin(theta)[None, :, None, :]
     x1, x2 = x[..., :half], x[..., half:]
@@ -39,7 +39,7 @@ def attention(q, k, v, logit_scale=1.0, output_factor=1.0 / 3.0):
     """Causal multi-head attention with 1/head_dim scores, [b, t, h, d] layout."""
     head_dim, tokens = q.shape[-1], q.shape[1]
     scores = logit_scale * torch.einsum("bthd,buhd->bhtu", q, k) / head_dim
-    mask = torch.ones(tokens, tokens, dtype=torch.bool).triu(1)
+    mask = torch.ones(tokens, tokens, dtype=torch.bool, device=q.device).triu(1)
     scores = scores.masked_fill(mask, float("-inf"))
     weights = torch.softmax(scores, dim=-1)
     return output_factor * torch.einsum("bhtu,buhd->bthd", weights, v)
