@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <dlfcn.h>
 #include <map>
 #include <mutex>
@@ -49,7 +50,19 @@ struct Driver {
   CUresult (*memAllocManaged)(CUdeviceptr *, size_t, unsigned);
   CUresult (*memFree)(CUdeviceptr);
   CUresult (*getErrorString)(CUresult, const char **);
+  CUresult (*pointerGetAttribute)(void *, int, CUdeviceptr);
 };
+
+/// cuBLAS's entry points, resolved from libcublas when first needed.
+struct Blas {
+  bool tried = false;
+  void *handle = nullptr;
+  int (*create)(void **);
+  int (*setStream)(void *, CUstream);
+  int (*sgemm)(void *, int, int, int, int, int, const float *, const float *, int, const float *, int,
+               const float *, float *, int);
+};
+constexpr int kPointerIsManaged = 8, kBlasOpN = 0, kBlasOpT = 1;
 
 struct State {
   Driver driver{};
@@ -58,6 +71,8 @@ struct State {
   std::map<const void *, CUmodule> modules;
   std::map<std::pair<CUmodule, std::string>, CUfunction> functions;
   std::string error;
+  bool managedInUse = false; // a GPU step has allocated: products may be on the device
+  Blas blas;
 };
 
 State &state() {
@@ -96,7 +111,8 @@ std::string load(State &s) {
              resolve(library, "cuStreamSynchronize", d.streamSynchronize) &&
              resolve(library, "cuMemAllocManaged", d.memAllocManaged) &&
              resolve(library, "cuMemFree_v2", d.memFree) &&
-             resolve(library, "cuGetErrorString", d.getErrorString);
+             resolve(library, "cuGetErrorString", d.getErrorString) &&
+             resolve(library, "cuPointerGetAttribute", d.pointerGetAttribute);
   if (!all)
     return "libcuda.so.1 lacks a driver API entry point (driver too old)";
   if (CUresult r = d.init(0); r != kSuccess)
@@ -141,6 +157,54 @@ bool ready(const char *what) {
   return s.error.empty();
 }
 } // namespace
+
+namespace {
+bool isManaged(const void *pointer) {
+  unsigned value = 0;
+  return state().driver.pointerGetAttribute(&value, kPointerIsManaged,
+                                            reinterpret_cast<CUdeviceptr>(pointer)) == kSuccess &&
+         value;
+}
+
+/// cuBLAS with a handle on the step's stream; null when it cannot be had
+/// (the products then stay on the CPU, over managed memory).
+Blas *cublas() {
+  Blas &b = state().blas;
+  if (!b.tried) {
+    b.tried = true;
+    std::string home = std::getenv("CUDA_HOME") ? std::getenv("CUDA_HOME") : "/usr/local/cuda";
+    void *library = nullptr;
+    for (std::string name : {std::string("libcublas.so.13"), std::string("libcublas.so.12"),
+                             home + "/lib64/libcublas.so.13", home + "/lib64/libcublas.so.12"})
+      if ((library = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL)))
+        break;
+    void *handle = nullptr;
+    if (library && resolve(library, "cublasCreate_v2", b.create) &&
+        resolve(library, "cublasSetStream_v2", b.setStream) && resolve(library, "cublasSgemm_v2", b.sgemm) &&
+        b.create(&handle) == 0 && b.setStream(handle, state().stream) == 0)
+      b.handle = handle;
+  }
+  return b.handle ? &b : nullptr;
+}
+} // namespace
+
+bool liprt::cuda::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, const float *a,
+                        int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc) {
+  if (!state().managedInUse || !isManaged(a) || !isManaged(b) || !isManaged(c))
+    return false;
+  Blas *blas = cublas();
+  if (!blas || !ready("a matrix product"))
+    return false;
+  // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
+  const float one = 1.0f;
+  int status = blas->sgemm(blas->handle, transposeB ? kBlasOpT : kBlasOpN, transposeA ? kBlasOpT : kBlasOpN,
+                           static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &one, b,
+                           static_cast<int>(ldb), a, static_cast<int>(lda), &one, c, static_cast<int>(ldc));
+  if (status != 0 && state().error.empty())
+    state().error = "cublasSgemm failed with status " + std::to_string(status);
+  failed(state().driver.streamSynchronize(state().stream), "cuStreamSynchronize");
+  return true;
+}
 
 const liprt::cuda::Availability &liprt::cuda::probe() {
   static std::once_flag once;
@@ -232,6 +296,7 @@ void *mgpuMemAlloc(uint64_t bytes, void *, bool) {
   CUdeviceptr pointer = 0;
   if (failed(state().driver.memAllocManaged(&pointer, bytes ? bytes : 1, kAttachGlobal), "cuMemAllocManaged"))
     return nullptr;
+  state().managedInUse = true;
   return reinterpret_cast<void *>(pointer);
 }
 

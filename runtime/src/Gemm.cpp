@@ -1,6 +1,7 @@
 //===- Gemm.cpp - The matrix products compiled steps call -----------------===//
 //
-// liprt/Gemm.h's entry points: OpenBLAS when each matrix is stored row-major
+// liprt/Gemm.h's entry points: cuBLAS for the managed buffers of a step
+// running on the GPU (liprt/Cuda.h), OpenBLAS when each matrix is stored row-major
 // with some leading dimension (ssyrk for a Gram matrix X X^T, half the
 // flops), a plain loop for any other view (never produced by today's
 // lowering, but a strided view must not give wrong numbers).
@@ -8,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "liprt/Gemm.h"
+
+#include "liprt/Cuda.h"
 
 #include <algorithm>
 #include <cblas.h>
@@ -72,6 +75,8 @@ extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Me
     return;
   int64_t lda, ldb, ldc;
   if (rowMajor(*a, lda) && rowMajor(*b, ldb) && rowMajor(*c, ldc)) {
+    if (liprt::cuda::sgemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb, data(*c), ldc))
+      return;
     if (transposeA != transposeB && m == n && sameView(*a, *b) &&
         gramBySyrk(*a, lda, data(*c), n, ldc, transposeA))
       return;

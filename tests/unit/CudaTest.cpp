@@ -2,8 +2,9 @@
 //
 // runtime/src/Cuda.cpp: without a GPU (the build machines) the probe says
 // why in one line and every GPU entry point fails cleanly into takeError();
-// with one, a kernel JIT-compiled from PTX runs on managed memory. The GPU
-// case is reported as skipped where there is none.
+// with one, a kernel JIT-compiled from PTX runs on managed memory and a
+// product of managed buffers runs on cuBLAS, while host buffers always stay
+// on the CPU. The GPU cases are reported as skipped where there is none.
 //
 //===----------------------------------------------------------------------===//
 
@@ -106,5 +107,40 @@ TEST(CudaTest, RunsAKernelFromPtxOnManagedMemory) {
     EXPECT_EQ(data[i], static_cast<float>(i) + 1.0f) << "at " << i;
   mgpuMemFree(data, stream);
   EXPECT_TRUE(liprt::cuda::takeError().isOk());
+}
+} // namespace
+
+namespace {
+TEST(CudaTest, ProductsOfHostMemoryStayOnTheCpu) {
+  float a[4] = {1, 2, 3, 4}, b[4] = {5, 6, 7, 8}, c[4] = {};
+  EXPECT_FALSE(liprt::cuda::sgemm(false, false, 2, 2, 2, a, 2, b, 2, c, 2));
+  EXPECT_EQ(c[0], 0.0f) << "nothing computed";
+}
+
+TEST(CudaTest, ProductsOfManagedMemoryRunOnCublas) {
+  if (!liprt::cuda::probe().usable)
+    GTEST_SKIP() << "no GPU: " << liprt::cuda::probe().reason;
+  // C (2x3) += A^T (2x4 from A 4x2) B (4x3), row-major, against a loop.
+  liprt::cuda::ManagedBuffer a, b, c;
+  ASSERT_TRUE(a.reserve(8 * sizeof(float)).isOk());
+  ASSERT_TRUE(b.reserve(12 * sizeof(float)).isOk());
+  ASSERT_TRUE(c.reserve(6 * sizeof(float)).isOk());
+  auto *pa = static_cast<float *>(a.data()), *pb = static_cast<float *>(b.data()),
+       *pc = static_cast<float *>(c.data());
+  for (int i = 0; i < 8; ++i)
+    pa[i] = 0.5f * static_cast<float>(i) - 1.0f;
+  for (int i = 0; i < 12; ++i)
+    pb[i] = 0.25f * static_cast<float>(i % 5);
+  for (int i = 0; i < 6; ++i)
+    pc[i] = 1.0f;
+  ASSERT_TRUE(liprt::cuda::sgemm(true, false, 2, 3, 4, pa, 2, pb, 3, pc, 3));
+  ASSERT_TRUE(liprt::cuda::takeError().isOk());
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j) {
+      float expected = 1.0f;
+      for (int p = 0; p < 4; ++p)
+        expected += pa[p * 2 + i] * pb[p * 3 + j];
+      EXPECT_NEAR(pc[i * 3 + j], expected, 1e-5f) << i << "," << j;
+    }
 }
 } // namespace

@@ -7,7 +7,8 @@
 // JIT-compiled from its embedded PTX once and cached (MLIR 19's host code
 // loads and unloads the module around every launch), kernels run on one
 // stream, and buffers are managed memory, which host code, BLAS and kernels
-// can all address.
+// can all address. Matrix products on managed memory go to cuBLAS (opened
+// with dlopen too).
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +18,7 @@
 #include "liprt/Status.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace liprt::cuda {
@@ -59,6 +61,13 @@ private:
 
 /// Frees managed memory a compiled GPU step allocated (its results).
 void release(void *pointer);
+
+/// C += op(A) op(B) (row-major, leading dimensions) with cuBLAS when a GPU
+/// step is running and all three are managed memory; false (nothing done)
+/// otherwise, for the caller's CPU product. Waits for the product, since host
+/// code may read C next.
+bool sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+           const float *b, int64_t ldb, float *c, int64_t ldc);
 
 } // namespace liprt::cuda
 
