@@ -219,35 +219,82 @@ Result<CompiledStep> CompiledStep::create(const std::string &manifestText, Entry
   return CompiledStep(std::move(*manifest), entry, forward);
 }
 
-Result<StepOutcome> CompiledStep::run(double step, int64_t batch,
-                                 const std::vector<const void *> &batchData) {
-  std::vector<const void *> data;
-  size_t nextBatchArgument = 0;
-  for (size_t i = 0; i < manifest_.arguments.size(); ++i) {
-    const std::string &role = manifest_.arguments[i].role;
-    if (role == "step") {
-      data.push_back(&step);
-    } else if (role == "input" || role == "labels") {
-      if (nextBatchArgument == batchData.size())
-        return Status::error("the step takes more batch tensors than were given");
-      data.push_back(batchData[nextBatchArgument++]);
-    } else {
-      data.push_back(owned_[i].data());
-    }
-  }
-  if (nextBatchArgument != batchData.size())
-    return Status::error("the step takes fewer batch tensors than were given");
-  Result<std::vector<std::vector<float>>> results =
-      invoke(entry_, manifest_.arguments, data, manifest_.results, batch);
-  if (!results)
-    return results.status();
-  // Result k > 1 is the new value of the (k-2)-th parameter or state.
-  size_t next = 2;
+std::vector<float> &CompiledStep::tensor(size_t argument) {
+  fetchCarried();
+  hostNewer_ = true;
+  return owned_[argument];
+}
+
+const std::vector<float> &CompiledStep::values(size_t argument) const {
+  fetchCarried();
+  return owned_[argument];
+}
+
+void CompiledStep::fetchCarried() const {
+  if (!residentNewer_)
+    return;
   for (size_t i = 0; i < manifest_.arguments.size(); ++i)
     if (manifest_.arguments[i].isCarried())
-      owned_[i] = std::move((*results)[next++]);
-  return StepOutcome{(*results)[0][0], (*results)[1][0]};
+      std::memcpy(owned_[i].data(), residentBuffers_[i].get(), owned_[i].size() * sizeof(float));
+  residentNewer_ = false;
 }
+
+Status CompiledStep::sendCarried() {
+  for (size_t i = 0; i < manifest_.arguments.size(); ++i) {
+    if (!manifest_.arguments[i].isCarried())
+      continue;
+    size_t bytes = owned_[i].size() * sizeof(float);
+    if (!residentBuffers_[i]) {
+      residentBuffers_[i] = Buffer(memory_.allocate(bytes), memory_.release);
+      if (!residentBuffers_[i])
+        return Status::error("no memory for '" + manifest_.arguments[i].name + "' where the step runs");
+    }
+    std::memcpy(residentBuffers_[i].get(), owned_[i].data(), bytes);
+  }
+  hostNewer_ = false;
+  return Status::ok();
+}
+
+Result<const void *> CompiledStep::stage(size_t slot, const void *host, size_t bytes) {
+  while (scratch_.size() <= slot) {
+    scratch_.emplace_back(nullptr, memory_.release);
+    scratchBytes_.push_back(0);
+  }
+  if (!scratch_[slot] || scratchBytes_[slot] < bytes) {
+    scratch_[slot] = Buffer(memory_.allocate(bytes ? bytes : 1), memory_.release);
+    scratchBytes_[slot] = scratch_[slot] ? bytes : 0;
+    if (!scratch_[slot])
+      return Status::error("no memory for " + std::to_string(bytes) + " bytes of batch where the step runs");
+  }
+  std::memcpy(scratch_[slot].get(), host, bytes);
+  return static_cast<const void *>(scratch_[slot].get());
+}
+
+Status CompiledStep::keepResident(StepMemory memory, Entry train, Entry forward) {
+  if (!memory.allocate || !memory.release)
+    return Status::error("resident memory needs an allocator and a release");
+  fetchCarried();
+  memory_ = memory;
+  residentBuffers_.clear();
+  scratch_.clear();
+  scratchBytes_.clear();
+  for (size_t i = 0; i < manifest_.arguments.size(); ++i)
+    residentBuffers_.emplace_back(nullptr, memory_.release);
+  entry_ = train;
+  forward_ = forward;
+  resident_ = true;
+  hostNewer_ = true;
+  return Status::ok();
+}
+
+namespace {
+void *allocateManaged(size_t bytes) {
+  cuda::ManagedBuffer buffer;
+  if (!buffer.reserve(bytes).isOk())
+    return nullptr;
+  return buffer.detach();
+}
+} // namespace
 
 Status CompiledStep::useGpu(Entry train, Entry forward) {
   if (!train)
@@ -255,26 +302,94 @@ Status CompiledStep::useGpu(Entry train, Entry forward) {
   const cuda::Availability &gpu = cuda::probe();
   if (!gpu.usable)
     return Status::error("no usable GPU: " + gpu.reason);
-  entry_ = train;
-  forward_ = forward;
+  if (Status s = keepResident({allocateManaged, cuda::release}, train, forward); !s.isOk())
+    return s;
   gpu_ = true;
   return Status::ok();
+}
+
+Result<StepOutcome> CompiledStep::run(double step, int64_t batch,
+                                      const std::vector<const void *> &batchData) {
+  if (resident_ && hostNewer_)
+    if (Status s = sendCarried(); !s.isOk())
+      return s;
+  std::vector<const void *> data;
+  size_t nextBatchArgument = 0;
+  for (size_t i = 0; i < manifest_.arguments.size(); ++i) {
+    const StepTensor &a = manifest_.arguments[i];
+    const void *host = nullptr;
+    if (a.role == "step") {
+      host = &step;
+    } else if (a.role == "input" || a.role == "labels") {
+      if (nextBatchArgument == batchData.size())
+        return Status::error("the step takes more batch tensors than were given");
+      host = batchData[nextBatchArgument++];
+    } else {
+      data.push_back(resident_ ? residentBuffers_[i].get() : owned_[i].data());
+      continue;
+    }
+    if (!resident_) {
+      data.push_back(host);
+      continue;
+    }
+    Result<const void *> staged = stage(i, host, a.elements(batch) * dtypeBytes(a.dtype));
+    if (!staged)
+      return staged.status();
+    data.push_back(*staged);
+  }
+  if (nextBatchArgument != batchData.size())
+    return Status::error("the step takes fewer batch tensors than were given");
+  // Result k > 1 is the new value of the (k-2)-th parameter or state.
+  std::vector<int> adopt(manifest_.results.size(), -1);
+  size_t next = 2;
+  for (size_t i = 0; resident_ && i < manifest_.arguments.size(); ++i)
+    if (manifest_.arguments[i].isCarried())
+      adopt[next++] = static_cast<int>(i);
+  Result<std::vector<std::vector<float>>> results =
+      invoke(entry_, manifest_.arguments, data, manifest_.results, batch, adopt);
+  if (!results)
+    return results.status();
+  if (resident_) {
+    residentNewer_ = true;
+  } else {
+    next = 2;
+    for (size_t i = 0; i < manifest_.arguments.size(); ++i)
+      if (manifest_.arguments[i].isCarried())
+        owned_[i] = std::move((*results)[next++]);
+  }
+  return StepOutcome{(*results)[0][0], (*results)[1][0]};
 }
 
 Result<std::vector<float>> CompiledStep::forward(int64_t batch,
                                                  const std::vector<const void *> &inputs) {
   if (!forward_ || !manifest_.hasForward())
     return Status::error("this model has no compiled forward pass");
+  if (resident_ && hostNewer_)
+    if (Status s = sendCarried(); !s.isOk())
+      return s;
   // The forward arguments are the step's parameters, then its inputs.
   std::vector<const void *> data;
   for (size_t i = 0; i < manifest_.arguments.size(); ++i)
     if (manifest_.arguments[i].role == "param")
-      data.push_back(owned_[i].data());
+      data.push_back(resident_ ? residentBuffers_[i].get() : owned_[i].data());
   if (data.size() + inputs.size() != manifest_.forwardArguments.size())
     return Status::error("the forward pass takes " +
                          std::to_string(manifest_.forwardArguments.size() - data.size()) +
                          " inputs, " + std::to_string(inputs.size()) + " were given");
-  data.insert(data.end(), inputs.begin(), inputs.end());
+  for (size_t j = 0; j < inputs.size(); ++j) {
+    if (!resident_) {
+      data.push_back(inputs[j]);
+      continue;
+    }
+    // Scratch slots after the step's own, so a forward pass between steps
+    // leaves the step's batch buffers alone.
+    const StepTensor &a = manifest_.forwardArguments[data.size()];
+    Result<const void *> staged =
+        stage(manifest_.arguments.size() + j, inputs[j], a.elements(batch) * dtypeBytes(a.dtype));
+    if (!staged)
+      return staged.status();
+    data.push_back(*staged);
+  }
   Result<std::vector<std::vector<float>>> results =
       invoke(forward_, manifest_.forwardArguments, data, manifest_.forwardResults, batch);
   if (!results)
@@ -285,28 +400,16 @@ Result<std::vector<float>> CompiledStep::forward(int64_t batch,
 Result<std::vector<std::vector<float>>>
 CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
                      const std::vector<const void *> &data, const std::vector<StepTensor> &results,
-                     int64_t batch) {
+                     int64_t batch, const std::vector<int> &adopt) {
   if (batch <= 0)
     return Status::error("the batch size must be positive");
-  std::vector<const void *> passed = data;
-  if (gpu_) {
-    if (staging_.size() < arguments.size())
-      staging_.resize(arguments.size());
-    for (size_t i = 0; i < arguments.size(); ++i) {
-      size_t bytes = arguments[i].elements(batch) * dtypeBytes(arguments[i].dtype);
-      if (Status s = staging_[i].reserve(bytes); !s.isOk())
-        return s;
-      std::memcpy(staging_[i].data(), data[i], bytes);
-      passed[i] = staging_[i].data();
-    }
-  }
   // Argument descriptors, contiguous row-major.
   std::vector<std::vector<int64_t>> descriptors;
   for (size_t i = 0; i < arguments.size(); ++i) {
     const StepTensor &a = arguments[i];
     std::vector<int64_t> d(descriptorWords(a.shape.size()));
-    std::memcpy(&d[0], &passed[i], sizeof(void *));
-    std::memcpy(&d[1], &passed[i], sizeof(void *));
+    std::memcpy(&d[0], &data[i], sizeof(void *));
+    std::memcpy(&d[1], &data[i], sizeof(void *));
     int64_t stride = 1;
     for (size_t k = a.shape.size(); k-- > 0;) {
       d[3 + k] = a.shape[k] < 0 ? batch : a.shape[k];
@@ -348,8 +451,13 @@ CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
         status = Status::error("the compiled step returned " + r.role + " '" + r.name +
                                "' with a different shape than its manifest");
   }
+  auto adopted = [&](size_t k) { return status.isOk() && k < adopt.size() && adopt[k] >= 0; };
   std::vector<std::vector<float>> values;
   for (size_t k = 0; status.isOk() && k < results.size(); ++k) {
+    if (adopted(k)) {
+      values.emplace_back();
+      continue;
+    }
     const int64_t *d = &packed[resultOffset[k]];
     const char *base = static_cast<const char *>(pointerAt(resultOffset[k] + 1));
     bool wide = results[k].dtype == "f64"; // the learning rate; read as f32
@@ -365,10 +473,39 @@ CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
                        : reinterpret_cast<const float *>(base)[offset];
     }
   }
+  // A resident step takes a carried result's buffer as the argument's new
+  // one when the buffer is its own (a compiled step's results are dense,
+  // offset 0); a buffer shared with another result or argument is copied.
+  // The old buffers go only after every result is taken: one may be read.
+  std::set<void *> taken;
+  std::vector<std::pair<size_t, Buffer>> replacements;
+  for (size_t k = 0; status.isOk() && k < results.size(); ++k) {
+    if (!adopted(k))
+      continue;
+    size_t i = static_cast<size_t>(adopt[k]);
+    void *base = pointerAt(resultOffset[k]), *aligned = pointerAt(resultOffset[k] + 1);
+    size_t bytes = results[k].elements(batch) * sizeof(float);
+    const float *from = static_cast<const float *>(aligned) + packed[resultOffset[k] + 2];
+    bool shared = taken.count(base) || std::find(data.begin(), data.end(), base) != data.end();
+    if (!shared && base == aligned && packed[resultOffset[k] + 2] == 0) {
+      replacements.emplace_back(i, Buffer(base, memory_.release));
+      taken.insert(base);
+      continue;
+    }
+    Buffer copy(memory_.allocate(bytes), memory_.release);
+    if (!copy) {
+      status = Status::error("no memory for '" + results[k].name + "' where the step runs");
+      break;
+    }
+    std::memcpy(copy.get(), from, bytes);
+    replacements.emplace_back(i, std::move(copy));
+  }
+  for (auto &[i, buffer] : replacements)
+    residentBuffers_[i] = std::move(buffer);
   for (void *p : allocated)
-    if (std::find(passed.begin(), passed.end(), p) == passed.end()) {
-      if (gpu_)
-        cuda::release(p);
+    if (!taken.count(p) && std::find(data.begin(), data.end(), p) == data.end()) {
+      if (resident_)
+        memory_.release(p);
       else
         std::free(p);
     }

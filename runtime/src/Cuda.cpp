@@ -334,4 +334,9 @@ liprt::Status liprt::cuda::ManagedBuffer::reserve(size_t bytes) {
   return Status::ok();
 }
 
+void *liprt::cuda::ManagedBuffer::detach() {
+  bytes_ = 0;
+  return std::exchange(data_, nullptr);
+}
+
 void liprt::cuda::release(void *pointer) { mgpuMemFree(pointer, nullptr); }

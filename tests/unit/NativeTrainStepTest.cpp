@@ -27,6 +27,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <vector>
 
 // The object's packed entry points and its manifest.
@@ -118,6 +119,61 @@ TEST(NativeTrainStep, MatchesTheReferenceInterpreter) {
   for (size_t i = 0; i < logits->size(); ++i)
     EXPECT_NEAR((*logits)[i], (*expected)[0].data[i], 1e-5) << "logit " << i;
   EXPECT_FALSE(bool(compiledStep->forward(kBatch, {x.data(), y.data()})));
+}
+
+// A step whose parameters and state stay resident between calls (as on the
+// GPU, here in host memory from malloc, which the compiled step also uses
+// for its results) trains bit for bit as the plain one: the values read back
+// after a step, changes made through tensor() between steps, and the forward
+// pass all agree.
+TEST(NativeTrainStep, ResidentStateTrainsTheSame) {
+  constexpr int64_t kBatch = 5, kSteps = 3;
+  static int allocations = 0, releases = 0;
+  liprt::StepMemory host{[](size_t bytes) { return ++allocations, std::malloc(bytes); },
+                         [](void *p) { releases += p != nullptr, std::free(p); }};
+  liprt::Result<liprt::CompiledStep> plain =
+      liprt::CompiledStep::create(lipc_manifest, lipc_train_step, lipc_forward);
+  liprt::Result<liprt::CompiledStep> resident =
+      liprt::CompiledStep::create(lipc_manifest, lipc_train_step, lipc_forward);
+  ASSERT_TRUE(plain && resident);
+  for (unsigned t = 0; t < 2; ++t)
+    for (size_t i = 0; i < plain->tensor(t).size(); ++i)
+      plain->tensor(t)[i] = resident->tensor(t)[i] = 0.1f * std::sin(0.37f * i + t);
+  ASSERT_TRUE(resident->keepResident(host, lipc_train_step, lipc_forward).isOk());
+  std::vector<float> x(kBatch * 8);
+  std::vector<int32_t> y(kBatch);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = std::cos(0.8f * i);
+  for (int64_t i = 0; i < kBatch; ++i)
+    y[i] = static_cast<int32_t>((3 * i) % 4);
+  auto sameState = [&](const char *when) {
+    for (unsigned t = 0; t < 4; ++t)
+      EXPECT_EQ(resident->values(t), plain->values(t)) << when << ", argument " << t;
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (int64_t s = 0; s < kSteps; ++s) {
+      auto a = plain->run(static_cast<double>(s), kBatch, {x.data(), y.data()});
+      auto b = resident->run(static_cast<double>(s), kBatch, {x.data(), y.data()});
+      ASSERT_TRUE(a && b) << (b ? a.status().message() : b.status().message());
+      EXPECT_EQ(a->loss, b->loss) << "round " << round << ", step " << s;
+      EXPECT_EQ(a->lr, b->lr);
+    }
+    sameState("after the steps");
+    // A change made on the host reaches the resident step's next call.
+    for (float &v : plain->tensor(1))
+      v *= 0.5f;
+    for (float &v : resident->tensor(1))
+      v *= 0.5f;
+  }
+  auto a = plain->forward(kBatch, {x.data()});
+  auto b = resident->forward(kBatch, {x.data()});
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(*a, *b);
+  EXPECT_FALSE(resident->keepResident({}, lipc_train_step, lipc_forward).isOk());
+  // The resident step staged its parameters, state and batches in that memory
+  // and freed the buffers it replaced with the step's results.
+  EXPECT_GE(allocations, 4 + 3);
+  EXPECT_GT(releases, 2 * kSteps * 4);
 }
 
 // The shape and role of one manifest entry, as "role name [d0,d1]".

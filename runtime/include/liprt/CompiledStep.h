@@ -7,7 +7,9 @@
 // reads the manifest, owns the parameters and optimizer state (float32,
 // row-major), builds the memref descriptors the step takes, calls it, and
 // takes the new parameters and state back, freeing what the step allocated.
-// One runtime drives any model this way.
+// One runtime drives any model this way. A resident step (the GPU build)
+// keeps the parameters and state where it runs and swaps in each call's
+// results, copying values to the host only when they are read.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +20,7 @@
 #include "liprt/Status.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -70,6 +73,15 @@ struct StepManifest {
 /// the parameters and state.
 Result<StepManifest> parseStepManifest(const std::string &text);
 
+/// Memory for a step whose parameters and state stay where it runs between
+/// calls: CUDA managed memory for the GPU build, plain host memory to test the
+/// bookkeeping. `release` frees what `allocate` gave and what the step itself
+/// allocated for its results (the same allocator in both cases).
+struct StepMemory {
+  void *(*allocate)(size_t bytes) = nullptr; // null on failure
+  void (*release)(void *) = nullptr;
+};
+
 class CompiledStep {
 public:
   using Entry = void (*)(void **);
@@ -84,8 +96,12 @@ public:
   const StepManifest &manifest() const { return manifest_; }
 
   /// The values of parameter or state argument `argument` (zeros at first;
-  /// the storage stays the same across steps).
-  std::vector<float> &tensor(size_t argument) { return owned_[argument]; }
+  /// the storage stays the same across steps), to read or change; a resident
+  /// step sends them again before its next call.
+  std::vector<float> &tensor(size_t argument);
+  /// The same values, read only (a resident step copies them back once after
+  /// each call, on the first read).
+  const std::vector<float> &values(size_t argument) const;
 
   /// Runs one step at `step` on a batch of `batch` samples; `batchData`
   /// points at the data of every input and labels argument, in argument
@@ -94,9 +110,13 @@ public:
   /// are updated.
   Result<StepOutcome> run(double step, int64_t batch, const std::vector<const void *> &batchData);
 
-  /// Runs the GPU build's step and forward pass from now on: arguments are
-  /// staged in managed memory (kept across steps), kernels run on the
-  /// device, results are read back and released. Fails when no GPU is usable.
+  /// From now on runs `train` and `forward` with the parameters and optimizer
+  /// state kept in `memory` between calls: each step takes the new values the
+  /// call returns as they are, only the batch goes in and the loss and
+  /// learning rate (or the logits) come out.
+  Status keepResident(StepMemory memory, Entry train, Entry forward);
+  /// keepResident in CUDA managed memory with the GPU build's entry points;
+  /// fails when no GPU is usable.
   Status useGpu(Entry train, Entry forward);
   bool onGpu() const { return gpu_; }
 
@@ -105,24 +125,40 @@ public:
   Result<std::vector<float>> forward(int64_t batch, const std::vector<const void *> &inputs);
 
 private:
+  using Buffer = std::unique_ptr<void, void (*)(void *)>;
+
   CompiledStep(StepManifest manifest, Entry entry, Entry forward);
 
   /// Calls `entry` with `arguments` (data[i] for argument i) and copies each
   /// result out as f32 (f64 results are rounded), freeing what the call
-  /// allocated.
+  /// allocated; result k with adopt[k] = i >= 0 instead becomes the resident
+  /// buffer of argument i (its values are not read).
   Result<std::vector<std::vector<float>>> invoke(Entry entry,
                                                  const std::vector<StepTensor> &arguments,
                                                  const std::vector<const void *> &data,
                                                  const std::vector<StepTensor> &results,
-                                                 int64_t batch);
+                                                 int64_t batch, const std::vector<int> &adopt = {});
+
+  /// `bytes` from `host` in the resident memory's scratch buffer `slot`.
+  Result<const void *> stage(size_t slot, const void *host, size_t bytes);
+  /// Sends the host's values of the carried arguments to their resident buffers.
+  Status sendCarried();
+  /// Copies the resident values back to the host.
+  void fetchCarried() const;
 
   StepManifest manifest_;
   Entry entry_, forward_;
-  bool gpu_ = false;
-  /// Managed copies of the arguments for the GPU build, by argument index.
-  std::vector<cuda::ManagedBuffer> staging_;
-  /// Parameter and state values by argument index (empty for the others).
-  std::vector<std::vector<float>> owned_;
+  /// Parameter and state values by argument index (empty for the others);
+  /// for a resident step, a copy fetched when read.
+  mutable std::vector<std::vector<float>> owned_;
+  bool gpu_ = false, resident_ = false;
+  StepMemory memory_;
+  /// The resident parameters and state by argument index, and scratch
+  /// buffers for the other arguments by slot.
+  std::vector<Buffer> residentBuffers_, scratch_;
+  std::vector<size_t> scratchBytes_;
+  mutable bool residentNewer_ = false; // the resident buffers hold newer values than owned_
+  bool hostNewer_ = true;              // owned_ may hold newer values than the resident buffers
 };
 
 } // namespace liprt

@@ -53,6 +53,8 @@ public:
   /// At least `bytes` of managed memory (the old contents are not kept).
   Status reserve(size_t bytes);
   void *data() const { return data_; }
+  /// Gives the memory up to the caller, who frees it with release().
+  void *detach();
 
 private:
   void *data_ = nullptr;

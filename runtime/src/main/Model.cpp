@@ -84,7 +84,7 @@ Status main::saveTrainingState(CompiledStep &model, const Examples &examples, in
     const StepTensor &t = model.manifest().arguments[i];
     if (!t.isCarried())
       continue;
-    const std::vector<float> &v = model.tensor(i);
+    const std::vector<float> &v = model.values(i);
     c.tensors[checkpointName(t)] = {DType::F32, t.shape, std::vector<double>(v.begin(), v.end())};
   }
   c.metadata["step"] = std::to_string(steps);

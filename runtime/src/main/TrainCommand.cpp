@@ -43,7 +43,7 @@ std::string jsonNumber(double v) { return std::isfinite(v) ? format("%.9g", v) :
 bool finiteState(CompiledStep &model) {
   for (size_t i = 0; i < model.manifest().arguments.size(); ++i)
     if (model.manifest().arguments[i].isCarried())
-      for (float v : model.tensor(i))
+      for (float v : model.values(i))
         if (!std::isfinite(v))
           return false;
   return true;
@@ -107,7 +107,12 @@ int main::train(const char *program, const Options &o) {
                                     outcome.status().message().c_str()));
       break;
     }
-    if (!std::isfinite(outcome->loss) || !finiteState(model)) {
+    // Every step's weights on the CPU; on the GPU, where reading them moves
+    // them to the host, only before a checkpoint and at the end.
+    bool last = s + 1 == o.steps;
+    bool due = last || (o.checkpointEvery && (s + 1) % o.checkpointEvery == 0);
+    bool checkWeights = !model.onGpu() || due;
+    if (!std::isfinite(outcome->loss) || (checkWeights && !finiteState(model))) {
       progress.clearBar();
       status = fail(program,
                     format("the %s at step %lld: training stopped; the last checkpoint, if any, "
@@ -121,7 +126,6 @@ int main::train(const char *program, const Options &o) {
     trainSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     double rate = (s + 1 - first) * o.batch * perExample / trainSeconds;
     progress.step(s, outcome->loss, outcome->lr, rate, unit);
-    bool last = s + 1 == o.steps;
     std::optional<Evaluation> evaluation;
     if (examples.heldOutCount() &&
         (last || (o.evalEvery && (s + 1) % o.evalEvery == 0))) {
@@ -151,7 +155,6 @@ int main::train(const char *program, const Options &o) {
       }
     }
     // Every interval and at the end; a later divergence leaves the last one.
-    bool due = last || (o.checkpointEvery && (s + 1) % o.checkpointEvery == 0);
     if (due && !o.checkpoint.empty()) {
       if (Status saved = saveTrainingState(model, examples, s + 1, o.checkpoint); !saved) {
         status = fail(program, saved.message());
