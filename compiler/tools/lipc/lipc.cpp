@@ -101,9 +101,9 @@ llvm::cl::opt<bool> noFuse(
 
 llvm::cl::opt<bool> buildGpu(
     "gpu",
-    llvm::cl::desc("compile: also build the GPU step (kernels as PTX for sm_90, JIT-compiled by "
-                   "the driver at first use); the binary then runs on a GPU or the CPU "
-                   "(--device); needs CUDA's libdevice"),
+    llvm::cl::desc("Also build the GPU step into the binary (compile): kernels as PTX for sm_90, "
+                   "JIT-compiled by the driver at first use; the binary then runs on a GPU or the "
+                   "CPU (--device); needs CUDA's libdevice"),
     llvm::cl::cat(lipcCategory));
 
 llvm::cl::opt<std::string> certifyData(
