@@ -40,7 +40,6 @@ struct Driver {
   CUresult (*deviceGetName)(char *, int, CUdevice);
   CUresult (*primaryCtxRetain)(CUcontext *, CUdevice);
   CUresult (*ctxSetCurrent)(CUcontext);
-  CUresult (*ctxSynchronize)();
   CUresult (*moduleLoadDataEx)(CUmodule *, const void *, unsigned, int *, void **);
   CUresult (*moduleGetFunction)(CUfunction *, CUmodule, const char *);
   CUresult (*launchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
@@ -103,7 +102,6 @@ std::string load(State &s) {
              resolve(library, "cuDeviceGetName", d.deviceGetName) &&
              resolve(library, "cuDevicePrimaryCtxRetain", d.primaryCtxRetain) &&
              resolve(library, "cuCtxSetCurrent", d.ctxSetCurrent) &&
-             resolve(library, "cuCtxSynchronize", d.ctxSynchronize) &&
              resolve(library, "cuModuleLoadDataEx", d.moduleLoadDataEx) &&
              resolve(library, "cuModuleGetFunction", d.moduleGetFunction) &&
              resolve(library, "cuLaunchKernel", d.launchKernel) &&
