@@ -1,10 +1,12 @@
 //===- DeviceCodegen.cpp - GPU kernels of a bufferized step ---------------===//
 //
-// The pass pipeline of DeviceCodegen.h (docs/toolchain notes: `arith-expand`
-// and `lower-affine` first, scf lowered inside gpu.module before
-// convert-gpu-to-nvvm). Loops are tiled 16 x 16 with constant inner bounds
-// (`no-min-max-bounds`): the SCF-to-GPU conversion needs loop-invariant
-// thread counts, and leaves a loop with min/max bounds on the host.
+// The pass pipelines of DeviceCodegen.h. Orders that matter: `arith-expand`
+// before the host lowering (MLIR 19 leaves arith.ceildivui otherwise),
+// `lower-affine` after `expand-strided-metadata` (which makes affine.apply),
+// scf lowered inside gpu.module before convert-gpu-to-nvvm. Loops are tiled
+// 16 x 16 with constant inner bounds (`no-min-max-bounds`): the SCF-to-GPU
+// conversion needs loop-invariant thread counts, and leaves a loop with
+// min/max bounds on the host.
 //
 //===----------------------------------------------------------------------===//
 
