@@ -2,6 +2,8 @@
 
 #include "liprt/CompiledStep.h"
 
+#include "liprt/Cuda.h"
+
 #include "MiniJson.h"
 
 #include <cstdlib>
@@ -287,22 +289,13 @@ Status CompiledStep::keepResident(StepMemory memory, Entry train, Entry forward)
   return Status::ok();
 }
 
-namespace {
-void *allocateManaged(size_t bytes) {
-  cuda::ManagedBuffer buffer;
-  if (!buffer.reserve(bytes).isOk())
-    return nullptr;
-  return buffer.detach();
-}
-} // namespace
-
 Status CompiledStep::useGpu(Entry train, Entry forward) {
   if (!train)
     return Status::error("this binary has no GPU code (build it with lipc compile --gpu)");
   const cuda::Availability &gpu = cuda::probe();
   if (!gpu.usable)
     return Status::error("no usable GPU: " + gpu.reason);
-  if (Status s = keepResident({allocateManaged, cuda::release}, train, forward); !s.isOk())
+  if (Status s = keepResident({cuda::allocate, cuda::release}, train, forward); !s.isOk())
     return s;
   gpu_ = true;
   return Status::ok();

@@ -304,37 +304,6 @@ void mgpuMemFree(void *pointer, void *) {
 }
 }
 
-liprt::cuda::ManagedBuffer::ManagedBuffer(ManagedBuffer &&other) noexcept
-    : data_(std::exchange(other.data_, nullptr)), bytes_(std::exchange(other.bytes_, 0)) {}
-
-liprt::cuda::ManagedBuffer &liprt::cuda::ManagedBuffer::operator=(ManagedBuffer &&other) noexcept {
-  if (this != &other) {
-    release(data_);
-    data_ = std::exchange(other.data_, nullptr);
-    bytes_ = std::exchange(other.bytes_, 0);
-  }
-  return *this;
-}
-
-liprt::cuda::ManagedBuffer::~ManagedBuffer() { release(data_); }
-
-liprt::Status liprt::cuda::ManagedBuffer::reserve(size_t bytes) {
-  if (data_ && bytes <= bytes_)
-    return Status::ok();
-  release(std::exchange(data_, nullptr));
-  bytes_ = 0;
-  data_ = mgpuMemAlloc(bytes, nullptr, true);
-  if (!data_) {
-    Status error = takeError();
-    return error.isOk() ? Status::error("no managed memory for " + std::to_string(bytes) + " bytes") : error;
-  }
-  bytes_ = bytes;
-  return Status::ok();
-}
-
-void *liprt::cuda::ManagedBuffer::detach() {
-  bytes_ = 0;
-  return std::exchange(data_, nullptr);
-}
+void *liprt::cuda::allocate(size_t bytes) { return mgpuMemAlloc(bytes, nullptr, true); }
 
 void liprt::cuda::release(void *pointer) { mgpuMemFree(pointer, nullptr); }

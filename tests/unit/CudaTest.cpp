@@ -121,12 +121,10 @@ TEST(CudaTest, ProductsOfManagedMemoryRunOnCublas) {
   if (!liprt::cuda::probe().usable)
     GTEST_SKIP() << "no GPU: " << liprt::cuda::probe().reason;
   // C (2x3) += A^T (2x4 from A 4x2) B (4x3), row-major, against a loop.
-  liprt::cuda::ManagedBuffer a, b, c;
-  ASSERT_TRUE(a.reserve(8 * sizeof(float)).isOk());
-  ASSERT_TRUE(b.reserve(12 * sizeof(float)).isOk());
-  ASSERT_TRUE(c.reserve(6 * sizeof(float)).isOk());
-  auto *pa = static_cast<float *>(a.data()), *pb = static_cast<float *>(b.data()),
-       *pc = static_cast<float *>(c.data());
+  auto *pa = static_cast<float *>(liprt::cuda::allocate(8 * sizeof(float)));
+  auto *pb = static_cast<float *>(liprt::cuda::allocate(12 * sizeof(float)));
+  auto *pc = static_cast<float *>(liprt::cuda::allocate(6 * sizeof(float)));
+  ASSERT_TRUE(pa && pb && pc) << liprt::cuda::takeError().message();
   for (int i = 0; i < 8; ++i)
     pa[i] = 0.5f * static_cast<float>(i) - 1.0f;
   for (int i = 0; i < 12; ++i)
@@ -142,5 +140,7 @@ TEST(CudaTest, ProductsOfManagedMemoryRunOnCublas) {
         expected += pa[p * 2 + i] * pb[p * 3 + j];
       EXPECT_NEAR(pc[i * 3 + j], expected, 1e-5f) << i << "," << j;
     }
+  for (float *p : {pa, pb, pc})
+    liprt::cuda::release(p);
 }
 } // namespace

@@ -67,7 +67,8 @@ FailureOr<std::string> mlir::lip::findLibdevice(std::string &error) {
 
 namespace {
 /// Adds the kernel pipeline (parallel loops to PTX in gpu.binary ops) to `pm`.
-void addKernelPasses(PassManager &pm, const lip::DeviceTarget &target, std::string (&libraries)[1]) {
+/// `target` must outlive the pipeline's run (the pass keeps its libdevice path).
+void addKernelPasses(PassManager &pm, const lip::DeviceTarget &target) {
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(createConvertLinalgToParallelLoopsPass());
   func.addPass(createParallelLoopTilingPass({16, 16}, /*noMinMaxBounds=*/true));
@@ -82,8 +83,7 @@ void addKernelPasses(PassManager &pm, const lip::DeviceTarget &target, std::stri
   attach.chip = target.chip;
   attach.features = target.features;
   attach.optLevel = 3;
-  libraries[0] = target.libdevice;
-  attach.linkLibs = libraries;
+  attach.linkLibs = ArrayRef<std::string>(target.libdevice);
   pm.addPass(createGpuNVVMAttachTarget(attach));
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
   kernels.addPass(createConvertSCFToCFPass());
@@ -137,8 +137,7 @@ LogicalResult prefixSymbols(ModuleOp module, StringRef prefix) {
 
 LogicalResult mlir::lip::compileDeviceKernels(ModuleOp module, const DeviceTarget &target) {
   PassManager pm(module.getContext());
-  std::string libraries[1];
-  addKernelPasses(pm, target, libraries);
+  addKernelPasses(pm, target);
   addBinaryPass(pm);
   return pm.run(module);
 }
@@ -155,8 +154,7 @@ LogicalResult mlir::lip::lowerToGpuLLVMDialect(ModuleOp module, const DeviceTarg
   }
   allocateManaged(module);
   PassManager pm(module.getContext());
-  std::string libraries[1];
-  addKernelPasses(pm, target, libraries);
+  addKernelPasses(pm, target);
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createGpuToLLVMConversionPass());

@@ -16,7 +16,6 @@
 #ifndef LIPRT_COMPILEDSTEP_H
 #define LIPRT_COMPILEDSTEP_H
 
-#include "liprt/Cuda.h"
 #include "liprt/Status.h"
 
 #include <cstdint>

@@ -39,29 +39,12 @@ Status takeError();
 /// Waits for every kernel issued so far.
 Status synchronize();
 
-/// Managed memory (the host and the device address it), freed when the
-/// buffer goes. Empty (data() null) until allocated.
-class ManagedBuffer {
-public:
-  ManagedBuffer() = default;
-  ManagedBuffer(ManagedBuffer &&other) noexcept;
-  ManagedBuffer &operator=(ManagedBuffer &&other) noexcept;
-  ManagedBuffer(const ManagedBuffer &) = delete;
-  ManagedBuffer &operator=(const ManagedBuffer &) = delete;
-  ~ManagedBuffer();
+/// `bytes` of managed memory (the host and the device address it); null,
+/// with the reason for takeError(), when there is none.
+void *allocate(size_t bytes);
 
-  /// At least `bytes` of managed memory (the old contents are not kept).
-  Status reserve(size_t bytes);
-  void *data() const { return data_; }
-  /// Gives the memory up to the caller, who frees it with release().
-  void *detach();
-
-private:
-  void *data_ = nullptr;
-  size_t bytes_ = 0;
-};
-
-/// Frees managed memory a compiled GPU step allocated (its results).
+/// Frees managed memory from allocate() or from a compiled GPU step (its
+/// results).
 void release(void *pointer);
 
 /// C += op(A) op(B) (row-major, leading dimensions) with cuBLAS when a GPU

@@ -3,6 +3,7 @@
 #include "Model.h"
 
 #include "liprt/Checkpoint.h"
+#include "liprt/Cuda.h"
 #include "liprt/Data.h"
 
 #include "../MiniJson.h"
