@@ -18,15 +18,17 @@
 #include "lipc/Pipelines/Codegen.h"
 #include "lipc/Pipelines/DeviceCodegen.h"
 #include "lipc/Transforms/Passes.h"
+#include "lipspec/Limits.h"
 #include "lipspec/Parser.h"
+#include "lipspec/SpecFile.h"
 #include "lipspec/SpecGen.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/Format.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -41,6 +43,9 @@ using namespace mlir;
 using namespace lipc;
 
 namespace {
+/// What `lipc --version` prints: the project's version (CMakeLists.txt).
+constexpr llvm::StringLiteral kVersion = LIPC_VERSION;
+
 /// Exit codes, documented in `lipc --help` and the README.
 enum ExitCode : int {
   kSuccess = 0,
@@ -118,9 +123,27 @@ llvm::cl::opt<int64_t> certifySamples(
 llvm::cl::opt<bool> json("json", llvm::cl::desc("bounds: print one JSON object instead of a table"),
                          llvm::cl::cat(lipcCategory));
 
-llvm::cl::opt<double> budgetOverride(
-    "budget", llvm::cl::desc("Check the bound against this budget (overrides the spec's)"),
-    llvm::cl::init(0.0), llvm::cl::cat(lipcCategory));
+/// A double option that takes only what the spec's `budget.max` takes (a
+/// finite number > 0), so "--budget=", "--budget=0" and "--budget=nan" are
+/// command-line errors rather than "no budget".
+struct BudgetParser : llvm::cl::parser<double> {
+  using llvm::cl::parser<double>::parser;
+
+  bool parse(llvm::cl::Option &option, llvm::StringRef name, llvm::StringRef arg, double &value) {
+    if (llvm::cl::parser<double>::parse(option, name, arg, value))
+      return true;
+    if (spec::kPositive.contains(value))
+      return false;
+    return option.error(llvm::Twine("must be ") + spec::kPositive.describe() + ", got '" + arg +
+                        "'");
+  }
+};
+
+llvm::cl::opt<double, false, BudgetParser> budgetOverride(
+    "budget",
+    llvm::cl::desc("Check the bound against this budget, a finite number > 0 (overrides the "
+                   "spec's)"),
+    llvm::cl::value_desc("max"), llvm::cl::cat(lipcCategory));
 
 llvm::cl::opt<bool> solveBudgetFlag(
     "solve-budget",
@@ -153,7 +176,10 @@ Exit codes:
 )";
 
 int usage(const llvm::Twine &message) {
-  llvm::errs() << "lipc: " << message << "\n(run 'lipc --help' for usage)\n";
+  llvm::errs() << "lipc: " << message
+               << "\nusage: lipc bounds MODEL.lip | lipc compile MODEL.lip -o BINARY | "
+                  "lipc certify MODEL.lip CHECKPOINT | lipc MODEL.lip --emit=STAGE\n"
+                  "(run 'lipc --help' for the options)\n";
   return kUsageError;
 }
 
@@ -390,7 +416,13 @@ int main(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   llvm::cl::HideUnrelatedOptions(lipcCategory);
-  llvm::cl::ParseCommandLineOptions(argc, argv, kOverview);
+  llvm::cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "lipc " << kVersion << " (LLVM and MLIR " << LLVM_VERSION_STRING << ")\n";
+  });
+  // With an error stream, a bad option returns false (after its message)
+  // instead of exiting with 1: a bad command line is exit code 2.
+  if (!llvm::cl::ParseCommandLineOptions(argc, argv, kOverview, &llvm::errs()))
+    return kUsageError;
 
   bool boundsCommand = !positionals.empty() && positionals[0] == "bounds";
   bool compileCommand = !positionals.empty() && positionals[0] == "compile";
@@ -415,24 +447,16 @@ int main(int argc, char **argv) {
     return usage("nothing to do: use 'lipc bounds " + positionals[0] + "' or --emit=STAGE");
   if (boundsCommand && emit != Emit::None)
     return usage("'bounds' and --emit are separate commands");
-  if (budgetOverride < 0)
-    return usage("--budget must be positive");
   if (certifySamples < 0)
     return usage("--samples must be 0 or more");
   const std::string &path = positionals[certifyCommand ? 1 : expected - 1];
 
-  auto file = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
-  if (std::error_code ec = file.getError()) {
-    llvm::errs() << "lipc: cannot read '" << path << "': " << ec.message() << "\n";
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> file = spec::readSpecFile(path);
+  if (!file) {
+    llvm::errs() << "lipc: " << llvm::toString(file.takeError()) << "\n";
     return kSpecError;
   }
   llvm::StringRef text = (*file)->getBuffer();
-  if (std::optional<size_t> bad = spec::Lexer::findBinaryByte(text)) {
-    llvm::errs() << "lipc: '" << path << "' is not a text spec (byte "
-                 << llvm::format("0x%02x", static_cast<unsigned char>(text[*bad]))
-                 << " at offset " << *bad << ")\n";
-    return kSpecError;
-  }
 
   llvm::SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
@@ -461,7 +485,7 @@ int main(int argc, char **argv) {
     return kSpecError;
 
   std::optional<spec::BudgetConfig> budget = compiled->budget;
-  if (budgetOverride > 0) {
+  if (budgetOverride.getNumOccurrences()) {
     budget = budget.value_or(spec::BudgetConfig{});
     budget->max = budgetOverride;
   }

@@ -15,9 +15,13 @@ public:
 
 private:
   void indent() { os.indent(2 * depth); }
-  void loc(llvm::SMLoc l) {
+  void at(llvm::SMLoc l) {
     auto [line, col] = sm.getLineAndColumn(l);
-    os << " @" << line << ":" << col << "\n";
+    os << " @" << line << ":" << col;
+  }
+  void loc(llvm::SMLoc l) {
+    at(l);
+    os << "\n";
   }
   void expr(const Expr &e);
   void keywords(const std::vector<KeywordArg> &args);
@@ -58,7 +62,13 @@ void Dumper::expr(const Expr &e) {
     os << "Negate";
     break;
   case Expr::Kind::Binary:
-    os << "Binary '" << e.op << "'";
+    // Every operator of the chain where it stands: `Binary '+' @1:7 '-' @1:11`.
+    os << "Binary";
+    for (const BinaryOp &op : e.ops) {
+      os << " '" << op.symbol << "'";
+      at(op.loc);
+    }
+    os << "\n";
     break;
   case Expr::Kind::Call:
     os << "Call " << e.text;
@@ -67,7 +77,8 @@ void Dumper::expr(const Expr &e) {
     os << "List";
     break;
   }
-  loc(e.loc);
+  if (e.kind != Expr::Kind::Binary)
+    loc(e.loc);
   ++depth;
   for (const ExprPtr &operand : e.operands)
     expr(*operand);

@@ -109,6 +109,24 @@ bool Generator::expectSameShape(const Val &a, const Val &b, llvm::StringRef call
   return false;
 }
 
+bool Generator::checkExampleSize(ArrayRef<int64_t> shape, SMLoc at) {
+  // Each factor is at most kMaxElements, so the product cannot overflow
+  // before the loop stops.
+  int64_t elements = 1;
+  for (int64_t d : shape.drop_front()) {
+    elements *= d;
+    if (elements > kMaxElements) {
+      error(at) << "one example of this tensor ([batch, "
+                << llvm::join(llvm::map_range(shape.drop_front(),
+                                              [](int64_t n) { return std::to_string(n); }),
+                              ", ")
+                << "]) holds more than " << kMaxElements << " numbers (2^30, the limit)";
+      return false;
+    }
+  }
+  return true;
+}
+
 bool Generator::numberArg(const BoundArgs &args, const std::string &name, llvm::StringRef callee,
                           double fallback, double &out) {
   if (!args.has(name)) {
@@ -204,10 +222,8 @@ Value Generator::makeParam(const Expr &call, const BoundArgs &args, llvm::String
       error(m.loc) << "unknown constraint method '" << m.text << "'" << suggest(m.text, methods);
     }
   }
-  if (numberArg(args, "w_max", call.text, wMax, wMax) && !(wMax > 0)) {
-    error(args.get("w_max").loc) << "w_max must be positive, got " << num(wMax);
-    wMax = 1.0;
-  }
+  if (args.has("w_max") && inRange(args.get("w_max"), kWMaxRange, "w_max"))
+    wMax = args.get("w_max").number;
   if (!lip::isMethodApplicable(method, norm)) {
     bool embed = norm == lip::NormKind::l1_to_rms;
     error(call.loc) << "constraint method '" << lip::stringifyConstraintMethod(method)
@@ -217,6 +233,18 @@ Value Generator::makeParam(const Expr &call, const BoundArgs &args, llvm::String
                               : " (embed_cap is for embeddings)");
     method = lip::ConstraintMethod::none;
   }
+  // A size is at most kMaxDimension, or kMaxElements after a flatten, so
+  // this product cannot overflow, nor the sum that stops at the limit.
+  int64_t elements = shape[0] * shape[1];
+  if (elements > kMaxElements - paramElements) {
+    if (paramElements <= kMaxElements)
+      error(call.loc) << "parameter '" << name << "' [" << shape[0] << ", " << shape[1]
+                      << "] brings the model's parameters to " << paramElements + elements
+                      << " numbers, more than the limit of " << kMaxElements << " (2^30)";
+    paramElements = kMaxElements + 1; // reported once
+    return {};
+  }
+  paramElements += elements;
   result.paramGroup[name] = group && !args.has("method") && !args.has("w_max") ? group->name : "";
   auto attr = lip::ConstraintAttr::get(&context, method, wMax, norm);
   return builder.create<lip::ParamOp>(NameLoc::get(builder.getStringAttr(name), loc(call.loc)),
@@ -234,12 +262,8 @@ Val Generator::callBuiltin(const Expr &call, const std::vector<Val> &positional,
   auto fail = [&] { return Val::error(at); };
   auto positiveInt = [&](const std::string &arg, int64_t &out) {
     const Val &v = args.get(arg);
-    if (!v.isInteger() || v.number < 1) {
-      error(v.loc) << "argument '" << arg << "' of '" << name
-                   << "' must be a positive whole number, got "
-                   << (v.kind == Val::Kind::Number ? num(v.number) : v.describe());
+    if (!inRange(v, kDimensionRange, "argument '" + llvm::Twine(arg) + "' of '" + name + "'"))
       return false;
-    }
     out = static_cast<int64_t>(v.number);
     return true;
   };
@@ -265,10 +289,12 @@ Val Generator::callBuiltin(const Expr &call, const std::vector<Val> &positional,
         return fail();
       }
     }
+    shape.back() = out;
+    if (!checkExampleSize(shape, at))
+      return fail();
     Value w = makeParam(call, args, "linear", {out, width}, lip::NormKind::rms_to_rms);
     if (!w)
       return fail();
-    shape.back() = out;
     Value y = builder.create<lip::LinearOp>(w.getLoc(), withShape(x.tensor, shape), x.tensor, w);
     layerOf[y] = cast<lip::ParamOp>(w.getDefiningOp()).getName().str();
     return Val::ofTensor(y, at);
@@ -285,11 +311,13 @@ Val Generator::callBuiltin(const Expr &call, const std::vector<Val> &positional,
     int64_t width;
     if (!positiveInt("width", width))
       return fail();
+    std::vector<int64_t> shape = shapeOf(x.tensor);
+    shape.push_back(width);
+    if (!checkExampleSize(shape, at))
+      return fail();
     Value table = makeParam(call, args, "embed", {vocab.getInt(), width}, lip::NormKind::l1_to_rms);
     if (!table)
       return fail();
-    std::vector<int64_t> shape = shapeOf(x.tensor);
-    shape.push_back(width);
     Value y = builder.create<lip::EmbeddingOp>(
         table.getLoc(), RankedTensorType::get(shape, builder.getF32Type()), x.tensor, table);
     layerOf[y] = cast<lip::ParamOp>(table.getDefiningOp()).getName().str();

@@ -9,6 +9,7 @@
 #ifndef LIPSPEC_LIB_GENERATOR_H
 #define LIPSPEC_LIB_GENERATOR_H
 
+#include "lipspec/Limits.h"
 #include "lipspec/SpecGen.h"
 
 #include "mlir/IR/Builders.h"
@@ -34,9 +35,6 @@ struct Val {
   std::vector<Val> list;
 
   bool isError() const { return kind == Kind::Error; }
-  bool isInteger() const {
-    return kind == Kind::Number && number == static_cast<double>(static_cast<int64_t>(number));
-  }
   static Val error(llvm::SMLoc loc) {
     Val v;
     v.loc = loc;
@@ -90,6 +88,11 @@ struct Signature {
   std::vector<std::string> optional; // keyword-only, may be omitted
 };
 
+/// What a train setting (`muon(...)`, `cosine`) takes, argument by
+/// argument; in Sections.cpp.
+struct SettingKind;
+struct ArgRule;
+
 class Generator {
 public:
   Generator(const llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context);
@@ -103,14 +106,19 @@ public:
   static std::string suggest(llvm::StringRef name, llvm::ArrayRef<std::string> candidates);
   /// A number as a user wrote it: 2, 0.5, 1e-06.
   static std::string num(double value);
+  /// Whether `v` is a number in `range`; else reports "WHAT must be RANGE,
+  /// got V" at `v`.
+  bool inRange(const Val &v, const NumberRange &range, const llvm::Twine &what);
 
 private:
   // Evaluation (SpecGen.cpp).
   enum class Context { Model, Settings };
   Val eval(const Expr &e, Env &env, Context ctx);
+  /// Counts one evaluation step; false (reported once) past kMaxEvalSteps.
+  bool step(llvm::SMLoc at);
   Val evalBinary(const Expr &e, Env &env, Context ctx);
+  Val applyBinary(BinaryOp op, const Val &lhs, const Val &rhs);
   Val evalCall(const Expr &e, Env &env, Context ctx);
-  Val callDef(const Item &def, const Expr &call, Env &env);
   bool execBlock(const Block &block, Env &env, std::optional<Val> &returned);
   bool bindArgs(const Expr &call, const std::vector<Val> &positional,
                 const std::vector<std::pair<const KeywordArg *, Val>> &keywords,
@@ -127,6 +135,9 @@ private:
                  double fallback, double &out);
   mlir::Value makeParam(const Expr &call, const BoundArgs &args, llvm::StringRef defaultName,
                         llvm::ArrayRef<int64_t> shape, mlir::lip::NormKind norm);
+  /// Whether one example of a tensor of `shape` (batch first) holds at most
+  /// kMaxElements numbers; else reports it at `at`.
+  bool checkExampleSize(llvm::ArrayRef<int64_t> shape, llvm::SMLoc at);
   mlir::Location opLoc(llvm::SMLoc at, llvm::StringRef kind);
   /// The name a report shows for an op applied to `input`: the layer `input`
   /// comes from (block0.attn.q) when it lies in the current scope, else the
@@ -143,8 +154,10 @@ private:
   void readConstraintGroup(const Item &item);
   void readBudget(const Item &item);
   void readTrain(const Item &item);
-  bool readSetting(const KeywordArg &field, const std::map<std::string, Signature> &kinds,
+  bool readSetting(const KeywordArg &field, const std::map<std::string, SettingKind> &kinds,
                    Setting &out);
+  bool readSettingArg(llvm::StringRef kind, const std::string &name, const Val &value,
+                      const ArgRule &rule, Setting &out);
   const ParamGroup *findGroup(const std::string &paramName, const Expr &call,
                               const BoundArgs &args);
 
@@ -161,6 +174,9 @@ private:
   llvm::DenseMap<mlir::Value, std::string> layerOf;
   unsigned errors = 0;
   unsigned callDepth = 0;
+  uint64_t evalSteps = 0;
+  /// The numbers all parameters made so far hold (see kMaxElements).
+  int64_t paramElements = 0;
 };
 
 } // namespace lipc::spec

@@ -7,6 +7,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
 
 using namespace lipc::spec;
@@ -146,7 +147,13 @@ Token Lexer::lexNumber(const char *begin) {
     }
   }
   Token t = make(TokenKind::Number, begin);
+  errno = 0;
   t.number = std::strtod(std::string(t.text).c_str(), nullptr);
+  // Beyond a double (1e400) the value would be infinite; below its normal
+  // range (1e-320) it would lose digits or become 0: not what was written.
+  if (errno == ERANGE)
+    report(t.loc, "number '" + t.text +
+                      "' is out of range (a nonzero number lies between 2.2e-308 and 1.8e308)");
   return t;
 }
 

@@ -2,6 +2,10 @@
 
 #include "lipspec/Parser.h"
 
+#include "lipspec/Limits.h"
+
+#include "llvm/Support/SaveAndRestore.h"
+
 using namespace lipc::spec;
 using llvm::SMLoc;
 
@@ -72,6 +76,12 @@ void Parser::skipToStatement() {
     if (depth == 0 && (at(TokenKind::KwLet) || at(TokenKind::KwRepeat) ||
                        at(TokenKind::KwReturn) || at(TokenKind::RBrace)))
       return;
+    if (depth == 0 && at(TokenKind::LBrace)) {
+      // The body of the bad statement (a repeat's): its statements are not
+      // this block's.
+      skipBlock();
+      continue;
+    }
     if (depth == 0 && at(TokenKind::Identifier)) {
       lookahead = lexer.next();
       hasLookahead = true;
@@ -84,6 +94,23 @@ void Parser::skipToStatement() {
       --depth;
     advance();
   }
+}
+
+void Parser::skipBlock() {
+  int braces = 0;
+  do {
+    braces += at(TokenKind::LBrace) ? 1 : at(TokenKind::RBrace) ? -1 : 0;
+    advance();
+  } while (braces > 0 && !at(TokenKind::Eof));
+}
+
+bool Parser::tooDeep() {
+  if (depth <= kMaxNesting)
+    return false;
+  error(tok.loc, "the spec nests deeper than " + llvm::Twine(kMaxNesting) +
+                     " levels here (parentheses, brackets, calls, unary minus and repeat "
+                     "blocks together)");
+  return true;
 }
 
 Spec Parser::parseSpec() {
@@ -189,6 +216,9 @@ bool Parser::parseParams(std::vector<Param> &params, bool inputs) {
 }
 
 bool Parser::parseBlock(Block &block) {
+  // A block's statements are one level deeper. A repeat's count comes first
+  // at its block's level, so a block too deep is reported at the count.
+  llvm::SaveAndRestore nested(depth, depth + 1);
   if (!expect(TokenKind::LBrace, "to open the block"))
     return false;
   while (!at(TokenKind::RBrace) && !at(TokenKind::Eof)) {
@@ -226,7 +256,12 @@ bool Parser::parseStmt(Stmt &stmt) {
   return stmt.value != nullptr;
 }
 
-ExprPtr Parser::parseExpr() { return parseAdditive(); }
+ExprPtr Parser::parseExpr() {
+  // Every nested expression (in parentheses, brackets, a call) comes through
+  // here: one nesting level.
+  llvm::SaveAndRestore nested(depth, depth + 1);
+  return tooDeep() ? nullptr : parseAdditive();
+}
 
 ExprPtr Parser::parseAdditive() {
   return parseBinaryLevel(TokenKind::Plus, TokenKind::Minus, &Parser::parseMultiplicative);
@@ -238,24 +273,28 @@ ExprPtr Parser::parseMultiplicative() {
 
 ExprPtr Parser::parseBinaryLevel(TokenKind first, TokenKind second, ExprPtr (Parser::*next)()) {
   ExprPtr lhs = (this->*next)();
-  while (lhs && (at(first) || at(second))) {
-    auto e = std::make_unique<Expr>(Expr::Kind::Binary, tok.loc);
-    e->op = tok.text[0];
+  if (!lhs || !(at(first) || at(second)))
+    return lhs;
+  auto chain = std::make_unique<Expr>(Expr::Kind::Binary, tok.loc);
+  chain->operands.push_back(std::move(lhs));
+  while (at(first) || at(second)) {
+    chain->ops.push_back({tok.text[0], tok.loc});
     advance();
     ExprPtr rhs = (this->*next)();
     if (!rhs)
       return nullptr;
-    e->operands.push_back(std::move(lhs));
-    e->operands.push_back(std::move(rhs));
-    lhs = std::move(e);
+    chain->operands.push_back(std::move(rhs));
   }
-  return lhs;
+  return chain;
 }
 
 ExprPtr Parser::parseUnary() {
   if (at(TokenKind::Minus)) {
     auto e = std::make_unique<Expr>(Expr::Kind::Negate, tok.loc);
     advance();
+    llvm::SaveAndRestore nested(depth, depth + 1);
+    if (tooDeep())
+      return nullptr;
     ExprPtr operand = parseUnary();
     if (!operand)
       return nullptr;

@@ -15,8 +15,42 @@
 using namespace mlir;
 using namespace lipc::spec;
 
+namespace lipc::spec {
+/// What one argument of a train setting may be: a number in a range, true or
+/// false, or text (one of `choices` when there are any; else a path).
+struct ArgRule {
+  enum class Type { Number, Flag, Text } type;
+  NumberRange range{0, 0};
+  std::vector<std::string> choices;
+};
+
+struct SettingKind {
+  /// Required, and accepted by position in this order.
+  std::vector<std::string> positional;
+  /// Every argument's rule, the positional ones too.
+  std::map<std::string, ArgRule> rules;
+};
+} // namespace lipc::spec
+
 namespace {
-std::vector<std::string> keysOf(const std::map<std::string, Signature> &kinds) {
+ArgRule number(NumberRange range) { return {ArgRule::Type::Number, range, {}}; }
+ArgRule flag() { return {ArgRule::Type::Flag, {0, 0}, {}}; }
+ArgRule text(std::vector<std::string> choices = {}) {
+  return {ArgRule::Type::Text, {0, 0}, std::move(choices)};
+}
+
+/// The most steps a run, a warm-up or an evaluation interval may count.
+constexpr double kMaxSteps = 1e9;
+/// Momentum and Adam's betas: 1 or more never forgets (and diverges).
+constexpr NumberRange kDecayRange{0, 1, /*loOpen=*/false, /*hiOpen=*/true};
+/// Decoupled weight decay shrinks a weight by lr * weight_decay each step;
+/// above 1 it would flip the weight's sign at lr = 1.
+constexpr NumberRange kWeightDecayRange{0, 1};
+/// Adam's eps, added to a float32 denominator: it must stay a normal float32.
+constexpr NumberRange kEpsRange{1e-30, 1};
+constexpr NumberRange kStepCountRange = wholeRange(0, kMaxSteps);
+
+std::vector<std::string> keysOf(const std::map<std::string, SettingKind> &kinds) {
   std::vector<std::string> keys;
   for (const auto &entry : kinds)
     keys.push_back(entry.first);
@@ -54,18 +88,13 @@ void Generator::readConstraintGroup(const Item &item) {
       group.method = *method;
       hasMethod = true;
     } else if (field.name == "w_max") {
-      if (v.kind != Val::Kind::Number || !(v.number > 0)) {
-        error(v.loc) << "w_max must be a positive number, got "
-                     << (v.kind == Val::Kind::Number ? num(v.number) : v.describe());
+      if (!inRange(v, kWMaxRange, "w_max"))
         continue;
-      }
       group.wMax = v.number;
       hasWMax = true;
     } else if (field.name == "lr") {
-      if (v.kind != Val::Kind::Number || !(v.number > 0)) {
-        error(v.loc) << "a group's lr must be a positive number, got " << v.describe();
+      if (!inRange(v, kPositive, "a group's lr"))
         continue;
-      }
       group.lr = v.number;
     } else if (field.name == "match") {
       std::vector<Val> patterns = v.kind == Val::Kind::List ? v.list : std::vector<Val>{v};
@@ -108,9 +137,10 @@ void Generator::readBudget(const Item &item) {
     Val v = eval(*field.value, globals, Context::Settings);
     if (v.isError())
       continue;
-    if (field.name == "max" && v.kind == Val::Kind::Number && v.number > 0) {
-      budget.max = v.number;
+    if (field.name == "max") {
       hasMax = true;
+      if (inRange(v, kPositive, "budget.max"))
+        budget.max = v.number;
     } else if (field.name == "solve" && v.kind == Val::Kind::Bool) {
       budget.solve = v.boolean;
     } else if (field.name == "groups" && v.kind == Val::Kind::List) {
@@ -121,11 +151,9 @@ void Generator::readBudget(const Item &item) {
         }
         budget.groups.push_back(g.text);
       }
-    } else if (field.name == "max" || field.name == "solve" || field.name == "groups") {
+    } else if (field.name == "solve" || field.name == "groups") {
       error(v.loc) << "budget." << field.name << " must be "
-                   << (field.name == "max"     ? "a positive number"
-                       : field.name == "solve" ? "true or false"
-                                               : "a list of constraint group names")
+                   << (field.name == "solve" ? "true or false" : "a list of constraint group names")
                    << ", got " << v.describe();
     } else {
       error(field.loc) << "the budget has no setting '" << field.name << "'"
@@ -144,8 +172,43 @@ void Generator::readBudget(const Item &item) {
   result.budget = std::move(budget);
 }
 
-bool Generator::readSetting(const KeywordArg &field, const std::map<std::string, Signature> &kinds,
-                            Setting &out) {
+/// Checks one argument of a setting against its rule and stores it in `out`.
+bool Generator::readSettingArg(llvm::StringRef kind, const std::string &name, const Val &value,
+                               const ArgRule &rule, Setting &out) {
+  std::string what = ("'" + kind + "." + name + "'").str();
+  switch (rule.type) {
+  case ArgRule::Type::Number:
+    if (!inRange(value, rule.range, what))
+      return false;
+    out.numbers[name] = value.number;
+    return true;
+  case ArgRule::Type::Flag:
+    if (value.kind != Val::Kind::Bool) {
+      error(value.loc) << what << " must be true or false, got " << value.describe();
+      return false;
+    }
+    out.flags[name] = value.boolean;
+    return true;
+  case ArgRule::Type::Text:
+    if (value.kind != Val::Kind::String && value.kind != Val::Kind::Symbol) {
+      error(value.loc) << what << " must be "
+                       << (rule.choices.empty() ? "a string" : "a name") << ", got "
+                       << value.describe();
+      return false;
+    }
+    if (!rule.choices.empty() && !llvm::is_contained(rule.choices, value.text)) {
+      error(value.loc) << what << " must be one of " << llvm::join(rule.choices, ", ")
+                       << ", got '" << value.text << "'" << suggest(value.text, rule.choices);
+      return false;
+    }
+    out.strings[name] = value.text;
+    return true;
+  }
+  return false;
+}
+
+bool Generator::readSetting(const KeywordArg &field,
+                            const std::map<std::string, SettingKind> &kinds, Setting &out) {
   Val v = eval(*field.value, globals, Context::Settings);
   if (v.isError())
     return false;
@@ -160,7 +223,7 @@ bool Generator::readSetting(const KeywordArg &field, const std::map<std::string,
     return false;
   }
   out.kind = kind;
-  const Signature &sig = it->second;
+  const SettingKind &sig = it->second;
   std::vector<std::pair<std::string, Val>> given;
   if (v.kind == Val::Kind::Record) {
     if (v.record->args.size() > sig.positional.size()) {
@@ -174,27 +237,17 @@ bool Generator::readSetting(const KeywordArg &field, const std::map<std::string,
   }
   bool ok = true;
   for (const auto &[name, value] : given) {
-    std::vector<std::string> all = sig.positional;
-    all.insert(all.end(), sig.optional.begin(), sig.optional.end());
-    if (!llvm::is_contained(all, name)) {
+    auto rule = sig.rules.find(name);
+    if (rule == sig.rules.end()) {
+      std::vector<std::string> all;
+      for (const auto &entry : sig.rules)
+        all.push_back(entry.first);
       error(value.loc) << "'" << kind << "' has no setting '" << name << "'" << suggest(name, all)
                        << " (settings: " << llvm::join(all, ", ") << ")";
       ok = false;
-    } else if (value.kind == Val::Kind::Number) {
-      if (!(value.number >= 0)) {
-        error(value.loc) << "'" << kind << "." << name << "' must not be negative";
-        ok = false;
-      }
-      out.numbers[name] = value.number;
-    } else if (value.kind == Val::Kind::String || value.kind == Val::Kind::Symbol) {
-      out.strings[name] = value.text;
-    } else if (value.kind == Val::Kind::Bool) {
-      out.flags[name] = value.boolean;
-    } else {
-      error(value.loc) << "'" << kind << "." << name << "' must be a number, string or boolean, got "
-                       << value.describe();
-      ok = false;
+      continue;
     }
+    ok &= readSettingArg(kind, name, value, rule->second, out);
   }
   for (const std::string &name : sig.positional)
     if (ok && !out.numbers.count(name) && !out.strings.count(name) && !out.flags.count(name)) {
@@ -209,56 +262,87 @@ void Generator::readTrain(const Item &item) {
     error(item.loc) << "the spec already has a train section";
     return;
   }
-  static const std::map<std::string, Signature> data = {
-      {"text", {{"path"}, {"split"}}},
-      {"fashion_mnist", {{}, {"path"}}},
-      {"csv", {{"path"}, {"split", "label_column"}}},
+  static const NumberRange split{0, 1, /*loOpen=*/true, /*hiOpen=*/true};
+  static const std::map<std::string, SettingKind> data = {
+      {"text", {{"path"}, {{"path", text()}, {"split", number(split)}}}},
+      {"fashion_mnist", {{}, {{"path", text()}, {"clip", flag()}}}},
+      {"csv",
+       {{"path"},
+        {{"path", text()},
+         {"split", number(split)},
+         // Features are used as written unless the spec scales them.
+         {"scale", number(kPositive)},
+         {"clip", flag()},
+         // Negative counts from the last column.
+         {"label_column", number(wholeRange(-kMaxDimension, kMaxDimension))}}}},
   };
-  static const std::map<std::string, Signature> optimizers = {
+  static const std::map<std::string, SettingKind> optimizers = {
       {"muon",
        {{"lr"},
-        {"momentum", "nesterov", "momentum_warmup", "momentum_start", "coefficients", "embed_lr",
-         "weight_decay"}}},
-      {"adamw", {{"lr"}, {"beta1", "beta2", "eps", "weight_decay"}}},
+        {{"lr", number(kPositive)},
+         {"momentum", number(kDecayRange)},
+         {"nesterov", flag()},
+         {"momentum_warmup", number(kStepCountRange)},
+         {"momentum_start", number(kDecayRange)},
+         {"coefficients", text({"jiacheng6", "nanogpt5", "keller5"})},
+         {"embed_lr", number(kPositive)},
+         {"weight_decay", number(kWeightDecayRange)}}}},
+      {"adamw",
+       {{"lr"},
+        {{"lr", number(kPositive)},
+         {"beta1", number(kDecayRange)},
+         {"beta2", number(kDecayRange)},
+         {"eps", number(kEpsRange)},
+         {"weight_decay", number(kWeightDecayRange)}}}},
   };
-  static const std::map<std::string, Signature> schedules = {
-      {"constant", {{}, {"warmup"}}},
-      {"linear", {{}, {"warmup"}}},
-      {"cosine", {{}, {"warmup"}}},
-      {"cooldown", {{}, {"warmup", "fraction", "floor"}}},
+  static const std::map<std::string, ArgRule> warmupOnly = {{"warmup", number(kStepCountRange)}};
+  static const std::map<std::string, SettingKind> schedules = {
+      {"constant", {{}, warmupOnly}},
+      {"linear", {{}, warmupOnly}},
+      {"cosine", {{}, warmupOnly}},
+      {"cooldown",
+       {{},
+        {{"warmup", number(kStepCountRange)},
+         {"fraction", number({0, 1, /*loOpen=*/true})},
+         {"floor", number({0, 1})}}}},
   };
-  static const std::vector<std::string> integers = {"steps", "batch", "seq", "seed", "eval_every"};
+  // Whole numbers: steps, batch, seq, seed, eval_every.
+  static const std::vector<std::pair<std::string, NumberRange>> integers = {
+      {"steps", wholeRange(1, kMaxSteps)},
+      {"batch", kDimensionRange},
+      {"seq", kDimensionRange},
+      {"seed", wholeRange(0, 4294967295.0)},
+      {"eval_every", kStepCountRange},
+  };
   TrainConfig train;
   train.loc = item.loc;
-  std::vector<std::string> keys = integers;
+  std::vector<std::string> keys;
+  for (const auto &entry : integers)
+    keys.push_back(entry.first);
   keys.insert(keys.end(), {"data", "optimizer", "schedule", "loss"});
   std::set<std::string> seen;
+  llvm::SMLoc scheduleLoc;
   for (const KeywordArg &field : item.fields) {
     if (!seen.insert(field.name).second) {
       error(field.loc) << "train." << field.name << " is set twice";
       continue;
     }
+    auto integer = llvm::find_if(integers, [&](const auto &entry) { return entry.first == field.name; });
     if (field.name == "data") {
       readSetting(field, data, train.data);
     } else if (field.name == "optimizer") {
       readSetting(field, optimizers, train.optimizer);
     } else if (field.name == "schedule") {
+      scheduleLoc = field.loc;
       readSetting(field, schedules, train.schedule);
     } else if (field.name == "loss") {
       Val v = eval(*field.value, globals, Context::Settings);
       if (!v.isError() && !(v.kind == Val::Kind::Symbol && v.text == "cross_entropy"))
         error(v.loc) << "train.loss must be cross_entropy, got " << v.describe();
-    } else if (llvm::is_contained(integers, field.name)) {
+    } else if (integer != integers.end()) {
       Val v = eval(*field.value, globals, Context::Settings);
-      if (v.isError())
+      if (v.isError() || !inRange(v, integer->second, "train." + field.name))
         continue;
-      bool zeroOk = field.name == "seed" || field.name == "eval_every";
-      if (!v.isInteger() || v.number < (zeroOk ? 0 : 1)) {
-        error(v.loc) << "train." << field.name << " must be a "
-                     << (zeroOk ? "whole number >= 0" : "positive whole number") << ", got "
-                     << (v.kind == Val::Kind::Number ? num(v.number) : v.describe());
-        continue;
-      }
       auto n = static_cast<int64_t>(v.number);
       (field.name == "steps"   ? train.steps
        : field.name == "batch" ? train.batch
@@ -276,8 +360,9 @@ void Generator::readTrain(const Item &item) {
       error(item.loc) << "the train section needs '" << required << "'";
   if (train.schedule.kind.empty())
     train.schedule.kind = "constant";
-  if (train.data.numbers.count("split") &&
-      !(train.data.numbers["split"] > 0 && train.data.numbers["split"] < 1))
-    error(item.loc) << "data split must lie strictly between 0 and 1";
+  if (auto warmup = train.schedule.numbers.find("warmup");
+      warmup != train.schedule.numbers.end() && train.steps && warmup->second >= train.steps)
+    error(scheduleLoc) << "the schedule's warmup (" << num(warmup->second)
+                       << " steps) must be shorter than training (steps = " << train.steps << ")";
   result.train = std::move(train);
 }

@@ -13,12 +13,11 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringExtras.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace lipc::spec;
 using llvm::SMLoc;
-
-/// Defs may call defs; this catches runaway recursion with a message.
-static constexpr unsigned kMaxCallDepth = 64;
 
 std::string Val::describe() const {
   switch (kind) {
@@ -66,6 +65,14 @@ std::string Generator::num(double value) {
   return buffer;
 }
 
+bool Generator::inRange(const Val &v, const NumberRange &range, const llvm::Twine &what) {
+  if (v.kind == Val::Kind::Number && range.contains(v.number))
+    return true;
+  error(v.loc) << what << " must be " << range.describe() << ", got "
+               << (v.kind == Val::Kind::Number ? num(v.number) : v.describe());
+  return false;
+}
+
 std::string Generator::suggest(llvm::StringRef name, llvm::ArrayRef<std::string> candidates) {
   std::string best;
   unsigned bestDistance = 3;
@@ -83,7 +90,19 @@ std::string Generator::suggest(llvm::StringRef name, llvm::ArrayRef<std::string>
 // Expressions
 //===----------------------------------------------------------------------===//
 
+bool Generator::step(SMLoc at) {
+  if (++evalSteps <= kMaxEvalSteps)
+    return true;
+  if (evalSteps == kMaxEvalSteps + 1)
+    error(at) << "the spec takes more than " << kMaxEvalSteps
+              << " evaluation steps (each expression and each repeat iteration is one, "
+                 "repeats unrolled); is a repeat count too large?";
+  return false;
+}
+
 Val Generator::eval(const Expr &e, Env &env, Context ctx) {
+  if (!step(e.loc))
+    return Val::error(e.loc);
   switch (e.kind) {
   case Expr::Kind::Number:
     return Val::ofNumber(e.number, e.loc);
@@ -143,48 +162,52 @@ Val Generator::eval(const Expr &e, Env &env, Context ctx) {
   return Val::error(e.loc);
 }
 
+/// A chain is folded left to right in a loop, so its length costs no stack.
+/// Every operand is evaluated, even after an error, to report its errors too.
 Val Generator::evalBinary(const Expr &e, Env &env, Context ctx) {
-  Val lhs = eval(*e.operands[0], env, ctx);
-  Val rhs = eval(*e.operands[1], env, ctx);
-  if (lhs.isError() || rhs.isError())
-    return Val::error(e.loc);
+  Val result = eval(*e.operands[0], env, ctx);
+  for (auto [op, operand] : llvm::zip_equal(e.ops, llvm::drop_begin(e.operands))) {
+    Val rhs = eval(*operand, env, ctx);
+    result = result.isError() || rhs.isError() ? Val::error(op.loc) : applyBinary(op, result, rhs);
+  }
+  return result;
+}
+
+Val Generator::applyBinary(BinaryOp op, const Val &lhs, const Val &rhs) {
   using K = Val::Kind;
+  SMLoc at = op.loc;
+  if (op.symbol == '/' && rhs.kind == K::Number && rhs.number == 0) {
+    error(at) << "division by zero";
+    return Val::error(at);
+  }
   if (lhs.kind == K::Number && rhs.kind == K::Number) {
-    switch (e.op) {
-    case '+':
-      return Val::ofNumber(lhs.number + rhs.number, e.loc);
-    case '-':
-      return Val::ofNumber(lhs.number - rhs.number, e.loc);
-    case '*':
-      return Val::ofNumber(lhs.number * rhs.number, e.loc);
-    default:
-      if (rhs.number == 0) {
-        error(e.loc) << "division by zero";
-        return Val::error(e.loc);
-      }
-      return Val::ofNumber(lhs.number / rhs.number, e.loc);
+    double value = op.symbol == '+'   ? lhs.number + rhs.number
+                   : op.symbol == '-' ? lhs.number - rhs.number
+                   : op.symbol == '*' ? lhs.number * rhs.number
+                                      : lhs.number / rhs.number;
+    // Every number of a spec is finite: no setting or size can be infinite.
+    if (!std::isfinite(value)) {
+      error(at) << "'" << op.symbol << "' overflows: " << num(lhs.number) << " " << op.symbol
+                << " " << num(rhs.number) << " is beyond the range of a number";
+      return Val::error(at);
     }
+    return Val::ofNumber(value, at);
   }
-  if (lhs.kind == K::Tensor && rhs.kind == K::Tensor && (e.op == '+' || e.op == '-')) {
-    if (!expectSameShape(lhs, rhs, e.op == '+' ? "'+'" : "'-'"))
-      return Val::error(e.loc);
-    Val right = e.op == '-' ? scaleTensor(rhs, -1.0, e.loc) : rhs;
-    Value sum = builder.create<lip::AddOp>(opLoc(e.loc, "add"), lhs.tensor.getType(),
-                                           lhs.tensor, right.tensor);
-    return Val::ofTensor(sum, e.loc);
+  if (lhs.kind == K::Tensor && rhs.kind == K::Tensor && (op.symbol == '+' || op.symbol == '-')) {
+    if (!expectSameShape(lhs, rhs, op.symbol == '+' ? "'+'" : "'-'"))
+      return Val::error(at);
+    Val right = op.symbol == '-' ? scaleTensor(rhs, -1.0, at) : rhs;
+    Value sum = builder.create<lip::AddOp>(opLoc(at, "add"), lhs.tensor.getType(), lhs.tensor,
+                                           right.tensor);
+    return Val::ofTensor(sum, at);
   }
-  if (lhs.kind == K::Tensor && rhs.kind == K::Number && (e.op == '*' || e.op == '/')) {
-    if (e.op == '/' && rhs.number == 0) {
-      error(e.loc) << "division by zero";
-      return Val::error(e.loc);
-    }
-    return scaleTensor(lhs, e.op == '*' ? rhs.number : 1.0 / rhs.number, e.loc);
-  }
-  if (lhs.kind == K::Number && rhs.kind == K::Tensor && e.op == '*')
-    return scaleTensor(rhs, lhs.number, e.loc);
-  error(e.loc) << "cannot apply '" << e.op << "' to " << lhs.describe() << " and "
-               << rhs.describe();
-  return Val::error(e.loc);
+  if (lhs.kind == K::Tensor && rhs.kind == K::Number && (op.symbol == '*' || op.symbol == '/'))
+    return scaleTensor(lhs, op.symbol == '*' ? rhs.number : 1.0 / rhs.number, at);
+  if (lhs.kind == K::Number && rhs.kind == K::Tensor && op.symbol == '*')
+    return scaleTensor(rhs, lhs.number, at);
+  error(at) << "cannot apply '" << op.symbol << "' to " << lhs.describe() << " and "
+            << rhs.describe();
+  return Val::error(at);
 }
 
 bool Generator::bindArgs(const Expr &call, const std::vector<Val> &positional,
@@ -339,15 +362,12 @@ bool Generator::execBlock(const Block &block, Env &env, std::optional<Val> &retu
     }
     case Stmt::Kind::Repeat: {
       Val count = eval(*s.value, env, Context::Model);
-      if (count.isError())
+      if (count.isError() || !inRange(count, wholeRange(1, kMaxRepeat), "repeat count"))
         return false;
-      if (!count.isInteger() || count.number < 1) {
-        error(s.value->loc) << "repeat count must be a positive whole number, got "
-                            << (count.kind == Val::Kind::Number ? num(count.number)
-                                                                : count.describe());
-        return false;
-      }
       for (int64_t i = 0; i < static_cast<int64_t>(count.number); ++i) {
+        // An iteration is a step even when its body has none to take.
+        if (!step(s.loc))
+          return false;
         scopes.push_back(s.name + std::to_string(i));
         std::optional<Val> inner;
         bool bodyOk = execBlock(s.body, env, inner);
@@ -382,30 +402,29 @@ mlir::Type Generator::inputType(const Val &type, SMLoc at, std::optional<double>
     return fail();
   SmallVector<int64_t> shape = {ShapedType::kDynamic};
   for (const Val &d : r.args) {
-    if (!d.isInteger() || d.number < 1) {
-      error(d.loc) << "a dimension must be a positive whole number, got "
-                   << (d.kind == Val::Kind::Number ? num(d.number) : d.describe());
+    if (!inRange(d, kDimensionRange, "a dimension"))
       return {};
-    }
     shape.push_back(static_cast<int64_t>(d.number));
   }
   if (shape.size() < 2 || (isTokens && shape.size() != 2)) {
     error(at) << (isTokens ? "tokens(...) takes one length" : "features(...) needs at least one dimension");
     return {};
   }
+  if (!checkExampleSize(shape, at))
+    return {};
+  llvm::StringRef setting = isTokens ? "vocab" : "rms";
   for (const auto &[name, value] : r.keywords) {
-    bool numeric = value.kind == Val::Kind::Number && value.number > 0;
-    if (isTokens && name == "vocab" && numeric && value.isInteger()) {
-      vocab = static_cast<int64_t>(value.number);
-    } else if (!isTokens && name == "rms" && numeric) {
-      rmsBound = value.number;
-    } else {
-      error(value.loc) << "'" << r.name << "' has no setting '" << name << "' of "
-                       << value.describe()
-                       << (isTokens ? " (expected vocab = a positive whole number)"
-                                    : " (expected rms = a positive number)");
+    if (name != setting) {
+      error(value.loc) << "'" << r.name << "' has no setting '" << name << "' (its setting: "
+                       << setting << ")";
       return {};
     }
+    if (!inRange(value, isTokens ? kDimensionRange : kPositive, r.name + "(...) " + name))
+      return {};
+    if (isTokens)
+      vocab = static_cast<int64_t>(value.number);
+    else
+      rmsBound = value.number;
   }
   if (isTokens) {
     if (!vocab) {

@@ -31,15 +31,24 @@ struct KeywordArg {
   ExprPtr value;
 };
 
+/// An operator of a Binary chain and where it stands.
+struct BinaryOp {
+  char symbol; // + - * /
+  llvm::SMLoc loc;
+};
+
 struct Expr {
   enum class Kind { Number, String, Bool, Name, Negate, Binary, Call, List };
 
   Kind kind;
-  llvm::SMLoc loc;
+  llvm::SMLoc loc;     // Binary: the first operator's
   double number = 0;   // Number
   bool boolean = false; // Bool
   std::string text;    // String value, Name, callee of a Call
-  char op = 0;         // Binary: + - * /
+  /// Binary: `operands[0] ops[0] operands[1] ops[1] ...`, left-associative,
+  /// all of one precedence. A chain is one flat node, so a sum of thousands
+  /// of terms is no deeper to parse, evaluate or destroy than a sum of two.
+  std::vector<BinaryOp> ops;
   std::vector<ExprPtr> operands;   // Negate, Binary, Call positional args, List items
   std::vector<KeywordArg> keywords; // Call keyword args
 

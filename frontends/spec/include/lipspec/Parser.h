@@ -2,6 +2,8 @@
 //
 // Builds the AST. On a syntax error it reports what was expected, skips to
 // the next statement or item, and goes on, so one run reports every error.
+// Nesting is bounded (kMaxNesting in lipspec/Limits.h), so no input can
+// overflow the stack of the parser or of the passes over its AST.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,6 +31,10 @@ private:
   void error(llvm::SMLoc loc, const llvm::Twine &message);
   void skipToItem();
   void skipToStatement();
+  /// Skips a `{ ... }` block with the blocks inside it.
+  void skipBlock();
+  /// Reports (once per construct) a nesting level beyond kMaxNesting.
+  bool tooDeep();
 
   bool parseItem(Item &item);
   bool parseFields(std::vector<KeywordArg> &fields, llvm::StringRef context);
@@ -51,6 +57,8 @@ private:
   Token lookahead;
   bool hasLookahead = false;
   unsigned errors = 0;
+  /// The nesting level being parsed (see kMaxNesting).
+  unsigned depth = 0;
 };
 
 } // namespace lipc::spec
