@@ -48,11 +48,12 @@ def read_checkpoint(path):
 
 
 def mlp_batch(path):
-    """The training part (the first 90%) of a CSV of 784 pixels and a label."""
+    """The training part (the first 90%) of a CSV of 784 pixels and a label;
+    the pixels as written, as the binary reads them."""
     opener = gzip.open if path.endswith(".gz") else open
     rows = np.array([[float(v) for v in line.split(",")] for line in opener(path, "rt") if line.strip()])
     train = rows[:int(math.floor(0.9 * len(rows)))]
-    x = train[:, :-1] / rows[:, :-1].max()
+    x = train[:, :-1]
     return torch.tensor(x.reshape(-1, 28, 28).astype(np.float32), dtype=torch.float64), \
         torch.tensor(train[:, -1].astype(np.int64))
 

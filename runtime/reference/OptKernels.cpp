@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace liprt::ref {
@@ -279,7 +280,10 @@ double sigmaUpperBound(const Tensor &w, int64_t steps) {
   double logBound = 0, weight = 1;
   for (int64_t i = 0; i <= steps; ++i) {
     double c = frobenius(g);
-    if (!(c > 0))
+    // A non-finite entry bounds nothing: NaN must not read as a norm of 0.
+    if (!std::isfinite(c))
+      return std::numeric_limits<double>::infinity();
+    if (c == 0)
       return 0.0;
     logBound += weight * std::log(c);
     for (double &v : g.a)

@@ -6,6 +6,7 @@
 
 #include "MiniJson.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <algorithm>
 #include <cstring>
@@ -14,7 +15,7 @@
 using namespace liprt;
 
 namespace {
-constexpr int64_t kManifestVersion = 2;
+constexpr int64_t kManifestVersion = 3;
 
 int64_t dtypeBytes(const std::string &dtype) {
   return dtype == "f64" ? 8 : dtype == "f32" || dtype == "i32" ? 4 : 0;
@@ -73,6 +74,16 @@ Result<StepTensor> parseTensor(const json::Value &v, const std::string &where) {
     t.constraintMethod = method->string;
     t.norm = norm->string;
     t.wMax = wMax->number;
+    if (const json::Value *guaranteed = c->get("guaranteed_norm")) {
+      if (guaranteed->kind != json::Value::Kind::Number || !(guaranteed->number > 0))
+        return fail("malformed guaranteed_norm");
+      t.guaranteedNorm = guaranteed->number;
+    }
+  }
+  if (const json::Value *rms = v.get("rms_bound")) {
+    if (rms->kind != json::Value::Kind::Number || !(rms->number > 0))
+      return fail("malformed rms_bound");
+    t.rmsBound = rms->number;
   }
   return t;
 }
@@ -135,17 +146,23 @@ Status parseTrainDefaults(const json::Value &train, TrainDefaults &out) {
   }
   if (const json::Value *data = train.get("data")) {
     const json::Value *kind = data->get("kind"), *path = data->get("path"),
-                      *split = data->get("split"), *label = data->get("label_column");
+                      *split = data->get("split"), *label = data->get("label_column"),
+                      *scale = data->get("scale"), *clip = data->get("clip");
     if (!kind || kind->kind != json::Value::Kind::String ||
         (path && path->kind != json::Value::Kind::String) ||
         (split && (split->kind != json::Value::Kind::Number || !(split->number > 0) ||
                    !(split->number < 1))) ||
-        (label && !label->isInteger()))
+        (label && !label->isInteger()) ||
+        (scale && (scale->kind != json::Value::Kind::Number || !(scale->number > 0) ||
+                   !std::isfinite(scale->number))) ||
+        (clip && clip->kind != json::Value::Kind::Bool))
       return fail("malformed data setting");
     out.dataKind = kind->string;
     out.dataPath = path ? path->string : "";
     out.split = split ? split->number : out.split;
     out.labelColumn = label ? static_cast<int>(label->number) : out.labelColumn;
+    out.featureScale = scale ? scale->number : out.featureScale;
+    out.clipToRmsBound = clip && clip->boolean;
   }
   return Status::ok();
 }
@@ -157,6 +174,8 @@ int64_t StepTensor::elements(int64_t batch) const {
     n *= extent < 0 ? batch : extent;
   return n;
 }
+
+int64_t StepTensor::bytes(int64_t batch) const { return elements(batch) * dtypeBytes(dtype); }
 
 Result<StepManifest> liprt::parseStepManifest(const std::string &text) {
   Result<json::Value> root = json::parse(text);
@@ -325,7 +344,7 @@ Result<StepOutcome> CompiledStep::run(double step, int64_t batch,
       data.push_back(host);
       continue;
     }
-    Result<const void *> staged = stage(i, host, a.elements(batch) * dtypeBytes(a.dtype));
+    Result<const void *> staged = stage(i, host, a.bytes(batch));
     if (!staged)
       return staged.status();
     data.push_back(*staged);
@@ -378,7 +397,7 @@ Result<std::vector<float>> CompiledStep::forward(int64_t batch,
     // leaves the step's batch buffers alone.
     const StepTensor &a = manifest_.forwardArguments[data.size()];
     Result<const void *> staged =
-        stage(manifest_.arguments.size() + j, inputs[j], a.elements(batch) * dtypeBytes(a.dtype));
+        stage(manifest_.arguments.size() + j, inputs[j], a.bytes(batch));
     if (!staged)
       return staged.status();
     data.push_back(*staged);

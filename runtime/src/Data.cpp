@@ -2,28 +2,28 @@
 
 #include "liprt/Data.h"
 
+#include "liprt/Files.h"
+
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <limits>
 #include <sstream>
 
 #include <zlib.h>
 
 namespace liprt {
 
-Result<std::string> readMaybeGzip(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return Status::error("cannot read '" + path + "': " + std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+Result<std::string> readMaybeGzip(const std::string &path, uint64_t limit) {
+  Result<std::string> file = readFile(path, "data file", limit);
+  if (!file)
+    return file.status();
+  std::string &bytes = *file;
   if (bytes.size() < 2 || static_cast<unsigned char>(bytes[0]) != 0x1f ||
       static_cast<unsigned char>(bytes[1]) != 0x8b)
-    return bytes;
+    return std::move(bytes);
   z_stream z{};
   if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
     return Status::error("cannot decompress '" + path + "': zlib failed to start");
@@ -39,6 +39,12 @@ Result<std::string> readMaybeGzip(const std::string &path) {
     out.append(chunk.data(), chunk.size() - z.avail_out);
     if (rc == Z_BUF_ERROR && z.avail_in == 0)
       break;
+    // A small file can inflate without end (a gzip bomb): stop at the limit.
+    if (out.size() > limit) {
+      inflateEnd(&z);
+      return Status::error("'" + path + "' decompresses to more than the " +
+                           std::to_string(limit) + " bytes lipc reads from a data file");
+    }
   }
   inflateEnd(&z);
   if (rc != Z_STREAM_END)
@@ -54,7 +60,7 @@ Result<TextCorpus> loadText(const std::string &path, double trainFraction) {
     return text.status();
   if (text->size() < 2)
     return Status::error("'" + path + "' holds " + std::to_string(text->size()) +
-                         " characters: too little text to train on");
+                         " bytes: too little text to train on");
   if (!(trainFraction > 0 && trainFraction < 1))
     return Status::error("the train split must lie strictly between 0 and 1");
   std::array<bool, 256> seen{};
@@ -99,7 +105,7 @@ Result<std::vector<int32_t>> encode(const std::string &vocabulary, const std::st
       char shown[8];
       std::snprintf(shown, sizeof(shown), std::isprint(static_cast<unsigned char>(c)) ? "'%c'" : "0x%02x",
                     std::isprint(static_cast<unsigned char>(c)) ? c : static_cast<unsigned char>(c));
-      return Status::error(std::string("character ") + shown + " is not in the model's vocabulary");
+      return Status::error(std::string("byte ") + shown + " is not in the model's vocabulary");
     }
     ids.push_back(static_cast<int32_t>(at));
   }
@@ -130,7 +136,14 @@ Result<ImageSet> loadIdx(const std::string &imagesPath, const std::string &label
   set.count = bigEndian32(*images, 4);
   set.rows = bigEndian32(*images, 8);
   set.cols = bigEndian32(*images, 12);
-  uint64_t pixels = static_cast<uint64_t>(set.count) * set.rows * set.cols;
+  // Each extent is below 2^32, so rows * cols fits; times the count it may
+  // not (a header claiming 2^64 pixels would wrap to a small number).
+  uint64_t pixels = 0;
+  if (__builtin_mul_overflow(static_cast<uint64_t>(set.rows) * set.cols,
+                             static_cast<uint64_t>(set.count), &pixels))
+    return Status::error("'" + imagesPath + "' claims " + std::to_string(set.count) + " images of " +
+                         std::to_string(set.rows) + " x " + std::to_string(set.cols) +
+                         " pixels: more than any file holds");
   if (images->size() - 16 != pixels)
     return Status::error("'" + imagesPath + "' should hold " + std::to_string(pixels) +
                          " pixel bytes after its header, found " +
@@ -157,7 +170,6 @@ Result<ImageSet> loadCsv(const std::string &path, int labelColumn) {
   ImageSet set;
   size_t columns = 0, lineNumber = 0;
   std::vector<double> features;
-  double largest = 0;
   while (std::getline(lines, line)) {
     ++lineNumber;
     if (!line.empty() && line.back() == '\r')
@@ -173,6 +185,9 @@ Result<ImageSet> loadCsv(const std::string &path, int labelColumn) {
       if (field.empty() || *end != '\0' || !std::isfinite(v))
         return Status::error(path + ":" + std::to_string(lineNumber) + ": field '" + field +
                              "' is not a number");
+      if (std::fabs(v) > std::numeric_limits<float>::max())
+        return Status::error(path + ":" + std::to_string(lineNumber) + ": field '" + field +
+                             "' is beyond float32's range");
       row.push_back(v);
     }
     if (columns == 0)
@@ -185,16 +200,15 @@ Result<ImageSet> loadCsv(const std::string &path, int labelColumn) {
     if (label >= columns)
       return Status::error("label column " + std::to_string(labelColumn) + " is outside the " +
                            std::to_string(columns) + " columns of '" + path + "'");
-    if (row[label] < 0 || row[label] != std::floor(row[label]))
+    if (row[label] < 0 || row[label] > kMaxClassLabel || row[label] != std::floor(row[label]))
       return Status::error(path + ":" + std::to_string(lineNumber) +
-                           ": the label must be a whole number >= 0");
+                           ": the label must be a whole number from 0 to " +
+                           std::to_string(kMaxClassLabel));
     set.labels.push_back(static_cast<int32_t>(row[label]));
     set.classes = std::max(set.classes, set.labels.back() + 1);
     for (size_t c = 0; c < columns; ++c)
-      if (c != label) {
+      if (c != label)
         features.push_back(row[c]);
-        largest = std::max(largest, std::fabs(row[c]));
-      }
   }
   if (set.labels.empty())
     return Status::error("'" + path + "' has no rows");
@@ -202,7 +216,7 @@ Result<ImageSet> loadCsv(const std::string &path, int labelColumn) {
   set.rows = 1;
   set.cols = static_cast<int64_t>(columns - 1);
   for (double v : features)
-    set.pixels.push_back(static_cast<float>(largest > 0 ? v / largest : v));
+    set.pixels.push_back(static_cast<float>(v));
   return set;
 }
 

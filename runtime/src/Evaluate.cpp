@@ -2,6 +2,8 @@
 
 #include "liprt/Evaluate.h"
 
+#include "liprt/reference/NormBounds.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -36,6 +38,9 @@ Result<Evaluation> liprt::evaluate(CompiledStep &model, const Examples &examples
     return Status::error("there is no held-out data to evaluate on");
   if (batch <= 0)
     return Status::error("the evaluation batch size must be positive");
+  // No batch holds more than there is to evaluate: a --batch far above the
+  // held-out part allocates only for that part.
+  batch = std::min(batch, count);
   std::vector<char> input(batch * examples.inputBytes());
   std::vector<int32_t> labels(batch * examples.labelElements());
   Evaluation e;
@@ -67,4 +72,20 @@ Result<Evaluation> liprt::evaluate(CompiledStep &model, const Examples &examples
       e.robustAccuracy.push_back(static_cast<double>(certified) / e.positions);
   }
   return e;
+}
+
+std::vector<WeightCheck> liprt::checkCertifiedWeights(CompiledStep &model) {
+  std::vector<WeightCheck> checks;
+  const std::vector<StepTensor> &arguments = model.manifest().arguments;
+  for (size_t a = 0; a < arguments.size(); ++a) {
+    const StepTensor &t = arguments[a];
+    if (t.role != "param" || t.guaranteedNorm <= 0 || t.shape.size() != 2)
+      continue;
+    ref::Tensor w(t.shape);
+    const std::vector<float> &values = model.values(a);
+    w.data.assign(values.begin(), values.end());
+    ref::WeightNorm norm = t.norm == "l1_to_rms" ? ref::WeightNorm::L1ToRms : ref::WeightNorm::RmsToRms;
+    checks.push_back({t.name, ref::normUpperBound(w, norm), t.guaranteedNorm, ref::normBoundSlack(w, norm)});
+  }
+  return checks;
 }

@@ -3,6 +3,8 @@
 #include "liprt/Examples.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <numeric>
@@ -12,18 +14,87 @@ using namespace liprt;
 namespace {
 constexpr const char *kDebianFashionMnist = "/usr/share/datasets/fashion-mnist";
 
+// The non-throwing forms: a path that cannot be looked at (too long, in a
+// directory that cannot be searched) counts as absent, and the read that
+// follows names the error.
+bool exists(const std::string &path) {
+  std::error_code error;
+  return std::filesystem::exists(path, error);
+}
+bool isDirectory(const std::string &path) {
+  std::error_code error;
+  return std::filesystem::is_directory(path, error);
+}
+
+/// Multiplies a CSV's features by the spec's scale.
+Status scaleFeatures(ImageSet &set, double scale) {
+  if (scale == 1)
+    return Status::ok();
+  for (float &v : set.pixels) {
+    v = static_cast<float>(v * scale);
+    if (!std::isfinite(v))
+      return Status::error("a feature times the spec's scale " + std::to_string(scale) +
+                           " is beyond float32's range");
+  }
+  return Status::ok();
+}
+
+/// Holds every token (`width` consecutive features) of `set` to RMS <=
+/// `bound`: counts and rescales those beyond it when `clip`, else reports
+/// them. The 1e-6 tolerance lets a token exactly at the bound pass through
+/// float32 rounding.
+Status boundTokenRms(ImageSet &set, int64_t width, double bound, bool clip, int64_t &clipped,
+                     const char *part) {
+  int64_t perExample = set.rows * set.cols, over = 0, first = -1;
+  double largest = 0;
+  for (int64_t e = 0; e < set.count; ++e) {
+    bool exceeded = false;
+    for (int64_t t = 0; t < perExample / width; ++t) {
+      float *token = &set.pixels[e * perExample + t * width];
+      double sum = 0;
+      for (int64_t i = 0; i < width; ++i)
+        sum += static_cast<double>(token[i]) * token[i];
+      double rms = std::sqrt(sum / width);
+      if (rms <= bound * (1 + 1e-6))
+        continue;
+      exceeded = true;
+      largest = std::max(largest, rms);
+      if (clip)
+        for (int64_t i = 0; i < width; ++i)
+          token[i] = static_cast<float>(token[i] * (bound / rms));
+    }
+    over += exceeded;
+    if (exceeded && first < 0)
+      first = e;
+  }
+  if (over && !clip) {
+    char text[256];
+    std::snprintf(text, sizeof(text),
+                  "%lld of %lld %s examples have a token of RMS above the input's bound rms = %g "
+                  "(largest %.6g, first at example %lld), which the certificate assumes; scale the "
+                  "features (csv(..., scale = s)) or clip them (clip = true in the data setting)",
+                  static_cast<long long>(over), static_cast<long long>(set.count), part, bound,
+                  largest, static_cast<long long>(first));
+    return Status::error(text);
+  }
+  clipped += over;
+  return Status::ok();
+}
+
 /// Path/name, or path/name.gz when only the compressed file exists.
 std::string idxFile(const std::string &dir, const std::string &name) {
   std::string plain = dir + "/" + name;
-  return std::filesystem::exists(plain) ? plain : plain + ".gz";
+  return exists(plain) ? plain : plain + ".gz";
 }
 
 Result<std::pair<ImageSet, ImageSet>> loadImages(const std::string &path,
                                                  const TrainDefaults &spec) {
-  if (!std::filesystem::is_directory(path)) {
+  if (!isDirectory(path)) {
     Result<ImageSet> all = loadCsv(path, spec.labelColumn);
     if (!all)
       return all.status();
+    if (Status s = scaleFeatures(*all, spec.featureScale); !s)
+      return s;
     return splitImages(*all, spec.split);
   }
   Result<ImageSet> train = loadIdx(idxFile(path, "train-images-idx3-ubyte"),
@@ -31,7 +102,7 @@ Result<std::pair<ImageSet, ImageSet>> loadImages(const std::string &path,
   if (!train)
     return train.status();
   std::string testImages = idxFile(path, "t10k-images-idx3-ubyte");
-  if (!std::filesystem::exists(testImages))
+  if (!exists(testImages))
     return std::pair{std::move(*train), ImageSet{}};
   Result<ImageSet> test = loadIdx(testImages, idxFile(path, "t10k-labels-idx1-ubyte"));
   if (!test)
@@ -50,7 +121,7 @@ Status checkLabels(const ImageSet &images, int64_t classes, const char *part) {
 } // namespace
 
 Result<Examples> Examples::fromImages(ImageSet train, ImageSet heldOut, const StepTensor &input,
-                                      int64_t classes) {
+                                      int64_t classes, bool clipToRmsBound) {
   Examples e;
   e.inputElements_ = input.elements(1);
   for (const ImageSet *images : {&train, &heldOut})
@@ -64,6 +135,14 @@ Result<Examples> Examples::fromImages(ImageSet train, ImageSet heldOut, const St
     return s;
   if (Status s = checkLabels(heldOut, classes, "held-out"); !s)
     return s;
+  if (input.rmsBound > 0) {
+    int64_t width = input.shape.size() >= 2 ? input.shape.back() : e.inputElements_;
+    for (auto [images, part] : {std::pair{&train, "training"}, std::pair{&heldOut, "held-out"}})
+      if (Status s = boundTokenRms(*images, width, input.rmsBound, clipToRmsBound, e.clippedCount_,
+                                   part);
+          !s)
+        return s;
+  }
   e.trainCount_ = train.count;
   e.heldOutCount_ = heldOut.count;
   e.train_ = std::move(train);
@@ -79,14 +158,14 @@ Result<Examples> Examples::fromText(TextCorpus corpus, const StepTensor &input, 
     return Status::error("text data needs a model taking token sequences [batch, seq]");
   if (static_cast<int64_t>(corpus.vocabulary.size()) > classes)
     return Status::error("the text has " + std::to_string(corpus.vocabulary.size()) +
-                         " distinct characters; the model's vocabulary has " +
+                         " distinct bytes (a token is a byte); the model's vocabulary has " +
                          std::to_string(classes));
   int64_t trainEnd = static_cast<int64_t>(corpus.trainEnd);
   int64_t total = static_cast<int64_t>(corpus.tokens.size());
   // A window needs seq + 1 tokens: its inputs and, one further, its labels.
   if (trainEnd < seq + 1)
     return Status::error("the training part of the text has " + std::to_string(trainEnd) +
-                         " characters; a window needs " + std::to_string(seq + 1));
+                         " bytes; a window needs " + std::to_string(seq + 1));
   e.trainCount_ = trainEnd - seq;
   e.heldOutCount_ = std::max<int64_t>(0, (total - trainEnd - 1) / seq);
   e.inputElements_ = e.labelElements_ = seq;
@@ -138,7 +217,8 @@ Result<Examples> liprt::loadExamples(const StepTensor &input, int64_t classes,
   if (!images)
     return images.status();
   Result<Examples> examples =
-      Examples::fromImages(std::move(images->first), std::move(images->second), input, classes);
+      Examples::fromImages(std::move(images->first), std::move(images->second), input, classes,
+                           spec.clipToRmsBound);
   if (!examples)
     return Status::error("'" + source + "': " + examples.status().message());
   return examples;

@@ -4,12 +4,31 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 
 namespace liprt::json {
 
 namespace {
 constexpr int kMaxDepth = 32;
+
+void appendUtf8(std::string &out, uint32_t code) {
+  if (code < 0x80) {
+    out += static_cast<char>(code);
+  } else if (code < 0x800) {
+    out += static_cast<char>(0xC0 | (code >> 6));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  } else if (code < 0x10000) {
+    out += static_cast<char>(0xE0 | (code >> 12));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (code >> 18));
+    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (code & 0x3F));
+  }
+}
 
 class Parser {
 public:
@@ -99,20 +118,21 @@ private:
       case 'r': out += '\r'; break;
       case 't': out += '\t'; break;
       case 'u': {
-        if (pos + 4 > s.size())
+        uint32_t code;
+        if (!hex4(code))
           return fail("bad \\u escape");
-        unsigned code = std::strtoul(s.substr(pos, 4).c_str(), nullptr, 16);
-        pos += 4;
-        if (code < 0x80) {
-          out += static_cast<char>(code);
-        } else if (code < 0x800) {
-          out += static_cast<char>(0xC0 | (code >> 6));
-          out += static_cast<char>(0x80 | (code & 0x3F));
-        } else {
-          out += static_cast<char>(0xE0 | (code >> 12));
-          out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-          out += static_cast<char>(0x80 | (code & 0x3F));
+        // A code point above U+FFFF is a surrogate pair; a lone surrogate is
+        // no character, and would make the string invalid UTF-8.
+        if (code >= 0xD800 && code < 0xDC00) {
+          uint32_t low;
+          if (s.compare(pos, 2, "\\u") != 0 || (pos += 2, !hex4(low)) || low < 0xDC00 ||
+              low >= 0xE000)
+            return fail("unpaired surrogate in \\u escape");
+          code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+        } else if (code >= 0xDC00 && code < 0xE000) {
+          return fail("unpaired surrogate in \\u escape");
         }
+        appendUtf8(out, code);
         break;
       }
       default:
@@ -123,6 +143,24 @@ private:
       return fail("unterminated string");
     ++pos;
     return Status::ok();
+  }
+
+  /// Four hex digits at `pos`, consumed.
+  bool hex4(uint32_t &code) {
+    if (pos + 4 > s.size())
+      return false;
+    code = 0;
+    for (int i = 0; i < 4; ++i) {
+      char c = s[pos++];
+      int digit = c >= '0' && c <= '9'   ? c - '0'
+                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                  : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                         : -1;
+      if (digit < 0)
+        return false;
+      code = code << 4 | static_cast<uint32_t>(digit);
+    }
+    return true;
   }
 
   Status array(Value &out, int depth) {
@@ -202,6 +240,54 @@ bool Value::isInteger() const {
 }
 
 Result<Value> parse(const std::string &text) { return Parser(text).document(); }
+
+bool isUtf8(const std::string &text) {
+  for (size_t i = 0; i < text.size();) {
+    auto byte = [&](size_t at) { return static_cast<unsigned char>(text[at]); };
+    unsigned char lead = byte(i);
+    size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3
+                                    : (lead >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || i + length > text.size())
+      return false;
+    uint32_t code = length == 1 ? lead : lead & (0x7F >> length);
+    for (size_t k = 1; k < length; ++k) {
+      if ((byte(i + k) & 0xC0) != 0x80)
+        return false;
+      code = code << 6 | (byte(i + k) & 0x3F);
+    }
+    // The shortest encoding only, no surrogates, nothing above U+10FFFF.
+    static constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kSmallest[length] || (code >= 0xD800 && code < 0xE000) || code > 0x10FFFF)
+      return false;
+    i += length;
+  }
+  return true;
+}
+
+std::string latin1ToUtf8(const std::string &bytes) {
+  std::string out;
+  for (char c : bytes)
+    appendUtf8(out, static_cast<unsigned char>(c));
+  return out;
+}
+
+Result<std::string> utf8ToLatin1(const std::string &text) {
+  if (!isUtf8(text))
+    return Status::error("not UTF-8");
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      out += static_cast<char>(lead);
+    } else if (lead == 0xC2 || lead == 0xC3) {
+      auto next = static_cast<unsigned char>(text[++i]);
+      out += static_cast<char>(((lead & 0x03) << 6) | (next & 0x3F));
+    } else {
+      return Status::error("a character above U+00FF");
+    }
+  }
+  return out;
+}
 
 std::string quote(const std::string &s) {
   std::string out = "\"";

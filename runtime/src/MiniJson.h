@@ -39,6 +39,15 @@ Result<Value> parse(const std::string &text);
 /// `s` as a JSON string literal.
 std::string quote(const std::string &s);
 
+/// Whether `text` is well-formed UTF-8 (shortest forms, no surrogates), as
+/// JSON exchanged between programs must be.
+bool isUtf8(const std::string &text);
+
+/// Bytes as the characters U+0000-U+00FF in UTF-8, so that any bytes (a
+/// vocabulary of a text's distinct bytes) fit in a JSON string; and back.
+std::string latin1ToUtf8(const std::string &bytes);
+Result<std::string> utf8ToLatin1(const std::string &text);
+
 } // namespace liprt::json
 
 #endif // LIPRT_SRC_MINIJSON_H

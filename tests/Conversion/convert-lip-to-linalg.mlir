@@ -164,9 +164,29 @@ func.func @newton_schulz_wide(%m: tensor<8x64xf32>) -> tensor<8x64xf32> {
 
 // -----
 
-// An op without a lowering yet (the exact cap) is reported, not dropped.
-func.func @not_yet(%w: tensor<8x8xf32>) -> tensor<8x8xf32> {
-  // expected-error @+1 {{the exact_cap projection cannot be compiled to native code yet}}
-  %c = lipopt.exact_cap %w w_max 1.0 : tensor<8x8xf32>
-  return %c : tensor<8x8xf32>
+// The exact cap (an eigendecomposition) is the runtime's liprt_exact_cap on
+// the weight's buffer, into a fresh buffer that becomes the result; its cap
+// is on the spectral norm: w_max sqrt(fan_out / fan_in) = 2 sqrt(8 / 2).
+// CHECK-LABEL: func.func @exact_cap
+// CHECK: %[[IN:.*]] = bufferization.to_memref %arg0 : memref<8x2xf32>
+// CHECK: %[[OUT:.*]] = memref.alloc() : memref<8x2xf32>
+// CHECK: %[[CAP:.*]] = arith.constant 4.000000e+00 : f64
+// CHECK: %[[A:.*]] = memref.cast %[[IN]] : memref<8x2xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+// CHECK: %[[B:.*]] = memref.cast %[[OUT]] : memref<8x2xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+// CHECK: call @liprt_exact_cap(%[[A]], %[[B]], %[[CAP]])
+// CHECK: %[[R:.*]] = bufferization.to_tensor %[[OUT]] restrict writable : memref<8x2xf32>
+// CHECK: return %[[R]]
+// CHECK: func.func private @liprt_exact_cap(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, f64) attributes {llvm.emit_c_interface}
+func.func @exact_cap(%w: tensor<8x2xf32>) -> tensor<8x2xf32> {
+  %c = lipopt.exact_cap %w w_max 2.0 : tensor<8x2xf32>
+  return %c : tensor<8x2xf32>
+}
+
+// -----
+
+// The runtime's exact cap is for the float32 weights of compiled steps.
+func.func @exact_cap_f64(%w: tensor<4x4xf64>) -> tensor<4x4xf64> {
+  // expected-error @+1 {{exact_cap is compiled for float32 weights of a static shape, not 'tensor<4x4xf64>'}}
+  %c = lipopt.exact_cap %w w_max 1.0 : tensor<4x4xf64>
+  return %c : tensor<4x4xf64>
 }

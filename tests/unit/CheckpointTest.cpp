@@ -10,8 +10,10 @@
 #include <fstream>
 #include <functional>
 
-#include <unistd.h>
 #include <iterator>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace liprt;
 
@@ -112,6 +114,19 @@ std::string replaceOnce(std::string s, const std::string &from, const std::strin
   return at == std::string::npos ? s : s.replace(at, from.size(), to);
 }
 
+/// A safetensors file of `header` (JSON text) and `data`.
+std::string safetensors(const std::string &header, const std::string &data) {
+  std::string bytes(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    bytes[i] = static_cast<char>((header.size() >> (8 * i)) & 0xFF);
+  return bytes + header + data;
+}
+
+std::string f32Entry(const std::string &name, const std::string &shape, int begin, int end) {
+  return "\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[" + shape + "],\"data_offsets\":[" +
+         std::to_string(begin) + "," + std::to_string(end) + "]}";
+}
+
 const Damage kDamage[] = {
     {"empty", [](std::string) { return std::string(); }, "shorter than a header"},
     {"truncated", [](std::string s) { return s.substr(0, s.size() - 5); }, "data_offsets outside"},
@@ -131,6 +146,36 @@ const Damage kDamage[] = {
        return s;
      },
      "non-finite value at index 0"},
+    // Safetensors headers are UTF-8; so must every string in them be.
+    {"not_utf8", [](std::string s) { return replaceOnce(s, "\xc3\xa9", "\xff\xfe"); },
+     "its header is not UTF-8"},
+    {"lone_surrogate", [](std::string s) { return replaceOnce(s, "tabs and", "\\ud800xx"); },
+     "unpaired surrogate"},
+    {"duplicate_tensor",
+     [](std::string) {
+       return safetensors("{" + f32Entry("a", "1", 0, 4) + "," + f32Entry("a", "1", 4, 8) + "}",
+                          std::string(8, '\0'));
+     },
+     "'a' appears twice"},
+    {"duplicate_metadata",
+     [](std::string) {
+       return safetensors(R"({"__metadata__":{"step":"1","step":"2"}})", "");
+     },
+     "metadata 'step' appears twice"},
+    // Overlapping tensors are refused before their values are read: each
+    // could otherwise claim the whole data.
+    {"overlap",
+     [](std::string) {
+       return safetensors("{" + f32Entry("a", "1", 0, 4) + "," + f32Entry("b", "1", 0, 4) + "}",
+                          std::string(4, '\0'));
+     },
+     "overlap or leave gaps"},
+    // Extents whose product wraps around 64 bits must not pass for a fit.
+    {"huge_shape",
+     [](std::string) {
+       return safetensors("{" + f32Entry("a", "4294967296,4294967296,1024", 0, 0) + "}", "");
+     },
+     "has a shape larger than the file's 0 data bytes"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Damage, DamagedCheckpoint, ::testing::ValuesIn(kDamage),
@@ -144,22 +189,159 @@ TEST(Checkpoint, MissingFile) {
   EXPECT_NE(loaded.status().message().find("cannot read checkpoint"), std::string::npos);
 }
 
-TEST(Checkpoint, WrongModelIsRejected) {
-  Checkpoint c = sample();
-  std::map<std::string, std::vector<int64_t>> shapes = {{"embed", {3, 2}}, {"head", {2, 2}}};
-  EXPECT_TRUE(checkCompatible(c, "abc123", shapes).isOk());
-  EXPECT_NE(checkCompatible(c, "other", shapes).message().find("belongs to another model"),
-            std::string::npos);
-  shapes["head"] = {2, 3};
-  EXPECT_NE(checkCompatible(c, "abc123", shapes).message().find("has another shape"),
-            std::string::npos);
-  shapes.erase("head");
-  EXPECT_NE(checkCompatible(c, "abc123", shapes).message().find("which this model does not have"),
-            std::string::npos);
-  shapes = {{"embed", {3, 2}}, {"head", {2, 2}}, {"extra", {1, 1}}};
-  EXPECT_NE(checkCompatible(c, "abc123", shapes).message().find("has no tensor 'extra'"),
-            std::string::npos);
-  c.metadata.erase("spec_hash");
-  EXPECT_NE(checkCompatible(c, "abc123", shapes).message().find("no spec_hash"), std::string::npos);
+// Read as a checkpoint, anything but a regular file is an error at once: no
+// exception from a directory, no endless read of /dev/zero, no wait on a FIFO.
+TEST(Checkpoint, NotAFile) {
+  std::string fifo = tempPath("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::pair<std::string, const char *> cases[] = {
+      {std::filesystem::temp_directory_path().string(), "it is a directory"},
+      {"/dev/zero", "it is not a regular file"},
+      {fifo, "it is not a regular file"},
+      {"/etc/passwd/x", "Not a directory"},
+  };
+  for (const auto &[path, message] : cases) {
+    Result<Checkpoint> loaded = loadCheckpoint(path);
+    ASSERT_FALSE(loaded.isOk()) << path;
+    EXPECT_NE(loaded.status().message().find("cannot read checkpoint '" + path + "': " + message),
+              std::string::npos)
+        << loaded.status().message();
+  }
+  std::remove(fifo.c_str());
 }
+
+TEST(Checkpoint, WritabilityIsCheckedWithoutTouchingThePath) {
+  std::string path = tempPath("probe.safetensors");
+  ASSERT_TRUE(saveCheckpoint(sample(), path).isOk());
+  Checkpoint other = sample();
+  other.metadata["step"] = "43";
+  EXPECT_TRUE(checkCheckpointWritable(other, path).isOk());
+  EXPECT_EQ(loadCheckpoint(path)->metadata["step"], "42") << "the checkpoint stays";
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp." + std::to_string(::getpid())));
+  std::remove(path.c_str());
+  const std::pair<std::string, const char *> unwritable[] = {
+      {"/nonexistent/dir/c.safetensors", "No such file or directory"},
+      {std::filesystem::temp_directory_path().string(), "it is a directory"},
+      // As root a rename would replace the device node itself.
+      {"/dev/full", "it is not a regular file"},
+  };
+  for (const auto &[target, message] : unwritable) {
+    for (Status st :
+         {checkCheckpointWritable(sample(), target), saveCheckpoint(sample(), target)}) {
+      ASSERT_FALSE(st.isOk()) << target;
+      EXPECT_NE(st.message().find("cannot write checkpoint '" + target + "'"), std::string::npos);
+      EXPECT_NE(st.message().find(message), std::string::npos) << st.message();
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(path)) << "a probe creates no checkpoint";
+}
+
+TEST(Checkpoint, NeverWritesWhatALoadWouldRefuse) {
+  std::string path = tempPath("refused.safetensors");
+  Checkpoint c = sample();
+  c.tensors["embed"].values[0] = 1e300; // finite in F64, infinite in F32
+  EXPECT_NE(saveCheckpoint(c, path).message().find("not finite in F32"), std::string::npos);
+  c = sample();
+  c.metadata["vocab"] = "\xff";
+  EXPECT_NE(saveCheckpoint(c, path).message().find("not UTF-8"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+/// A checkpoint of a text model with three characters, and its schema.
+Checkpoint textCheckpoint() {
+  Checkpoint c;
+  c.tensors["embed"] = {DType::F32, {3, 2}, {1, -2, 3.5, 0, 1e-3, 7}};
+  c.tensors["head"] = {DType::F32, {2, 2}, {0.1, 0.2, 0.3, 0.4}};
+  c.metadata["spec_hash"] = "abc123";
+  setTrainingMetadata(c, {42, "\n a"});
+  return c;
+}
+
+CheckpointSchema textSchema() { return {"abc123", {{"embed", {3, 2}}, {"head", {2, 2}}}, 4}; }
+
+std::string compatibilityError(const Checkpoint &c, const CheckpointSchema &schema) {
+  Result<TrainingMetadata> r = checkCompatible(c, schema);
+  return r.isOk() ? "" : r.status().message();
+}
+
+TEST(Checkpoint, CompatibleReturnsStepAndVocabulary) {
+  Result<TrainingMetadata> r = checkCompatible(textCheckpoint(), textSchema());
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  EXPECT_EQ(r->step, 42);
+  EXPECT_EQ(r->vocabulary, "\n a");
+}
+
+// A text's vocabulary is its distinct bytes, any of 256: stored one
+// character U+0000-U+00FF per byte, it keeps the header UTF-8 and comes back
+// byte for byte.
+TEST(Checkpoint, AVocabularyOfAnyBytesRoundTrips) {
+  std::string path = tempPath("bytes.safetensors");
+  std::string bytes;
+  for (int b = 0; b < 256; ++b)
+    bytes += static_cast<char>(b);
+  Checkpoint c = textCheckpoint();
+  setTrainingMetadata(c, {7, bytes});
+  ASSERT_TRUE(saveCheckpoint(c, path).isOk());
+  Result<Checkpoint> loaded = loadCheckpoint(path);
+  ASSERT_TRUE(loaded.isOk()) << loaded.status().message();
+  CheckpointSchema schema = textSchema();
+  schema.vocabularyLimit = 256;
+  Result<TrainingMetadata> r = checkCompatible(*loaded, schema);
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  EXPECT_EQ(r->vocabulary, bytes);
+  EXPECT_EQ(r->step, 7);
+  std::remove(path.c_str());
+}
+
+struct Incompatibility {
+  const char *name;
+  std::function<void(Checkpoint &, CheckpointSchema &)> apply;
+  const char *message;
+};
+
+class IncompatibleCheckpoint : public ::testing::TestWithParam<Incompatibility> {};
+
+TEST_P(IncompatibleCheckpoint, IsRejectedWithAClearMessage) {
+  Checkpoint c = textCheckpoint();
+  CheckpointSchema schema = textSchema();
+  GetParam().apply(c, schema);
+  std::string error = compatibilityError(c, schema);
+  EXPECT_NE(error.find(GetParam().message), std::string::npos) << "'" << error << "'";
+}
+
+using C = Checkpoint &;
+using S = CheckpointSchema &;
+const Incompatibility kIncompatible[] = {
+    {"other_model", [](C, S s) { s.specHash = "other"; }, "belongs to another model"},
+    {"no_hash", [](C c, S) { c.metadata.erase("spec_hash"); }, "no spec_hash"},
+    {"shape", [](C, S s) { s.shapes["head"] = {2, 3}; }, "has another shape"},
+    {"extra_tensor", [](C, S s) { s.shapes.erase("head"); }, "which this model does not have"},
+    {"missing_tensor", [](C, S s) { s.shapes["extra"] = {1, 1}; }, "has no tensor 'extra'"},
+    {"dtype", [](C c, S) { c.tensors["head"].dtype = DType::F64; },
+     "tensor 'head' is F64 in the checkpoint; the model's are F32"},
+    {"no_step", [](C c, S) { c.metadata.erase("step"); }, "records no step"},
+    {"empty_step", [](C c, S) { c.metadata["step"] = ""; }, "step '' is not a count"},
+    {"word_step", [](C c, S) { c.metadata["step"] = "12abc"; }, "step '12abc' is not a count"},
+    {"signed_step", [](C c, S) { c.metadata["step"] = "-1"; }, "step '-1' is not a count"},
+    {"spaced_step", [](C c, S) { c.metadata["step"] = " 5"; }, "step ' 5' is not a count"},
+    {"huge_step", [](C c, S) { c.metadata["step"] = "99999999999999999999"; },
+     "is not a count from 0 to 1000000000"},
+    {"no_vocabulary", [](C c, S) { c.metadata.erase("vocabulary"); }, "holds no vocabulary"},
+    {"empty_vocabulary", [](C c, S) { c.metadata["vocabulary"] = ""; }, "holds no vocabulary"},
+    {"long_vocabulary", [](C, S s) { s.vocabularyLimit = 2; },
+     "vocabulary has 3 bytes; the model has 2 classes"},
+    {"repeated_vocabulary", [](C c, S) { c.metadata["vocabulary"] = "aab"; },
+     "not distinct bytes in increasing order (entry 1)"},
+    {"unsorted_vocabulary", [](C c, S) { c.metadata["vocabulary"] = "ba"; },
+     "not distinct bytes in increasing order"},
+    {"wide_vocabulary", [](C c, S) { c.metadata["vocabulary"] = "a\xe2\x82\xac"; },
+     "a character above U+00FF"},
+    {"features_vocabulary", [](C, S s) { s.vocabularyLimit = 0; },
+     "holds a vocabulary, but this model reads features"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Metadata, IncompatibleCheckpoint, ::testing::ValuesIn(kIncompatible),
+                         [](const ::testing::TestParamInfo<Incompatibility> &info) {
+                           return std::string(info.param.name);
+                         });
 } // namespace

@@ -9,6 +9,7 @@
 
 #include "liprt/CompiledStep.h"
 #include "liprt/Init.h"
+#include "liprt/MemoryEstimate.h"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +21,7 @@ using namespace liprt;
 
 namespace {
 /// A step with one 2x3 parameter `w`, one input [-1, 3] and labels [-1].
-std::string manifest(const std::string &paramDtype = "f32", const std::string &version = "2",
+std::string manifest(const std::string &paramDtype = "f32", const std::string &version = "3",
                      const std::string &resultName = "w", const std::string &norm = "rms_to_rms") {
   return R"({"format":"lipc-step-manifest","version":)" + version + R"(,"entry":"lipc_train_step",
     "arguments":[
@@ -75,6 +76,25 @@ TEST(CompiledStep, ReadsTheForwardPassAndTrainDefaults) {
   EXPECT_FALSE(parseStepManifest(manifest())->hasForward());
 }
 
+// The memory a step needs grows with the batch, and an absurd batch gives an
+// absurd estimate (doubles, no wrap-around): refused before any allocation.
+TEST(CompiledStep, EstimatesTheMemoryOfABatch) {
+  Result<StepManifest> m = parseStepManifest(withMembers(
+      std::string(R"("forward":{)") + kForwardArguments +
+      R"(,"results":[{"role":"logits","dtype":"f32","shape":[-1,2]}]})"));
+  ASSERT_TRUE(bool(m)) << m.status().message();
+  // w twice (24 bytes each); per sample the input (12), the label (4), the
+  // output of w's layer (its smaller extent, 2 floats) and the logits (8).
+  EXPECT_EQ(estimateStepBytes(*m, 10), 48 + 10 * 32);
+  EXPECT_TRUE(checkBatchFits(*m, 10, 368).isOk());
+  Status tooLarge = checkBatchFits(*m, 11, 368);
+  ASSERT_FALSE(tooLarge.isOk());
+  EXPECT_NE(tooLarge.message().find("a step on a batch of 11 needs at least"), std::string::npos);
+  EXPECT_NE(tooLarge.message().find("give a smaller --batch"), std::string::npos);
+  EXPECT_GT(estimateStepBytes(*m, INT64_MAX), 1e20);
+  EXPECT_GT(physicalMemoryBytes(), 0);
+}
+
 TEST(CompiledStep, RejectsBadForwardAndTrainMembers) {
   EXPECT_EQ(parseError(withMembers(R"("forward":{"arguments":[],"results":[
                                       {"role":"logits","dtype":"f32","shape":[-1,2]}]})")),
@@ -96,11 +116,11 @@ TEST(CompiledStep, RejectsBadManifests) {
   EXPECT_EQ(parseError(R"({"format":"other","version":1})"),
             "step manifest: not a lipc step manifest");
   EXPECT_EQ(parseError(manifest("f32", "1")),
-            "step manifest: version 1, this runtime reads version 2");
+            "step manifest: version 1, this runtime reads version 3");
   EXPECT_EQ(parseError(manifest("f16")), "step manifest: arguments 0: unsupported dtype 'f16'");
   EXPECT_EQ(parseError(manifest("i32")),
             "step manifest: arguments 0: parameters and state must be f32");
-  EXPECT_EQ(parseError(manifest("f32", "2", "v")),
+  EXPECT_EQ(parseError(manifest("f32", "3", "v")),
             "step manifest: the results are not the loss and the learning rate followed by the "
             "updated parameters and state");
 }
@@ -218,7 +238,7 @@ TEST(CompiledStep, InitializesTallMatricesWithOrthogonalColumns) {
 }
 
 TEST(CompiledStep, InitializesEmbeddingRowsToRmsOne) {
-  Result<CompiledStep> step = CompiledStep::create(manifest("f32", "2", "w", "l1_to_rms"), fakeStep);
+  Result<CompiledStep> step = CompiledStep::create(manifest("f32", "3", "w", "l1_to_rms"), fakeStep);
   ASSERT_TRUE(bool(step)) << step.status().message();
   ASSERT_TRUE(initializeParameters(*step, 1).isOk());
   const std::vector<float> &w = step->tensor(0);

@@ -1,6 +1,7 @@
 //===- DataTest.cpp - Text, IDX and CSV loaders, good files and bad -------===//
 
 #include "liprt/Data.h"
+#include "liprt/Files.h"
 
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -67,7 +69,7 @@ TEST(Data, EncodeAndVocabulary) {
   EXPECT_EQ(*ids, (std::vector<int32_t>{3, 5, 4, 1}));
   Result<std::vector<int32_t>> bad = encode(corpus->vocabulary, "hex");
   ASSERT_FALSE(bad.isOk());
-  EXPECT_EQ(bad.status().message(), "character 'x' is not in the model's vocabulary");
+  EXPECT_EQ(bad.status().message(), "byte 'x' is not in the model's vocabulary");
   std::remove(path.c_str());
 }
 
@@ -80,7 +82,10 @@ TEST(Data, Digits) {
   EXPECT_EQ(digits->count, 1797);
   EXPECT_EQ(digits->cols, 64);
   EXPECT_EQ(digits->classes, 10);
-  EXPECT_EQ(*std::max_element(digits->pixels.begin(), digits->pixels.end()), 1.0f);
+  // The features as written (pixels 0..16): a CSV is never rescaled by its
+  // own contents, so one outlier cannot change every row.
+  EXPECT_EQ(*std::max_element(digits->pixels.begin(), digits->pixels.end()), 16.0f);
+  EXPECT_EQ(*std::min_element(digits->pixels.begin(), digits->pixels.end()), 0.0f);
 }
 
 TEST(Data, FashionMnistFromDebian) {
@@ -126,6 +131,9 @@ TEST(Data, MalformedIdxFiles) {
       {"label_magic", images, be32(0x803) + labels.substr(4), "is not an IDX label file"},
       {"truncated", images.substr(0, images.size() - 3), labels, "(truncated?)"},
       {"count", images, be32(0x801) + be32(2) + labels.substr(8, 2), "one label for each of the 3"},
+      // 16 x 2^30 x 2^30 pixels wraps to 0 in 64 bits: no pixel bytes would pass.
+      {"wraps", be32(0x803) + be32(16) + be32(1u << 30) + be32(1u << 30), labels,
+       "more than any file holds"},
   };
   for (const BadIdx &c : cases) {
     writeFile(ip, c.images);
@@ -153,6 +161,86 @@ TEST(Data, MalformedIdxFiles) {
     std::remove(p.c_str());
 }
 
+// Every loader reads through readFile: a directory, a device or a FIFO
+// where a data file belongs is an error naming it, never an exception, an
+// endless read (/dev/zero) or a wait for a writer (a FIFO).
+TEST(Data, NotAFile) {
+  std::string fifo = tempPath("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string dir = std::filesystem::temp_directory_path().string();
+  const std::pair<std::string, const char *> cases[] = {
+      {dir, "it is a directory"},
+      {"/dev/zero", "it is not a regular file"},
+      {fifo, "it is not a regular file"},
+      {"/etc/passwd/x", "Not a directory"},
+      {tempPath("missing"), "No such file or directory"},
+  };
+  for (const auto &[path, message] : cases) {
+    std::string expected = "cannot read data file '" + path + "': " + message;
+    for (Status st : {loadText(path, 0.9).status(), loadCsv(path).status(),
+                      loadIdx(path, path).status(), readMaybeGzip(path).status()}) {
+      ASSERT_FALSE(st.isOk()) << path;
+      EXPECT_NE(st.message().find(expected), std::string::npos) << st.message();
+    }
+  }
+  std::remove(fifo.c_str());
+}
+
+// A small file can decompress to any size: reading stops at the limit.
+TEST(Data, ReadsAtMostTheLimit) {
+  std::string path = tempPath("zeros.gz");
+  writeFile(path, std::string(1 << 20, '\0'), /*gzip=*/true);
+  EXPECT_TRUE(readMaybeGzip(path, 1 << 20).isOk());
+  // 1 MiB of zeros is about 1 kB compressed.
+  Result<std::string> bomb = readMaybeGzip(path, 4000);
+  ASSERT_FALSE(bomb.isOk());
+  EXPECT_NE(bomb.status().message().find("decompresses to more than the 4000 bytes"),
+            std::string::npos)
+      << bomb.status().message();
+  writeFile(path, std::string(5000, 'a'));
+  EXPECT_NE(readMaybeGzip(path, 4000).status().message().find("it is 5000 bytes long, more than"),
+            std::string::npos);
+  std::remove(path.c_str());
+}
+
+// A log's writes are each checked: a full disk is an error at the line it
+// hits, naming the file, not a log cut short with exit 0.
+TEST(Files, ALineFileReportsEveryFailedWrite) {
+  Result<LineFile> full = LineFile::open("/dev/full", "log");
+  ASSERT_TRUE(full.isOk()) << full.status().message();
+  Status st = full->writeLine("{\"step\":0}");
+  ASSERT_FALSE(st.isOk());
+  EXPECT_EQ(st.message(), "cannot write log '/dev/full': No space left on device");
+
+  std::string path = tempPath("log.jsonl");
+  Result<LineFile> log = LineFile::open(path, "log");
+  ASSERT_TRUE(log.isOk());
+  EXPECT_TRUE(log->writeLine("one").isOk());
+  EXPECT_TRUE(log->writeLine("two").isOk());
+  EXPECT_TRUE(log->close().isOk());
+  std::ifstream in(path);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()),
+            "one\ntwo\n");
+  std::remove(path.c_str());
+}
+
+TEST(Files, OpeningALineFileFailsAtOnce) {
+  std::string fifo = tempPath("log-fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::pair<std::string, const char *> cases[] = {
+      {std::filesystem::temp_directory_path().string(), "Is a directory"},
+      {"/nonexistent/dir/log.jsonl", "No such file or directory"},
+      // Not a wait for a reader that may never come.
+      {fifo, "it is a FIFO that no program reads"},
+  };
+  for (const auto &[path, message] : cases) {
+    Result<LineFile> log = LineFile::open(path, "log");
+    ASSERT_FALSE(log.isOk()) << path;
+    EXPECT_EQ(log.status().message(), "cannot write log '" + path + "': " + message);
+  }
+  std::remove(fifo.c_str());
+}
+
 TEST(Data, MalformedCsvAndText) {
   std::string path = tempPath("bad.csv");
   writeFile(path, "1,2,0\n3,x,1\n");
@@ -163,6 +251,18 @@ TEST(Data, MalformedCsvAndText) {
   EXPECT_NE(loadCsv(path).status().message().find(":2: 2 fields, expected 3"), std::string::npos);
   writeFile(path, "1,2,0.5\n");
   EXPECT_NE(loadCsv(path).status().message().find("the label must be a whole number"), std::string::npos);
+  // A label beyond any model's classes (and beyond int32) is an error, not
+  // an overflow.
+  for (const char *label : {"1048576", "2147483647", "5555555555555552"}) {
+    writeFile(path, std::string("0,") + label + "\n");
+    EXPECT_NE(loadCsv(path).status().message().find("the label must be a whole number from 0 to 1048575"),
+              std::string::npos)
+        << label;
+  }
+  // Features are float32: a value beyond its range is named, not made inf.
+  writeFile(path, "1e39,0\n");
+  EXPECT_NE(loadCsv(path).status().message().find("bad.csv:1: field '1e39' is beyond float32's range"),
+            std::string::npos);
   writeFile(path, "");
   EXPECT_NE(loadCsv(path).status().message().find("has no rows"), std::string::npos);
   writeFile(path, "a");

@@ -51,9 +51,9 @@ TEST(Examples, TextWindowsAndTheirNextTokens) {
 
 TEST(Examples, TextErrors) {
   EXPECT_EQ(Examples::fromText(corpus(40, 30), tensor("i32", {-1, 4}), 6).status().message(),
-            "the text has 8 distinct characters; the model's vocabulary has 6");
+            "the text has 8 distinct bytes (a token is a byte); the model's vocabulary has 6");
   EXPECT_EQ(Examples::fromText(corpus(40, 4), tensor("i32", {-1, 4}), 8).status().message(),
-            "the training part of the text has 4 characters; a window needs 5");
+            "the training part of the text has 4 bytes; a window needs 5");
   EXPECT_FALSE(bool(Examples::fromText(corpus(40, 30), tensor("i32", {-1}), 8)));
 }
 
@@ -89,6 +89,50 @@ TEST(Examples, ImagesAndTheirChecks) {
             "the training data has label 11; the model has 10 classes");
   EXPECT_EQ(Examples::fromImages({}, {}, tensor("f32", {-1, 4}), 10).status().message(),
             "the data has no training samples");
+}
+
+/// `count` examples of two tokens of three features [3, 4, 0], [1, 1, 1]
+/// (RMS 5/sqrt(3) = 2.887 and 1); example `big` has its first token doubled.
+ImageSet twoTokens(int count, int big) {
+  ImageSet s;
+  s.count = count;
+  s.rows = 2;
+  s.cols = 3;
+  for (int i = 0; i < count; ++i) {
+    float f = i == big ? 2.0f : 1.0f;
+    s.pixels.insert(s.pixels.end(), {3 * f, 4 * f, 0, 1, 1, 1});
+  }
+  s.labels.assign(count, 0);
+  return s;
+}
+
+TEST(Examples, TokensBeyondTheInputRmsBound) {
+  StepTensor input = tensor("f32", {-1, 2, 3});
+  input.rmsBound = 3.0; // the doubled token (RMS 5.77) exceeds it, the others not
+  Result<Examples> refused = Examples::fromImages(twoTokens(4, 2), {}, input, 2);
+  ASSERT_FALSE(bool(refused));
+  EXPECT_NE(refused.status().message().find("1 of 4 training examples have a token of RMS above "
+                                            "the input's bound rms = 3 (largest 5.7735, first at "
+                                            "example 2)"),
+            std::string::npos)
+      << refused.status().message();
+  // Held-out examples are held to it too.
+  EXPECT_FALSE(bool(Examples::fromImages(twoTokens(4, -1), twoTokens(3, 0), input, 2)));
+  // Clipped: the token is scaled onto the bound, the rest untouched.
+  Result<Examples> clipped = Examples::fromImages(twoTokens(4, 2), twoTokens(3, 1), input, 2, true);
+  ASSERT_TRUE(bool(clipped)) << clipped.status().message();
+  EXPECT_EQ(clipped->clippedCount(), 2);
+  float x[6];
+  int32_t y;
+  clipped->fill(false, 2, x, &y);
+  EXPECT_NEAR(std::sqrt((x[0] * x[0] + x[1] * x[1] + x[2] * x[2]) / 3), 3.0, 1e-6);
+  EXPECT_NEAR(x[0] / x[1], 0.75, 1e-6);
+  EXPECT_EQ(x[3], 1.0f);
+  clipped->fill(false, 1, x, &y);
+  EXPECT_EQ(x[0], 3.0f);
+  // Without a bound (an input declared without rms), nothing is checked.
+  input.rmsBound = 0;
+  EXPECT_TRUE(bool(Examples::fromImages(twoTokens(4, 2), {}, input, 2)));
 }
 
 TEST(EpochSampler, EachEpochIsAPermutationAndTheSeedFixesIt) {

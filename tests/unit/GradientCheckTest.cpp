@@ -118,8 +118,14 @@ TEST_P(GradientCheck, VjpMatchesFiniteDifferences) {
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(GetParam().source, &context);
   ASSERT_TRUE(module);
   func::FuncOp func = *module->getOps<func::FuncOp>().begin();
-  for (uint64_t seed : {1, 2})
-    checkGradients(*module, cast<func::FuncOp>(func->clone()), seed);
+  // Each seed differentiates its own copy, inside the module that owns it
+  // (and the gradient built beside it).
+  for (uint64_t seed : {1, 2}) {
+    auto copy = cast<func::FuncOp>(func->clone());
+    copy.setSymName((func.getSymName() + "_seed" + std::to_string(seed)).str());
+    module->push_back(copy);
+    checkGradients(*module, copy, seed);
+  }
 }
 
 // Each model puts a parameter before the op under test, so the op's VJP is on

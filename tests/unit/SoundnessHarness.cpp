@@ -81,6 +81,18 @@ struct Pair {
 };
 } // namespace
 
+Tensor lipc::test::withSingularValues(int64_t rows, int64_t cols, const std::vector<double> &sigma,
+                                      std::mt19937_64 &rng) {
+  int64_t k = static_cast<int64_t>(sigma.size());
+  auto u = orthonormal(rows, k, rng), v = orthonormal(cols, k, rng);
+  Tensor w({rows, cols});
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      for (int64_t l = 0; l < k; ++l)
+        w.data[i * cols + j] += sigma[l] * u[l][i] * v[l][j];
+  return w;
+}
+
 SoundnessHarness::SoundnessHarness(const std::string &source, const std::string &funcName) {
   context.loadDialect<LipDialect, func::FuncDialect>();
   module = parseSourceString<ModuleOp>(source, &context);
@@ -116,13 +128,8 @@ ParamMap SoundnessHarness::weightsAtConstraint(std::mt19937_64 &rng) {
       setTokenRms(w, norm, /*onBoundary=*/true, rng);
     } else {
       // Every singular value is sigma, so n(W) = sqrt(n/m) sigma = norm.
-      int64_t k = std::min(m, n);
-      auto u = orthonormal(m, k, rng), v = orthonormal(n, k, rng);
       double sigma = norm * std::sqrt(static_cast<double>(m) / n);
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t j = 0; j < n; ++j)
-          for (int64_t l = 0; l < k; ++l)
-            w.data[i * n + j] += sigma * u[l][i] * v[l][j];
+      w = withSingularValues(m, n, std::vector<double>(std::min(m, n), sigma), rng);
     }
     params[p.getName().str()] = std::move(w);
   });

@@ -26,6 +26,11 @@
 
 namespace lipc::test {
 
+/// U diag(sigma) V^T of size rows x cols, U and V with orthonormal random
+/// columns (sigma.size() <= min(rows, cols)).
+liprt::ref::Tensor withSingularValues(int64_t rows, int64_t cols, const std::vector<double> &sigma,
+                                      std::mt19937_64 &rng);
+
 struct SearchOptions {
   int randomPairs = 300;
   int nearPairs = 300;

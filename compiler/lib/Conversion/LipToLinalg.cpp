@@ -12,6 +12,8 @@
 #include "lip/Dialect/Lip/LipDialect.h"
 #include "lip/Dialect/LipOpt/LipOptDialect.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -191,13 +193,13 @@ struct ConvertLipToLinalgPass final
     });
     if (params.wasInterrupted())
       return signalPassFailure();
-    // The exact cap needs an eigendecomposition per step, which has no
-    // lowering yet: say so at the op (the constraint's model line) rather
+    // The exact cap is the runtime's float32 kernel: say so at the op rather
     // than leave a bare legalization failure.
     WalkResult exact = func.walk([&](lipopt::ExactCapOp op) {
-      op.emitError("the exact_cap projection cannot be compiled to native code yet (it needs an "
-                   "eigendecomposition per step); use soft_cap, hard_cap or spectral_normalize for "
-                   "a compiled model");
+      auto type = cast<RankedTensorType>(op.getType());
+      if (type.getElementType().isF32() && type.hasStaticShape())
+        return WalkResult::advance();
+      op.emitError("exact_cap is compiled for float32 weights of a static shape, not ") << type;
       return WalkResult::interrupt();
     });
     if (exact.wasInterrupted())
@@ -209,7 +211,8 @@ struct ConvertLipToLinalgPass final
     populateLowerBackwardPatterns(patterns);
     populateLowerOptimizerPatterns(patterns);
     ConversionTarget target(getContext());
-    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect, math::MathDialect,
+    target.addLegalDialect<arith::ArithDialect, bufferization::BufferizationDialect,
+                           linalg::LinalgDialect, math::MathDialect, memref::MemRefDialect,
                            scf::SCFDialect, tensor::TensorDialect, func::FuncDialect>();
     target.addIllegalDialect<LipDialect, lipopt::LipOptDialect>();
     if (failed(applyPartialConversion(func, target, std::move(patterns))))

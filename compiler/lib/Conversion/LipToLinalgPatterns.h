@@ -11,6 +11,8 @@
 #define LIPC_LIB_CONVERSION_LIPTOLINALGPATTERNS_H
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -37,6 +39,28 @@ inline Value emptyOf(OpBuilder &b, Location loc, RankedTensorType type, ArrayRef
 
 inline Value constantLike(OpBuilder &b, Location loc, Type elementType, double value) {
   return b.create<arith::ConstantOp>(loc, b.getFloatAttr(elementType, value));
+}
+
+/// memref<?x..x?xT, strided<[?, .., ?], offset: ?>>: every buffer of that
+/// rank and element type casts to it, so one declaration of a runtime
+/// function serves all shapes and layouts.
+inline MemRefType anyLayoutMemRefType(Type elementType, int64_t rank) {
+  SmallVector<int64_t> dynamic(rank, ShapedType::kDynamic);
+  auto layout = StridedLayoutAttr::get(elementType.getContext(), ShapedType::kDynamic, dynamic);
+  return MemRefType::get(dynamic, elementType, layout);
+}
+
+/// The private declaration of runtime function `name` in `module` (added
+/// once), called through its C interface `_mlir_ciface_<name>`, which takes
+/// memrefs as pointers to their descriptors.
+inline func::FuncOp declareRuntimeFunction(ModuleOp module, StringRef name, FunctionType type) {
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+    return existing;
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto decl = b.create<func::FuncOp>(module.getLoc(), name, type);
+  decl.setPrivate();
+  decl->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), UnitAttr::get(module.getContext()));
+  return decl;
 }
 
 using Body = function_ref<Value(OpBuilder &, Location, ValueRange)>;

@@ -14,6 +14,8 @@
 #include "lip/Dialect/LipOpt/LipOptDialect.h"
 #include "liprt/reference/OptMath.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include <cmath>
@@ -474,11 +476,15 @@ Value vectorNorm(OpBuilder &b, Location loc, Value v) {
   return b.create<math::SqrtOp>(loc, scalarOf(b, loc, sum));
 }
 
-/// `v` divided by `norm`, or `fallback` when the norm is 0.
+/// `v` divided by `norm`, or `fallback` when the norm is 0 or too small to
+/// divide by (below the element type's smallest normal number: a constant
+/// such as 1e-300 would round to 0 in float32 and let 0/0 through).
 Value normalized(OpBuilder &b, Location loc, Value v, Value norm, Value fallback) {
-  Type t = norm.getType();
+  auto t = cast<FloatType>(norm.getType());
   Scalar s{b, loc, t};
-  Value zero = s.lt(norm, s.c(1e-300));
+  Value tiny = b.create<arith::ConstantOp>(
+      loc, b.getFloatAttr(t, llvm::APFloat::getSmallestNormalized(t.getFloatSemantics())));
+  Value zero = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::ULT, norm, tiny);
   Value safe = s.select(zero, s.c(1.0), norm);
   return elementwise(b, loc, ValueRange{v, fallback}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
     Scalar n{nb, l, t};
@@ -595,6 +601,39 @@ struct LowerSpectralWeightDecay : OpRewritePattern<SpectralWeightDecayOp> {
   }
 };
 
+/// The exact cap U min(S, c) V^T needs a symmetric eigendecomposition,
+/// which has no linalg form: the runtime's `liprt_exact_cap` computes it
+/// (LAPACK, in double precision) from the weight's buffer into a fresh one.
+/// The buffers enter and leave tensor land through to_memref / to_tensor,
+/// so one-shot bufferization sees a read of the weight and a new tensor.
+struct LowerExactCap : OpRewritePattern<ExactCapOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ExactCapOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getWeight().getType());
+    if (!type.getElementType().isF32() || !type.hasStaticShape())
+      return b.notifyMatchFailure(op, "the runtime's exact cap takes static float32 matrices");
+    auto bufferType = MemRefType::get(type.getShape(), type.getElementType());
+    MemRefType anyLayout = anyLayoutMemRefType(type.getElementType(), 2);
+    auto module = op->getParentOfType<ModuleOp>();
+    func::FuncOp callee = declareRuntimeFunction(
+        module, "liprt_exact_cap",
+        FunctionType::get(getContext(), {anyLayout, anyLayout, b.getF64Type()}, {}));
+    Value in = b.create<bufferization::ToMemrefOp>(loc, bufferType, op.getWeight());
+    Value out = b.create<memref::AllocOp>(loc, bufferType);
+    // The cap on the spectral norm that w_max in the RMS->RMS norm means.
+    Value cap = b.create<arith::ConstantOp>(
+        loc, b.getF64FloatAttr(std::sqrt(static_cast<double>(type.getDimSize(0)) / type.getDimSize(1)) *
+                               op.getWMax().convertToDouble()));
+    b.create<func::CallOp>(loc, callee,
+                           ValueRange{b.create<memref::CastOp>(loc, anyLayout, in),
+                                      b.create<memref::CastOp>(loc, anyLayout, out), cap});
+    b.replaceOpWithNewOp<bufferization::ToTensorOp>(op, type, out, /*restrict=*/true,
+                                                    /*writable=*/true);
+    return success();
+  }
+};
+
 /// The fused op, as its sequence (the fused kernel comes with code
 /// generation's elementwise fusion).
 struct LowerMuonSoftCap : OpRewritePattern<MuonSoftCapOp> {
@@ -624,5 +663,5 @@ void mlir::lip::lowering::populateLowerOptimizerPatterns(RewritePatternSet &patt
   patterns.add<LowerLearningRate, LowerSoftCapCoupling, LowerMomentum, LowerNewtonSchulz, LowerAdam,
                LowerApplyUpdate, LowerSoftCap, LowerHardCap, LowerOrthogonalize, LowerEmbedCap,
                LowerMuonSoftCap, LowerSpectralNormalize, LowerSpectralHammer,
-               LowerSpectralWeightDecay>(patterns.getContext());
+               LowerSpectralWeightDecay, LowerExactCap>(patterns.getContext());
 }

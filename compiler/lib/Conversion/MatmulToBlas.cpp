@@ -8,9 +8,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "lipc/Conversion/Passes.h"
+#include "LipToLinalgPatterns.h"
 
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "lipc/Conversion/Passes.h"
 
 namespace mlir::lip {
 #define GEN_PASS_DEF_MATMULTOBLAS
@@ -24,26 +24,12 @@ namespace {
 /// product (2) or one per leading index (3, the batched form).
 StringRef gemmName(int64_t rank) { return rank == 2 ? "liprt_sgemm" : "liprt_sgemm_batched"; }
 
-/// memref<?x..x?xf32, strided<[?, .., ?], offset: ?>>: every f32 buffer of
-/// that rank casts to it, so one declaration serves all layouts.
-MemRefType dynamicType(MLIRContext *context, int64_t rank) {
-  SmallVector<int64_t> dynamic(rank, ShapedType::kDynamic);
-  auto layout = StridedLayoutAttr::get(context, ShapedType::kDynamic, dynamic);
-  return MemRefType::get(dynamic, Float32Type::get(context), layout);
-}
-
 func::FuncOp declareGemm(ModuleOp module, int64_t rank) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(gemmName(rank)))
-    return existing;
   MLIRContext *context = module.getContext();
-  MemRefType operand = dynamicType(context, rank);
+  MemRefType operand = lip::lowering::anyLayoutMemRefType(Float32Type::get(context), rank);
   Type flag = IntegerType::get(context, 32);
-  auto type = FunctionType::get(context, {operand, operand, operand, flag, flag}, {});
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto decl = b.create<func::FuncOp>(module.getLoc(), gemmName(rank), type);
-  decl.setPrivate();
-  decl->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), UnitAttr::get(context));
-  return decl;
+  return lip::lowering::declareRuntimeFunction(
+      module, gemmName(rank), FunctionType::get(context, {operand, operand, operand, flag, flag}, {}));
 }
 
 struct Gemm {
@@ -89,7 +75,8 @@ struct MatmulToBlas : lip::impl::MatmulToBlasBase<MatmulToBlas> {
     });
     for (auto [op, gemm] : products) {
       func::FuncOp callee = declareGemm(module, gemm.rank);
-      MemRefType operandType = dynamicType(&getContext(), gemm.rank);
+      MemRefType operandType =
+          lip::lowering::anyLayoutMemRefType(Float32Type::get(&getContext()), gemm.rank);
       OpBuilder b(op);
       Location loc = op.getLoc();
       SmallVector<Value> args;

@@ -2,9 +2,11 @@
 
 #include "lipc/Driver/Certify.h"
 
+#include "lipc/Analysis/LipschitzAnalysis.h"
+
 #include "lip/Dialect/Lip/LipConstraints.h"
 #include "lip/Dialect/Lip/LipDialect.h"
-#include "liprt/reference/OptKernels.h"
+#include "liprt/reference/NormBounds.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -17,35 +19,9 @@ using namespace mlir;
 using namespace lipc;
 
 namespace {
-/// Gram squarings of the spectral-norm bound: it overestimates sigma_max by
-/// at most rank^(1/2^(k+1)), under 6e-5 for rank 1024 at k = 16.
-constexpr int64_t kGramSteps = 16;
-
-/// The factor by which a measured norm may exceed the true one.
-double measurementSlack(const liprt::ref::Tensor &w, lip::NormKind norm) {
-  double rounding = 1 + 1e-5;
-  if (norm == lip::NormKind::l1_to_rms)
-    return rounding;
-  double rank = static_cast<double>(std::min(w.dim(0), w.dim(1)));
-  return rounding * std::pow(rank, std::ldexp(1.0, -(kGramSteps + 1)));
-}
-
-/// An upper bound on the norm `norm` of weight `w` ([fan_out, fan_in]).
-double measureNorm(const liprt::ref::Tensor &w, lip::NormKind norm) {
-  if (norm == lip::NormKind::l1_to_rms) {
-    // A one-hot input selects a row: the largest row RMS, rounded up.
-    double worst = 0;
-    int64_t rows = w.dim(0), cols = w.dim(1);
-    for (int64_t i = 0; i < rows; ++i) {
-      double sum = 0;
-      for (int64_t j = 0; j < cols; ++j)
-        sum += w.data[i * cols + j] * w.data[i * cols + j];
-      worst = std::max(worst, std::sqrt(sum / cols));
-    }
-    return worst * (1 + 1e-12);
-  }
-  return std::sqrt(static_cast<double>(w.dim(1)) / w.dim(0)) *
-         liprt::ref::sigmaUpperBound(w, kGramSteps);
+liprt::ref::WeightNorm weightNorm(lip::NormKind norm) {
+  return norm == lip::NormKind::l1_to_rms ? liprt::ref::WeightNorm::L1ToRms
+                                          : liprt::ref::WeightNorm::RmsToRms;
 }
 } // namespace
 
@@ -66,8 +42,10 @@ FailureOr<Certificate> lipc::certifyCheckpoint(spec::CompiledSpec &compiled,
            << (hash == checkpoint.metadata.end() ? "missing" : hash->second) << ", this spec's is "
            << specHash << ")";
   Certificate certificate;
-  if (auto step = checkpoint.metadata.find("step"); step != checkpoint.metadata.end())
-    certificate.step = std::strtoll(step->second.c_str(), nullptr, 10);
+  liprt::Result<int64_t> step = liprt::checkpointStep(checkpoint);
+  if (!step)
+    return model.emitError(step.status().message());
+  certificate.step = *step;
   FailureOr<BoundsReport> compileTime = buildBoundsReport(compiled);
   if (failed(compileTime))
     return failure();
@@ -92,9 +70,11 @@ FailureOr<Certificate> lipc::certifyCheckpoint(spec::CompiledSpec &compiled,
     m.method = lip::stringifyConstraintMethod(c.getMethod()).str();
     m.norm = lip::stringifyNormKind(c.getNorm()).str();
     m.wMax = c.getWMaxValue();
-    m.certified = lip::getConstraintGuarantee(c).notCertified.empty();
-    m.measured = measureNorm(w, c.getNorm());
-    m.slack = measurementSlack(w, c.getNorm());
+    lip::ConstraintGuarantee guarantee = lip::getConstraintGuarantee(c);
+    m.certified = guarantee.notCertified.empty();
+    m.guaranteed = guarantee.normBound;
+    m.measured = liprt::ref::normUpperBound(w, weightNorm(c.getNorm()));
+    m.slack = liprt::ref::normBoundSlack(w, weightNorm(c.getNorm()));
     certificate.params.push_back(m);
     p.setConstraintAttr(lip::ConstraintAttr::get(p.getContext(), lip::ConstraintMethod::exact_cap,
                                                  m.measured, c.getNorm()));
@@ -118,6 +98,8 @@ LogicalResult lipc::addEmpiricalBound(Certificate &certificate, spec::CompiledSp
   input.dtype = isa<IntegerType>(inputType.getElementType()) ? "i32" : "f32";
   for (int64_t extent : inputType.getShape())
     input.shape.push_back(ShapedType::isDynamic(extent) ? -1 : extent);
+  if (auto rms = model.getArgAttrOfType<FloatAttr>(0, lip::kRmsBoundAttrName))
+    input.rmsBound = rms.getValueAsDouble();
   liprt::TrainDefaults data;
   if (compiled.train) {
     const spec::Setting &setting = compiled.train->data;
@@ -128,6 +110,10 @@ LogicalResult lipc::addEmpiricalBound(Certificate &certificate, spec::CompiledSp
       data.split = split->second;
     if (auto label = setting.numbers.find("label_column"); label != setting.numbers.end())
       data.labelColumn = static_cast<int>(label->second);
+    if (auto scale = setting.numbers.find("scale"); scale != setting.numbers.end())
+      data.featureScale = scale->second;
+    if (auto clip = setting.flags.find("clip"); clip != setting.flags.end())
+      data.clipToRmsBound = clip->second;
   }
   liprt::Result<liprt::Examples> examples =
       liprt::loadExamples(input, logitsType.getShape().back(), data, dataPath);
@@ -163,10 +149,8 @@ std::string boundText(const BoundsReport &r) {
 } // namespace
 
 void lipc::printCertificate(const Certificate &c, raw_ostream &os) {
-  os << "certificate of '" << c.trained.model << "' from its trained weights";
-  if (c.step >= 0)
-    os << " (step " << c.step << ")";
-  os << "\n\n";
+  os << "certificate of '" << c.trained.model << "' from its trained weights (step " << c.step
+     << ")\n\n";
   os << llvm::formatv("{0,-24} {1,-18} {2,-11} {3,10} {4,14}\n", "parameter", "method", "norm",
                       "w_max", "trained norm");
   for (const MeasuredParam &p : c.params)
@@ -202,9 +186,8 @@ void lipc::printCertificateJson(const Certificate &c, raw_ostream &os) {
                           {"compile_time_bound", number(c.compileTime)},
                           {"trained_bound", number(c.trained)},
                           {"compile_time_holds", c.compileTimeHolds()},
+                          {"step", c.step},
                           {"params", std::move(params)}};
-  if (c.step >= 0)
-    root["step"] = c.step;
   if (c.empirical) {
     root["empirical_lower_bound"] = *c.empirical;
     root["empirical_examples"] = c.empiricalExamples;

@@ -2,7 +2,9 @@
 
 #include "lipc/Driver/StepManifest.h"
 
+#include "lip/Dialect/Lip/LipConstraints.h"
 #include "lip/Dialect/Lip/LipDialect.h"
+#include "lipc/Analysis/LipschitzAnalysis.h"
 #include "lipc/Autodiff/Gradient.h"
 #include "lipc/Driver/TrainPipeline.h"
 #include "lipc/Training/TrainStep.h"
@@ -46,11 +48,19 @@ llvm::json::Object describeArgument(func::FuncOp step, unsigned i, bool lastIsLa
   }
   if (name)
     entry["name"] = name.getValue();
-  if (auto c = step.getArgAttrOfType<lip::ConstraintAttr>(i, lip::kConstraintAttrName))
-    entry["constraint"] = llvm::json::Object{
-        {"method", lip::stringifyConstraintMethod(c.getMethod())},
-        {"w_max", c.getWMax().convertToDouble()},
-        {"norm", lip::stringifyNormKind(c.getNorm())}};
+  if (auto c = step.getArgAttrOfType<lip::ConstraintAttr>(i, lip::kConstraintAttrName)) {
+    llvm::json::Object constraint{{"method", lip::stringifyConstraintMethod(c.getMethod())},
+                                  {"w_max", c.getWMax().convertToDouble()},
+                                  {"norm", lip::stringifyNormKind(c.getNorm())}};
+    // The norm the certified bound assumes for this weight; absent when the
+    // method guarantees none (the runtime then certifies nothing with it).
+    lip::ConstraintGuarantee guarantee = lip::getConstraintGuarantee(c);
+    if (guarantee.notCertified.empty())
+      constraint["guaranteed_norm"] = guarantee.normBound;
+    entry["constraint"] = std::move(constraint);
+  }
+  if (auto rms = step.getArgAttrOfType<FloatAttr>(i, lip::kRmsBoundAttrName))
+    entry["rms_bound"] = rms.getValueAsDouble();
   return entry;
 }
 
@@ -136,6 +146,8 @@ llvm::json::Object lipc::describeTrainDefaults(const spec::TrainConfig &train) {
   for (const auto &[key, value] : train.data.strings)
     data[key] = value;
   for (const auto &[key, value] : train.data.numbers)
+    data[key] = value;
+  for (const auto &[key, value] : train.data.flags)
     data[key] = value;
   return llvm::json::Object{{"steps", train.steps},   {"batch", train.batch},
                             {"seed", train.seed},     {"eval_every", train.evalEvery},

@@ -15,7 +15,6 @@ using namespace mlir::lip;
 
 ConstraintGuarantee mlir::lip::getConstraintGuarantee(ConstraintAttr constraint) {
   double wMax = constraint.getWMaxValue();
-  std::string method = stringifyConstraintMethod(constraint.getMethod()).str();
   switch (constraint.getMethod()) {
   case ConstraintMethod::exact_cap:
     return {wMax, "", "exact cap U min(S, w_max) V^T after every update"};
@@ -49,7 +48,7 @@ ConstraintGuarantee mlir::lip::getConstraintGuarantee(ConstraintAttr constraint)
   case ConstraintMethod::none:
     return {kUnbounded, "method 'none' leaves the weight unconstrained", ""};
   }
-  llvm_unreachable("unknown constraint method " + method);
+  llvm_unreachable("unknown constraint method");
 }
 
 bool mlir::lip::isMethodApplicable(ConstraintMethod method, NormKind norm) {

@@ -36,17 +36,58 @@ struct Checkpoint {
   std::map<std::string, std::string> metadata;
 };
 
-/// Writes `checkpoint` to `path` atomically.
+/// The most steps a run takes (the limit of --steps), and so the largest
+/// step a checkpoint may record.
+constexpr int64_t kMaxSteps = 1000000000;
+
+/// Writes `checkpoint` to `path` atomically. `path` must be absent or a
+/// regular file (never a device or a directory to be replaced).
 Status saveCheckpoint(const Checkpoint &checkpoint, const std::string &path);
 
-/// Reads and validates a checkpoint: header size and JSON, dtypes, shapes,
-/// offsets (in bounds, contiguous, covering the data exactly), finite values.
+/// Whether `checkpoint` could be saved at `path`, checked at the start of a
+/// run rather than found at its end: writes the temporary file a save
+/// writes, complete and synced, then removes it; `path` is left alone.
+Status checkCheckpointWritable(const Checkpoint &checkpoint, const std::string &path);
+
+/// Reads and validates a checkpoint: a regular file, header size, UTF-8 and
+/// JSON, names given once, dtypes, shapes, offsets (in bounds, contiguous,
+/// covering the data exactly), finite values.
 Result<Checkpoint> loadCheckpoint(const std::string &path);
 
-/// Checks that `checkpoint` was written for the model `specHash` and holds
-/// every tensor in `expected` (name -> shape) with that shape.
-Status checkCompatible(const Checkpoint &checkpoint, const std::string &specHash,
-                       const std::map<std::string, std::vector<int64_t>> &expected);
+/// What a compiled model expects of its checkpoints.
+struct CheckpointSchema {
+  std::string specHash;
+  /// Every tensor (F32), by name.
+  std::map<std::string, std::vector<int64_t>> shapes;
+  /// For a model of tokens, its classes, which bound the vocabulary; 0 for
+  /// a model of features, whose checkpoints hold none.
+  int64_t vocabularyLimit = 0;
+};
+
+/// What a checkpoint of a compiled model records besides its tensors.
+struct TrainingMetadata {
+  int64_t step = 0;
+  /// The training text's distinct bytes in increasing order (a token is an
+  /// index); empty for a model of features.
+  std::string vocabulary;
+};
+
+/// Records `training` in the checkpoint's metadata: the vocabulary as one
+/// character U+0000-U+00FF per byte, so the header stays UTF-8 whatever the
+/// text's bytes.
+void setTrainingMetadata(Checkpoint &checkpoint, const TrainingMetadata &training);
+
+/// The step a checkpoint was written at: its `step` metadata, a decimal
+/// count up to kMaxSteps; an error when absent or anything else.
+Result<int64_t> checkpointStep(const Checkpoint &checkpoint);
+
+/// Checks everything a model takes from `checkpoint` against `schema`: the
+/// spec hash; each tensor's name, dtype and shape, none missing or extra;
+/// the step (a decimal count up to kMaxSteps); the vocabulary (for tokens:
+/// distinct bytes, ascending, at most vocabularyLimit; none for features).
+/// Returns the step and vocabulary.
+Result<TrainingMetadata> checkCompatible(const Checkpoint &checkpoint,
+                                         const CheckpointSchema &schema);
 
 } // namespace liprt
 

@@ -34,8 +34,14 @@ struct StepTensor {
   std::string constraintMethod; // empty: unconstrained
   std::string norm;             // rms_to_rms | l1_to_rms, with a constraint
   double wMax = 0;
+  /// The norm the certified bound assumes for this weight (w_max, or more
+  /// for a cap that may overshoot); 0 when its method guarantees none.
+  double guaranteedNorm = 0;
+  /// A model input's bound on the RMS of each token; 0 when unbounded.
+  double rmsBound = 0;
 
   int64_t elements(int64_t batch) const;
+  int64_t bytes(int64_t batch) const;
   /// A parameter or optimizer state: owned by the runtime, updated by every
   /// step, saved in checkpoints.
   bool isCarried() const { return role == "param" || role == "state"; }
@@ -49,6 +55,10 @@ struct TrainDefaults {
   std::string dataPath;  // as the spec wrote it; may be empty
   double split = 0.9;    // the training fraction of text and CSV data
   int labelColumn = -1;  // a CSV's class column (negative: from the end)
+  double featureScale = 1; // a CSV's features are multiplied by it
+  /// Feature data whose tokens exceed the input's RMS bound: scaled onto it
+  /// (and counted) when set, an error when not.
+  bool clipToRmsBound = false;
 };
 
 /// What one training step reports.

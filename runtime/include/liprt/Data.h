@@ -20,8 +20,13 @@
 
 namespace liprt {
 
-/// A file's bytes, decompressed when it starts with the gzip magic.
-Result<std::string> readMaybeGzip(const std::string &path);
+/// The most bytes a data file may hold, decompressed: a corpus or an image
+/// set, with the tokens or floats made from it, must fit in memory.
+constexpr uint64_t kMaxDataBytes = uint64_t(2) << 30;
+
+/// A regular file's bytes, decompressed when it starts with the gzip magic;
+/// more than `limit` bytes (before or after decompression) is an error.
+Result<std::string> readMaybeGzip(const std::string &path, uint64_t limit = kMaxDataBytes);
 
 struct TextCorpus {
   /// The distinct bytes of the file in increasing order; a token is an index.
@@ -31,7 +36,10 @@ struct TextCorpus {
   size_t trainEnd = 0;
 };
 
-/// Character-level text, split `trainFraction` / rest in file order.
+/// Byte-level text, split `trainFraction` / rest in file order: a token is
+/// a byte, whatever the encoding (ASCII text is character-level; a UTF-8
+/// character of several bytes is several tokens, and any bytes, valid UTF-8
+/// or not, can be trained on and sampled back exactly).
 Result<TextCorpus> loadText(const std::string &path, double trainFraction);
 
 /// Encodes `text` with an existing vocabulary (e.g. a sampling prompt).
@@ -52,8 +60,12 @@ std::pair<ImageSet, ImageSet> splitImages(const ImageSet &set, double trainFract
 /// IDX images (magic 0x00000803) and labels (0x00000801), raw or gzip.
 Result<ImageSet> loadIdx(const std::string &imagesPath, const std::string &labelsPath);
 
+/// The largest class a CSV label may name: a model's widths stop at 2^20.
+constexpr int64_t kMaxClassLabel = (int64_t(1) << 20) - 1;
+
 /// CSV rows of numbers; `labelColumn` (negative: from the end) is the class,
-/// the other columns the features, scaled by the largest feature value.
+/// the other columns the features, as written (float32; a value beyond its
+/// range is an error): scaling is the spec's explicit csv(..., scale = s).
 Result<ImageSet> loadCsv(const std::string &path, int labelColumn = -1);
 
 } // namespace liprt

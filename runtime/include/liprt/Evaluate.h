@@ -11,7 +11,9 @@
 // so a logit difference z_y - z_j by at most sqrt(2 C) L eps (the paper's
 // sqrt(2) L eps is the same argument in l2 norms). A prediction is
 // certified at radius eps when its margin z_y - max_{j != y} z_j exceeds
-// that; at radius 0, when it is correct.
+// that; at radius 0, when it is correct. The bound L assumes every weight
+// within its constraint: a checkpoint's weights are measured before any
+// certificate is given for them (checkCertifiedWeights).
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,6 +45,20 @@ struct Evaluation {
 /// when given.
 Result<Evaluation> evaluate(CompiledStep &model, const Examples &examples, int64_t batch,
                             int64_t limit = 0, const Robustness *robust = nullptr);
+
+/// One weight measured against the norm the certified bound assumes for it.
+struct WeightCheck {
+  std::string name;
+  double measured = 0;   // a rigorous upper bound on its norm
+  double guaranteed = 0; // what the certificate assumes (manifest's guaranteed_norm)
+  double slack = 1;      // how far `measured` may exceed the true norm
+  bool within() const { return measured <= guaranteed * slack; }
+};
+
+/// Measures every weight of a certified constraint method (Gram iteration,
+/// liprt/reference/NormBounds.h): the compile-time certificate holds for
+/// the model's current weights only if every check is within().
+std::vector<WeightCheck> checkCertifiedWeights(CompiledStep &model);
 
 /// Running sums over scored positions.
 struct Score {

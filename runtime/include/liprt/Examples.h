@@ -23,9 +23,11 @@ class Examples {
 public:
   /// Images: `train` and `heldOut` (which may be empty) must have as many
   /// pixels per image as `input` (f32, [-1, ...]) takes per sample; the
-  /// labels are one class per image, below `classes`.
+  /// labels are one class per image, below `classes`. Tokens beyond the
+  /// input's RMS bound are an error, or scaled onto it with
+  /// `clipToRmsBound` (loadExamples says more).
   static Result<Examples> fromImages(ImageSet train, ImageSet heldOut, const StepTensor &input,
-                                     int64_t classes);
+                                     int64_t classes, bool clipToRmsBound = false);
 
   /// Text: `input` and the labels are i32 [-1, seq]; an example is a window
   /// of seq tokens and the seq tokens after each. Training windows start
@@ -41,6 +43,9 @@ public:
   int64_t inputElements() const { return inputElements_; }
   int64_t labelElements() const { return labelElements_; }
   size_t inputBytes() const { return inputElements_ * (text_ ? sizeof(int32_t) : sizeof(float)); }
+  /// Feature examples scaled onto the input's RMS bound (the spec's
+  /// `clip = true`), training and held-out.
+  int64_t clippedCount() const { return clippedCount_; }
 
   /// Writes example `index` of the training or held-out part at `input`
   /// and `labels`.
@@ -53,13 +58,17 @@ private:
   ImageSet train_, heldOut_;
   TextCorpus corpus_;
   int64_t trainCount_ = 0, heldOutCount_ = 0, inputElements_ = 0, labelElements_ = 1;
+  int64_t clippedCount_ = 0;
 };
 
 /// The examples at `path` (empty: the spec's data; Debian's Fashion-MNIST
 /// for `fashion_mnist`) in the layout of a model taking `input` with
 /// `classes` classes: a text corpus for a model of tokens; a directory of
-/// Fashion-MNIST IDX files (train-* to train, t10k-* held out) or a CSV file
-/// (split and label column as the spec says) for a model of features.
+/// Fashion-MNIST IDX files (train-* to train, t10k-* held out; pixels / 255)
+/// or a CSV file (split, label column and feature scale as the spec says)
+/// for a model of features. Feature examples must respect the input's RMS
+/// bound, which the certificate assumes: one beyond it is an error, or, with
+/// the spec's `clip = true`, scaled onto it and counted.
 Result<Examples> loadExamples(const StepTensor &input, int64_t classes, const TrainDefaults &spec,
                               const std::string &path);
 

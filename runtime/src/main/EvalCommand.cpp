@@ -3,12 +3,44 @@
 #include "Commands.h"
 #include "Model.h"
 
+#include "../MiniJson.h"
 #include "liprt/Evaluate.h"
+#include "liprt/MemoryEstimate.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace liprt;
 using namespace liprt::main;
+
+namespace {
+/// The loss as the summary line shows it; printf would show -nan.
+std::string lossText(double loss) {
+  if (!std::isfinite(loss))
+    return std::string("not finite (") + (std::isnan(loss) ? "nan" : "inf") + ")";
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.4f", loss);
+  return text;
+}
+
+/// A held-out loss that overflowed (weights finite but huge) is no result:
+/// exit 1, saying what it was, after the line or JSON object that shows it.
+int finiteLoss(const char *program, double loss) {
+  if (std::isfinite(loss))
+    return kOk;
+  return fail(program, "the held-out loss is " + lossText(loss) +
+                           ": the checkpoint's weights overflow the model's arithmetic");
+}
+
+/// Empty when the compile-time bound `lipschitz` certifies `model` with its
+/// current weights; otherwise why not.
+std::string whyNotCertified(CompiledStep &model, double lipschitz) {
+  if (!std::isfinite(lipschitz))
+    return "the model's bound is not certified";
+  std::string outside = weightOutsideCertificate(model);
+  return outside.empty() ? "" : outside + " (lipc certify bounds the model with these weights)";
+}
+} // namespace
 
 int main::eval(const char *program, const Options &o) {
   Result<ModelAndData> loaded = loadModelAndData(o.data);
@@ -19,21 +51,30 @@ int main::eval(const char *program, const Options &o) {
   Result<int64_t> steps = loadTrainingState(model, examples, o.checkpoint);
   if (!steps)
     return fail(program, steps.status().message());
+  // Evaluation batches hold at most the held-out examples.
+  if (Status s = checkBatchFits(model.manifest(), std::min(o.batch, examples.heldOutCount()),
+                                physicalMemoryBytes());
+      !s)
+    return fail(program, s.message(), kUsage);
   setThreads(o.threads);
   if (Status s = useDevice(model, o.device, program); !s)
     return fail(program, s.message());
-  // Certified robustness for classifiers of features with a certified bound.
+  // Certified robustness for classifiers of features with a certified
+  // bound, and only once every weight is measured within the norm that bound
+  // assumes: a checkpoint may hold weights no projection produced.
   Robustness robust{o.radii, certifiedBound()};
-  bool certifiable = !examples.isText() && std::isfinite(robust.lipschitz);
+  std::string notCertified = whyNotCertified(model, robust.lipschitz);
+  bool certifiable = !examples.isText() && notCertified.empty();
   Result<Evaluation> e =
       evaluate(model, examples, o.batch, o.evalSamples, certifiable ? &robust : nullptr);
   if (!e)
     return fail(program, e.status().message());
   const char *unit = examples.isText() ? "windows" : "samples";
   if (o.json) {
-    std::printf("{\"step\":%lld,\"loss\":%.9g,\"accuracy\":%.9g,\"examples\":%lld,"
-                "\"positions\":%lld",
-                static_cast<long long>(*steps), e->loss, e->accuracy,
+    std::printf("{\"step\":%lld,\"loss\":%s,\"loss_finite\":%s,\"accuracy\":%.9g,"
+                "\"examples\":%lld,\"positions\":%lld",
+                static_cast<long long>(*steps), jsonNumber(e->loss).c_str(),
+                std::isfinite(e->loss) ? "true" : "false", e->accuracy,
                 static_cast<long long>(e->examples), static_cast<long long>(e->positions));
     if (certifiable) {
       std::printf(",\"certified_bound\":%.9g,\"robust_accuracy\":[", robust.lipschitz);
@@ -41,12 +82,16 @@ int main::eval(const char *program, const Options &o) {
         std::printf("%s{\"radius\":%.9g,\"accuracy\":%.9g}", i ? "," : "", e->radii[i],
                     e->robustAccuracy[i]);
       std::printf("]");
+    } else if (!examples.isText()) {
+      std::printf(",\"certified_bound\":null,\"not_certified\":%s",
+                  json::quote(notCertified).c_str());
     }
     std::printf("}\n");
-    return kOk;
+    return finiteLoss(program, e->loss);
   }
-  std::printf("held-out loss %.4f  accuracy %.2f%%  (%lld %s, checkpoint at step %lld)\n",
-              e->loss, 100 * e->accuracy, static_cast<long long>(e->examples), unit,
+  std::printf("held-out loss %s  accuracy %.2f%%  (%lld %s, checkpoint at step %lld)\n",
+              lossText(e->loss).c_str(), 100 * e->accuracy, static_cast<long long>(e->examples),
+              unit,
               static_cast<long long>(*steps));
   if (certifiable) {
     std::printf("certified robust accuracy (bound %.6g; radius in the input's max-token RMS):",
@@ -54,6 +99,8 @@ int main::eval(const char *program, const Options &o) {
     for (size_t i = 0; i < e->radii.size(); ++i)
       std::printf("  %g: %.2f%%", e->radii[i], 100 * e->robustAccuracy[i]);
     std::printf("\n");
+  } else if (!examples.isText()) {
+    std::printf("no certified robust accuracy: %s\n", notCertified.c_str());
   }
-  return kOk;
+  return finiteLoss(program, e->loss);
 }

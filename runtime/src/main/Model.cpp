@@ -2,13 +2,14 @@
 
 #include "Model.h"
 
-#include "liprt/Checkpoint.h"
 #include "liprt/Cuda.h"
 #include "liprt/Data.h"
+#include "liprt/Evaluate.h"
 
 #include "../MiniJson.h"
 
 #include <cmath>
+#include <cstdio>
 #include <map>
 
 using namespace liprt;
@@ -22,6 +23,17 @@ double main::certifiedBound() {
   Result<json::Value> report = json::parse(lipc_bounds_json);
   const json::Value *bound = report ? report->get("lipschitz_bound") : nullptr;
   return bound && bound->kind == json::Value::Kind::Number ? bound->number : NAN;
+}
+
+std::string main::weightOutsideCertificate(CompiledStep &model) {
+  for (const WeightCheck &c : checkCertifiedWeights(model))
+    if (!c.within()) {
+      char text[160];
+      std::snprintf(text, sizeof(text), "has norm up to %.6g, above the %.6g the certificate assumes",
+                    c.measured, c.guaranteed);
+      return "weight '" + c.name + "' " + text;
+    }
+  return "";
 }
 
 namespace {
@@ -75,11 +87,16 @@ Result<main::ModelAndData> main::loadModelAndData(const std::string &path) {
   Result<Examples> examples = examplesFor(*model, path);
   if (!examples)
     return examples.status();
+  if (int64_t clipped = examples->clippedCount())
+    std::printf("note: %lld example%s had a token of RMS above the input's bound and %s scaled "
+                "onto it (clip = true)\n",
+                static_cast<long long>(clipped), clipped == 1 ? "" : "s",
+                clipped == 1 ? "was" : "were");
   return ModelAndData{std::move(*model), std::move(*examples)};
 }
 
-Status main::saveTrainingState(CompiledStep &model, const Examples &examples, int64_t steps,
-                               const std::string &path) {
+Checkpoint main::trainingCheckpoint(CompiledStep &model, const Examples &examples,
+                                    int64_t steps) {
   Checkpoint c;
   for (size_t i = 0; i < model.manifest().arguments.size(); ++i) {
     const StepTensor &t = model.manifest().arguments[i];
@@ -88,52 +105,63 @@ Status main::saveTrainingState(CompiledStep &model, const Examples &examples, in
     const std::vector<float> &v = model.values(i);
     c.tensors[checkpointName(t)] = {DType::F32, t.shape, std::vector<double>(v.begin(), v.end())};
   }
-  c.metadata["step"] = std::to_string(steps);
   c.metadata["spec_hash"] = lipc_spec_hash;
   c.metadata["manifest"] = lipc_manifest;
   c.metadata["bounds"] = lipc_bounds_json;
-  if (examples.isText())
-    c.metadata["vocabulary"] = examples.vocabulary();
-  return liprt::saveCheckpoint(c, path);
+  setTrainingMetadata(c, {steps, examples.isText() ? examples.vocabulary() : std::string()});
+  return c;
 }
 
-Result<main::TrainingState> main::loadTrainingState(CompiledStep &model, const std::string &path) {
+namespace {
+/// What this model's checkpoints must be.
+CheckpointSchema schemaOf(const CompiledStep &model) {
+  const StepManifest &m = model.manifest();
+  CheckpointSchema schema;
+  schema.specHash = lipc_spec_hash;
+  for (const StepTensor &t : m.arguments)
+    if (t.isCarried())
+      schema.shapes[checkpointName(t)] = t.shape;
+  // A model of tokens was trained on text: its vocabulary, one byte per
+  // class at most, is in the checkpoint.
+  const StepTensor *input = modelInput(model);
+  if (input && input->dtype == "i32" && m.hasForward())
+    schema.vocabularyLimit = m.forwardResults[0].shape.back();
+  return schema;
+}
+} // namespace
+
+Result<TrainingMetadata> main::loadTrainingState(CompiledStep &model, const std::string &path) {
   Result<Checkpoint> c = liprt::loadCheckpoint(path);
   if (!c)
     return c.status();
-  std::map<std::string, std::vector<int64_t>> expected;
-  for (const StepTensor &t : model.manifest().arguments)
-    if (t.isCarried())
-      expected[checkpointName(t)] = t.shape;
-  if (Status s = checkCompatible(*c, lipc_spec_hash, expected); !s)
-    return Status::error("'" + path + "': " + s.message());
-  auto at = c->metadata.find("step");
-  char *end = nullptr;
-  long long steps = at == c->metadata.end() ? -1 : std::strtoll(at->second.c_str(), &end, 10);
-  if (steps < 0 || !end || *end)
-    return Status::error("'" + path + "': no valid step count in the checkpoint's metadata");
+  Result<TrainingMetadata> training = checkCompatible(*c, schemaOf(model));
+  if (!training)
+    return Status::error("'" + path + "': " + training.status().message());
   for (size_t i = 0; i < model.manifest().arguments.size(); ++i)
     if (model.manifest().arguments[i].isCarried()) {
       const std::vector<double> &v = c->tensors[checkpointName(model.manifest().arguments[i])].values;
       std::copy(v.begin(), v.end(), model.tensor(i).begin());
     }
-  TrainingState state;
-  state.step = static_cast<int64_t>(steps);
-  if (auto vocabulary = c->metadata.find("vocabulary"); vocabulary != c->metadata.end())
-    state.vocabulary = vocabulary->second;
-  return state;
+  return training;
 }
 
 Result<int64_t> main::loadTrainingState(CompiledStep &model, const Examples &examples,
                                         const std::string &path) {
-  Result<TrainingState> state = loadTrainingState(model, path);
-  if (!state)
-    return state.status();
-  if (examples.isText() && !state->vocabulary.empty() &&
-      state->vocabulary != examples.vocabulary())
+  Result<TrainingMetadata> training = loadTrainingState(model, path);
+  if (!training)
+    return training.status();
+  if (examples.isText() && training->vocabulary != examples.vocabulary())
     return Status::error("'" + path + "' was trained on text with another vocabulary (" +
-                         std::to_string(state->vocabulary.size()) +
-                         " characters; this text has " +
+                         std::to_string(training->vocabulary.size()) +
+                         " bytes; this text has " +
                          std::to_string(examples.vocabulary().size()) + ")");
-  return state->step;
+  return training->step;
+}
+
+std::string main::jsonNumber(double v) {
+  if (!std::isfinite(v))
+    return "null";
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.9g", v);
+  return text;
 }

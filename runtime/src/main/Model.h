@@ -8,6 +8,7 @@
 #ifndef LIPRT_MAIN_MODEL_H
 #define LIPRT_MAIN_MODEL_H
 
+#include "liprt/Checkpoint.h"
 #include "liprt/CompiledStep.h"
 #include "liprt/Examples.h"
 
@@ -36,6 +37,12 @@ int fail(const char *program, const std::string &message, int code = kBadInput);
 /// The certified bound from the embedded report (NaN when not certified).
 double certifiedBound();
 
+/// Empty when every weight of a certified constraint method is measured
+/// (rigorously, liprt::checkCertifiedWeights) within the norm the bound
+/// assumes; otherwise the first that is not, as "weight 'W' has norm up to
+/// ...". Projections never leave such a weight: only a checkpoint can.
+std::string weightOutsideCertificate(CompiledStep &model);
+
 /// The compiled model: its training step and forward pass, with zero
 /// parameters.
 Result<CompiledStep> loadModel();
@@ -55,23 +62,22 @@ struct ModelAndData {
 };
 Result<ModelAndData> loadModelAndData(const std::string &path);
 
-/// Writes the parameters and optimizer state after `steps` steps.
-Status saveTrainingState(CompiledStep &model, const Examples &examples, int64_t steps,
-                      const std::string &path);
+/// The parameters and optimizer state after `steps` steps, as a checkpoint:
+/// with the spec hash, the manifest, the bound report and, for text, the
+/// vocabulary.
+Checkpoint trainingCheckpoint(CompiledStep &model, const Examples &examples, int64_t steps);
 
-/// What a checkpoint says besides its tensors.
-struct TrainingState {
-  int64_t step = 0;
-  std::string vocabulary; // empty unless trained on text
-};
-
-/// Loads parameters and state from a checkpoint of this model.
-Result<TrainingState> loadTrainingState(CompiledStep &model, const std::string &path);
+/// Loads parameters and state from a checkpoint of this model, every part of
+/// it checked against the model (liprt::checkCompatible).
+Result<TrainingMetadata> loadTrainingState(CompiledStep &model, const std::string &path);
 
 /// Loads a checkpoint to go on with `examples`: for text, the checkpoint's
 /// vocabulary must be theirs. Returns the step it was written at.
 Result<int64_t> loadTrainingState(CompiledStep &model, const Examples &examples,
                                   const std::string &path);
+
+/// A JSON number, or null when not finite (JSON has no NaN or infinity).
+std::string jsonNumber(double v);
 
 } // namespace liprt::main
 

@@ -14,6 +14,11 @@
 #include "Commands.h"
 #include "Model.h"
 
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <new>
+
 #include <malloc.h>
 
 using namespace liprt;
@@ -25,20 +30,19 @@ int usage(const char *program, const std::string &message) {
   std::fprintf(stderr, kUsageText, program);
   return kUsage;
 }
-} // namespace
 
-int main(int argc, char **argv) {
-  // A compiled step allocates its buffers (activations, attention scores,
-  // Gram matrices) on every call and frees them at its end. Served from the
-  // heap and kept there, the second step reuses the first one's pages:
-  // without this, glibc maps every buffer above 32 MiB afresh and the
-  // kernel zeroes its pages (about 14 us each) on every step.
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  const char *program = argv[0];
+int help(const char *program) {
+  std::printf(kUsageText, program);
+  return kOk;
+}
+
+/// The command named by argv[1]; its exit code.
+int run(const char *program, int argc, char **argv) {
   if (argc < 2)
     return usage(program, "no command given");
   std::string command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help")
+    return help(program);
   if (command == "bounds") {
     if (argc != 2)
       return usage(program, "bounds takes no arguments");
@@ -55,7 +59,38 @@ int main(int argc, char **argv) {
                                        manifest ? manifest->train : TrainDefaults{}, options);
       !error.empty())
     return usage(program, error);
+  if (options.help)
+    return help(program);
   if (command == "sample")
     return main::sample(program, options);
   return command == "train" ? main::train(program, options) : main::eval(program, options);
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  // A compiled step allocates its buffers (activations, attention scores,
+  // Gram matrices) on every call and frees them at its end. Served from the
+  // heap and kept there, the second step reuses the first one's pages:
+  // without this, glibc maps every buffer above 32 MiB afresh and the
+  // kernel zeroes its pages (about 14 us each) on every step.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  const char *program = argv[0];
+  int code;
+  // The last resort: the commands return their errors, and a batch too large
+  // for memory is refused before it is allocated.
+  try {
+    code = run(program, argc, argv);
+  } catch (const std::bad_alloc &) {
+    code = fail(program, "out of memory (a smaller --batch may fit)");
+  } catch (const std::exception &e) {
+    code = fail(program, std::string("internal error: ") + e.what());
+  }
+  // What was printed must have reached its file: a full disk or a closed
+  // pipe is an error, not a silent exit 0 with the output lost.
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    fail(program, std::string("cannot write the standard output: ") + std::strerror(errno));
+    return code == kOk ? kBadInput : code;
+  }
+  return code;
 }

@@ -2,14 +2,18 @@
 
 #include "Options.h"
 
+#include "liprt/Checkpoint.h"
+
 #include <algorithm>
-#include <cmath>
-#include <cstdlib>
+#include <charconv>
+#include <cstdint>
 #include <thread>
+#include <variant>
 
 extern "C" void openblas_set_num_threads(int threads);
 
 using namespace liprt;
+using liprt::main::Options;
 
 const char *const main::kUsageText = R"(usage:
   %1$s bounds
@@ -20,18 +24,148 @@ const char *const main::kUsageText = R"(usage:
         [--radii R1,R2,...] [--threads N] [--device D] [--json]
   %1$s sample --checkpoint FILE [--prompt TEXT] [--length N] [--temperature T]
         [--seed N] [--threads N] [--device D]
+  %1$s --help
 Defaults come from the spec's train section (steps, batch, seed, eval_every,
 data). PATH: a text file for a model of tokens; for a model of features, a
 directory with Fashion-MNIST's train-* and t10k-* IDX files (gzip or not) or a
 CSV file of features and a last-column label.
+An option's value is the next argument, or follows '=' (--steps=100;
+--prompt=--x for a value that starts with --). Counts (--steps, --batch,
+--eval-every, ...) go up to 1000000000, --threads to 1024, --length to 100000,
+--seed to 2^63-1, --temperature and each radius to 1000000.
 --device cpu|cuda|auto (default auto): where the step runs. A binary built with
 lipc compile --gpu runs on the GPU when one is usable; with auto and none it
 says why in one line and runs on the CPU.
 --resume continues a run from its checkpoint up to --steps in all, with the
 same losses as a run that was never interrupted (same --data, --batch, --seed).
-Exit codes: 0 done, 1 bad input or data, 2 bad command line, 4 the loss
-stopped being finite (the last checkpoint holds the last finite weights).
+Exit codes: 0 done, 1 bad input or data, a file that cannot be written, or (eval)
+a loss that is not finite, 2 bad command line (or a batch too large for memory),
+4 the loss stopped being finite in training (the last checkpoint holds the last
+finite weights).
 )";
+
+namespace {
+/// The commands that take an option.
+enum Command : unsigned { kTrain = 1, kEval = 2, kSample = 4, kAll = 7 };
+
+/// The field an option sets; its type says how the value is read (a bool:
+/// a flag, which takes none).
+using Field = std::variant<bool Options::*, int64_t Options::*, double Options::*,
+                           std::string Options::*, std::vector<double> Options::*>;
+
+struct OptionSpec {
+  const char *name;
+  unsigned commands;
+  Field field;
+  /// Numbers: the range allowed, inclusive (of each number, for a list);
+  /// text: the shortest value allowed.
+  int64_t min = 0, max = 0;
+  /// Text: the values allowed, separated by '|'; null: any.
+  const char *choices = nullptr;
+};
+
+// The limits the usage text states. Counts stay far below int64's range, so
+// products such as steps * batch cannot overflow.
+constexpr int64_t kMaxCount = kMaxSteps;
+constexpr int64_t kMaxThreads = 1024, kMaxLength = 100000, kMaxReal = 1000000;
+
+const OptionSpec kOptions[] = {
+    {"--data", kTrain | kEval, &Options::data, 1},
+    {"--checkpoint", kAll, &Options::checkpoint, 1},
+    {"--resume", kTrain, &Options::resume, 1},
+    {"--log", kTrain, &Options::log, 1},
+    {"--prompt", kSample, &Options::prompt, 0},
+    {"--device", kAll, &Options::device, 1, 0, "cpu|cuda|auto"},
+    {"--steps", kTrain, &Options::steps, 1, kMaxSteps},
+    {"--batch", kTrain | kEval, &Options::batch, 1, kMaxCount},
+    {"--seed", kTrain | kSample, &Options::seed, 0, INT64_MAX},
+    {"--threads", kAll, &Options::threads, 1, kMaxThreads},
+    {"--log-every", kTrain, &Options::logEvery, 1, kMaxCount},
+    {"--eval-every", kTrain, &Options::evalEvery, 0, kMaxCount},
+    {"--checkpoint-every", kTrain, &Options::checkpointEvery, 1, kMaxCount},
+    {"--eval-samples", kTrain | kEval, &Options::evalSamples, 1, kMaxCount},
+    {"--length", kSample, &Options::length, 1, kMaxLength},
+    {"--temperature", kSample, &Options::temperature, 0, kMaxReal},
+    {"--radii", kEval, &Options::radii, 0, kMaxReal},
+    {"--json", kEval, &Options::json},
+};
+
+/// The whole of `text` as a number (no spaces, no '+', no overflow).
+template <typename T>
+bool parseNumber(const std::string &text, T &out) {
+  const char *end = text.data() + text.size();
+  auto [stop, error] = std::from_chars(text.data(), end, out);
+  return !text.empty() && error == std::errc() && stop == end;
+}
+
+std::string range(const OptionSpec &spec) {
+  return "from " + std::to_string(spec.min) + " to " + std::to_string(spec.max);
+}
+
+std::string read(const OptionSpec &spec, const std::string &value, int64_t &out) {
+  int64_t v;
+  if (!parseNumber(value, v) || v < spec.min || v > spec.max)
+    return std::string(spec.name) + " takes an integer " + range(spec) + ", not '" + value + "'";
+  out = v;
+  return "";
+}
+
+std::string read(const OptionSpec &spec, const std::string &value, double &out) {
+  double v;
+  // The comparisons are false for NaN, and infinities lie outside.
+  if (!parseNumber(value, v) || !(v >= spec.min && v <= spec.max))
+    return std::string(spec.name) + " takes a number " + range(spec) + ", not '" + value + "'";
+  out = v;
+  return "";
+}
+
+std::string read(const OptionSpec &spec, const std::string &value, std::vector<double> &out) {
+  std::vector<double> list;
+  for (size_t start = 0; start <= value.size();) {
+    size_t end = std::min(value.find(',', start), value.size());
+    double v;
+    if (!parseNumber(value.substr(start, end - start), v) || !(v >= spec.min && v <= spec.max))
+      return std::string(spec.name) + " takes numbers " + range(spec) +
+             " separated by commas, not '" + value + "'";
+    list.push_back(v);
+    start = end + 1;
+  }
+  out = std::move(list);
+  return "";
+}
+
+/// "a, b or c" for "a|b|c".
+std::string listed(std::string choices) {
+  choices.replace(choices.rfind('|'), 1, " or ");
+  for (size_t at; (at = choices.find('|')) != std::string::npos;)
+    choices.replace(at, 1, ", ");
+  return choices;
+}
+
+std::string read(const OptionSpec &spec, const std::string &value, std::string &out) {
+  if (value.size() < static_cast<size_t>(spec.min))
+    return std::string(spec.name) + " needs a value";
+  bool allowed = !spec.choices || (value.find('|') == std::string::npos &&
+                                   ("|" + std::string(spec.choices) + "|").find("|" + value + "|") !=
+                                       std::string::npos);
+  if (!allowed)
+    return std::string(spec.name) + " takes " + listed(spec.choices) + ", not '" + value + "'";
+  out = value;
+  return "";
+}
+
+std::string read(const OptionSpec &, const std::string &, bool &out) {
+  out = true;
+  return "";
+}
+
+const OptionSpec *findOption(const std::string &name, unsigned command) {
+  for (const OptionSpec &spec : kOptions)
+    if (name == spec.name && (spec.commands & command))
+      return &spec;
+  return nullptr;
+}
+} // namespace
 
 std::string main::parseOptions(const std::string &command, int argc, char **argv,
                                const TrainDefaults &defaults, Options &o) {
@@ -39,84 +173,38 @@ std::string main::parseOptions(const std::string &command, int argc, char **argv
   o.batch = defaults.batch;
   o.seed = defaults.seed;
   o.evalEvery = defaults.evalEvery;
-  bool train = command == "train", sample = command == "sample";
+  unsigned commandBit = command == "train" ? kTrain : command == "eval" ? kEval : kSample;
   for (int i = 2; i < argc; ++i) {
-    std::string flag = argv[i];
-    if (flag == "--json" && command == "eval") {
-      o.json = true;
-      continue;
-    }
-    if (i + 1 >= argc)
-      return flag + " needs a value";
-    std::string value = argv[++i];
-    auto number = [&](int64_t &out, int64_t min) -> std::string {
-      char *end = nullptr;
-      long long v = std::strtoll(value.c_str(), &end, 10);
-      if (value.empty() || *end || v < min)
-        return flag + " takes an integer >= " + std::to_string(min) + ", not '" + value + "'";
-      out = v;
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      o.help = true;
       return "";
-    };
-    std::string error;
-    if (flag == "--data")
-      o.data = value;
-    else if (flag == "--checkpoint")
-      o.checkpoint = value;
-    else if (!sample && flag == "--batch")
-      error = number(o.batch, 1);
-    else if (flag == "--threads")
-      error = number(o.threads, 1);
-    else if (flag == "--device") {
-      o.device = value;
-      if (value != "cpu" && value != "cuda" && value != "auto")
-        error = "--device takes cpu, cuda or auto, not '" + value + "'";
     }
-    else if (!sample && flag == "--eval-samples")
-      error = number(o.evalSamples, 1);
-    else if (command == "eval" && flag == "--radii") {
-      o.radii.clear();
-      for (size_t start = 0; start <= value.size();) {
-        size_t end = std::min(value.find(',', start), value.size());
-        std::string item = value.substr(start, end - start);
-        char *stop = nullptr;
-        double r = std::strtod(item.c_str(), &stop);
-        if (item.empty() || *stop || !(r >= 0) || !std::isfinite(r)) {
-          error = "--radii takes numbers >= 0 separated by commas, not '" + value + "'";
-          break;
-        }
-        o.radii.push_back(r);
-        start = end + 1;
-      }
-    } else if (sample && flag == "--prompt")
-      o.prompt = value;
-    else if (sample && flag == "--length")
-      error = number(o.length, 1);
-    else if (sample && flag == "--temperature") {
-      char *end = nullptr;
-      o.temperature = std::strtod(value.c_str(), &end);
-      if (value.empty() || *end || !(o.temperature >= 0) || o.temperature > 1e6)
-        error = "--temperature takes a number >= 0, not '" + value + "'";
-    }
-    else if (train && flag == "--log")
-      o.log = value;
-    else if (train && flag == "--resume")
-      o.resume = value;
-    else if (train && flag == "--steps")
-      error = number(o.steps, 1);
-    else if (train && flag == "--log-every")
-      error = number(o.logEvery, 1);
-    else if (train && flag == "--eval-every")
-      error = number(o.evalEvery, 0);
-    else if (train && flag == "--checkpoint-every")
-      error = number(o.checkpointEvery, 1);
-    else if ((train || sample) && flag == "--seed")
-      error = number(o.seed, 0);
-    else
-      return "unknown " + command + " option '" + flag + "'";
+    if (arg.empty() || arg[0] != '-')
+      return "unexpected argument '" + arg + "' (options start with --)";
+    size_t equals = arg.find('=');
+    std::string name = arg.substr(0, equals);
+    const OptionSpec *spec = findOption(name, commandBit);
+    if (!spec)
+      return "unknown " + command + " option '" + name + "'";
+    bool flag = std::holds_alternative<bool Options::*>(spec->field);
+    if (flag && equals != std::string::npos)
+      return name + " takes no value";
+    std::string value;
+    if (equals != std::string::npos)
+      value = arg.substr(equals + 1);
+    // A missing value, not one that happens to start with --: `--data
+    // --steps 5` is an error, and --prompt=--x gives such a value.
+    else if (!flag && (i + 1 >= argc || std::string(argv[i + 1]).rfind("--", 0) == 0))
+      return name + " needs a value";
+    else if (!flag)
+      value = argv[++i];
+    std::string error =
+        std::visit([&](auto field) { return read(*spec, value, o.*field); }, spec->field);
     if (!error.empty())
       return error;
   }
-  if (!train && o.checkpoint.empty())
+  if (!(commandBit & kTrain) && o.checkpoint.empty())
     return command + " needs --checkpoint FILE";
   if (o.steps <= 0 || o.batch <= 0)
     return "the spec sets no steps or batch size; give --steps N and --batch N";

@@ -23,12 +23,14 @@ struct Options {
   int64_t logEvery = 10, evalEvery = 0, evalSamples = 0;
   int64_t checkpointEvery = 0; // 0: only at the end
   bool json = false;
+  bool help = false; // --help or -h: print the usage, nothing else
   /// eval: radii (input max-token RMS) of the certified robust accuracy.
   std::vector<double> radii = {0, 0.01, 0.02, 0.05, 0.1};
 };
 
 /// Parses argv[2..] of `command` (train, eval or sample) over the defaults in
-/// `defaults`; returns an error message or "".
+/// `defaults`, each option as `--name value` or `--name=value`, each number
+/// within the limits the usage text states; returns an error message or "".
 std::string parseOptions(const std::string &command, int argc, char **argv,
                          const TrainDefaults &defaults, Options &o);
 

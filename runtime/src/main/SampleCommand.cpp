@@ -1,6 +1,8 @@
-//===- SampleCommand.cpp - `BIN sample`: text from a character model ------===//
+//===- SampleCommand.cpp - `BIN sample`: text from a byte-level model -----===//
 //
-// Generates characters one at a time with the compiled forward pass: the
+// A text model's token is a byte of its training text (a character for
+// ASCII; a UTF-8 character is several tokens). Generates tokens one at a
+// time with the compiled forward pass: the
 // model sees the last `seq` tokens (a shorter context is left-aligned and
 // padded; a causal model's logits at a position do not depend on what
 // follows it), the next token is drawn from softmax(logits / temperature)
@@ -23,8 +25,8 @@ using namespace liprt::main;
 
 namespace {
 /// The next token from the logits of one position, among the first
-/// `classes` (the characters of the vocabulary; a model may have more
-/// classes than the training text had characters).
+/// `classes` (the bytes of the vocabulary; a model may have more classes
+/// than the training text had distinct bytes).
 int32_t draw(const float *logits, int64_t classes, double temperature, std::mt19937_64 &rng) {
   int64_t best = std::max_element(logits, logits + classes) - logits;
   if (temperature <= 0)
@@ -44,13 +46,12 @@ int main::sample(const char *program, const Options &o) {
   const StepManifest &m = model->manifest();
   if (m.forwardArguments.empty() || m.forwardArguments.back().dtype != "i32" ||
       m.forwardArguments.back().shape.size() != 2)
-    return fail(program, "sample needs a character model (one input of tokens [batch, seq])");
-  Result<TrainingState> state = loadTrainingState(*model, o.checkpoint);
+    return fail(program, "sample needs a text model (one input of tokens [batch, seq], a token a byte)");
+  // The vocabulary comes checked: distinct bytes, no more than the classes.
+  Result<TrainingMetadata> state = loadTrainingState(*model, o.checkpoint);
   if (!state)
     return fail(program, state.status().message());
   const std::string &vocabulary = state->vocabulary;
-  if (vocabulary.empty())
-    return fail(program, "'" + o.checkpoint + "' holds no vocabulary (was it trained on text?)");
   Result<std::vector<int32_t>> tokens = encode(vocabulary, o.prompt);
   if (!tokens)
     return fail(program, "the prompt: " + tokens.status().message());
@@ -73,8 +74,13 @@ int main::sample(const char *program, const Options &o) {
     Result<std::vector<float>> logits = model->forward(1, {window.data()});
     if (!logits)
       return fail(program, logits.status().message());
-    int32_t next = draw(&(*logits)[(context - 1) * classes],
-                        static_cast<int64_t>(vocabulary.size()), o.temperature, rng);
+    const float *row = &(*logits)[(context - 1) * classes];
+    // Weights finite but huge overflow to logits no distribution can be
+    // drawn from.
+    if (!std::all_of(row, row + vocabulary.size(), [](float v) { return std::isfinite(v); }))
+      return fail(program, "the model's logits are not finite: the checkpoint's weights overflow "
+                           "the model's arithmetic");
+    int32_t next = draw(row, static_cast<int64_t>(vocabulary.size()), o.temperature, rng);
     tokens->push_back(next);
     text += vocabulary[next];
   }

@@ -13,12 +13,13 @@
 #include "Progress.h"
 
 #include "liprt/Evaluate.h"
+#include "liprt/Files.h"
 #include "liprt/Init.h"
+#include "liprt/MemoryEstimate.h"
 
 #include <cstdarg>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <optional>
 
 using namespace liprt;
@@ -34,9 +35,6 @@ std::string format(const char *pattern, ...) {
   va_end(args);
   return buffer;
 }
-
-/// A JSON number, or null when not finite.
-std::string jsonNumber(double v) { return std::isfinite(v) ? format("%.9g", v) : "null"; }
 
 /// Whether every parameter and optimizer state value is finite: a
 /// checkpoint is only written from such weights, so it stays loadable.
@@ -63,6 +61,12 @@ int main::train(const char *program, const Options &o) {
     Result<int64_t> resumed = loadTrainingState(model, examples, o.resume);
     if (!resumed)
       return fail(program, resumed.status().message());
+    // Training enforces the certificate by keeping every weight inside its
+    // constraint; a run that started outside could not claim it.
+    if (std::string outside = weightOutsideCertificate(model); !outside.empty())
+      return fail(program, "'" + o.resume + "': " + outside +
+                               ", so no training from it could be certified (lipc certify "
+                               "measures these weights)");
     first = *resumed;
     if (first >= o.steps)
       return fail(program,
@@ -70,9 +74,21 @@ int main::train(const char *program, const Options &o) {
                          static_cast<long long>(first), static_cast<long long>(o.steps)),
                   kUsage);
   }
-  std::FILE *log = nullptr;
-  if (!o.log.empty() && !(log = std::fopen(o.log.c_str(), "w")))
-    return fail(program, "cannot write '" + o.log + "': " + std::strerror(errno));
+  if (Status s = checkBatchFits(model.manifest(), o.batch, physicalMemoryBytes()); !s)
+    return fail(program, s.message(), kUsage);
+  // The outputs are checked now, not found unwritable at the end of the run.
+  std::optional<LineFile> log;
+  if (!o.log.empty()) {
+    Result<LineFile> opened = LineFile::open(o.log, "log");
+    if (!opened)
+      return fail(program, opened.status().message());
+    log.emplace(std::move(*opened));
+  }
+  if (!o.checkpoint.empty())
+    if (Status s = checkCheckpointWritable(trainingCheckpoint(model, examples, first),
+                                           o.checkpoint);
+        !s)
+      return fail(program, s.message());
   setThreads(o.threads);
   if (Status s = useDevice(model, o.device, program); !s)
     return fail(program, s.message());
@@ -144,19 +160,25 @@ int main::train(const char *program, const Options &o) {
                        100 * evaluation->accuracy);
       progress.line(text);
       if (log) {
-        std::fprintf(log, "{\"step\":%lld,\"loss\":%.9g,\"lr\":%.7g,", static_cast<long long>(s),
-                     outcome->loss, outcome->lr);
+        std::string line = format("{\"step\":%lld,\"loss\":%s,\"lr\":%.7g,",
+                                  static_cast<long long>(s), jsonNumber(outcome->loss).c_str(),
+                                  outcome->lr);
         if (evaluation)
-          std::fprintf(log, "\"val_loss\":%.9g,\"val_accuracy\":%.9g,", evaluation->loss,
-                       evaluation->accuracy);
-        std::fprintf(log, "\"certified_bound\":%s,\"%s_per_second\":%.6g}\n",
-                     jsonNumber(bound).c_str(), unit, rate);
-        std::fflush(log);
+          line += format("\"val_loss\":%s,\"val_accuracy\":%s,",
+                         jsonNumber(evaluation->loss).c_str(),
+                         jsonNumber(evaluation->accuracy).c_str());
+        line += format("\"certified_bound\":%s,\"%s_per_second\":%s}", jsonNumber(bound).c_str(),
+                       unit, jsonNumber(rate).c_str());
+        if (Status written = log->writeLine(line); !written) {
+          status = fail(program, written.message());
+          break;
+        }
       }
     }
     // Every interval and at the end; a later divergence leaves the last one.
     if (due && !o.checkpoint.empty()) {
-      if (Status saved = saveTrainingState(model, examples, s + 1, o.checkpoint); !saved) {
+      if (Status saved = saveCheckpoint(trainingCheckpoint(model, examples, s + 1), o.checkpoint);
+          !saved) {
         status = fail(program, saved.message());
         break;
       }
@@ -165,6 +187,7 @@ int main::train(const char *program, const Options &o) {
     }
   }
   if (log)
-    std::fclose(log);
+    if (Status closed = log->close(); !closed && status == kOk)
+      status = fail(program, closed.message());
   return status;
 }

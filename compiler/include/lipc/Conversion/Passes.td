@@ -26,14 +26,16 @@ def ConvertLipToLinalg : Pass<"convert-lip-to-linalg", "::mlir::func::FuncOp"> {
     side, the embedding cap as a row reduction, spectral normalization as
     unrolled Gram squarings (its rigorous bound) and a warm-started power
     iteration (matvecs), the hammer and spectral weight decay as rank-one
-    updates; the fused Muon + soft cap as its sequence.
-
-    Not yet: exact_cap (an eigendecomposition per step); it is reported as
-    an error at the op that names the alternatives, not dropped.
+    updates; the fused Muon + soft cap as its sequence. The exact cap (an
+    eigendecomposition) calls the runtime's `liprt_exact_cap` on the
+    weight's buffer (bufferization.to_memref) and returns a fresh buffer as
+    a tensor (bufferization.to_tensor restrict).
   }];
-  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
-                           "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
-                           "::mlir::tensor::TensorDialect"];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::func::FuncDialect", "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"];
 }
 
 def FuseElementwise : Pass<"lip-fuse-elementwise", "::mlir::func::FuncOp"> {

@@ -22,19 +22,22 @@ namespace lipc {
 struct MeasuredParam {
   std::string name, method, norm;
   double wMax = 0;
+  /// The norm the compile-time certificate assumes: w_max, or more for a
+  /// method that may overshoot it (the hard cap's polynomial).
+  double guaranteed = 0;
   double measured = 0; // an upper bound on the weight's norm
   /// How far `measured` may exceed the true norm (the Gram iteration's
-  /// worst case), times float32 rounding: a weight exactly at w_max reads
-  /// at most w_max * slack.
+  /// worst case), times float32 rounding: a weight exactly at its guaranteed
+  /// norm reads at most guaranteed * slack.
   double slack = 1;
   bool certified = false; // its method guarantees a norm at compile time
   /// Whether the compile-time guarantee holds for this weight, as far as the
   /// measurement can tell.
-  bool withinConstraint() const { return !certified || measured <= wMax * slack; }
+  bool withinConstraint() const { return !certified || measured <= guaranteed * slack; }
 };
 
 struct Certificate {
-  int64_t step = -1; // from the checkpoint's metadata, -1 when absent
+  int64_t step = 0; // from the checkpoint's metadata (required, validated)
   std::vector<MeasuredParam> params;
   BoundsReport compileTime, trained;
   /// The largest ratio attained near real inputs, and how many examples.
