@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   # MLIR/LLVM 19: pinned, libmlir-19-dev and libmlir-22-dev cannot be installed together
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools clang-19
+  # clang-19's sanitizer and libFuzzer runtimes (the sanitizer build, tests/fuzz)
+  libclang-rt-19-dev
   # build tools
   cmake ninja-build lld ccache
   # libraries and test frameworks

@@ -10,7 +10,7 @@ config.suffixes = [".mlir", ".lip", ".test"]
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "lib", "unit", "Inputs",
                    "run_vs_torch.py", "train_native_vs_torch.py",
                    "check_gradients.py",
-                   "expect-exit.sh", "tools"]
+                   "expect-exit.sh", "tools", "fuzz"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = config.lipc_test_obj_root
 
