@@ -40,15 +40,8 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/IR/IRBuilder.h"
-#include "llvm/IR/LegacyPassManager.h"
-#include "llvm/MC/TargetRegistry.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/TargetSelect.h"
-#include "llvm/Target/TargetMachine.h"
-#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 
@@ -139,6 +132,9 @@ LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module, GemmBackend gemm) {
   if (failed(bufferize(module, gemm)))
     return failure();
   PassManager pm(module.getContext());
+  // Bounded functions: LLVM's cost grows faster than a function's size, so
+  // one giant step made compile time quadratic in depth.
+  pm.addPass(createSplitFunctions());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -186,30 +182,4 @@ void mlir::lip::embedString(llvm::Module &module, llvm::StringRef symbol, llvm::
   llvm::Constant *data = llvm::ConstantDataArray::getString(module.getContext(), text);
   new llvm::GlobalVariable(module, data->getType(), /*isConstant=*/true,
                            llvm::GlobalValue::ExternalLinkage, data, symbol);
-}
-
-std::optional<std::string> mlir::lip::emitObjectFile(llvm::Module &module, const std::string &path) {
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
-  std::string triple = llvm::sys::getDefaultTargetTriple(), error;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
-  if (!target)
-    return "no LLVM target for " + triple + ": " + error;
-  // The host CPU: generated code uses the vector units of this machine.
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), "", llvm::TargetOptions(), llvm::Reloc::PIC_));
-  module.setTargetTriple(triple);
-  module.setDataLayout(machine->createDataLayout());
-  if (llvm::Error e = makeOptimizingTransformer(2, 0, machine.get())(&module))
-    return "LLVM optimization failed: " + llvm::toString(std::move(e));
-  std::error_code ec;
-  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return "cannot write '" + path + "': " + ec.message();
-  llvm::legacy::PassManager passes;
-  if (machine->addPassesToEmitFile(passes, out, nullptr, llvm::CodeGenFileType::ObjectFile))
-    return "the target cannot emit object files";
-  passes.run(module);
-  out.flush();
-  return std::nullopt;
 }

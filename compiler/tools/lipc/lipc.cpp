@@ -17,6 +17,7 @@
 #include "lipc/Driver/TrainPipeline.h"
 #include "lipc/Pipelines/Codegen.h"
 #include "lipc/Pipelines/DeviceCodegen.h"
+#include "lipc/Pipelines/ObjectEmission.h"
 #include "lipc/Transforms/Passes.h"
 #include "lipspec/Limits.h"
 #include "lipspec/Parser.h"
@@ -38,6 +39,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/Threading.h"
 
 using namespace mlir;
 using namespace lipc;
@@ -266,10 +268,12 @@ int printDeviceKernels(ModuleOp module) {
 }
 
 /// Builds the training step and prints (or, for --emit=obj, writes to
-/// `objectPath`) the stage `emit` asks for. The object carries the manifest
-/// as `lipc_manifest`, the packed entry `lipc_train_step` and `embedded`
-/// (symbol, text) strings.
-int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage, const std::string &objectPath,
+/// `objectPaths`: one object file, or the step split into one per path,
+/// compiled in parallel) the stage `emit` asks for. The objects carry the
+/// manifest as `lipc_manifest`, the packed entry `lipc_train_step` and
+/// `embedded` (symbol, text) strings.
+int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage,
+                      const std::vector<std::string> &objectPaths,
                       const std::vector<std::pair<std::string, std::string>> &embedded = {},
                       const std::string &gpuObjectPath = "") {
   if (failed(buildTrainingModule(compiled, /*fuseProjections=*/!noFuse)))
@@ -315,7 +319,7 @@ int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage, const std::strin
     ir->print(llvm::outs(), nullptr);
     return kSuccess;
   }
-  if (std::optional<std::string> error = lip::emitObjectFile(*ir, objectPath)) {
+  if (std::optional<std::string> error = lip::emitObjectFiles(*ir, objectPaths)) {
     llvm::errs() << "lipc: " << *error << "\n";
     return kSpecError;
   }
@@ -370,12 +374,18 @@ int compileBinary(spec::CompiledSpec &compiled, llvm::StringRef specText,
   llvm::raw_string_ostream tableStream(table), jsonStream(json);
   printBoundsTable(*report, tableStream);
   printBoundsJson(*report, jsonStream);
-  llvm::SmallString<128> object;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("lipc-model", "o", object)) {
-    llvm::errs() << "lipc: cannot create a temporary object file: " << ec.message() << "\n";
-    return kSpecError;
+  // One object file per core: the parts of the step compile in parallel.
+  std::vector<std::string> objects;
+  std::vector<std::unique_ptr<llvm::FileRemover>> removeObjects;
+  for (unsigned i = 0, n = llvm::hardware_concurrency().compute_thread_count(); i < n; ++i) {
+    llvm::SmallString<128> object;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("lipc-model", "o", object)) {
+      llvm::errs() << "lipc: cannot create a temporary object file: " << ec.message() << "\n";
+      return kSpecError;
+    }
+    objects.push_back(object.str().str());
+    removeObjects.push_back(std::make_unique<llvm::FileRemover>(object));
   }
-  llvm::FileRemover removeObject(object);
   llvm::SmallString<128> gpuObject;
   std::optional<llvm::FileRemover> removeGpuObject;
   if (buildGpu) {
@@ -385,7 +395,7 @@ int compileBinary(spec::CompiledSpec &compiled, llvm::StringRef specText,
     }
     removeGpuObject.emplace(gpuObject);
   }
-  int rc = emitTrainingStage(compiled, Emit::Obj, object.str().str(),
+  int rc = emitTrainingStage(compiled, Emit::Obj, objects,
                              {{"lipc_bounds_table", table},
                               {"lipc_bounds_json", json},
                               {"lipc_spec_hash", specHash(specText)}},
@@ -394,7 +404,8 @@ int compileBinary(spec::CompiledSpec &compiled, llvm::StringRef specText,
     return rc;
   llvm::SmallVector<llvm::StringRef> libraries;
   llvm::StringRef(LIPC_RUNTIME_LIBRARIES).split(libraries, '|', -1, false);
-  llvm::SmallVector<llvm::StringRef> command = {LIPC_LINKER, object, "-o", outputPath};
+  llvm::SmallVector<llvm::StringRef> command = {LIPC_LINKER, "-o", outputPath};
+  command.append(objects.begin(), objects.end());
   if (buildGpu)
     command.push_back(gpuObject);
   command.append(libraries.begin(), libraries.end());
@@ -517,7 +528,7 @@ int main(int argc, char **argv) {
     return usage("--emit=obj needs -o FILE");
   if (emit == Emit::Train || emit == Emit::Manifest || emit == Emit::Linalg ||
       emit == Emit::LLVM || emit == Emit::Obj || emit == Emit::PTX)
-    return emitTrainingStage(*compiled, emit, outputPath);
+    return emitTrainingStage(*compiled, emit, {outputPath});
   if (emit == Emit::Lip || emit == Emit::LipBounds) {
     if (emit == Emit::LipBounds) {
       PassManager pm(&context);

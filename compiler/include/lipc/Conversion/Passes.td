@@ -52,6 +52,27 @@ def FuseElementwise : Pass<"lip-fuse-elementwise", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def SplitFunctions : Pass<"lip-split-functions", "::mlir::ModuleOp"> {
+  let summary = "Cut long single-block functions into a chain of private no-inline segments";
+  let description = [{
+    Every function with one block whose entry block holds more than
+    `max-ops` ops (constants not counted) is cut into consecutive segments
+    of at most `max-ops` ops (more where a `memref.alloca` and its users
+    would otherwise fall into different segments). Each segment becomes a
+    private function `@<function>_part<N>` (`no_inline`, internal linkage)
+    taking the values it uses from before it, in first-use order, and
+    returning those used after it; the function calls the segments in order.
+    Constants are cloned into the segments that use them. A bufferized
+    training step is one long straight line of every loop nest, allocation,
+    GEMM call and deallocation of the model, and LLVM's cost on a function
+    grows faster than its length: bounded functions keep compile time close
+    to linear in the model's depth.
+  }];
+  let options = [Option<"maxOps", "max-ops", "unsigned", "256",
+                        "The most ops (constants aside) a segment holds">];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"];
+}
+
 def MatmulToBlas : Pass<"lip-matmul-to-blas", "::mlir::ModuleOp"> {
   let summary = "Replace f32 matmuls on memrefs by calls to the runtime's BLAS GEMM";
   let description = [{

@@ -54,10 +54,6 @@ std::optional<std::string> addPackedEntryPoints(llvm::Module &module);
 /// Embeds `text` in `module` as the NUL-terminated constant global `symbol`.
 void embedString(llvm::Module &module, llvm::StringRef symbol, llvm::StringRef text);
 
-/// Optimizes `module` (-O2) for the host CPU and writes it as an object file
-/// to `path`. Errors are returned as a message.
-std::optional<std::string> emitObjectFile(llvm::Module &module, const std::string &path);
-
 } // namespace mlir::lip
 
 #endif // LIPC_PIPELINES_CODEGEN_H

@@ -1,0 +1,35 @@
+//===- ObjectEmission.h - LLVM IR to object files, in parallel -*- C++ -*-===//
+//
+// The last step of code generation: LLVM's -O2 pipeline for the host CPU
+// (loop vectorization, no SLP vectorization: it cost a quarter of the
+// compile time of a transformer's step and gained nothing measurable on its
+// loop nests) and machine code. A module can be split into parts compiled
+// on separate threads, each in its own LLVMContext, into one object file
+// each: with the step cut into bounded functions (-lip-split-functions),
+// the parts are even and compile time divides by the number of cores.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIPC_PIPELINES_OBJECTEMISSION_H
+#define LIPC_PIPELINES_OBJECTEMISSION_H
+
+#include "llvm/IR/Module.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::lip {
+
+/// Optimizes `module` for the host CPU and writes it as an object file to
+/// `path`. Errors are returned as a message.
+std::optional<std::string> emitObjectFile(llvm::Module &module, const std::string &path);
+
+/// The same for `module` split into `paths.size()` parts (one object file
+/// each, linked together they define what `module` did), compiled on as
+/// many threads. `module` is left in an unspecified state.
+std::optional<std::string> emitObjectFiles(llvm::Module &module, const std::vector<std::string> &paths);
+
+} // namespace mlir::lip
+
+#endif // LIPC_PIPELINES_OBJECTEMISSION_H

@@ -1,0 +1,99 @@
+//===- ObjectEmission.cpp - LLVM IR to object files, in parallel ----------===//
+
+#include "lipc/Pipelines/ObjectEmission.h"
+
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ThreadPool.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+namespace {
+/// -O2 with loop vectorization; SLP vectorization off (see the header).
+void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
+  llvm::LoopAnalysisManager loops;
+  llvm::FunctionAnalysisManager functions;
+  llvm::CGSCCAnalysisManager sccs;
+  llvm::ModuleAnalysisManager modules;
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopVectorization = true;
+  tuning.SLPVectorization = false;
+  llvm::PassBuilder builder(&machine, tuning);
+  builder.registerModuleAnalyses(modules);
+  builder.registerCGSCCAnalyses(sccs);
+  builder.registerFunctionAnalyses(functions);
+  builder.registerLoopAnalyses(loops);
+  builder.crossRegisterProxies(loops, functions, sccs, modules);
+  builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, modules);
+}
+} // namespace
+
+std::optional<std::string> mlir::lip::emitObjectFile(llvm::Module &module, const std::string &path) {
+  static std::once_flag initialized;
+  std::call_once(initialized, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+  std::string triple = llvm::sys::getDefaultTargetTriple(), error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return "no LLVM target for " + triple + ": " + error;
+  // The host CPU: generated code uses the vector units of this machine.
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, llvm::sys::getHostCPUName(), "", llvm::TargetOptions(), llvm::Reloc::PIC_));
+  module.setTargetTriple(triple);
+  module.setDataLayout(machine->createDataLayout());
+  optimize(module, *machine);
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return "cannot write '" + path + "': " + ec.message();
+  llvm::legacy::PassManager passes;
+  if (machine->addPassesToEmitFile(passes, out, nullptr, llvm::CodeGenFileType::ObjectFile))
+    return "the target cannot emit object files";
+  passes.run(module);
+  out.flush();
+  if (out.has_error())
+    return "cannot write '" + path + "': " + out.error().message();
+  return std::nullopt;
+}
+
+std::optional<std::string> mlir::lip::emitObjectFiles(llvm::Module &module,
+                                                      const std::vector<std::string> &paths) {
+  if (paths.size() == 1)
+    return emitObjectFile(module, paths[0]);
+  // The parts share `module`'s context, which one thread at a time may use:
+  // each travels as bitcode to a context of its own.
+  std::vector<llvm::SmallString<0>> parts;
+  llvm::SplitModule(module, paths.size(), [&](std::unique_ptr<llvm::Module> part) {
+    llvm::raw_svector_ostream os(parts.emplace_back());
+    llvm::WriteBitcodeToFile(*part, os);
+  });
+  std::vector<std::optional<std::string>> errors(parts.size());
+  llvm::DefaultThreadPool pool(llvm::hardware_concurrency(parts.size()));
+  for (size_t i = 0; i < parts.size(); ++i)
+    pool.async([&, i] {
+      llvm::LLVMContext context;
+      llvm::Expected<std::unique_ptr<llvm::Module>> part =
+          llvm::parseBitcodeFile(llvm::MemoryBufferRef(parts[i].str(), "part"), context);
+      if (!part)
+        errors[i] = "cannot read back a part of the module: " + llvm::toString(part.takeError());
+      else
+        errors[i] = emitObjectFile(**part, paths[i]);
+    });
+  pool.wait();
+  for (std::optional<std::string> &error : errors)
+    if (error)
+      return error;
+  return std::nullopt;
+}
