@@ -10,7 +10,8 @@
 using namespace liprt;
 
 void liprt::scoreLogits(const std::vector<float> &logits, const int32_t *labels,
-                        int64_t positions, const std::vector<double> &thresholds, Score &score) {
+                        int64_t positions, const std::vector<double> &thresholds, Score &score,
+                        const std::vector<double> *radii, const double *radiusLimits) {
   int64_t classes = static_cast<int64_t>(logits.size()) / positions;
   score.certified.resize(thresholds.size(), 0);
   for (int64_t p = 0; p < positions; ++p) {
@@ -26,10 +27,34 @@ void liprt::scoreLogits(const std::vector<float> &logits, const int32_t *labels,
     bool correct = best == labels[p];
     score.correct += correct;
     double margin = row[labels[p]] - runnerUp;
-    for (size_t t = 0; t < thresholds.size(); ++t)
-      score.certified[t] += correct && (thresholds[t] == 0 || margin > thresholds[t]);
+    for (size_t t = 0; t < thresholds.size(); ++t) {
+      bool inDomain = !radiusLimits || (*radii)[t] == 0 || (*radii)[t] <= radiusLimits[p];
+      score.certified[t] += correct && inDomain && (thresholds[t] == 0 || margin > thresholds[t]);
+    }
   }
 }
+
+namespace {
+/// For each of the `n` feature examples at `input`: how far its largest
+/// token RMS lies below `bound` (how large a perturbation keeps it inside).
+std::vector<double> radiusLimits(const float *input, int64_t n, int64_t perExample,
+                                 int64_t tokenWidth, double bound) {
+  std::vector<double> limits(n);
+  for (int64_t e = 0; e < n; ++e) {
+    double largest = 0;
+    for (int64_t t = 0; t < perExample / tokenWidth; ++t) {
+      double sum = 0;
+      for (int64_t i = 0; i < tokenWidth; ++i) {
+        double v = input[e * perExample + t * tokenWidth + i];
+        sum += v * v;
+      }
+      largest = std::max(largest, std::sqrt(sum / tokenWidth));
+    }
+    limits[e] = bound - largest;
+  }
+  return limits;
+}
+} // namespace
 
 Result<Evaluation> liprt::evaluate(CompiledStep &model, const Examples &examples, int64_t batch,
                                    int64_t limit, const Robustness *robust) {
@@ -60,7 +85,12 @@ Result<Evaluation> liprt::evaluate(CompiledStep &model, const Examples &examples
       for (double radius : robust->radii)
         thresholds.push_back(std::sqrt(2 * classes) * robust->lipschitz * radius);
     }
-    scoreLogits(*logits, labels.data(), positions, thresholds, score);
+    std::vector<double> limits;
+    if (robust && robust->inputRmsBound > 0 && !examples.isText())
+      limits = radiusLimits(reinterpret_cast<const float *>(input.data()), n,
+                            examples.inputElements(), examples.tokenWidth(), robust->inputRmsBound);
+    scoreLogits(*logits, labels.data(), positions, thresholds, score,
+                robust ? &robust->radii : nullptr, limits.empty() ? nullptr : limits.data());
     e.positions += positions;
   }
   e.examples = count;
@@ -85,7 +115,7 @@ std::vector<WeightCheck> liprt::checkCertifiedWeights(CompiledStep &model) {
     const std::vector<float> &values = model.values(a);
     w.data.assign(values.begin(), values.end());
     ref::WeightNorm norm = t.norm == "l1_to_rms" ? ref::WeightNorm::L1ToRms : ref::WeightNorm::RmsToRms;
-    checks.push_back({t.name, ref::normUpperBound(w, norm), t.guaranteedNorm, ref::normBoundSlack(w, norm)});
+    checks.push_back({t.name, ref::normUpperBound(w, norm), t.guaranteedNorm});
   }
   return checks;
 }

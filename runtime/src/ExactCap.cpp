@@ -15,6 +15,7 @@
 #include "liprt/ExactCap.h"
 
 #include <cblas.h>
+#include <cstddef>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -22,9 +23,11 @@
 
 using liprt::F32Memref;
 
+// LAPACK's Fortran entry point; the trailing lengths are the hidden
+// arguments gfortran passes for the two character arguments.
 extern "C" void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
                         double *w, double *work, const int *lwork, int *iwork, const int *liwork,
-                        int *info);
+                        int *info, size_t jobzLength, size_t uploLength);
 
 namespace {
 /// The symmetric eigendecomposition of the n x n matrix `a`, given by its
@@ -36,15 +39,17 @@ bool symmetricEigen(std::vector<double> &a, int n, std::vector<double> &values) 
   values.assign(n, 0.0);
   int lwork = -1, liwork = -1, info = 0, iworkSize = 0;
   double workSize = 0;
-  dsyevd_("V", "L", &n, a.data(), &n, values.data(), &workSize, &lwork, &iworkSize, &liwork, &info);
-  if (info != 0)
+  dsyevd_("V", "L", &n, a.data(), &n, values.data(), &workSize, &lwork, &iworkSize, &liwork, &info,
+          1, 1);
+  // The workspace of a side of 32768 or more no longer fits LAPACK's int.
+  if (info != 0 || !(workSize <= std::numeric_limits<int>::max()))
     return false;
   lwork = static_cast<int>(workSize);
   liwork = iworkSize;
   std::vector<double> work(lwork);
   std::vector<int> iwork(liwork);
   dsyevd_("V", "L", &n, a.data(), &n, values.data(), work.data(), &lwork, iwork.data(), &liwork,
-          &info);
+          &info, 1, 1);
   return info == 0;
 }
 } // namespace

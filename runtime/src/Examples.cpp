@@ -40,9 +40,9 @@ Status scaleFeatures(ImageSet &set, double scale) {
 }
 
 /// Holds every token (`width` consecutive features) of `set` to RMS <=
-/// `bound`: counts and rescales those beyond it when `clip`, else reports
-/// them. The 1e-6 tolerance lets a token exactly at the bound pass through
-/// float32 rounding.
+/// `bound`: counts and rescales those beyond it when `clip` (to 1e-6 below
+/// the bound, so that float32 rounding cannot leave one above it), else
+/// reports them.
 Status boundTokenRms(ImageSet &set, int64_t width, double bound, bool clip, int64_t &clipped,
                      const char *part) {
   int64_t perExample = set.rows * set.cols, over = 0, first = -1;
@@ -55,13 +55,13 @@ Status boundTokenRms(ImageSet &set, int64_t width, double bound, bool clip, int6
       for (int64_t i = 0; i < width; ++i)
         sum += static_cast<double>(token[i]) * token[i];
       double rms = std::sqrt(sum / width);
-      if (rms <= bound * (1 + 1e-6))
+      if (rms <= bound)
         continue;
       exceeded = true;
       largest = std::max(largest, rms);
       if (clip)
         for (int64_t i = 0; i < width; ++i)
-          token[i] = static_cast<float>(token[i] * (bound / rms));
+          token[i] = static_cast<float>(token[i] * (bound * (1 - 1e-6) / rms));
     }
     over += exceeded;
     if (exceeded && first < 0)
@@ -124,6 +124,7 @@ Result<Examples> Examples::fromImages(ImageSet train, ImageSet heldOut, const St
                                       int64_t classes, bool clipToRmsBound) {
   Examples e;
   e.inputElements_ = input.elements(1);
+  e.tokenWidth_ = input.shape.size() >= 2 ? input.shape.back() : e.inputElements_;
   for (const ImageSet *images : {&train, &heldOut})
     if (images->count && images->rows * images->cols != e.inputElements_)
       return Status::error("the data has " + std::to_string(images->rows * images->cols) +
@@ -136,9 +137,8 @@ Result<Examples> Examples::fromImages(ImageSet train, ImageSet heldOut, const St
   if (Status s = checkLabels(heldOut, classes, "held-out"); !s)
     return s;
   if (input.rmsBound > 0) {
-    int64_t width = input.shape.size() >= 2 ? input.shape.back() : e.inputElements_;
     for (auto [images, part] : {std::pair{&train, "training"}, std::pair{&heldOut, "held-out"}})
-      if (Status s = boundTokenRms(*images, width, input.rmsBound, clipToRmsBound, e.clippedCount_,
+      if (Status s = boundTokenRms(*images, e.tokenWidth_, input.rmsBound, clipToRmsBound, e.clippedCount_,
                                    part);
           !s)
         return s;

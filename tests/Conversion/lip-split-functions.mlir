@@ -1,5 +1,7 @@
 // RUN: lip-opt %s -lip-split-functions="max-ops=2" | FileCheck %s
 // RUN: lip-opt %s -lip-split-functions | FileCheck %s --check-prefix=SHORT
+// RUN: not lip-opt %s -lip-split-functions="max-ops=0" 2>&1 | FileCheck %s --check-prefix=ZERO
+// ZERO: error: -lip-split-functions needs max-ops >= 1
 
 // A function of five ops (constants not counted) becomes three segments of
 // at most two: each takes what it uses from before (the function's
@@ -37,12 +39,13 @@ func.func @f(%a: memref<4xf32>, %n: index) -> memref<?xf32> {
   return %e : memref<?xf32>
 }
 
-// A stack allocation stays in the segment of its last user, here past the
-// limit of two: its memory lives only as long as that frame.
+// A stack allocation stays in the segment of its last user (through views),
+// here past the limit of two: its memory lives only as long as that frame.
 // CHECK-LABEL: func.func private @g_part0(%arg0: memref<4xf32>)
 // CHECK-NEXT:   %[[S:.*]] = memref.alloca() : memref<4xf32>
 // CHECK-NEXT:   memref.copy %arg0, %[[S]]
-// CHECK-NEXT:   memref.copy %[[S]], %arg0
+// CHECK-NEXT:   %[[V:.*]] = memref.cast %[[S]]
+// CHECK-NEXT:   memref.copy %[[V]], %arg0
 // CHECK-NEXT:   return
 // CHECK-LABEL: func.func private @g_part1(%arg0: memref<4xf32>)
 // CHECK:        linalg.fill
@@ -53,7 +56,8 @@ func.func @g(%a: memref<4xf32>) {
   %zero = arith.constant 0.0 : f32
   %s = memref.alloca() : memref<4xf32>
   memref.copy %a, %s : memref<4xf32> to memref<4xf32>
-  memref.copy %s, %a : memref<4xf32> to memref<4xf32>
+  %v = memref.cast %s : memref<4xf32> to memref<?xf32>
+  memref.copy %v, %a : memref<?xf32> to memref<4xf32>
   linalg.fill ins(%zero : f32) outs(%a : memref<4xf32>)
   return
 }

@@ -125,7 +125,9 @@ TEST(Examples, TokensBeyondTheInputRmsBound) {
   float x[6];
   int32_t y;
   clipped->fill(false, 2, x, &y);
-  EXPECT_NEAR(std::sqrt((x[0] * x[0] + x[1] * x[1] + x[2] * x[2]) / 3), 3.0, 1e-6);
+  double rms = std::sqrt((x[0] * x[0] + x[1] * x[1] + x[2] * x[2]) / 3);
+  EXPECT_LE(rms, 3.0);
+  EXPECT_NEAR(rms, 3.0, 1e-5);
   EXPECT_NEAR(x[0] / x[1], 0.75, 1e-6);
   EXPECT_EQ(x[3], 1.0f);
   clipped->fill(false, 1, x, &y);
@@ -169,5 +171,21 @@ TEST(Evaluate, ScoresLossAndAccuracyOfLogits) {
   EXPECT_EQ(score.correct, 1);
   // Certified at threshold 0 (= correct) and 1.5; not at 2 (not above) or 2.5.
   EXPECT_EQ(score.certified, (std::vector<int64_t>{1, 1, 0, 0}));
+}
+
+TEST(Evaluate, ARadiusBeyondTheInputDomainIsNotCertified) {
+  // One correct prediction with margin 2; its input may move 0.05 before a
+  // token leaves the input's RMS bound. Radius 0 (accuracy) always counts.
+  std::vector<float> logits = {0, 1, 3};
+  int32_t labels[1] = {2};
+  std::vector<double> radii = {0.0, 0.01, 0.05, 0.1};
+  double limit = 0.05;
+  Score score;
+  scoreLogits(logits, labels, 1, {0.0, 0.1, 0.1, 0.1}, score, &radii, &limit);
+  EXPECT_EQ(score.certified, (std::vector<int64_t>{1, 1, 1, 0}));
+  limit = -1e-7; // a token a rounding above the bound
+  Score outside;
+  scoreLogits(logits, labels, 1, {0.0, 0.1, 0.1, 0.1}, outside, &radii, &limit);
+  EXPECT_EQ(outside.certified, (std::vector<int64_t>{1, 0, 0, 0}));
 }
 } // namespace

@@ -185,8 +185,10 @@ struct LowerSplitHeads : OpRewritePattern<SplitHeadsOp> {
 struct ConvertLipToLinalgPass final
     : lip::impl::ConvertLipToLinalgBase<ConvertLipToLinalgPass> {
   void runOnOperation() override {
-    func::FuncOp func = getOperation();
-    WalkResult params = func.walk([&](ParamOp p) {
+    // A module pass, not one per function: the exact cap's lowering declares
+    // the runtime function it calls in the module.
+    ModuleOp module = getOperation();
+    WalkResult params = module.walk([&](ParamOp p) {
       p.emitError("parameters must be function arguments to generate code (lower the gradient "
                   "or training function)");
       return WalkResult::interrupt();
@@ -195,7 +197,7 @@ struct ConvertLipToLinalgPass final
       return signalPassFailure();
     // The exact cap is the runtime's float32 kernel: say so at the op rather
     // than leave a bare legalization failure.
-    WalkResult exact = func.walk([&](lipopt::ExactCapOp op) {
+    WalkResult exact = module.walk([&](lipopt::ExactCapOp op) {
       auto type = cast<RankedTensorType>(op.getType());
       if (type.getElementType().isF32() && type.hasStaticShape())
         return WalkResult::advance();
@@ -215,7 +217,7 @@ struct ConvertLipToLinalgPass final
                            linalg::LinalgDialect, math::MathDialect, memref::MemRefDialect,
                            scf::SCFDialect, tensor::TensorDialect, func::FuncDialect>();
     target.addIllegalDialect<LipDialect, lipopt::LipOptDialect>();
-    if (failed(applyPartialConversion(func, target, std::move(patterns))))
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();
   }
 };

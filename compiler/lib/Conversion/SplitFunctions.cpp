@@ -35,17 +35,30 @@ bool isConstant(Value v) { return v.getDefiningOp() && matchPattern(v, m_Constan
 
 bool splittable(func::FuncOp f) { return !f.isExternal() && f.getBody().hasOneBlock(); }
 
+/// The ops using `buffer` or a view of it (views of views included).
+SmallVector<Operation *> usersThroughViews(Value buffer) {
+  SmallVector<Operation *> users;
+  SmallVector<Value> pending = {buffer};
+  while (!pending.empty())
+    for (Operation *user : pending.pop_back_val().getUsers()) {
+      users.push_back(user);
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user); view && view.getViewSource())
+        llvm::append_range(pending, user->getResults());
+    }
+  return users;
+}
+
 /// Where the segment of `ops` starting at `begin` ends: after at most
 /// `maxOps` ops, or later so that a stack allocation (memref.alloca: its
 /// memory lives only as long as the frame that made it) and every op using
-/// it land in the same segment.
+/// it or a view of it land in the same segment.
 size_t segmentEnd(ArrayRef<Operation *> ops, size_t begin, size_t maxOps,
                   const llvm::DenseMap<Operation *, size_t> &position) {
   size_t end = std::min(ops.size(), begin + maxOps);
   for (size_t i = begin; i < end; ++i) {
     if (!isa<memref::AllocaOp>(ops[i]))
       continue;
-    for (Operation *user : ops[i]->getResult(0).getUsers()) {
+    for (Operation *user : usersThroughViews(ops[i]->getResult(0))) {
       Operation *top = ops[i]->getBlock()->findAncestorOpInBlock(*user);
       if (auto it = position.find(top); it != position.end())
         end = std::max(end, it->second + 1);
@@ -109,6 +122,10 @@ struct SplitFunctions : lip::impl::SplitFunctionsBase<SplitFunctions> {
   using SplitFunctionsBase::SplitFunctionsBase;
 
   void runOnOperation() override {
+    if (maxOps < 1) {
+      emitError(getOperation().getLoc(), "-lip-split-functions needs max-ops >= 1");
+      return signalPassFailure();
+    }
     ModuleOp module = getOperation();
     SymbolTable symbols(module);
     SmallVector<func::FuncOp> functions(module.getOps<func::FuncOp>());

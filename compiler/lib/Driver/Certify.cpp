@@ -8,6 +8,7 @@
 #include "lip/Dialect/Lip/LipDialect.h"
 #include "liprt/reference/NormBounds.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -84,6 +85,47 @@ FailureOr<Certificate> lipc::certifyCheckpoint(spec::CompiledSpec &compiled,
     return failure();
   certificate.trained = std::move(*trained);
   return certificate;
+}
+
+FailureOr<EvalCertificate> lipc::buildEvalCertificate(spec::CompiledSpec &compiled,
+                                                      double weightTolerance) {
+  func::FuncOp model = compiled.model;
+  SmallVector<std::pair<lip::ParamOp, lip::ConstraintAttr>> saved;
+  model.walk([&](lip::ParamOp p) { saved.emplace_back(p, p.getConstraint()); });
+  auto restore = llvm::make_scope_exit([&] {
+    for (auto [p, c] : saved)
+      p.setConstraintAttr(c);
+  });
+  for (auto [p, c] : saved) {
+    lip::ConstraintGuarantee guarantee = lip::getConstraintGuarantee(c);
+    if (guarantee.notCertified.empty())
+      p.setConstraintAttr(lip::ConstraintAttr::get(p.getContext(), lip::ConstraintMethod::exact_cap,
+                                                   guarantee.normBound * (1 + weightTolerance),
+                                                   c.getNorm()));
+  }
+  FailureOr<BoundsReport> tolerant = buildBoundsReport(compiled);
+  if (failed(tolerant))
+    return failure();
+  EvalCertificate certificate{weightTolerance, tolerant->certified, tolerant->bound, false};
+  // Whether the bound moves with the input's RMS bound: doubled, does it?
+  auto rms = model.getArgAttrOfType<FloatAttr>(0, lip::kRmsBoundAttrName);
+  if (!rms || !certificate.certified)
+    return certificate;
+  auto restoreRms = llvm::make_scope_exit([&] { model.setArgAttr(0, lip::kRmsBoundAttrName, rms); });
+  model.setArgAttr(0, lip::kRmsBoundAttrName,
+                   FloatAttr::get(rms.getType(), 2 * rms.getValueAsDouble()));
+  FailureOr<BoundsReport> wider = buildBoundsReport(compiled);
+  if (failed(wider))
+    return failure();
+  certificate.dependsOnInputRms = !wider->certified || wider->bound != tolerant->bound;
+  return certificate;
+}
+
+void lipc::printEvalCertificateJson(const EvalCertificate &c, raw_ostream &os) {
+  llvm::json::Object root{{"weight_tolerance", c.weightTolerance},
+                          {"bound", c.certified ? llvm::json::Value(c.bound) : llvm::json::Value(nullptr)},
+                          {"depends_on_input_rms", c.dependsOnInputRms}};
+  os << llvm::formatv("{0}", llvm::json::Value(std::move(root)));
 }
 
 LogicalResult lipc::addEmpiricalBound(Certificate &certificate, spec::CompiledSpec &compiled,
@@ -164,7 +206,8 @@ void lipc::printCertificate(const Certificate &c, raw_ostream &os) {
     os << "empirical lower bound (largest ratio near " << c.empiricalExamples
        << " real inputs): " << llvm::format("%.6g", *c.empirical) << "\n";
   if (c.compileTimeHolds())
-    os << "the compile-time certificate holds for these weights\n";
+    os << "the compile-time certificate holds for these weights (each within its guaranteed norm "
+          "to the measurement's precision; the bound of the trained weights is the rigorous one)\n";
   else
     os << "the compile-time certificate no longer holds for these weights\n";
 }

@@ -69,7 +69,7 @@ void mlir::lip::registerCodegenDialects(DialectRegistry &registry) {
 LogicalResult mlir::lip::lowerToLinalg(ModuleOp module) {
   PassManager pm(module.getContext());
   pm.addPass(createSymbolDCEPass());
-  pm.addNestedPass<func::FuncOp>(createConvertLipToLinalg());
+  pm.addPass(createConvertLipToLinalg());
   pm.addPass(createCanonicalizerPass());
   // Chains of elementwise generics (GELU, masking, softmax pieces, residual
   // mixing, the optimizer's updates) become one loop nest each: a tensor

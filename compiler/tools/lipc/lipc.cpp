@@ -370,10 +370,17 @@ int compileBinary(spec::CompiledSpec &compiled, llvm::StringRef specText,
     runBudgetCheck(compiled, *budgetMax);
     return kBudgetNotMet;
   }
-  std::string table, json;
-  llvm::raw_string_ostream tableStream(table), jsonStream(json);
+  // eval measures a checkpoint's weights with the Gram bound, which may read
+  // a weight at its cap up to ~1.2e-4 above it (rank 2^20): its certificate
+  // is the bound with every certified norm 2e-4 above its guarantee.
+  FailureOr<EvalCertificate> evalCertificate = buildEvalCertificate(compiled, 2e-4);
+  if (failed(evalCertificate))
+    return kSpecError;
+  std::string table, json, evalJson;
+  llvm::raw_string_ostream tableStream(table), jsonStream(json), evalStream(evalJson);
   printBoundsTable(*report, tableStream);
   printBoundsJson(*report, jsonStream);
+  printEvalCertificateJson(*evalCertificate, evalStream);
   // One object file per core: the parts of the step compile in parallel.
   std::vector<std::string> objects;
   std::vector<std::unique_ptr<llvm::FileRemover>> removeObjects;
@@ -398,6 +405,7 @@ int compileBinary(spec::CompiledSpec &compiled, llvm::StringRef specText,
   int rc = emitTrainingStage(compiled, Emit::Obj, objects,
                              {{"lipc_bounds_table", table},
                               {"lipc_bounds_json", json},
+                             {"lipc_eval_certificate_json", evalJson},
                               {"lipc_spec_hash", specHash(specText)}},
                              gpuObject.str().str());
   if (rc != kSuccess)

@@ -26,10 +26,15 @@
 namespace liprt {
 
 /// Radii (in the input's max-token RMS norm) at which to certify, and the
-/// certified Lipschitz bound of the model.
+/// certified Lipschitz bound of the model. When the bound holds only for
+/// inputs whose tokens have RMS at most `inputRmsBound` (> 0; attention's
+/// bound uses it), a prediction counts at radius eps only if every token of
+/// every input within eps stays inside: its largest token RMS + eps <= the
+/// bound.
 struct Robustness {
   std::vector<double> radii;
   double lipschitz = 0;
+  double inputRmsBound = 0;
 };
 
 struct Evaluation {
@@ -51,13 +56,15 @@ struct WeightCheck {
   std::string name;
   double measured = 0;   // a rigorous upper bound on its norm
   double guaranteed = 0; // what the certificate assumes (manifest's guaranteed_norm)
-  double slack = 1;      // how far `measured` may exceed the true norm
-  bool within() const { return measured <= guaranteed * slack; }
+  /// Whether the true norm is at most guaranteed * (1 + tolerance): the
+  /// measurement bounds it from above.
+  bool within(double tolerance) const { return measured <= guaranteed * (1 + tolerance); }
 };
 
 /// Measures every weight of a certified constraint method (Gram iteration,
-/// liprt/reference/NormBounds.h): the compile-time certificate holds for
-/// the model's current weights only if every check is within().
+/// liprt/reference/NormBounds.h): a bound computed with every norm at
+/// guaranteed * (1 + tolerance) holds for the model's current weights if
+/// every check is within(tolerance).
 std::vector<WeightCheck> checkCertifiedWeights(CompiledStep &model);
 
 /// Running sums over scored positions.
@@ -70,8 +77,12 @@ struct Score {
 /// Scores `logits` ([positions, classes], row-major) against `labels`:
 /// cross-entropy, correct predictions, and predictions correct with a
 /// margin above each of `thresholds` (0: correct).
+/// `radiusLimits`, when given, holds per position the largest radius at
+/// which it may be certified (the threshold for radius r is certified only
+/// where r <= the limit); `radii` are the thresholds' radii.
 void scoreLogits(const std::vector<float> &logits, const int32_t *labels, int64_t positions,
-                 const std::vector<double> &thresholds, Score &score);
+                 const std::vector<double> &thresholds, Score &score,
+                 const std::vector<double> *radii = nullptr, const double *radiusLimits = nullptr);
 
 } // namespace liprt
 

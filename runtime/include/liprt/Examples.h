@@ -41,6 +41,9 @@ public:
   int64_t heldOutCount() const { return heldOutCount_; }
   /// Elements of one example's input and labels.
   int64_t inputElements() const { return inputElements_; }
+  /// Features per token of a feature example (its input's last extent): the
+  /// unit of the input's max-token RMS norm.
+  int64_t tokenWidth() const { return tokenWidth_; }
   int64_t labelElements() const { return labelElements_; }
   size_t inputBytes() const { return inputElements_ * (text_ ? sizeof(int32_t) : sizeof(float)); }
   /// Feature examples scaled onto the input's RMS bound (the spec's
@@ -58,7 +61,7 @@ private:
   ImageSet train_, heldOut_;
   TextCorpus corpus_;
   int64_t trainCount_ = 0, heldOutCount_ = 0, inputElements_ = 0, labelElements_ = 1;
-  int64_t clippedCount_ = 0;
+  int64_t clippedCount_ = 0, tokenWidth_ = 0;
 };
 
 /// The examples at `path` (empty: the spec's data; Debian's Fashion-MNIST

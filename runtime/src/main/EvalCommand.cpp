@@ -34,11 +34,19 @@ int finiteLoss(const char *program, double loss) {
 
 /// Empty when the compile-time bound `lipschitz` certifies `model` with its
 /// current weights; otherwise why not.
-std::string whyNotCertified(CompiledStep &model, double lipschitz) {
-  if (!std::isfinite(lipschitz))
+std::string whyNotCertified(CompiledStep &model, const EvalCertificate &certificate) {
+  if (!std::isfinite(certificate.bound))
     return "the model's bound is not certified";
-  std::string outside = weightOutsideCertificate(model);
+  std::string outside = weightOutsideCertificate(model, certificate.weightTolerance);
   return outside.empty() ? "" : outside + " (lipc certify bounds the model with these weights)";
+}
+
+/// The model's input's RMS bound, 0 when it has none.
+double inputRmsBound(const CompiledStep &model) {
+  for (const StepTensor &t : model.manifest().arguments)
+    if (t.role == "input")
+      return t.rmsBound;
+  return 0;
 }
 } // namespace
 
@@ -60,10 +68,15 @@ int main::eval(const char *program, const Options &o) {
   if (Status s = useDevice(model, o.device, program); !s)
     return fail(program, s.message());
   // Certified robustness for classifiers of features with a certified
-  // bound, and only once every weight is measured within the norm that bound
-  // assumes: a checkpoint may hold weights no projection produced.
-  Robustness robust{o.radii, certifiedBound()};
-  std::string notCertified = whyNotCertified(model, robust.lipschitz);
+  // bound, and only once every weight is measured within the norms that bound
+  // assumes: a checkpoint may hold weights no projection produced. The
+  // bound is the one lipc compile computed with each certified norm a
+  // measurement tolerance above its guarantee; one that uses the input's RMS
+  // bound also holds a certified radius to it.
+  EvalCertificate certificate = evalCertificate();
+  Robustness robust{o.radii, certificate.bound,
+                    certificate.dependsOnInputRms ? inputRmsBound(model) : 0.0};
+  std::string notCertified = whyNotCertified(model, certificate);
   bool certifiable = !examples.isText() && notCertified.empty();
   Result<Evaluation> e =
       evaluate(model, examples, o.batch, o.evalSamples, certifiable ? &robust : nullptr);

@@ -25,9 +25,25 @@ double main::certifiedBound() {
   return bound && bound->kind == json::Value::Kind::Number ? bound->number : NAN;
 }
 
-std::string main::weightOutsideCertificate(CompiledStep &model) {
+main::EvalCertificate main::evalCertificate() {
+  EvalCertificate c;
+  Result<json::Value> parsed = json::parse(lipc_eval_certificate_json);
+  if (!parsed)
+    return c;
+  const json::Value *tolerance = parsed->get("weight_tolerance"), *bound = parsed->get("bound"),
+                    *depends = parsed->get("depends_on_input_rms");
+  if (tolerance && tolerance->kind == json::Value::Kind::Number)
+    c.weightTolerance = tolerance->number;
+  if (bound && bound->kind == json::Value::Kind::Number)
+    c.bound = bound->number;
+  if (depends && depends->kind == json::Value::Kind::Bool)
+    c.dependsOnInputRms = depends->boolean;
+  return c;
+}
+
+std::string main::weightOutsideCertificate(CompiledStep &model, double tolerance) {
   for (const WeightCheck &c : checkCertifiedWeights(model))
-    if (!c.within()) {
+    if (!c.within(tolerance)) {
       char text[160];
       std::snprintf(text, sizeof(text), "has norm up to %.6g, above the %.6g the certificate assumes",
                     c.measured, c.guaranteed);

@@ -23,6 +23,7 @@ extern "C" void lipc_gpu_forward(void **args) __attribute__((weak));
 extern "C" const char lipc_manifest[];
 extern "C" const char lipc_bounds_table[];
 extern "C" const char lipc_bounds_json[];
+extern "C" const char lipc_eval_certificate_json[];
 extern "C" const char lipc_spec_hash[];
 
 namespace liprt::main {
@@ -37,11 +38,23 @@ int fail(const char *program, const std::string &message, int code = kBadInput);
 /// The certified bound from the embedded report (NaN when not certified).
 double certifiedBound();
 
+/// What `lipc compile` computed for certifying measured weights
+/// (lipc::EvalCertificate): the bound with every certified norm at
+/// `weightTolerance` above its guarantee (NaN when not certified), and
+/// whether it holds only for inputs within the input's RMS bound.
+struct EvalCertificate {
+  double weightTolerance = 0;
+  double bound = NAN;
+  bool dependsOnInputRms = true;
+};
+EvalCertificate evalCertificate();
+
 /// Empty when every weight of a certified constraint method is measured
-/// (rigorously, liprt::checkCertifiedWeights) within the norm the bound
-/// assumes; otherwise the first that is not, as "weight 'W' has norm up to
-/// ...". Projections never leave such a weight: only a checkpoint can.
-std::string weightOutsideCertificate(CompiledStep &model);
+/// (rigorously, liprt::checkCertifiedWeights) within `tolerance` of the
+/// norm the bound assumes; otherwise the first that is not, as "weight 'W'
+/// has norm up to ...". Projections never leave such a weight: only a
+/// checkpoint can.
+std::string weightOutsideCertificate(CompiledStep &model, double tolerance);
 
 /// The compiled model: its training step and forward pass, with zero
 /// parameters.

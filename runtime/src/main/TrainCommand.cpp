@@ -63,7 +63,8 @@ int main::train(const char *program, const Options &o) {
       return fail(program, resumed.status().message());
     // Training enforces the certificate by keeping every weight inside its
     // constraint; a run that started outside could not claim it.
-    if (std::string outside = weightOutsideCertificate(model); !outside.empty())
+    if (std::string outside = weightOutsideCertificate(model, evalCertificate().weightTolerance);
+        !outside.empty())
       return fail(program, "'" + o.resume + "': " + outside +
                                ", so no training from it could be certified (lipc certify "
                                "measures these weights)");

@@ -5,7 +5,7 @@
 
 include "mlir/Pass/PassBase.td"
 
-def ConvertLipToLinalg : Pass<"convert-lip-to-linalg", "::mlir::func::FuncOp"> {
+def ConvertLipToLinalg : Pass<"convert-lip-to-linalg", "::mlir::ModuleOp"> {
   let summary = "Lower lip ops to linalg, tensor, arith and math on tensors";
   let description = [{
     The first step of native code generation, for every forward op: linear

@@ -64,6 +64,26 @@ mlir::LogicalResult addEmpiricalBound(Certificate &certificate, spec::CompiledSp
                                       const std::string &dataPath,
                                       const EmpiricalSearch &options);
 
+/// What a compiled binary's `eval` needs to certify weights it can only
+/// measure (it has no bound analysis): the bound with every certified
+/// weight's norm at `weightTolerance` above its guarantee (so that a weight
+/// at its cap, measured a little above it by the Gram bound, is covered by
+/// a sound bound), and whether the bound depends on the input's RMS bound
+/// (attention's does), in which case a certified radius must keep every
+/// token of the perturbed input within it.
+struct EvalCertificate {
+  double weightTolerance = 0;
+  bool certified = false;
+  double bound = 0;
+  bool dependsOnInputRms = false;
+};
+
+/// Runs the analysis twice more on `compiled`'s model (its constraints and
+/// input attributes are restored afterwards).
+mlir::FailureOr<EvalCertificate> buildEvalCertificate(spec::CompiledSpec &compiled,
+                                                      double weightTolerance);
+void printEvalCertificateJson(const EvalCertificate &certificate, llvm::raw_ostream &os);
+
 void printCertificate(const Certificate &certificate, llvm::raw_ostream &os);
 void printCertificateJson(const Certificate &certificate, llvm::raw_ostream &os);
 

@@ -6,7 +6,8 @@
 // loop nests) and machine code. A module can be split into parts compiled
 // on separate threads, each in its own LLVMContext, into one object file
 // each: with the step cut into bounded functions (-lip-split-functions),
-// the parts are even and compile time divides by the number of cores.
+// most of the work spreads over the cores (the step's top function, which
+// passes the live buffers between its segments, stays in one part).
 //
 //===----------------------------------------------------------------------===//
 
