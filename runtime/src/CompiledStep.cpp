@@ -144,6 +144,11 @@ Status parseTrainDefaults(const json::Value &train, TrainDefaults &out) {
     if (v)
       *field = static_cast<int64_t>(v->number);
   }
+  if (const json::Value *schedule = train.get("schedule")) {
+    if (schedule->kind != json::Value::Kind::String)
+      return fail("'schedule' is not a name");
+    out.schedule = schedule->string;
+  }
   if (const json::Value *data = train.get("data")) {
     const json::Value *kind = data->get("kind"), *path = data->get("path"),
                       *split = data->get("split"), *label = data->get("label_column"),

@@ -151,5 +151,5 @@ llvm::json::Object lipc::describeTrainDefaults(const spec::TrainConfig &train) {
     data[key] = value;
   return llvm::json::Object{{"steps", train.steps},   {"batch", train.batch},
                             {"seed", train.seed},     {"eval_every", train.evalEvery},
-                            {"data", std::move(data)}};
+                            {"data", std::move(data)}, {"schedule", train.schedule.kind}};
 }

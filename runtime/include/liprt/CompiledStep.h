@@ -49,7 +49,10 @@ struct StepTensor {
 
 /// The spec's train section: what `train` does when no option overrides it.
 struct TrainDefaults {
+  /// `steps` is also the horizon of the learning-rate schedule compiled
+  /// into the step (`schedule`: constant, linear, cosine or cooldown).
   int64_t steps = 100, batch = 128, seed = 0;
+  std::string schedule = "constant";
   int64_t evalEvery = 0; // 0: evaluate at the end only
   std::string dataKind;  // text | fashion_mnist | csv, or empty
   std::string dataPath;  // as the spec wrote it; may be empty

@@ -103,6 +103,15 @@ int main::train(const char *program, const Options &o) {
               static_cast<long long>(examples.heldOutCount()),
               std::isfinite(bound) ? format("certified bound %.6g", bound).c_str()
                                    : "the bound is not certified");
+  // The schedule's horizon is compiled into the step: say so when the run
+  // is shorter or longer than it.
+  const TrainDefaults &spec = model.manifest().train;
+  if (o.steps != spec.steps && spec.schedule != "constant")
+    std::printf("note: the %s learning-rate schedule compiled into this binary spans the spec's "
+                "%lld steps; this run %s at step %lld (change the spec's steps to rescale it)\n",
+                spec.schedule.c_str(), static_cast<long long>(spec.steps),
+                o.steps < spec.steps ? "stops" : "continues past its end to stop",
+                static_cast<long long>(o.steps));
   // The batches are a function of the seed: a resumed run replays the
   // sampler through the steps before it and sees the same batches after.
   EpochSampler sampler(examples.trainCount(), static_cast<uint64_t>(o.seed));
