@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
 # Configures (once) and builds lipc into ./build with Ninja, clang-19, lld and ccache.
+#   scripts/build.sh [CMAKE_ARG...]
+# CMAKE_ARGs (-DNAME=VALUE) are added to the configuration, and re-applied
+# to an existing one; LIPC_BUILD_DIR, LIPC_JOBS and LIPC_BUILD_TARGET choose
+# the folder, the parallelism and what to build (default: everything).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${LIPC_BUILD_DIR:-$ROOT/build}"
@@ -14,6 +18,8 @@ if [[ ! -f "$BUILD/build.ninja" ]]; then
     -DLLVM_USE_LINKER=lld \
     -DMLIR_DIR=/usr/lib/llvm-19/lib/cmake/mlir \
     -DLLVM_EXTERNAL_LIT=/usr/lib/llvm-19/build/utils/lit/lit.py \
-    "${launcher[@]}"
+    "${launcher[@]}" "$@"
+elif (($# > 0)); then
+  cmake -S "$ROOT" -B "$BUILD" "$@" >/dev/null
 fi
-cmake --build "$BUILD" -j "$JOBS"
+cmake --build "$BUILD" -j "$JOBS" ${LIPC_BUILD_TARGET:+--target "$LIPC_BUILD_TARGET"}

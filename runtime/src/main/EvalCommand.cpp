@@ -32,8 +32,8 @@ int finiteLoss(const char *program, double loss) {
                            ": the checkpoint's weights overflow the model's arithmetic");
 }
 
-/// Empty when the compile-time bound `lipschitz` certifies `model` with its
-/// current weights; otherwise why not.
+/// Empty when `certificate`'s bound certifies `model` with its current
+/// weights; otherwise why not.
 std::string whyNotCertified(CompiledStep &model, const EvalCertificate &certificate) {
   if (!std::isfinite(certificate.bound))
     return "the model's bound is not certified";
@@ -41,13 +41,6 @@ std::string whyNotCertified(CompiledStep &model, const EvalCertificate &certific
   return outside.empty() ? "" : outside + " (lipc certify bounds the model with these weights)";
 }
 
-/// The model's input's RMS bound, 0 when it has none.
-double inputRmsBound(const CompiledStep &model) {
-  for (const StepTensor &t : model.manifest().arguments)
-    if (t.role == "input")
-      return t.rmsBound;
-  return 0;
-}
 } // namespace
 
 int main::eval(const char *program, const Options &o) {
@@ -75,7 +68,8 @@ int main::eval(const char *program, const Options &o) {
   // bound also holds a certified radius to it.
   EvalCertificate certificate = evalCertificate();
   Robustness robust{o.radii, certificate.bound,
-                    certificate.dependsOnInputRms ? inputRmsBound(model) : 0.0};
+                    certificate.dependsOnInputRms && modelInput(model) ? modelInput(model)->rmsBound
+                                                                       : 0.0};
   std::string notCertified = whyNotCertified(model, certificate);
   bool certifiable = !examples.isText() && notCertified.empty();
   Result<Evaluation> e =

@@ -52,9 +52,7 @@ std::string main::weightOutsideCertificate(CompiledStep &model, double tolerance
   return "";
 }
 
-namespace {
-/// The model's (single) input.
-const StepTensor *modelInput(const CompiledStep &model) {
+const StepTensor *main::modelInput(const CompiledStep &model) {
   const StepTensor *input = nullptr;
   for (const StepTensor &t : model.manifest().arguments)
     if (t.role == "input")
@@ -62,6 +60,7 @@ const StepTensor *modelInput(const CompiledStep &model) {
   return input;
 }
 
+namespace {
 /// The checkpoint name of a parameter ("out") or its state ("out.momentum").
 std::string checkpointName(const StepTensor &t) {
   return t.role == "param" ? t.name : t.name + "." + t.state;
@@ -71,7 +70,7 @@ std::string checkpointName(const StepTensor &t) {
 namespace {
 Result<Examples> examplesFor(const CompiledStep &model, const std::string &path) {
   const StepManifest &m = model.manifest();
-  const StepTensor *input = modelInput(model);
+  const StepTensor *input = main::modelInput(model);
   if (!input || !m.hasForward())
     return Status::error("this binary's model does not take exactly one input");
   return liprt::loadExamples(*input, m.forwardResults[0].shape.back(), m.train, path);
@@ -139,7 +138,7 @@ CheckpointSchema schemaOf(const CompiledStep &model) {
       schema.shapes[checkpointName(t)] = t.shape;
   // A model of tokens was trained on text: its vocabulary, one byte per
   // class at most, is in the checkpoint.
-  const StepTensor *input = modelInput(model);
+  const StepTensor *input = main::modelInput(model);
   if (input && input->dtype == "i32" && m.hasForward())
     schema.vocabularyLimit = m.forwardResults[0].shape.back();
   return schema;

@@ -38,6 +38,9 @@ int fail(const char *program, const std::string &message, int code = kBadInput);
 /// The certified bound from the embedded report (NaN when not certified).
 double certifiedBound();
 
+/// The model's input, or null unless it has exactly one.
+const StepTensor *modelInput(const CompiledStep &model);
+
 /// What `lipc compile` computed for certifying measured weights
 /// (lipc::EvalCertificate): the bound with every certified norm at
 /// `weightTolerance` above its guarantee (NaN when not certified), and
