@@ -36,7 +36,7 @@ int main(int argc, char **argv) {
   registry.insert<mlir::lip::LipDialect, mlir::lipopt::LipOptDialect, mlir::func::FuncDialect,
                   mlir::arith::ArithDialect, mlir::linalg::LinalgDialect, mlir::math::MathDialect,
                   mlir::tensor::TensorDialect, mlir::bufferization::BufferizationDialect,
-                  mlir::memref::MemRefDialect,
+                  mlir::memref::MemRefDialect, mlir::scf::SCFDialect,
                   mlir::cf::ControlFlowDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "lip optimizer driver\n", registry));

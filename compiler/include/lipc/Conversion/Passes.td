@@ -73,6 +73,29 @@ def SplitFunctions : Pass<"lip-split-functions", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect"];
 }
 
+def DeallocAtLastUse : Pass<"lip-dealloc-at-last-use", "::mlir::func::FuncOp"> {
+  let summary = "Free each owned buffer right after its last use instead of at its block's end";
+  let description = [{
+    Runs between `-ownership-based-buffer-deallocation` (with
+    `-buffer-deallocation-simplification`) and `-lower-deallocations`. The
+    ownership pass places every `bufferization.dealloc` before its block's
+    terminator, so in a straight-line training step every intermediate
+    stays allocated until the step ends. For each buffer a
+    `bufferization.dealloc` frees unconditionally (its condition is the
+    constant true) that is allocated in the same block (`memref.alloc`, or
+    a call's result: results are owned by the caller), this pass computes
+    every value that may alias it: the results of any op, other than a call,
+    that takes the buffer or one of its aliases as an operand (views, casts,
+    selects: conservative). When no retained value of the dealloc is among
+    them and none is used in a nested region's op that yields memrefs or by
+    the terminator, the buffer leaves the dealloc and a `memref.dealloc`
+    follows the last op of the block that uses the buffer or an alias.
+    Buffers that might escape stay where the ownership pass put them.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def MatmulToBlas : Pass<"lip-matmul-to-blas", "::mlir::ModuleOp"> {
   let summary = "Replace f32 matmuls on memrefs by calls to the runtime's BLAS GEMM";
   let description = [{
