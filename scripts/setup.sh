@@ -12,8 +12,9 @@ PACKAGES=(
   cmake ninja-build lld ccache
   # libraries and test frameworks
   libfmt-dev libgtest-dev libgmock-dev zlib1g-dev
-  # the BLAS compiled models call for their matrix products
-  libopenblas-dev
+  # the BLAS compiled models call for their matrix products, and the OpenMP
+  # runtime their parallel loops run on
+  libopenblas-dev libomp-19-dev
   # the default demo data: Fashion-MNIST (IDX, gzip)
   dataset-fashion-mnist
   # lit runs on Debian's Python; torch and numpy serve the reference checks

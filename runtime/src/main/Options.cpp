@@ -7,10 +7,14 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <cstdlib>
 #include <thread>
 #include <variant>
 
 extern "C" void openblas_set_num_threads(int threads);
+// LLVM's OpenMP runtime (libomp), which runs the compiled loops.
+extern "C" void omp_set_num_threads(int threads);
+extern "C" void kmp_set_blocktime(int milliseconds);
 
 using namespace liprt;
 using liprt::main::Options;
@@ -212,6 +216,12 @@ std::string main::parseOptions(const std::string &command, int argc, char **argv
 }
 
 void main::setThreads(int64_t threads) {
-  openblas_set_num_threads(static_cast<int>(threads > 0 ? threads
-                                                        : std::thread::hardware_concurrency()));
+  int count = static_cast<int>(threads > 0 ? threads : std::thread::hardware_concurrency());
+  openblas_set_num_threads(count);
+  omp_set_num_threads(count);
+  // OpenMP's threads sleep as soon as a loop ends rather than spinning
+  // for 200 ms (libomp's default): the matrix products that come between
+  // loops run on OpenBLAS's own threads, on the same cores.
+  if (!std::getenv("KMP_BLOCKTIME"))
+    kmp_set_blocktime(0);
 }

@@ -34,7 +34,7 @@ struct Options {
 std::string parseOptions(const std::string &command, int argc, char **argv,
                          const TrainDefaults &defaults, Options &o);
 
-/// Uses `threads` cores for matrix products (0: all).
+/// Uses `threads` cores for matrix products and compiled loops (0: all).
 void setThreads(int64_t threads);
 
 } // namespace liprt::main

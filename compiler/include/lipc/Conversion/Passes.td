@@ -96,6 +96,21 @@ def DeallocAtLastUse : Pass<"lip-dealloc-at-last-use", "::mlir::func::FuncOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def ParallelOuterLoop : Pass<"lip-parallel-outer-loop", "::mlir::func::FuncOp"> {
+  let summary = "Keep only the outermost dimension of each scf.parallel parallel";
+  let description = [{
+    Every `scf.parallel` of more than one dimension and no reductions (what
+    `-convert-linalg-to-parallel-loops` makes of a loop nest) becomes an
+    `scf.parallel` over its first dimension holding `scf.for` loops over the
+    others, in order. `-convert-scf-to-openmp` turns a multi-dimensional
+    loop into one collapsed OpenMP loop whose body recomputes every index by
+    division from the linear one, which keeps LLVM from vectorizing the
+    innermost loop; a nest whose outermost dimension is shared among the
+    threads keeps its inner loops as they were.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def MatmulToBlas : Pass<"lip-matmul-to-blas", "::mlir::ModuleOp"> {
   let summary = "Replace f32 matmuls on memrefs by calls to the runtime's BLAS GEMM";
   let description = [{
