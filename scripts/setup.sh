@@ -12,9 +12,9 @@ PACKAGES=(
   cmake ninja-build lld ccache
   # libraries and test frameworks
   libfmt-dev libgtest-dev libgmock-dev zlib1g-dev
-  # the BLAS compiled models call for their matrix products, and the OpenMP
-  # runtime their parallel loops run on
-  libopenblas-dev libomp-19-dev
+  # the BLAS compiled models call for their matrix products (OpenBLAS's
+  # OpenMP build), and the OpenMP runtime it and their parallel loops run on
+  libopenblas-dev libopenblas0-openmp libomp-19-dev
   # the default demo data: Fashion-MNIST (IDX, gzip)
   dataset-fashion-mnist
   # lit runs on Debian's Python; torch and numpy serve the reference checks
