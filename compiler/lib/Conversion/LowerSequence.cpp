@@ -159,33 +159,72 @@ struct LowerCrossEntropy : OpRewritePattern<CrossEntropyOp> {
 };
 } // namespace
 
+namespace {
+/// cos and sin of rope's angles theta[t, i] = +-t base^(-2 j / head_dim)
+/// (j = i mod head_dim / 2) as [tokens, head_dim] constants of `type`'s
+/// element type. float32 tables are computed in float32 with the same
+/// operations (expf, cosf, sinf) the rotation's loop once ran every step.
+std::pair<Value, Value> rotationTables(OpBuilder &b, Location loc, RankedTensorType type,
+                                       double base, bool transpose) {
+  int64_t tokens = type.getDimSize(1), headDim = type.getDimSize(3), half = headDim / 2;
+  Type t = type.getElementType();
+  auto semantics = &cast<FloatType>(t).getFloatSemantics();
+  SmallVector<APFloat> cosines, sines;
+  auto push = [&](double c, double s) {
+    bool lost;
+    cosines.push_back(APFloat(c));
+    sines.push_back(APFloat(s));
+    cosines.back().convert(*semantics, APFloat::rmNearestTiesToEven, &lost);
+    sines.back().convert(*semantics, APFloat::rmNearestTiesToEven, &lost);
+  };
+  double exponent = -2.0 * std::log(base) / headDim, sign = transpose ? -1.0 : 1.0;
+  for (int64_t token = 0; token < tokens; ++token)
+    for (int64_t i = 0; i < headDim; ++i) {
+      int64_t j = i < half ? i : i - half;
+      if (t.isF32()) {
+        float theta = static_cast<float>(token) *
+                      std::exp(static_cast<float>(j) * static_cast<float>(exponent)) *
+                      static_cast<float>(sign);
+        push(std::cos(theta), std::sin(theta));
+      } else {
+        double theta = token * std::exp(j * exponent) * sign;
+        push(std::cos(theta), std::sin(theta));
+      }
+    }
+  auto tableType = RankedTensorType::get({tokens, headDim}, t);
+  auto table = [&](ArrayRef<APFloat> values) -> Value {
+    return b.create<arith::ConstantOp>(loc, DenseElementsAttr::get(tableType, values));
+  };
+  return {table(cosines), table(sines)};
+}
+} // namespace
+
 Value mlir::lip::lowering::rotate(OpBuilder &b, Location loc, Value x, double base, bool transpose) {
   auto type = cast<RankedTensorType>(x.getType());
-  int64_t headDim = type.getDimSize(3), half = headDim / 2;
-  double logBase = std::log(base);
-  Type t = type.getElementType();
-  return elementwise(b, loc, x, [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
-    SmallVector<Value> at = {index(nb, l, 0), index(nb, l, 1), index(nb, l, 2), index(nb, l, 3)};
-    Value i = at[3], h = indexConstant(nb, l, half);
-    Value low = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ult, i, h);
-    Value j = nb.create<arith::SelectOp>(l, low, i, nb.create<arith::SubIOp>(l, i, h));
-    at[3] = nb.create<arith::SelectOp>(l, low, nb.create<arith::AddIOp>(l, i, h),
-                                       nb.create<arith::SubIOp>(l, i, h));
-    Value partner = nb.create<tensor::ExtractOp>(l, x, at);
-    // theta = (+-) t * base^(-2 j / head_dim)
-    Value freq = nb.create<math::ExpOp>(
-        l, nb.create<arith::MulFOp>(l, toFloat(nb, l, j, t),
-                                    constantLike(nb, l, t, -2.0 * logBase / headDim)));
-    Value theta = nb.create<arith::MulFOp>(
-        l, nb.create<arith::MulFOp>(l, toFloat(nb, l, at[1], t), freq),
-        constantLike(nb, l, t, transpose ? -1.0 : 1.0));
-    Value c = nb.create<math::CosOp>(l, theta), s = nb.create<math::SinOp>(l, theta);
-    Value lowOut = nb.create<arith::SubFOp>(l, nb.create<arith::MulFOp>(l, v[0], c),
-                                            nb.create<arith::MulFOp>(l, partner, s));
-    Value highOut = nb.create<arith::AddFOp>(l, nb.create<arith::MulFOp>(l, partner, s),
-                                             nb.create<arith::MulFOp>(l, v[0], c));
-    return nb.create<arith::SelectOp>(l, low, lowOut, highOut);
-  });
+  int64_t half = type.getDimSize(3) / 2;
+  // The angles depend on the token and the coordinate only: tables built at
+  // compile time, not sin and cos of every element of every step.
+  auto [cosines, sines] = rotationTables(b, loc, type, base, transpose);
+  AffineMap all = b.getMultiDimIdentityMap(4), tokenAndCoordinate = map(b, 4, {1, 3});
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
+  return generic(
+      b, loc, ValueRange{x, cosines, sines}, emptyOf(b, loc, type, sizes),
+      {all, tokenAndCoordinate, tokenAndCoordinate, all}, SmallVector<IteratorType>(4, IteratorType::parallel),
+      [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
+        SmallVector<Value> at = {index(nb, l, 0), index(nb, l, 1), index(nb, l, 2),
+                                 index(nb, l, 3)};
+        Value i = at[3], h = indexConstant(nb, l, half);
+        Value low = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ult, i, h);
+        at[3] = nb.create<arith::SelectOp>(l, low, nb.create<arith::AddIOp>(l, i, h),
+                                           nb.create<arith::SubIOp>(l, i, h));
+        Value partner = nb.create<tensor::ExtractOp>(l, x, at);
+        Value c = v[1], s = v[2];
+        Value lowOut = nb.create<arith::SubFOp>(l, nb.create<arith::MulFOp>(l, v[0], c),
+                                                nb.create<arith::MulFOp>(l, partner, s));
+        Value highOut = nb.create<arith::AddFOp>(l, nb.create<arith::MulFOp>(l, partner, s),
+                                                 nb.create<arith::MulFOp>(l, v[0], c));
+        return nb.create<arith::SelectOp>(l, low, lowOut, highOut);
+      });
 }
 
 Value mlir::lip::lowering::swapTokensAndHeads(OpBuilder &b, Location loc, Value x) {

@@ -2,6 +2,7 @@
 
 #include "lipc/Pipelines/ObjectEmission.h"
 
+#include "llvm/Analysis/TargetLibraryInfo.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -20,6 +21,8 @@ using namespace mlir;
 
 namespace {
 /// -O2 with loop vectorization; SLP vectorization off (see the header).
+/// Loops calling exp, log, sin or cos vectorize with glibc's vector math
+/// library (libmvec, which binaries link).
 void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
   llvm::LoopAnalysisManager loops;
   llvm::FunctionAnalysisManager functions;
@@ -28,6 +31,10 @@ void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
   llvm::PipelineTuningOptions tuning;
   tuning.LoopVectorization = true;
   tuning.SLPVectorization = false;
+  llvm::Triple triple(module.getTargetTriple());
+  llvm::TargetLibraryInfoImpl library(triple);
+  library.addVectorizableFunctionsFromVecLib(llvm::TargetLibraryInfoImpl::LIBMVEC_X86, triple);
+  functions.registerPass([&] { return llvm::TargetLibraryAnalysis(library); });
   llvm::PassBuilder builder(&machine, tuning);
   builder.registerModuleAnalyses(modules);
   builder.registerCGSCCAnalyses(sccs);

@@ -417,7 +417,7 @@ int compileBinary(spec::CompiledSpec &compiled, llvm::StringRef specText,
   if (buildGpu)
     command.push_back(gpuObject);
   command.append(libraries.begin(), libraries.end());
-  command.append({"-lstdc++", "-lm"});
+  command.append({"-lstdc++", "-lmvec", "-lm"});
   std::string error;
   int linked = llvm::sys::ExecuteAndWait(LIPC_LINKER, command, std::nullopt, {}, 0, 0, &error);
   if (linked != 0) {

@@ -117,6 +117,9 @@ LogicalResult RopeOp::verify() {
   int64_t headDim = type.getDimSize(3);
   if (ShapedType::isDynamic(headDim) || headDim % 2 != 0)
     return emitOpError("head_dim must be static and even, got ") << dimString(headDim);
+  // The angles are tabulated per position when the op is lowered.
+  if (type.isDynamicDim(1))
+    return emitOpError("the number of tokens must be static, got ") << type;
   if (!(getBase().convertToDouble() > 1.0))
     return emitOpError("base must be greater than 1, got ")
            << getBase().convertToDouble();

@@ -209,6 +209,14 @@ func.func @rope_odd(%x: tensor<2x8x2x7xf32>) {
 
 // -----
 
+func.func @rope_tokens(%x: tensor<2x?x2x8xf32>) {
+  // expected-error @+1 {{the number of tokens must be static, got 'tensor<2x?x2x8xf32>'}}
+  %y = lip.rope %x base 10000.0 : tensor<2x?x2x8xf32>
+  return
+}
+
+// -----
+
 func.func @rope_base(%x: tensor<2x8x2x8xf32>) {
   // expected-error @+1 {{base must be greater than 1, got 1}}
   %y = lip.rope %x base 1.0 : tensor<2x8x2x8xf32>
