@@ -102,8 +102,8 @@ void freeEarly(bufferization::DeallocOp dealloc) {
   bool moved = false;
   for (auto [memref, condition] : llvm::zip(dealloc.getMemrefs(), dealloc.getConditions())) {
     Value buffer = allocationInBlock(memref, dealloc->getBlock());
-    Operation *last = buffer && matchPattern(condition, m_One()) ? lastUseOf(buffer, memref, dealloc)
-                                                                 : nullptr;
+    bool unconditional = matchPattern(condition, m_One());
+    Operation *last = buffer && unconditional ? lastUseOf(buffer, memref, dealloc) : nullptr;
     if (!last) {
       keptMemrefs.push_back(memref);
       keptConditions.push_back(condition);

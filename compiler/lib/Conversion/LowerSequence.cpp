@@ -206,10 +206,10 @@ Value mlir::lip::lowering::rotate(OpBuilder &b, Location loc, Value x, double ba
   // compile time, not sin and cos of every element of every step.
   auto [cosines, sines] = rotationTables(b, loc, type, base, transpose);
   AffineMap all = b.getMultiDimIdentityMap(4), tokenAndCoordinate = map(b, 4, {1, 3});
-  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, x);
+  Value init = emptyOf(b, loc, type, sizesOf(b, loc, x));
   return generic(
-      b, loc, ValueRange{x, cosines, sines}, emptyOf(b, loc, type, sizes),
-      {all, tokenAndCoordinate, tokenAndCoordinate, all}, SmallVector<IteratorType>(4, IteratorType::parallel),
+      b, loc, ValueRange{x, cosines, sines}, init, {all, tokenAndCoordinate, tokenAndCoordinate, all},
+      SmallVector<IteratorType>(4, IteratorType::parallel),
       [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
         SmallVector<Value> at = {index(nb, l, 0), index(nb, l, 1), index(nb, l, 2),
                                  index(nb, l, 3)};
