@@ -71,9 +71,11 @@ void mlir::lip::registerCodegenDialects(DialectRegistry &registry) {
   registerOpenMPDialectTranslation(registry);
 }
 
-LogicalResult mlir::lip::lowerToLinalg(ModuleOp module) {
+LogicalResult mlir::lip::lowerToLinalg(ModuleOp module, AttentionLowering attention) {
   PassManager pm(module.getContext());
   pm.addPass(createSymbolDCEPass());
+  if (attention == AttentionLowering::RuntimeKernels)
+    pm.addPass(createAttentionToRuntime());
   pm.addPass(createConvertLipToLinalg());
   pm.addPass(createCanonicalizerPass());
   // Chains of elementwise generics (GELU, masking, softmax pieces, residual

@@ -232,12 +232,13 @@ std::optional<lip::DeviceTarget> deviceTarget() {
 
 /// The GPU step (`gpu_train_step`, `gpu_forward` and their packed entry
 /// points) as an object file at `path`.
-int emitGpuObject(ModuleOp linalgModule, const std::string &path) {
+int emitGpuObject(ModuleOp trainModule, const std::string &path) {
   std::optional<lip::DeviceTarget> target = deviceTarget();
   if (!target)
     return kSpecError;
-  OwningOpRef<ModuleOp> module = linalgModule.clone();
-  if (failed(lip::bufferize(*module, gemmBackend)) ||
+  OwningOpRef<ModuleOp> module = trainModule.clone();
+  if (failed(lip::lowerToLinalg(*module, lip::AttentionLowering::Linalg)) ||
+      failed(lip::bufferize(*module, gemmBackend)) ||
       failed(lip::lowerToGpuLLVMDialect(*module, *target, "gpu_")))
     return kSpecError;
   llvm::LLVMContext llvmContext;
@@ -254,13 +255,14 @@ int emitGpuObject(ModuleOp linalgModule, const std::string &path) {
   return kSuccess;
 }
 
-/// Compiles the bufferized step's parallel loops to GPU kernels and prints
+/// Lowers the training module for the GPU, compiles its parallel loops to GPU kernels and prints
 /// each kernel module's PTX after a `// kernel module NAME` line.
 int printDeviceKernels(ModuleOp module) {
   std::optional<lip::DeviceTarget> target = deviceTarget();
   if (!target)
     return kSpecError;
-  if (failed(lip::bufferize(module, gemmBackend)) || failed(lip::compileDeviceKernels(module, *target)))
+  if (failed(lip::lowerToLinalg(module, lip::AttentionLowering::Linalg)) ||
+      failed(lip::bufferize(module, gemmBackend)) || failed(lip::compileDeviceKernels(module, *target)))
     return kSpecError;
   for (const auto &[name, ptx] : lip::kernelAssembly(module))
     llvm::outs() << "// kernel module " << name << "\n" << ptx << "\n";
@@ -290,17 +292,21 @@ int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage,
     llvm::outs() << llvm::formatv("{0:2}", llvm::json::Value(std::move(*manifest))) << "\n";
     return kSuccess;
   }
-  if (failed(lip::lowerToLinalg(*compiled.module)))
-    return kSpecError;
-  if (stage == Emit::Linalg) {
-    compiled.module->print(llvm::outs());
-    return kSuccess;
-  }
   if (stage == Emit::PTX)
     return printDeviceKernels(*compiled.module);
   if (!gpuObjectPath.empty())
     if (int rc = emitGpuObject(*compiled.module, gpuObjectPath); rc != kSuccess)
       return rc;
+  // The runtime's attention kernels come with its BLAS; --gemm=loops keeps
+  // the step free of runtime calls.
+  if (failed(lip::lowerToLinalg(*compiled.module, gemmBackend == lip::GemmBackend::Blas
+                                                      ? lip::AttentionLowering::RuntimeKernels
+                                                      : lip::AttentionLowering::Linalg)))
+    return kSpecError;
+  if (stage == Emit::Linalg) {
+    compiled.module->print(llvm::outs());
+    return kSuccess;
+  }
   if (failed(lip::lowerToLLVMDialect(*compiled.module, gemmBackend)))
     return kSpecError;
   llvm::LLVMContext llvmContext;

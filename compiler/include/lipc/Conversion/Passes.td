@@ -38,6 +38,30 @@ def ConvertLipToLinalg : Pass<"convert-lip-to-linalg", "::mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"];
 }
 
+def AttentionToRuntime : Pass<"lip-attention-to-runtime", "::mlir::ModuleOp"> {
+  let summary = "Replace float32 lip.attention and lip.attention_grad by the runtime's fused kernels";
+  let description = [{
+    The CPU path's lowering of attention, before `-convert-lip-to-linalg`:
+    every `lip.attention` on float32 becomes a call of
+    `liprt_attention(q, k, v, out, causal, logit_scale, output_factor)` and
+    every `lip.attention_grad` a call of `liprt_attention_grad(q, k, v, dy,
+    dq, dk, dv, ...)` (runtime/include/liprt/Attention.h). The operands
+    enter as buffers (`bufferization.to_memref`, read-only), the results are
+    fresh `memref.alloc`s that leave as tensors (`bufferization.to_tensor
+    restrict writable`), every memref cast to the fully dynamic strided type
+    of the one declaration (`llvm.emit_c_interface`). The kernels compute a
+    head's scores a block of query rows at a time, in the cache, and skip
+    the masked half of causal attention; linalg's lowering would hold every
+    [batch, heads, tokens, tokens] score tensor in memory and compute all of
+    it. The GPU path and `--gemm=loops` keep that lowering. Other element
+    types are left alone.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def FuseElementwise : Pass<"lip-fuse-elementwise", "::mlir::func::FuncOp"> {
   let summary = "Fuse chains of elementwise linalg.generic ops on tensors";
   let description = [{

@@ -23,15 +23,22 @@ namespace mlir::lip {
 /// Dialects, interface implementations and translations the pipeline needs.
 void registerCodegenDialects(DialectRegistry &registry);
 
-/// Drops what nothing calls, lowers lip/lipopt to linalg on tensors and
-/// fuses elementwise producers into their consumers.
-LogicalResult lowerToLinalg(ModuleOp module);
-
 /// How matrix products are compiled.
 enum class GemmBackend {
   Blas,  // calls to the runtime's liprt_sgemm (OpenBLAS); the default
   Loops, // linalg's naive loops, optimized by LLVM (no runtime dependency)
 };
+
+/// How attention is compiled.
+enum class AttentionLowering {
+  RuntimeKernels, // the runtime's fused CPU kernels (-lip-attention-to-runtime)
+  Linalg,         // scores, softmax and products in linalg (the GPU path, --gemm=loops)
+};
+
+/// Drops what nothing calls, lowers lip/lipopt to linalg on tensors (with
+/// attention as `attention` says) and fuses elementwise producers into
+/// their consumers.
+LogicalResult lowerToLinalg(ModuleOp module, AttentionLowering attention);
 
 /// Bufferizes a linalg module (buffers freed where they die) and, for
 /// GemmBackend::Blas, turns its matrix products into runtime calls; public
