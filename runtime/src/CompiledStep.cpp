@@ -3,6 +3,7 @@
 #include "liprt/CompiledStep.h"
 
 #include "liprt/Cuda.h"
+#include "liprt/StepArena.h"
 
 #include "MiniJson.h"
 
@@ -524,7 +525,7 @@ CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
       if (resident_)
         memory_.release(p);
       else
-        std::free(p);
+        arena::release(p);
     }
   if (!status.isOk())
     return status;

@@ -15,6 +15,7 @@
 #include "lipc/Reference/Interpreter.h"
 #include "lipspec/Parser.h"
 #include "liprt/CompiledStep.h"
+#include "liprt/StepArena.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Diagnostics.h"
@@ -122,15 +123,15 @@ TEST(NativeTrainStep, MatchesTheReferenceInterpreter) {
 }
 
 // A step whose parameters and state stay resident between calls (as on the
-// GPU, here in host memory from malloc, which the compiled step also uses
-// for its results) trains bit for bit as the plain one: the values read back
-// after a step, changes made through tensor() between steps, and the forward
-// pass all agree.
+// GPU, here in the step arena, which the compiled step also uses for its
+// results) trains bit for bit as the plain one: the values read back after
+// a step, changes made through tensor() between steps, and the forward pass
+// all agree.
 TEST(NativeTrainStep, ResidentStateTrainsTheSame) {
   constexpr int64_t kBatch = 5, kSteps = 3;
   static int allocations = 0, releases = 0;
-  liprt::StepMemory host{[](size_t bytes) { return ++allocations, std::malloc(bytes); },
-                         [](void *p) { releases += p != nullptr, std::free(p); }};
+  liprt::StepMemory host{[](size_t bytes) { return ++allocations, liprt::arena::allocate(bytes); },
+                         [](void *p) { releases += p != nullptr, liprt::arena::release(p); }};
   liprt::Result<liprt::CompiledStep> plain =
       liprt::CompiledStep::create(lipc_manifest, lipc_train_step, lipc_forward);
   liprt::Result<liprt::CompiledStep> resident =
@@ -174,6 +175,32 @@ TEST(NativeTrainStep, ResidentStateTrainsTheSame) {
   // and freed the buffers it replaced with the step's results.
   EXPECT_GE(allocations, 4 + 3);
   EXPECT_GT(releases, 2 * kSteps * 4);
+}
+
+// The step's buffers come from the step arena: after the first step, a step
+// at the same batch size allocates nothing new from the system (every
+// intermediate and result reuses a block an earlier step released), and
+// every block it takes is released again.
+TEST(NativeTrainStep, IntermediatesAreAllocatedOnce) {
+  constexpr int64_t kBatch = 7;
+  liprt::Result<liprt::CompiledStep> step =
+      liprt::CompiledStep::create(lipc_manifest, lipc_train_step, lipc_forward);
+  ASSERT_TRUE(bool(step)) << step.status().message();
+  std::vector<float> x(kBatch * 8, 0.5f);
+  std::vector<int32_t> y(kBatch, 1);
+  auto runStep = [&](double s) {
+    auto outcome = step->run(s, kBatch, {x.data(), y.data()});
+    ASSERT_TRUE(bool(outcome)) << outcome.status().message();
+  };
+  uint64_t liveBefore = liprt::arena::stats().liveBytes;
+  runStep(0);
+  liprt::arena::resetStats();
+  for (int s = 1; s <= 3; ++s)
+    runStep(s);
+  liprt::arena::Stats after = liprt::arena::stats();
+  EXPECT_EQ(after.fresh, 0u) << after.freshBytes << " bytes newly allocated after the first step";
+  EXPECT_GT(after.reused, 3u) << "the step does not allocate through the arena";
+  EXPECT_EQ(after.liveBytes, liveBefore) << "a step kept arena blocks";
 }
 
 // The shape and role of one manifest entry, as "role name [d0,d1]".

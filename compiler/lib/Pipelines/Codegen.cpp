@@ -168,7 +168,12 @@ LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module, GemmBackend gemm) {
   // (erf, tanh) calls libm.
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Allocations call the runtime's step arena (liprt/StepArena.h), which
+  // keeps freed blocks for the next step instead of returning them to the
+  // system: a step runs in the memory the previous one used.
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -6,7 +6,8 @@
 // `lipc_manifest` (compiler/include/lipc/Driver/StepManifest.h). This class
 // reads the manifest, owns the parameters and optimizer state (float32,
 // row-major), builds the memref descriptors the step takes, calls it, and
-// takes the new parameters and state back, freeing what the step allocated.
+// takes the new parameters and state back, releasing what the step allocated
+// (a CPU step allocates from the step arena, liprt/StepArena.h).
 // One runtime drives any model this way. A resident step (the GPU build)
 // keeps the parameters and state where it runs and swaps in each call's
 // results, copying values to the host only when they are read.
@@ -86,8 +87,8 @@ struct StepManifest {
 Result<StepManifest> parseStepManifest(const std::string &text);
 
 /// Memory for a step whose parameters and state stay where it runs between
-/// calls: CUDA managed memory for the GPU build, plain host memory to test the
-/// bookkeeping. `release` frees what `allocate` gave and what the step itself
+/// calls: CUDA managed memory for the GPU build, the step arena for a CPU
+/// step. `release` frees what `allocate` gave and what the step itself
 /// allocated for its results (the same allocator in both cases).
 struct StepMemory {
   void *(*allocate)(size_t bytes) = nullptr; // null on failure
