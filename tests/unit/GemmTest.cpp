@@ -10,6 +10,7 @@
 #include "liprt/Gemm.h"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cstdint>
 #include <random>
@@ -51,10 +52,10 @@ std::vector<double> reference(const Matrix2D &a, const Matrix2D &b, const Matrix
   return expected;
 }
 
-void expectEqual(const Matrix2D &c, const std::vector<double> &expected) {
+void expectEqual(const Matrix2D &c, const std::vector<double> &expected, double tolerance = 1e-5) {
   for (int64_t i = 0; i < c.sizes[0]; ++i)
     for (int64_t j = 0; j < c.sizes[1]; ++j)
-      EXPECT_NEAR(at(c, i, j), expected[i * c.sizes[1] + j], 1e-5) << "at (" << i << ", " << j << ")";
+      EXPECT_NEAR(at(c, i, j), expected[i * c.sizes[1] + j], tolerance) << "at (" << i << ", " << j << ")";
 }
 
 std::vector<float> randomFloats(size_t size, unsigned seed) {
@@ -112,6 +113,31 @@ TEST(GemmTest, GramProductsOfOneOperand) {
       SCOPED_TRACE(testing::Message() << "transposed " << transposed << ", C kind " << cKind);
       expectEqual(c, expected);
     }
+}
+
+// Products large enough to be cut into bands of rows, one per OpenMP thread
+// (three threads, a row count that 16-row bands do not divide, every
+// transpose): the double product, and the same floats as one thread gives.
+TEST(GemmTest, LargeProductsInRowBands) {
+  const int64_t m = 301, n = 260, k = 250, ld = 310;
+  int before = omp_get_max_threads();
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      std::vector<float> aData = randomFloats(ld * ld, 5), bData = randomFloats(ld * ld, 6);
+      Matrix2D a = ta ? view(aData, k, m, ld) : view(aData, m, k, ld);
+      Matrix2D b = tb ? view(bData, n, k, ld) : view(bData, k, n, ld);
+      std::vector<float> banded = randomFloats(ld * ld, 7), single = banded;
+      Matrix2D c = view(banded, m, n, ld), c1 = view(single, m, n, ld);
+      std::vector<double> expected = reference(a, b, c, ta, tb);
+      omp_set_num_threads(3);
+      _mlir_ciface_liprt_sgemm(&a, &b, &c, ta, tb);
+      omp_set_num_threads(1);
+      _mlir_ciface_liprt_sgemm(&a, &b, &c1, ta, tb);
+      SCOPED_TRACE(testing::Message() << "transposeA " << ta << ", transposeB " << tb);
+      expectEqual(c, expected, 1e-4); // float sums of 250 products of magnitude up to 1
+      EXPECT_EQ(banded, single);
+    }
+  omp_set_num_threads(before);
 }
 
 TEST(GemmTest, BatchedProductsAreOnePerLeadingIndex) {

@@ -219,9 +219,12 @@ void main::setThreads(int64_t threads) {
   int count = static_cast<int>(threads > 0 ? threads : std::thread::hardware_concurrency());
   openblas_set_num_threads(count);
   omp_set_num_threads(count);
-  // OpenMP's threads sleep as soon as a loop ends rather than spinning
-  // for 200 ms (libomp's default): the matrix products that come between
-  // loops run on OpenBLAS's own threads, on the same cores.
+  // Loops, matrix products and attention all run on OpenMP's threads
+  // (OpenBLAS's OpenMP build on libomp). Between two of a step's parallel
+  // regions, idle threads spin for up to 5 ms instead of sleeping at once:
+  // waking a sleeping thread for every region cost about 10% of the
+  // Shakespeare step (bench/README.md); libomp's default, 200 ms, would keep
+  // them spinning long after a step.
   if (!std::getenv("KMP_BLOCKTIME"))
-    kmp_set_blocktime(0);
+    kmp_set_blocktime(5);
 }
