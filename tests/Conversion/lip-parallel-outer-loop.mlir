@@ -44,3 +44,55 @@ func.func @unchanged(%m: memref<?xf32>, %n: index) -> f32 {
   }
   return %sum : f32
 }
+
+// A nest of constant bounds with fewer iterations than min-iterations (here
+// 16 x 8 x 4 = 512 < 1000) runs on one thread: scf.for loops only. With a
+// dynamic bound, or 2000 static iterations, it stays parallel.
+// RUN: lip-opt %s -lip-parallel-outer-loop=min-iterations=1000 | FileCheck %s --check-prefix=SMALL
+// CHECK-LABEL: func.func @small
+// SMALL-LABEL: func.func @small
+// SMALL-NOT:   scf.parallel
+// SMALL:       scf.for %{{.*}} = %c0 to %c16 step %c1 {
+// SMALL-NEXT:    scf.for %{{.*}} = %c0 to %c8 step %c1 {
+// SMALL-NEXT:      scf.for %{{.*}} = %c0 to %c4 step %c1 {
+// SMALL:       scf.for %{{.*}} = %c0 to %c16 step %c1 {
+// SMALL-NOT:   scf.parallel
+// SMALL:       return
+func.func @small(%m: memref<16x8xf32>, %v: memref<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c16, %c8) step (%c1, %c1) {
+    scf.for %k = %c0 to %c4 step %c1 {
+      %x = memref.load %m[%i, %j] : memref<16x8xf32>
+      memref.store %x, %m[%i, %k] : memref<16x8xf32>
+    }
+  }
+  scf.parallel (%i) = (%c0) to (%c16) step (%c1) {
+    %x = memref.load %v[%i] : memref<16xf32>
+    memref.store %x, %v[%i] : memref<16xf32>
+  }
+  return
+}
+
+// SMALL-LABEL: func.func @large
+// SMALL:       scf.parallel (%{{.*}}) = (%c0) to (%c2000) step (%c1) {
+// SMALL:       scf.parallel (%{{.*}}) = (%c0) to (%arg1) step (%c1) {
+// SMALL-NEXT:    scf.for
+func.func @large(%v: memref<2000xf32>, %n: index, %m: memref<?x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c2000 = arith.constant 2000 : index
+  scf.parallel (%i) = (%c0) to (%c2000) step (%c1) {
+    %x = memref.load %v[%i] : memref<2000xf32>
+    memref.store %x, %v[%i] : memref<2000xf32>
+  }
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c4) step (%c1, %c1) {
+    %x = memref.load %m[%i, %j] : memref<?x4xf32>
+    memref.store %x, %m[%i, %j] : memref<?x4xf32>
+  }
+  return
+}

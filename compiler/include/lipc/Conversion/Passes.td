@@ -121,7 +121,7 @@ def DeallocAtLastUse : Pass<"lip-dealloc-at-last-use", "::mlir::func::FuncOp"> {
 }
 
 def ParallelOuterLoop : Pass<"lip-parallel-outer-loop", "::mlir::func::FuncOp"> {
-  let summary = "Keep only the outermost dimension of each scf.parallel parallel";
+  let summary = "Keep only the outermost dimension of each scf.parallel parallel, none in small nests";
   let description = [{
     Every `scf.parallel` of more than one dimension and no reductions (what
     `-convert-linalg-to-parallel-loops` makes of a loop nest) becomes an
@@ -131,7 +131,17 @@ def ParallelOuterLoop : Pass<"lip-parallel-outer-loop", "::mlir::func::FuncOp"> 
     division from the linear one, which keeps LLVM from vectorizing the
     innermost loop; a nest whose outermost dimension is shared among the
     threads keeps its inner loops as they were.
+
+    An `scf.parallel` without reductions whose whole nest (its dimensions
+    times the loops inside it) has constant bounds and fewer than
+    `min-iterations` iterations becomes `scf.for` loops only: the work is
+    too small to share among threads (a training step's optimizer runs
+    hundreds of such loops over weights), and every parallel loop becomes
+    an outlined function that LLVM compiles. Nests with a dynamic bound
+    (the batch) stay parallel.
   }];
+  let options = [Option<"minIterations", "min-iterations", "uint64_t", "262144",
+                        "Nests with fewer (static) iterations run on one thread">];
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
