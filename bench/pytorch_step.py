@@ -8,6 +8,11 @@ PyTorch runs in a fresh process per measurement, three ways: as installed
 (its default threads), with one thread per core, and tuned: 1 thread, jemalloc
 preloaded (Debian's libjemalloc2), OPENBLAS_CORETYPE unset.
 
+Beside the times, the peak resident memory (maxrss) of each process that
+ran the steps: lipc's binary (data loaded, a few steps, one held-out
+example evaluated) and each PyTorch child (torch imported, the model's
+weights and optimizer state, the steps); the largest over the rounds.
+
 usage: /usr/bin/python3 bench/pytorch_step.py [--build DIR] [--rounds N] [--shakespeare TEXT]
 Needs Debian's python3-torch (hence /usr/bin/python3) and a build."""
 import argparse
@@ -24,7 +29,7 @@ import torch
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench", "reference"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
-from binary_timing import seconds_per_step  # noqa: E402
+from binary_timing import run_with_peak_memory, step_time_and_memory  # noqa: E402
 from train_reference import training_step  # noqa: E402
 
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
@@ -94,10 +99,9 @@ def torch_variant(variant, model, steps, shakespeare):
     if variant == "tuned":
         env.pop("OPENBLAS_CORETYPE", None)
         env["LD_PRELOAD"] = JEMALLOC
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--torch-child", model, str(threads),
-                          str(steps), "--shakespeare", shakespeare], env=env, check=True,
-                         capture_output=True, text=True).stdout
-    return float(out.split()[-1])
+    out, peak = run_with_peak_memory([sys.executable, os.path.abspath(__file__), "--torch-child", model,
+                                      str(threads), str(steps), "--shakespeare", shakespeare], env=env)
+    return float(out.split()[-1]), peak
 
 
 def main():
@@ -130,14 +134,21 @@ def main():
             binary = os.path.join(tmp, model)
             subprocess.run([lipc, "compile", os.path.join(ROOT, spec), "-o", binary], check=True)
             times = {k: [] for k in ("lipc",) + variants}
+            peaks = {k: 0.0 for k in ("lipc",) + variants}
             for _ in range(args.rounds):
-                times["lipc"].append(seconds_per_step(binary, data, batch, tokens, steps,
-                                                      os.path.join(tmp, "log.jsonl")))
-                for v in variants:
-                    times[v].append(torch_variant(v, model, torch_steps, args.shakespeare))
+                for k in ("lipc",) + variants:
+                    if k == "lipc":
+                        seconds, peak = step_time_and_memory(binary, data, batch, tokens, steps,
+                                                             os.path.join(tmp, "log.jsonl"))
+                    else:
+                        seconds, peak = torch_variant(k, model, torch_steps, args.shakespeare)
+                    times[k].append(seconds)
+                    peaks[k] = max(peaks[k], peak)
             t = {k: statistics.median(v) for k, v in times.items()}
             print(f"{name:<26}{t['lipc']:>7.3f}" + "".join(f"{t[v]:>16.3f}" for v in variants)
                   + "".join(f"{t[v] / t['lipc']:>14.2f}x" for v in variants))
+            print(f"{'  peak MiB':<26}{peaks['lipc']:>7.0f}" + "".join(f"{peaks[v]:>16.0f}" for v in variants)
+                  + "".join(f"{peaks[v] / peaks['lipc']:>14.2f}x" for v in variants))
             sys.stdout.flush()
 
 

@@ -26,6 +26,18 @@ int64_t dtypeBytes(const std::string &dtype) {
 /// pointers, offset, sizes, strides (mlir/ExecutionEngine/CRunnerUtils.h).
 size_t descriptorWords(size_t rank) { return 3 + 2 * rank; }
 
+/// Whether the descriptor `d` of rank `rank` (sizes at d[3], strides after)
+/// lays its elements out contiguously in row-major order.
+bool denseRowMajor(const int64_t *d, size_t rank) {
+  int64_t expected = 1;
+  for (size_t j = rank; j-- > 0;) {
+    if (d[3 + j] != 1 && d[3 + rank + j] != expected)
+      return false;
+    expected *= d[3 + j];
+  }
+  return true;
+}
+
 Result<StepTensor> parseTensor(const json::Value &v, const std::string &where) {
   auto fail = [&](const std::string &what) {
     return Status::error("step manifest: " + where + ": " + what);
@@ -257,6 +269,23 @@ const std::vector<float> &CompiledStep::values(size_t argument) const {
   return owned_[argument];
 }
 
+bool CompiledStep::carriedFinite() const {
+  for (size_t i = 0; i < manifest_.arguments.size(); ++i) {
+    if (!manifest_.arguments[i].isCarried())
+      continue;
+    const float *v = owned_[i].data();
+    size_t count = owned_[i].size();
+    if (resident_ && residentNewer_ && !gpu_)
+      v = static_cast<const float *>(residentBuffers_[i].get());
+    else if (residentNewer_)
+      v = values(i).data();
+    for (size_t k = 0; k < count; ++k)
+      if (!std::isfinite(v[k]))
+        return false;
+  }
+  return true;
+}
+
 void CompiledStep::fetchCarried() const {
   if (!residentNewer_)
     return;
@@ -324,6 +353,11 @@ Status CompiledStep::useGpu(Entry train, Entry forward) {
     return s;
   gpu_ = true;
   return Status::ok();
+}
+
+Status CompiledStep::keepResidentInArena() {
+  return keepResident({[](size_t bytes) { return arena::allocate(bytes); }, arena::release}, entry_,
+                      forward_);
 }
 
 Result<StepOutcome> CompiledStep::run(double step, int64_t batch,
@@ -481,6 +515,10 @@ CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
     bool wide = results[k].dtype == "f64"; // the learning rate; read as f32
     size_t rank = results[k].shape.size();
     std::vector<float> &out = values.emplace_back(results[k].elements(batch));
+    if (!wide && denseRowMajor(d, rank)) {
+      std::memcpy(out.data(), reinterpret_cast<const float *>(base) + d[2], out.size() * sizeof(float));
+      continue;
+    }
     for (size_t flat = 0; flat < out.size(); ++flat) {
       int64_t offset = d[2], rest = static_cast<int64_t>(flat);
       for (size_t j = rank; j-- > 0;) {

@@ -187,7 +187,7 @@ Blas *cublas() {
 } // namespace
 
 bool liprt::cuda::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, const float *a,
-                        int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc) {
+                        int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
   if (!state().managedInUse || !isManaged(a) || !isManaged(b) || !isManaged(c))
     return false;
   Blas *blas = cublas();
@@ -197,7 +197,7 @@ bool liprt::cuda::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, 
   const float one = 1.0f;
   int status = blas->sgemm(blas->handle, transposeB ? kBlasOpT : kBlasOpN, transposeA ? kBlasOpT : kBlasOpN,
                            static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &one, b,
-                           static_cast<int>(ldb), a, static_cast<int>(lda), &one, c, static_cast<int>(ldc));
+                           static_cast<int>(ldb), a, static_cast<int>(lda), &beta, c, static_cast<int>(ldc));
   if (status != 0 && state().error.empty())
     state().error = "cublasSgemm failed with status " + std::to_string(status);
   failed(state().driver.streamSynchronize(state().stream), "cuStreamSynchronize");

@@ -48,15 +48,16 @@ bool symmetric(const float *c, int64_t n, int64_t ldc) {
   return true;
 }
 
-/// C += A A^T (or A^T A) for a symmetric C, a Gram matrix as Newton-Schulz
-/// and the caps compute: ssyrk does half of sgemm's flops; the lower
-/// triangle is then copied from the upper.
-bool gramBySyrk(const F32Memref<2> &a, int64_t lda, float *c, int64_t n, int64_t ldc, bool transposeA) {
-  if (!symmetric(c, n, ldc))
+/// C = A A^T (or A^T A) + beta C for a symmetric C, a Gram matrix as
+/// Newton-Schulz and the caps compute: ssyrk does half of sgemm's flops;
+/// the lower triangle is then copied from the upper.
+bool gramBySyrk(const F32Memref<2> &a, int64_t lda, float beta, float *c, int64_t n, int64_t ldc,
+                bool transposeA) {
+  if (beta != 0 && !symmetric(c, n, ldc))
     return false;
   int64_t k = transposeA ? a.sizes[0] : a.sizes[1];
   cblas_ssyrk(CblasRowMajor, CblasUpper, transposeA ? CblasTrans : CblasNoTrans, n, k, 1.0f,
-              data(a), lda, 1.0f, c, ldc);
+              data(a), lda, beta, c, ldc);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = i + 1; j < n; ++j)
       c[j * ldc + i] = c[i * ldc + j];
@@ -68,17 +69,18 @@ bool gramBySyrk(const F32Memref<2> &a, int64_t lda, float *c, int64_t n, int64_t
 constexpr int64_t kRowsPerThread = 64;
 constexpr double kParallelFlops = 1 << 24;
 
-/// C += op(A) op(B), row-major. A large product is cut into one band of C's
+/// C = op(A) op(B) + beta C, row-major. A large product is cut into one band of C's
 /// rows per OpenMP thread, each a single-threaded OpenBLAS call: measured on
 /// the steps' shapes (2 cores, AVX-512), 5-20% faster than OpenBLAS's own
 /// threads on the tall products (tokens x features) and the same on the
 /// others. Each element of C is the same sum whichever band computes it.
 void rowMajorGemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k,
-                  const float *a, int64_t lda, const float *b, int64_t ldb, float *c, int64_t ldc) {
+                  const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                  int64_t ldc) {
   auto call = [&](int64_t first, int64_t rows) {
     const float *band = transposeA ? a + first : a + first * lda;
     cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
-                transposeB ? CblasTrans : CblasNoTrans, rows, n, k, 1.0f, band, lda, b, ldb, 1.0f,
+                transposeB ? CblasTrans : CblasNoTrans, rows, n, k, 1.0f, band, lda, b, ldb, beta,
                 c + first * ldc, ldc);
   };
   const int64_t threads = omp_in_parallel() ? 1 : omp_get_max_threads();
@@ -103,25 +105,30 @@ F32Memref<2> slice(const F32Memref<3> &m, int64_t i) {
 } // namespace
 
 extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Memref<2> *c,
-                                         int32_t transposeA, int32_t transposeB) {
+                                         int32_t transposeA, int32_t transposeB,
+                                         int32_t accumulate) {
   int64_t m = c->sizes[0], n = c->sizes[1];
   int64_t k = transposeA ? a->sizes[0] : a->sizes[1];
-  if (m == 0 || n == 0 || k == 0)
+  const float beta = accumulate ? 1.0f : 0.0f;
+  if (m == 0 || n == 0)
     return;
+  // BLAS for row-major views; the loop below also zeroes C for an empty
+  // inner dimension when not accumulating.
   int64_t lda, ldb, ldc;
-  if (rowMajor(*a, lda) && rowMajor(*b, ldb) && rowMajor(*c, ldc)) {
-    if (liprt::cuda::sgemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb, data(*c), ldc))
+  if (k > 0 && rowMajor(*a, lda) && rowMajor(*b, ldb) && rowMajor(*c, ldc)) {
+    if (liprt::cuda::sgemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb, beta,
+                           data(*c), ldc))
       return;
     if (transposeA != transposeB && m == n && sameView(*a, *b) &&
-        gramBySyrk(*a, lda, data(*c), n, ldc, transposeA))
+        gramBySyrk(*a, lda, beta, data(*c), n, ldc, transposeA))
       return;
-    rowMajorGemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb, data(*c), ldc);
+    rowMajorGemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb, beta, data(*c), ldc);
     return;
   }
   float *out = data(*c);
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) {
-      float sum = out[i * c->strides[0] + j * c->strides[1]];
+      float sum = accumulate ? out[i * c->strides[0] + j * c->strides[1]] : 0.0f;
       for (int64_t p = 0; p < k; ++p)
         sum += (transposeA ? at(*a, p, i) : at(*a, i, p)) * (transposeB ? at(*b, j, p) : at(*b, p, j));
       out[i * c->strides[0] + j * c->strides[1]] = sum;
@@ -130,9 +137,9 @@ extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Me
 
 extern "C" void _mlir_ciface_liprt_sgemm_batched(F32Memref<3> *a, F32Memref<3> *b,
                                                  F32Memref<3> *c, int32_t transposeA,
-                                                 int32_t transposeB) {
+                                                 int32_t transposeB, int32_t accumulate) {
   for (int64_t i = 0; i < c->sizes[0]; ++i) {
     F32Memref<2> as = slice(*a, i), bs = slice(*b, i), cs = slice(*c, i);
-    _mlir_ciface_liprt_sgemm(&as, &bs, &cs, transposeA, transposeB);
+    _mlir_ciface_liprt_sgemm(&as, &bs, &cs, transposeA, transposeB, accumulate);
   }
 }

@@ -6,9 +6,9 @@
 // CHECK: %[[A:.*]] = memref.cast %arg0 : memref<4x8xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
 // CHECK: %[[B:.*]] = memref.cast %arg1 : memref<8x16xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
 // CHECK: %[[C:.*]] = memref.cast %arg2 : memref<4x16xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
-// CHECK: call @liprt_sgemm(%[[A]], %[[B]], %[[C]], %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
-// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
-// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm(%[[A]], %[[B]], %[[C]], %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
 // CHECK-NOT: linalg.matmul
 func.func @forms(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>,
                  %at: memref<8x4xf32>, %bt: memref<16x8xf32>) {
@@ -32,14 +32,43 @@ func.func @views(%a: memref<?x8xf32, strided<[16, 1], offset: ?>>, %b: memref<8x
 // The batched forms (attention's products per head) call the batched entry.
 // CHECK-LABEL: func.func @batched
 // CHECK: memref.cast %arg0 : memref<6x4x8xf32> to memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>
-// CHECK: call @liprt_sgemm_batched(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
-// CHECK: call @liprt_sgemm_batched(%{{.*}}, %{{.*}}, %{{.*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
-// CHECK: call @liprt_sgemm_batched(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm_batched(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm_batched(%{{.*}}, %{{.*}}, %{{.*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm_batched(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
 func.func @batched(%a: memref<6x4x8xf32>, %b: memref<6x8x5xf32>, %c: memref<6x4x5xf32>,
                    %at: memref<6x8x4xf32>, %bt: memref<6x5x8xf32>) {
   linalg.batch_matmul ins(%a, %b : memref<6x4x8xf32>, memref<6x8x5xf32>) outs(%c : memref<6x4x5xf32>)
   linalg.batch_matmul_transpose_a ins(%at, %b : memref<6x8x4xf32>, memref<6x8x5xf32>) outs(%c : memref<6x4x5xf32>)
   linalg.batch_matmul_transpose_b ins(%a, %bt : memref<6x4x8xf32>, memref<6x5x8xf32>) outs(%c : memref<6x4x5xf32>)
+  return
+}
+
+// A zero fill of the output right before the product is dropped and the
+// call overwrites (accumulate 0); a fill of another value, or of another
+// buffer, or not right before, stays and the call accumulates.
+// CHECK-LABEL: func.func @fills
+// CHECK-NOT: linalg.fill ins(%cst
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
+// CHECK: linalg.fill ins(%cst_0 : f32) outs(%arg2 : memref<4x16xf32>)
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+// CHECK: linalg.fill ins(%cst : f32) outs(%arg3 : memref<4x16xf32>)
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+// CHECK: linalg.fill ins(%cst : f32) outs(%arg2 : memref<4x16xf32>)
+// CHECK: memref.store
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+func.func @fills(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>, %d: memref<4x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %i = arith.constant 0 : index
+  linalg.fill ins(%zero : f32) outs(%c : memref<4x16xf32>)
+  linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
+  linalg.fill ins(%one : f32) outs(%c : memref<4x16xf32>)
+  linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
+  linalg.fill ins(%zero : f32) outs(%d : memref<4x16xf32>)
+  linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
+  linalg.fill ins(%zero : f32) outs(%c : memref<4x16xf32>)
+  memref.store %one, %c[%i, %i] : memref<4x16xf32>
+  linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
   return
 }
 
@@ -55,6 +84,6 @@ func.func @kept(%a: memref<4x8xf64>, %b: memref<8x16xf64>, %c: memref<4x16xf64>,
 }
 
 // One declaration per entry, at the end of the module, for every call.
-// CHECK-LABEL: func.func private @liprt_sgemm(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32, i32) attributes {llvm.emit_c_interface}
-// CHECK-LABEL: func.func private @liprt_sgemm_batched(memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, i32, i32) attributes {llvm.emit_c_interface}
+// CHECK-LABEL: func.func private @liprt_sgemm(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32, i32, i32) attributes {llvm.emit_c_interface}
+// CHECK-LABEL: func.func private @liprt_sgemm_batched(memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, i32, i32, i32) attributes {llvm.emit_c_interface}
 // CHECK-NOT: @liprt_sgemm(

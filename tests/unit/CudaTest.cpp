@@ -113,7 +113,7 @@ TEST(CudaTest, RunsAKernelFromPtxOnManagedMemory) {
 namespace {
 TEST(CudaTest, ProductsOfHostMemoryStayOnTheCpu) {
   float a[4] = {1, 2, 3, 4}, b[4] = {5, 6, 7, 8}, c[4] = {};
-  EXPECT_FALSE(liprt::cuda::sgemm(false, false, 2, 2, 2, a, 2, b, 2, c, 2));
+  EXPECT_FALSE(liprt::cuda::sgemm(false, false, 2, 2, 2, a, 2, b, 2, 1.0f, c, 2));
   EXPECT_EQ(c[0], 0.0f) << "nothing computed";
 }
 
@@ -131,7 +131,7 @@ TEST(CudaTest, ProductsOfManagedMemoryRunOnCublas) {
     pb[i] = 0.25f * static_cast<float>(i % 5);
   for (int i = 0; i < 6; ++i)
     pc[i] = 1.0f;
-  ASSERT_TRUE(liprt::cuda::sgemm(true, false, 2, 3, 4, pa, 2, pb, 3, pc, 3));
+  ASSERT_TRUE(liprt::cuda::sgemm(true, false, 2, 3, 4, pa, 2, pb, 3, 1.0f, pc, 3));
   ASSERT_TRUE(liprt::cuda::takeError().isOk());
   for (int i = 0; i < 2; ++i)
     for (int j = 0; j < 3; ++j) {

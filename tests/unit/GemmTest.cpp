@@ -75,7 +75,7 @@ void checkProduct(bool transposeA, bool transposeB, bool columnMajor) {
   Matrix2D b = transposeB ? view(bData, n, k, ld, columnMajor) : view(bData, k, n, ld, columnMajor);
   Matrix2D c = view(cData, m, n, ld, columnMajor);
   std::vector<double> expected = reference(a, b, c, transposeA, transposeB);
-  _mlir_ciface_liprt_sgemm(&a, &b, &c, transposeA, transposeB);
+  _mlir_ciface_liprt_sgemm(&a, &b, &c, transposeA, transposeB, 1);
   expectEqual(c, expected);
 }
 
@@ -109,7 +109,7 @@ TEST(GemmTest, GramProductsOfOneOperand) {
           cData[1 + j * ld + i] = cKind == 1 ? v : -v; // 2: not symmetric
         }
       std::vector<double> expected = reference(x, x, c, transposed, !transposed);
-      _mlir_ciface_liprt_sgemm(&x, &x, &c, transposed, !transposed);
+      _mlir_ciface_liprt_sgemm(&x, &x, &c, transposed, !transposed, 1);
       SCOPED_TRACE(testing::Message() << "transposed " << transposed << ", C kind " << cKind);
       expectEqual(c, expected);
     }
@@ -130,14 +130,40 @@ TEST(GemmTest, LargeProductsInRowBands) {
       Matrix2D c = view(banded, m, n, ld), c1 = view(single, m, n, ld);
       std::vector<double> expected = reference(a, b, c, ta, tb);
       omp_set_num_threads(3);
-      _mlir_ciface_liprt_sgemm(&a, &b, &c, ta, tb);
+      _mlir_ciface_liprt_sgemm(&a, &b, &c, ta, tb, 1);
       omp_set_num_threads(1);
-      _mlir_ciface_liprt_sgemm(&a, &b, &c1, ta, tb);
+      _mlir_ciface_liprt_sgemm(&a, &b, &c1, ta, tb, 1);
       SCOPED_TRACE(testing::Message() << "transposeA " << ta << ", transposeB " << tb);
       expectEqual(c, expected, 1e-4); // float sums of 250 products of magnitude up to 1
       EXPECT_EQ(banded, single);
     }
   omp_set_num_threads(before);
+}
+
+// accumulate = 0: C = op(A) op(B) whatever C held (NaN included), in every
+// path: BLAS, the Gram product, the strided loop, an empty inner dimension.
+TEST(GemmTest, OverwritingProductsIgnoreC) {
+  const int64_t m = 5, n = 7, k = 3, ld = 9;
+  for (bool columnMajor : {false, true}) {
+    std::vector<float> aData = randomFloats(1 + ld * 9, 1), bData = randomFloats(1 + ld * 9, 2);
+    std::vector<float> cData(1 + ld * 9, std::nanf("")), zeros(1 + ld * 9, 0.0f);
+    Matrix2D a = view(aData, m, k, ld, columnMajor), b = view(bData, k, n, ld, columnMajor);
+    Matrix2D c = view(cData, m, n, ld, columnMajor), cleared = view(zeros, m, n, ld, columnMajor);
+    std::vector<double> expected = reference(a, b, cleared, false, false);
+    _mlir_ciface_liprt_sgemm(&a, &b, &c, 0, 0, 0);
+    SCOPED_TRACE(testing::Message() << "column-major " << columnMajor);
+    expectEqual(c, expected);
+  }
+  std::vector<float> xData = randomFloats(1 + ld * ld, 4), gram(1 + ld * ld, std::nanf(""));
+  std::vector<float> zeros(1 + ld * ld, 0.0f);
+  Matrix2D x = view(xData, 6, 11, ld), g = view(gram, 6, 6, ld), cleared = view(zeros, 6, 6, ld);
+  std::vector<double> expected = reference(x, x, cleared, false, true);
+  _mlir_ciface_liprt_sgemm(&x, &x, &g, 0, 1, 0);
+  expectEqual(g, expected);
+  std::vector<float> empty(1), c{1, 2, 3, 4};
+  Matrix2D av = view(empty, 2, 0, 1), bv = view(empty, 0, 2, 2), cv = view(c, 2, 2, 2);
+  _mlir_ciface_liprt_sgemm(&av, &bv, &cv, 0, 0, 0);
+  EXPECT_EQ(c, (std::vector<float>{1, 0, 0, 0})) << "c[0] is outside the view (offset 1)";
 }
 
 TEST(GemmTest, BatchedProductsAreOnePerLeadingIndex) {
@@ -150,7 +176,7 @@ TEST(GemmTest, BatchedProductsAreOnePerLeadingIndex) {
   Matrix3D av{a.data(), a.data(), 0, {3, 2, 4}, {8, 4, 1}};
   Matrix3D bv{b.data(), b.data(), 0, {3, 5, 4}, {20, 4, 1}};
   Matrix3D cv{c.data(), c.data(), 0, {3, 2, 5}, {10, 5, 1}};
-  _mlir_ciface_liprt_sgemm_batched(&av, &bv, &cv, 0, 1);
+  _mlir_ciface_liprt_sgemm_batched(&av, &bv, &cv, 0, 1, 1);
   for (int i = 0; i < 3; ++i)
     for (int r = 0; r < 2; ++r)
       for (int col = 0; col < 5; ++col) {
@@ -165,7 +191,7 @@ TEST(GemmTest, EmptyInnerDimensionLeavesC) {
   std::vector<float> a(1), b(1), c{1, 2, 3, 4};
   Matrix2D av = view(a, 2, 0, 1), bv = view(b, 0, 2, 2), cv = view(c, 2, 2, 2);
   cv.offset = 0;
-  _mlir_ciface_liprt_sgemm(&av, &bv, &cv, 0, 0);
+  _mlir_ciface_liprt_sgemm(&av, &bv, &cv, 0, 0, 1);
   EXPECT_EQ(c, (std::vector<float>{1, 2, 3, 4}));
 }
 } // namespace

@@ -203,6 +203,26 @@ TEST(NativeTrainStep, IntermediatesAreAllocatedOnce) {
   EXPECT_EQ(after.liveBytes, liveBefore) << "a step kept arena blocks";
 }
 
+// carriedFinite sees a NaN wherever the weights are: set on the host, and
+// after a step in the resident buffers (read in place).
+TEST(NativeTrainStep, NonFiniteWeightsAreSeenWhereTheyLive) {
+  constexpr int64_t kBatch = 3;
+  liprt::Result<liprt::CompiledStep> step =
+      liprt::CompiledStep::create(lipc_manifest, lipc_train_step, lipc_forward);
+  ASSERT_TRUE(bool(step)) << step.status().message();
+  ASSERT_TRUE(step->keepResidentInArena().isOk());
+  std::vector<float> x(kBatch * 8, 0.5f);
+  std::vector<int32_t> y(kBatch, 2);
+  for (float &v : step->tensor(0))
+    v = 0.01f;
+  ASSERT_TRUE(bool(step->run(0, kBatch, {x.data(), y.data()})));
+  EXPECT_TRUE(step->carriedFinite());
+  step->tensor(1)[3] = std::nanf("");
+  EXPECT_FALSE(step->carriedFinite()) << "a NaN set on the host";
+  ASSERT_TRUE(bool(step->run(1, kBatch, {x.data(), y.data()})));
+  EXPECT_FALSE(step->carriedFinite()) << "a NaN in the resident buffers after a step";
+}
+
 // The shape and role of one manifest entry, as "role name [d0,d1]".
 std::string summary(const llvm::json::Value &entry) {
   const llvm::json::Object &o = *entry.getAsObject();

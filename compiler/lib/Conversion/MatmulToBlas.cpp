@@ -4,7 +4,9 @@
 // backward products, Newton-Schulz and the caps' Gram products) dominate its
 // time; naive loops reach about 1 GFLOP/s, OpenBLAS two orders more. The
 // pass runs after bufferization, where a matmul's operands are buffers the
-// runtime can hand to cblas_sgemm as (pointer, leading dimension).
+// runtime can hand to cblas_sgemm as (pointer, leading dimension). A zero
+// fill of the output just before the product is dropped: the call then
+// overwrites the output (beta 0) instead of a pass of memset first.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,7 +31,17 @@ func::FuncOp declareGemm(ModuleOp module, int64_t rank) {
   MemRefType operand = lip::lowering::anyLayoutMemRefType(Float32Type::get(context), rank);
   Type flag = IntegerType::get(context, 32);
   return lip::lowering::declareRuntimeFunction(
-      module, gemmName(rank), FunctionType::get(context, {operand, operand, operand, flag, flag}, {}));
+      module, gemmName(rank),
+      FunctionType::get(context, {operand, operand, operand, flag, flag, flag}, {}));
+}
+
+/// The linalg.fill of zeros into `op`'s output just before it, if any: the
+/// product then overwrites the output instead of adding to it.
+linalg::FillOp zeroFillBefore(linalg::LinalgOp op) {
+  auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
+  if (!fill || !fill.hasPureBufferSemantics() || fill.getOutputs()[0] != op->getOperand(2))
+    return nullptr;
+  return matchPattern(fill.getInputs()[0], m_AnyZeroFloat()) ? fill : nullptr;
 }
 
 struct Gemm {
@@ -77,6 +89,7 @@ struct MatmulToBlas : lip::impl::MatmulToBlasBase<MatmulToBlas> {
       func::FuncOp callee = declareGemm(module, gemm.rank);
       MemRefType operandType =
           lip::lowering::anyLayoutMemRefType(Float32Type::get(&getContext()), gemm.rank);
+      linalg::FillOp zeros = zeroFillBefore(op);
       OpBuilder b(op);
       Location loc = op.getLoc();
       SmallVector<Value> args;
@@ -84,8 +97,11 @@ struct MatmulToBlas : lip::impl::MatmulToBlasBase<MatmulToBlas> {
         args.push_back(b.create<memref::CastOp>(loc, operandType, operand));
       args.push_back(b.create<arith::ConstantIntOp>(loc, gemm.transposeA, 32));
       args.push_back(b.create<arith::ConstantIntOp>(loc, gemm.transposeB, 32));
+      args.push_back(b.create<arith::ConstantIntOp>(loc, zeros ? 0 : 1, 32));
       b.create<func::CallOp>(loc, callee, args);
       op->erase();
+      if (zeros)
+        zeros->erase();
     }
   }
 };

@@ -115,6 +115,9 @@ public:
   /// The same values, read only (a resident step copies them back once after
   /// each call, on the first read).
   const std::vector<float> &values(size_t argument) const;
+  /// Whether every parameter and state value is finite, read in place when
+  /// they are resident in host memory (no copy), else through values().
+  bool carriedFinite() const;
 
   /// Runs one step at `step` on a batch of `batch` samples; `batchData`
   /// points at the data of every input and labels argument, in argument
@@ -131,6 +134,10 @@ public:
   /// keepResident in CUDA managed memory with the GPU build's entry points;
   /// fails when no GPU is usable.
   Status useGpu(Entry train, Entry forward);
+  /// keepResident in the step arena with this step's own entry points: on
+  /// the CPU, each step's new parameters and state are the buffers it
+  /// returned (no copy per step).
+  Status keepResidentInArena();
   bool onGpu() const { return gpu_; }
 
   /// The logits of the current parameters on a batch; `inputs` as for run,

@@ -47,12 +47,12 @@ void *allocate(size_t bytes);
 /// results).
 void release(void *pointer);
 
-/// C += op(A) op(B) (row-major, leading dimensions) with cuBLAS when a GPU
-/// step is running and all three are managed memory; false (nothing done)
-/// otherwise, for the caller's CPU product. Waits for the product, since host
-/// code may read C next.
+/// C = op(A) op(B) + beta C (row-major, leading dimensions; beta 0 or 1)
+/// with cuBLAS when a GPU step is running and all three are managed memory;
+/// false (nothing done) otherwise, for the caller's CPU product. Waits for
+/// the product, since host code may read C next.
 bool sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-           const float *b, int64_t ldb, float *c, int64_t ldc);
+           const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
 
 } // namespace liprt::cuda
 

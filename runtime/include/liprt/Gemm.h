@@ -2,8 +2,10 @@
 //
 // -lip-matmul-to-blas turns the f32 matmuls of a step into calls of these
 // entry points with memref descriptors (mlir/ExecutionEngine/CRunnerUtils.h
-// layout). Each computes C += op(A) op(B), the linalg semantics; the batched
-// form one such product per leading index.
+// layout). Each computes C += op(A) op(B), the linalg semantics, or with
+// accumulate = 0 C = op(A) op(B) (C's old values are not read: the pass
+// drops the zero fill before such a product); the batched form one such
+// product per leading index.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,9 +28,9 @@ struct F32Memref {
 
 extern "C" void _mlir_ciface_liprt_sgemm(liprt::F32Memref<2> *a, liprt::F32Memref<2> *b,
                                          liprt::F32Memref<2> *c, int32_t transposeA,
-                                         int32_t transposeB);
+                                         int32_t transposeB, int32_t accumulate);
 extern "C" void _mlir_ciface_liprt_sgemm_batched(liprt::F32Memref<3> *a, liprt::F32Memref<3> *b,
                                                  liprt::F32Memref<3> *c, int32_t transposeA,
-                                                 int32_t transposeB);
+                                                 int32_t transposeB, int32_t accumulate);
 
 #endif // LIPRT_GEMM_H

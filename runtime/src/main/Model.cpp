@@ -83,7 +83,7 @@ Result<CompiledStep> main::loadModel() {
 
 Status main::useDevice(CompiledStep &model, const std::string &device, const char *program) {
   if (device == "cpu" || (device == "auto" && !lipc_gpu_train_step))
-    return Status::ok();
+    return model.keepResidentInArena();
   Status gpu = model.useGpu(lipc_gpu_train_step, lipc_gpu_forward);
   if (gpu.isOk()) {
     std::fprintf(stderr, "%s: running on %s\n", program, cuda::probe().device.c_str());
@@ -92,7 +92,7 @@ Status main::useDevice(CompiledStep &model, const std::string &device, const cha
   if (device == "cuda")
     return gpu;
   std::fprintf(stderr, "%s: %s; running on the CPU\n", program, gpu.message().c_str());
-  return Status::ok();
+  return model.keepResidentInArena();
 }
 
 Result<main::ModelAndData> main::loadModelAndData(const std::string &path) {

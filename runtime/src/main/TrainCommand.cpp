@@ -35,17 +35,6 @@ std::string format(const char *pattern, ...) {
   va_end(args);
   return buffer;
 }
-
-/// Whether every parameter and optimizer state value is finite: a
-/// checkpoint is only written from such weights, so it stays loadable.
-bool finiteState(CompiledStep &model) {
-  for (size_t i = 0; i < model.manifest().arguments.size(); ++i)
-    if (model.manifest().arguments[i].isCarried())
-      for (float v : model.values(i))
-        if (!std::isfinite(v))
-          return false;
-  return true;
-}
 } // namespace
 
 int main::train(const char *program, const Options &o) {
@@ -133,12 +122,13 @@ int main::train(const char *program, const Options &o) {
                                     outcome.status().message().c_str()));
       break;
     }
-    // Every step's weights on the CPU; on the GPU, where reading them moves
-    // them to the host, only before a checkpoint and at the end.
+    // Every step's weights on the CPU (a checkpoint is only written from
+    // finite weights, so it stays loadable); on the GPU, where reading them
+    // moves them to the host, only before a checkpoint and at the end.
     bool last = s + 1 == o.steps;
     bool due = last || (o.checkpointEvery && (s + 1) % o.checkpointEvery == 0);
     bool checkWeights = !model.onGpu() || due;
-    if (!std::isfinite(outcome->loss) || (checkWeights && !finiteState(model))) {
+    if (!std::isfinite(outcome->loss) || (checkWeights && !model.carriedFinite())) {
       progress.clearBar();
       status = fail(program,
                     format("the %s at step %lld: training stopped; the last checkpoint, if any, "

@@ -150,10 +150,12 @@ def MatmulToBlas : Pass<"lip-matmul-to-blas", "::mlir::ModuleOp"> {
   let description = [{
     After bufferization, every `linalg.matmul`, `linalg.matmul_transpose_a`
     and `linalg.matmul_transpose_b` on f32 memrefs becomes a call to
-    `liprt_sgemm(A, B, C, transpose_a, transpose_b)` with its operands cast
-    to fully dynamic strided memrefs; the runtime computes C += op(A) op(B)
-    (the linalg semantics: C holds its initial value) with OpenBLAS. The
-    batched forms (`linalg.batch_matmul`, `_transpose_a`, `_transpose_b`,
+    `liprt_sgemm(A, B, C, transpose_a, transpose_b, accumulate)` with its
+    operands cast to fully dynamic strided memrefs; the runtime computes
+    C += op(A) op(B) (the linalg semantics: C holds its initial value) with
+    OpenBLAS. When the op right before the product is a `linalg.fill` of
+    zero into C, the fill is erased and `accumulate` is 0: the runtime
+    writes C = op(A) op(B) without reading it. The batched forms (`linalg.batch_matmul`, `_transpose_a`, `_transpose_b`,
     attention's products per head) call `liprt_sgemm_batched` the same way.
     The declarations carry `llvm.emit_c_interface`, so calls pass memref
     descriptors by pointer (`_mlir_ciface_liprt_sgemm`). Other element types
