@@ -9,19 +9,27 @@
 //
 // The row loops are compiled for several x86-64 levels and chosen at load
 // time by what the processor reports (target_clones); their reductions run
-// in 16 fixed lanes, so every level adds in the same order.
+// in 16 fixed lanes, so the order of additions is the same on every level
+// (whether a multiply and an add fuse may not be, as in OpenBLAS's kernels:
+// results can differ in the last bits between processors, never between
+// runs or thread counts on one).
 //
 //===----------------------------------------------------------------------===//
 
 #include "liprt/Attention.h"
 
 #include <cblas.h>
+#include <omp.h>
 
 #include <algorithm>
-#include <cstdint>
+#include <climits>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <limits>
+#include <new>
 #include <vector>
 
 using liprt::F32Memref;
@@ -30,12 +38,15 @@ namespace {
 constexpr int64_t kQueryBlock = 64;
 constexpr int kLanes = 16;
 
+// Helpers inline into each clone, so they run on its vector units.
+#define LIPRT_INLINE inline __attribute__((always_inline))
 #define LIPRT_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
-/// e^x for x <= 0 (NaN stays NaN), within 2 ulp: x = n ln2 + r with |r| <=
-/// ln2/2, a degree-6 polynomial for e^r (Cephes' expf), 2^n from the
-/// exponent bits. Branch-free, so loops over it vectorize.
-inline float expNonPositive(float x) {
+/// e^x for x <= 0 (NaN stays NaN), within 2 ulp for x >= -87 (below, the
+/// e^-87 of -87: about 1.6e-38, which a softmax sum does not see): x = n ln2
+/// + r with |r| <= ln2/2, a degree-6 polynomial for e^r (Cephes' expf), 2^n
+/// from the exponent bits. Branch-free, so loops over it vectorize.
+LIPRT_INLINE float expNonPositive(float x) {
   x = x < -87.0f ? -87.0f : x;
   float n = std::fmax(std::nearbyint(x * 1.44269504088896341f), -126.0f);
   float r = x - n * 0.693359375f + n * 2.12194440e-4f;
@@ -54,7 +65,7 @@ inline float expNonPositive(float x) {
 
 /// The largest of x[0..n) (-inf for none; NaNs are skipped here and
 /// propagate through the exponentials).
-inline float laneMax(const float *x, int64_t n) {
+LIPRT_INLINE float laneMax(const float *x, int64_t n) {
   float m[kLanes];
   std::fill(m, m + kLanes, -std::numeric_limits<float>::infinity());
   int64_t j = 0;
@@ -69,30 +80,16 @@ inline float laneMax(const float *x, int64_t n) {
   return r;
 }
 
-/// Sum of x[j] over j < n, in 16 lanes.
-inline float laneSum(const float *x, int64_t n) {
+/// Sum of term(j) over j < n, in 16 lanes.
+template <typename Term>
+LIPRT_INLINE float laneSum(int64_t n, Term term) {
   float s[kLanes] = {};
   int64_t j = 0;
   for (; j + kLanes <= n; j += kLanes)
     for (int l = 0; l < kLanes; ++l)
-      s[l] += x[j + l];
+      s[l] += term(j + l);
   for (int l = 0; j < n; ++j, ++l)
-    s[l] += x[j];
-  float r = 0;
-  for (int l = 0; l < kLanes; ++l)
-    r += s[l];
-  return r;
-}
-
-/// Sum of x[j] * y[j] over j < n, in 16 lanes.
-inline float laneDot(const float *x, const float *y, int64_t n) {
-  float s[kLanes] = {};
-  int64_t j = 0;
-  for (; j + kLanes <= n; j += kLanes)
-    for (int l = 0; l < kLanes; ++l)
-      s[l] += x[j + l] * y[j + l];
-  for (int l = 0; j < n; ++j, ++l)
-    s[l] += x[j] * y[j];
+    s[l] += term(j);
   float r = 0;
   for (int l = 0; l < kLanes; ++l)
     r += s[l];
@@ -100,7 +97,7 @@ inline float laneDot(const float *x, const float *y, int64_t n) {
 }
 
 /// The number of keys query `query` sees among the first `keys`.
-inline int64_t visibleKeys(int64_t query, int64_t keys, bool causal) {
+LIPRT_INLINE int64_t visibleKeys(int64_t query, int64_t keys, bool causal) {
   return causal ? std::min(keys, query + 1) : keys;
 }
 
@@ -117,7 +114,7 @@ LIPRT_CLONES void softmaxRows(float *s, int64_t rows, int64_t cols, int64_t firs
     float max = laneMax(row, keys);
     for (int64_t j = 0; j < keys; ++j)
       row[j] = expNonPositive(row[j] - max);
-    float normalize = 1.0f / laneSum(row, keys);
+    float normalize = 1.0f / laneSum(keys, [&](int64_t j) { return row[j]; });
     for (int64_t j = 0; j < keys; ++j)
       row[j] *= normalize;
     std::fill(row + keys, row + cols, 0.0f);
@@ -130,11 +127,14 @@ LIPRT_CLONES void softmaxBackwardRows(const float *p, float *dp, int64_t rows, i
   for (int64_t i = 0; i < rows; ++i) {
     const float *pRow = p + i * cols;
     float *dRow = dp + i * cols;
-    float dot = laneDot(pRow, dRow, cols);
+    float dot = laneSum(cols, [&](int64_t j) { return pRow[j] * dRow[j]; });
     for (int64_t j = 0; j < cols; ++j)
       dRow[j] = pRow[j] * (dRow[j] - dot);
   }
 }
+
+#undef LIPRT_CLONES
+#undef LIPRT_INLINE
 
 /// One head's [tokens, head_dim] matrix: rows `ld` floats apart, unit
 /// stride along head_dim (what cblas takes).
@@ -170,7 +170,9 @@ public:
     ld = static_cast<int>(heads * dim);
   }
 
-  HeadMatrix at(int64_t b, int64_t h) const { return {base + b * batchStride + h * headStride, ld}; }
+  HeadMatrix at(int64_t b, int64_t h) const {
+    return {base + b * batchStride + h * headStride, ld};
+  }
 
   void finish() {
     if (output && !dense.empty())
@@ -204,8 +206,13 @@ struct Problem {
   int64_t batch, tokens, heads, dim;
   bool causal;
   float scale, factor; // c = logit_scale / head_dim, f = output_factor
+
+  /// Whether cblas's int arguments hold every extent and leading dimension
+  /// (Heads copies views whose rows are further apart than that).
+  bool fitsBlas() const { return tokens <= INT_MAX && heads * dim <= INT_MAX; }
 };
 
+/// The problem of a query `q` and the kernels' scalar arguments.
 Problem problemOf(const F32Memref<4> &q, int32_t causal, double logitScale, double outputFactor) {
   return {q.sizes[0], q.sizes[1], q.sizes[2], q.sizes[3], causal != 0,
           static_cast<float>(logitScale / static_cast<double>(q.sizes[3])),
@@ -239,12 +246,13 @@ void blockWeights(const Problem &p, HeadMatrix q, HeadMatrix k, int64_t first, i
   softmaxRows(s, rows, keys, first, p.causal, p.scale);
 }
 
+/// out = f P v for one head, a block of queries at a time, scores in `s`.
 void headForward(const Problem &p, HeadMatrix q, HeadMatrix k, HeadMatrix v, HeadMatrix out,
-                 std::vector<float> &s) {
+                 float *s) {
   forEachQueryBlock(p, [&](int64_t first, int64_t rows, int64_t keys) {
-    blockWeights(p, q, k, first, rows, keys, s.data());
-    gemm(false, false, rows, p.dim, keys, p.factor, s.data(), static_cast<int>(keys), v.data, v.ld,
-         0.0f, out.row(first), out.ld);
+    blockWeights(p, q, k, first, rows, keys, s);
+    gemm(false, false, rows, p.dim, keys, p.factor, s, static_cast<int>(keys), v.data, v.ld, 0.0f,
+         out.row(first), out.ld);
   });
 }
 
@@ -253,40 +261,73 @@ void zeroRows(HeadMatrix m, int64_t tokens, int64_t dim) {
     std::fill(m.row(t), m.row(t) + dim, 0.0f);
 }
 
-/// A query block's dq rows are complete after the block; dk and dv
-/// accumulate over the blocks that see each key.
+/// dq, dk, dv of one head, a block of queries at a time, scores and their
+/// gradient in `s` and `ds`: a block's dq rows are complete after the
+/// block; dk and dv accumulate over the blocks that see each key.
 void headBackward(const Problem &p, HeadMatrix q, HeadMatrix k, HeadMatrix v, HeadMatrix dy,
-                  HeadMatrix dq, HeadMatrix dk, HeadMatrix dv, std::vector<float> &s,
-                  std::vector<float> &ds) {
+                  HeadMatrix dq, HeadMatrix dk, HeadMatrix dv, float *s, float *ds) {
   zeroRows(dk, p.tokens, p.dim);
   zeroRows(dv, p.tokens, p.dim);
   forEachQueryBlock(p, [&](int64_t first, int64_t rows, int64_t keys) {
     const int ldS = static_cast<int>(keys);
-    blockWeights(p, q, k, first, rows, keys, s.data());
-    gemm(false, true, rows, keys, p.dim, p.factor, dy.row(first), dy.ld, v.data, v.ld, 0.0f,
-         ds.data(), ldS);
-    gemm(true, false, keys, p.dim, rows, p.factor, s.data(), ldS, dy.row(first), dy.ld, 1.0f,
-         dv.data, dv.ld);
-    softmaxBackwardRows(s.data(), ds.data(), rows, keys);
-    gemm(false, false, rows, p.dim, keys, p.scale, ds.data(), ldS, k.data, k.ld, 0.0f,
-         dq.row(first), dq.ld);
-    gemm(true, false, keys, p.dim, rows, p.scale, ds.data(), ldS, q.row(first), q.ld, 1.0f,
-         dk.data, dk.ld);
+    blockWeights(p, q, k, first, rows, keys, s);
+    gemm(false, true, rows, keys, p.dim, p.factor, dy.row(first), dy.ld, v.data, v.ld, 0.0f, ds,
+         ldS);
+    gemm(true, false, keys, p.dim, rows, p.factor, s, ldS, dy.row(first), dy.ld, 1.0f, dv.data,
+         dv.ld);
+    softmaxBackwardRows(s, ds, rows, keys);
+    gemm(false, false, rows, p.dim, keys, p.scale, ds, ldS, k.data, k.ld, 0.0f, dq.row(first),
+         dq.ld);
+    gemm(true, false, keys, p.dim, rows, p.scale, ds, ldS, q.row(first), q.ld, 1.0f, dk.data,
+         dk.ld);
   });
 }
 
 /// Runs f(b, h, scores, scratch) for every head, heads shared out among
-/// the OpenMP threads; each thread has its own two score blocks.
+/// the OpenMP threads, each with its own two score blocks (allocated here,
+/// before the parallel region, which an exception must not leave).
 template <typename F>
 void forEachHead(const Problem &p, F f) {
   const int64_t count = p.batch * p.heads, block = kQueryBlock * p.tokens;
-#pragma omp parallel
+  const int threads = omp_get_max_threads();
+  std::vector<float> scratch(static_cast<size_t>(2 * block) * threads);
+#pragma omp parallel num_threads(threads)
   {
-    std::vector<float> s(block), ds(block);
+    float *s = scratch.data() + 2 * block * omp_get_thread_num(), *ds = s + block;
 #pragma omp for schedule(static)
     for (int64_t i = 0; i < count; ++i)
       f(i / p.heads, i % p.heads, s, ds);
   }
+}
+
+/// Sets every element of the view `m` to `value`.
+void fill(F32Memref<4> &m, float value) {
+  for (int64_t b = 0; b < m.sizes[0]; ++b)
+    for (int64_t t = 0; t < m.sizes[1]; ++t)
+      for (int64_t h = 0; h < m.sizes[2]; ++h)
+        for (int64_t e = 0; e < m.sizes[3]; ++e)
+          m.aligned[m.offset + b * m.strides[0] + t * m.strides[1] + h * m.strides[2] +
+                    e * m.strides[3]] = value;
+}
+
+/// Runs `kernel` unless the problem is beyond BLAS's sizes or its buffers
+/// do not fit in memory; then says why and fills `outputs` with NaN, which
+/// stops training at its finiteness check instead of passing for a result.
+template <typename Kernel>
+void runOrPoison(const char *name, const Problem &p, std::initializer_list<F32Memref<4> *> outputs,
+                 Kernel kernel) {
+  const char *why = "a dimension beyond BLAS's 32-bit sizes";
+  if (p.fitsBlas()) {
+    try {
+      kernel();
+      return;
+    } catch (const std::bad_alloc &) {
+      why = "no memory for its buffers";
+    }
+  }
+  std::fprintf(stderr, "liprt: %s: %s\n", name, why);
+  for (F32Memref<4> *out : outputs)
+    fill(*out, std::numeric_limits<float>::quiet_NaN());
 }
 } // namespace
 
@@ -296,11 +337,13 @@ extern "C" void _mlir_ciface_liprt_attention(F32Memref<4> *q, F32Memref<4> *k, F
   const Problem p = problemOf(*q, causal, logitScale, outputFactor);
   if (p.batch * p.tokens * p.heads * p.dim == 0)
     return;
-  Heads qs(*q, false), ks(*k, false), vs(*v, false), outs(*out, true);
-  forEachHead(p, [&](int64_t b, int64_t h, std::vector<float> &s, std::vector<float> &) {
-    headForward(p, qs.at(b, h), ks.at(b, h), vs.at(b, h), outs.at(b, h), s);
+  runOrPoison("attention", p, {out}, [&] {
+    Heads qs(*q, false), ks(*k, false), vs(*v, false), outs(*out, true);
+    forEachHead(p, [&](int64_t b, int64_t h, float *s, float *) {
+      headForward(p, qs.at(b, h), ks.at(b, h), vs.at(b, h), outs.at(b, h), s);
+    });
+    outs.finish();
   });
-  outs.finish();
 }
 
 extern "C" void _mlir_ciface_liprt_attention_grad(F32Memref<4> *q, F32Memref<4> *k,
@@ -311,13 +354,15 @@ extern "C" void _mlir_ciface_liprt_attention_grad(F32Memref<4> *q, F32Memref<4> 
   const Problem p = problemOf(*q, causal, logitScale, outputFactor);
   if (p.batch * p.tokens * p.heads * p.dim == 0)
     return;
-  Heads qs(*q, false), ks(*k, false), vs(*v, false), dys(*dy, false);
-  Heads dqs(*dq, true), dks(*dk, true), dvs(*dv, true);
-  forEachHead(p, [&](int64_t b, int64_t h, std::vector<float> &s, std::vector<float> &ds) {
-    headBackward(p, qs.at(b, h), ks.at(b, h), vs.at(b, h), dys.at(b, h), dqs.at(b, h),
-                 dks.at(b, h), dvs.at(b, h), s, ds);
+  runOrPoison("attention gradient", p, {dq, dk, dv}, [&] {
+    Heads qs(*q, false), ks(*k, false), vs(*v, false), dys(*dy, false);
+    Heads dqs(*dq, true), dks(*dk, true), dvs(*dv, true);
+    forEachHead(p, [&](int64_t b, int64_t h, float *s, float *ds) {
+      headBackward(p, qs.at(b, h), ks.at(b, h), vs.at(b, h), dys.at(b, h), dqs.at(b, h),
+                   dks.at(b, h), dvs.at(b, h), s, ds);
+    });
+    dqs.finish();
+    dks.finish();
+    dvs.finish();
   });
-  dqs.finish();
-  dks.finish();
-  dvs.finish();
 }

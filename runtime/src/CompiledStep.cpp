@@ -356,8 +356,9 @@ Status CompiledStep::useGpu(Entry train, Entry forward) {
 }
 
 Status CompiledStep::keepResidentInArena() {
-  return keepResident({[](size_t bytes) { return arena::allocate(bytes); }, arena::release}, entry_,
-                      forward_);
+  return keepResident({[](size_t bytes) { return arena::allocate(bytes); }, arena::release,
+                       /*host=*/true},
+                      entry_, forward_);
 }
 
 Result<StepOutcome> CompiledStep::run(double step, int64_t batch,
@@ -380,7 +381,8 @@ Result<StepOutcome> CompiledStep::run(double step, int64_t batch,
       data.push_back(resident_ ? residentBuffers_[i].get() : owned_[i].data());
       continue;
     }
-    if (!resident_) {
+    // Host memory reads the batch where it is; device memory needs a copy.
+    if (!resident_ || memory_.host) {
       data.push_back(host);
       continue;
     }
@@ -429,7 +431,7 @@ Result<std::vector<float>> CompiledStep::forward(int64_t batch,
                          std::to_string(manifest_.forwardArguments.size() - data.size()) +
                          " inputs, " + std::to_string(inputs.size()) + " were given");
   for (size_t j = 0; j < inputs.size(); ++j) {
-    if (!resident_) {
+    if (!resident_ || memory_.host) {
       data.push_back(inputs[j]);
       continue;
     }
@@ -516,7 +518,8 @@ CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
     size_t rank = results[k].shape.size();
     std::vector<float> &out = values.emplace_back(results[k].elements(batch));
     if (!wide && denseRowMajor(d, rank)) {
-      std::memcpy(out.data(), reinterpret_cast<const float *>(base) + d[2], out.size() * sizeof(float));
+      std::memcpy(out.data(), reinterpret_cast<const float *>(base) + d[2],
+                  out.size() * sizeof(float));
       continue;
     }
     for (size_t flat = 0; flat < out.size(); ++flat) {

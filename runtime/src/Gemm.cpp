@@ -14,6 +14,8 @@
 #include "liprt/Cuda.h"
 
 #include <algorithm>
+#include <initializer_list>
+#include <limits>
 #include <cblas.h>
 #include <omp.h>
 
@@ -33,6 +35,12 @@ bool rowMajor(const F32Memref<2> &m, int64_t &ld) {
     return false;
   ld = m.sizes[0] > 1 ? m.strides[0] : std::max<int64_t>(m.sizes[1], 1);
   return ld >= std::max<int64_t>(m.sizes[1], 1);
+}
+
+/// Whether cblas's int arguments hold every one of `values`.
+bool fitBlas(std::initializer_list<int64_t> values) {
+  return std::all_of(values.begin(), values.end(),
+                     [](int64_t v) { return v <= std::numeric_limits<int>::max(); });
 }
 
 bool sameView(const F32Memref<2> &x, const F32Memref<2> &y) {
@@ -69,11 +77,15 @@ bool gramBySyrk(const F32Memref<2> &a, int64_t lda, float beta, float *c, int64_
 constexpr int64_t kRowsPerThread = 64;
 constexpr double kParallelFlops = 1 << 24;
 
-/// C = op(A) op(B) + beta C, row-major. A large product is cut into one band of C's
-/// rows per OpenMP thread, each a single-threaded OpenBLAS call: measured on
-/// the steps' shapes (2 cores, AVX-512), 5-20% faster than OpenBLAS's own
-/// threads on the tall products (tokens x features) and the same on the
-/// others. Each element of C is the same sum whichever band computes it.
+/// C = op(A) op(B) + beta C, row-major. A large product with A not
+/// transposed is cut into one band of C's rows per OpenMP thread, each a
+/// single-threaded OpenBLAS call: measured on the steps' shapes (2 cores,
+/// AVX-512), 5-20% faster than OpenBLAS's own threads on the tall products
+/// (tokens x features); on A^T B (weight gradients, a long inner dimension)
+/// as often slower as faster, so those keep OpenBLAS's threads. OpenBLAS
+/// sums each element of C over k in the same order whichever band computes
+/// it (GemmTest checks the bits), so the result does not depend on the
+/// thread count.
 void rowMajorGemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k,
                   const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                   int64_t ldc) {
@@ -83,7 +95,7 @@ void rowMajorGemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_
                 transposeB ? CblasTrans : CblasNoTrans, rows, n, k, 1.0f, band, lda, b, ldb, beta,
                 c + first * ldc, ldc);
   };
-  const int64_t threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  const int64_t threads = omp_in_parallel() || transposeA ? 1 : omp_get_max_threads();
   const int64_t bands = std::min(threads, m / kRowsPerThread);
   if (bands < 2 || 2.0 * m * n * k < kParallelFlops) {
     call(0, m);
@@ -112,17 +124,20 @@ extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Me
   const float beta = accumulate ? 1.0f : 0.0f;
   if (m == 0 || n == 0)
     return;
-  // BLAS for row-major views; the loop below also zeroes C for an empty
-  // inner dimension when not accumulating.
+  // BLAS for row-major views within its int sizes; the loop below takes
+  // the rest, and zeroes C for an empty inner dimension when not
+  // accumulating.
   int64_t lda, ldb, ldc;
-  if (k > 0 && rowMajor(*a, lda) && rowMajor(*b, ldb) && rowMajor(*c, ldc)) {
+  if (k > 0 && rowMajor(*a, lda) && rowMajor(*b, ldb) && rowMajor(*c, ldc) &&
+      fitBlas({m, n, k, lda, ldb, ldc})) {
     if (liprt::cuda::sgemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb, beta,
                            data(*c), ldc))
       return;
     if (transposeA != transposeB && m == n && sameView(*a, *b) &&
         gramBySyrk(*a, lda, beta, data(*c), n, ldc, transposeA))
       return;
-    rowMajorGemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb, beta, data(*c), ldc);
+    rowMajorGemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb, beta, data(*c),
+                 ldc);
     return;
   }
   float *out = data(*c);
@@ -130,7 +145,8 @@ extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Me
     for (int64_t j = 0; j < n; ++j) {
       float sum = accumulate ? out[i * c->strides[0] + j * c->strides[1]] : 0.0f;
       for (int64_t p = 0; p < k; ++p)
-        sum += (transposeA ? at(*a, p, i) : at(*a, i, p)) * (transposeB ? at(*b, j, p) : at(*b, p, j));
+        sum += (transposeA ? at(*a, p, i) : at(*a, i, p)) *
+               (transposeB ? at(*b, j, p) : at(*b, p, j));
       out[i * c->strides[0] + j * c->strides[1]] = sum;
     }
 }

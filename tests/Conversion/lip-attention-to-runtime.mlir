@@ -16,7 +16,7 @@
 // CHECK: %[[SCALE:.*]] = arith.constant 1.000000e+00 : f64
 // CHECK: %[[FACTOR:.*]] = arith.constant 0.33333333333333331 : f64
 // CHECK: call @liprt_attention(%[[QA]], %{{.*}}, %{{.*}}, %[[OA]], %[[CAUSAL]], %[[SCALE]], %[[FACTOR]])
-// CHECK: %[[R:.*]] = bufferization.to_tensor %[[OUT]] restrict writable : memref<?x8x2x4xf32>
+// CHECK: %[[R:.*]] = bufferization.to_tensor %[[OUT]] restrict : memref<?x8x2x4xf32>
 // CHECK: return %[[R]]
 // CHECK-NOT: lip.attention
 // CHECK: func.func private @liprt_attention(memref<?x?x?x?xf32, strided<[?, ?, ?, ?], offset: ?>>, memref<?x?x?x?xf32, strided<[?, ?, ?, ?], offset: ?>>, memref<?x?x?x?xf32, strided<[?, ?, ?, ?], offset: ?>>, memref<?x?x?x?xf32, strided<[?, ?, ?, ?], offset: ?>>, i32, f64, f64) attributes {llvm.emit_c_interface}

@@ -77,14 +77,23 @@ func.func @small(%m: memref<16x8xf32>, %v: memref<16xf32>) {
   return
 }
 
+// Large: 2000 iterations; a dynamic outer bound; a dynamic inner loop; two
+// inner loops of 300 whose sum (not their largest) passes 1000.
 // SMALL-LABEL: func.func @large
 // SMALL:       scf.parallel (%{{.*}}) = (%c0) to (%c2000) step (%c1) {
 // SMALL:       scf.parallel (%{{.*}}) = (%c0) to (%arg1) step (%c1) {
 // SMALL-NEXT:    scf.for
+// SMALL:       scf.parallel (%{{.*}}) = (%c0) to (%c2) step (%c1) {
+// SMALL-NEXT:    scf.for %{{.*}} = %c0 to %arg1
+// SMALL:       scf.parallel (%{{.*}}) = (%c0) to (%c2) step (%c1) {
+// SMALL-NEXT:    scf.for %{{.*}} = %c0 to %c300
+// SMALL:         scf.for %{{.*}} = %c0 to %c300
 func.func @large(%v: memref<2000xf32>, %n: index, %m: memref<?x4xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
   %c4 = arith.constant 4 : index
+  %c300 = arith.constant 300 : index
   %c2000 = arith.constant 2000 : index
   scf.parallel (%i) = (%c0) to (%c2000) step (%c1) {
     %x = memref.load %v[%i] : memref<2000xf32>
@@ -93,6 +102,22 @@ func.func @large(%v: memref<2000xf32>, %n: index, %m: memref<?x4xf32>) {
   scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c4) step (%c1, %c1) {
     %x = memref.load %m[%i, %j] : memref<?x4xf32>
     memref.store %x, %m[%i, %j] : memref<?x4xf32>
+  }
+  scf.parallel (%i) = (%c0) to (%c2) step (%c1) {
+    scf.for %k = %c0 to %n step %c1 {
+      %x = memref.load %v[%k] : memref<2000xf32>
+      memref.store %x, %v[%i] : memref<2000xf32>
+    }
+  }
+  scf.parallel (%i) = (%c0) to (%c2) step (%c1) {
+    scf.for %k = %c0 to %c300 step %c1 {
+      %x = memref.load %v[%k] : memref<2000xf32>
+      memref.store %x, %v[%i] : memref<2000xf32>
+    }
+    scf.for %k = %c0 to %c300 step %c1 {
+      %x = memref.load %v[%k] : memref<2000xf32>
+      memref.store %x, %v[%k] : memref<2000xf32>
+    }
   }
   return
 }

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "liprt/CompiledStep.h"
+#include "liprt/StepArena.h"
 #include "liprt/Init.h"
 #include "liprt/MemoryEstimate.h"
 
@@ -127,7 +128,7 @@ TEST(CompiledStep, RejectsBadManifests) {
 
 /// The hand-written step: loss = step + x[0][0] + labels[1], lr = step / 4,
 /// and w becomes w + 1, returned transposed (strides 1, 2) in a buffer it
-/// allocates.
+/// allocates from the step arena, as compiled steps do.
 void fakeStep(void **args) {
   auto *results = static_cast<int64_t *>(args[0]);
   auto pointer = [](const int64_t *descriptor) {
@@ -139,11 +140,11 @@ void fakeStep(void **args) {
   double step = *static_cast<const double *>(pointer(static_cast<int64_t *>(args[2])));
   const float *x = static_cast<const float *>(pointer(static_cast<int64_t *>(args[3])));
   const int32_t *y = static_cast<const int32_t *>(pointer(static_cast<int64_t *>(args[4])));
-  auto *loss = static_cast<float *>(std::malloc(sizeof(float)));
+  auto *loss = static_cast<float *>(liprt::arena::allocate(sizeof(float)));
   *loss = static_cast<float>(step + x[0] + y[1]);
-  auto *lr = static_cast<double *>(std::malloc(sizeof(double)));
+  auto *lr = static_cast<double *>(liprt::arena::allocate(sizeof(double)));
   *lr = step / 4;
-  auto *wt = static_cast<float *>(std::malloc(6 * sizeof(float)));
+  auto *wt = static_cast<float *>(liprt::arena::allocate(6 * sizeof(float)));
   for (int i = 0; i < 2; ++i)
     for (int j = 0; j < 3; ++j)
       wt[j * 2 + i] = w[i * 3 + j] + 1;

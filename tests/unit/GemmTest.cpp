@@ -116,8 +116,9 @@ TEST(GemmTest, GramProductsOfOneOperand) {
 }
 
 // Products large enough to be cut into bands of rows, one per OpenMP thread
-// (three threads, a row count that 16-row bands do not divide, every
-// transpose): the double product, and the same floats as one thread gives.
+// (three threads, a row count that 16-row bands do not divide; every
+// transpose, though A^T B stays one OpenBLAS call): the double product, and
+// the same floats as one thread gives.
 TEST(GemmTest, LargeProductsInRowBands) {
   const int64_t m = 301, n = 260, k = 250, ld = 310;
   int before = omp_get_max_threads();

@@ -1,8 +1,9 @@
 //===- StepArenaTest.cpp - The runtime's caching step allocator -----------===//
 //
-// liprt/StepArena.h: blocks aligned as asked, reused by size class after a
-// release (the counters say which), distinct while live, absurd sizes and
-// alignments refused with null, trim gives the cache back.
+// liprt/StepArena.h: blocks aligned as asked (large ones on 2 MiB huge-page
+// boundaries), reused by size class after a release (the counters say
+// which), distinct while live, absurd sizes and alignments refused with
+// null, trim gives the cache back.
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,6 +60,20 @@ TEST(StepArena, BlocksAreAlignedAsAsked) {
   void *odd = _mlir_memref_to_llvm_aligned_alloc(24, 100); // rounds up to a power of two
   EXPECT_TRUE(alignedTo(odd, 64));
   _mlir_memref_to_llvm_free(odd);
+}
+
+TEST(StepArena, LargeBlocksStartOnHugePages) {
+  const size_t bytes = (size_t(5) << 20) + 12345; // rounds to 6 MiB
+  void *a = allocate(bytes);
+  ASSERT_NE(a, nullptr);
+  EXPECT_TRUE(alignedTo(a, size_t(2) << 20));
+  std::memset(a, 3, bytes);
+  uint64_t live = stats().liveBytes;
+  release(a);
+  EXPECT_EQ(live - stats().liveBytes, size_t(6) << 20);
+  EXPECT_EQ(allocate(size_t(6) << 20), a) << "the same class";
+  release(a);
+  trim();
 }
 
 TEST(StepArena, ZeroBytesGiveAUsableBlock) {

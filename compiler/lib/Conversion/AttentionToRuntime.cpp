@@ -51,9 +51,14 @@ public:
     args.push_back(b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(logitScale)));
     args.push_back(b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(outputFactor)));
     b.create<func::CallOp>(loc, declare(kernel, args), args);
+    // Not writable: one-shot bufferization counts the kernel's reads at the
+    // to_memref ops, which the canonicalizer may fold into the buffer of
+    // an earlier kernel's result. Were that result writable, an op between
+    // the two calls could write into it in place before the second call
+    // reads it; read-only, such an op gets a buffer of its own.
     for (Value buffer : buffers)
       results.push_back(b.create<bufferization::ToTensorOp>(loc, type, buffer, /*restrict=*/true,
-                                                            /*writable=*/true));
+                                                            /*writable=*/false));
     op->replaceAllUsesWith(results);
     op->erase();
   }
@@ -78,7 +83,7 @@ private:
 
   func::FuncOp declare(StringRef kernel, ValueRange args) {
     return declareRuntimeFunction(op->getParentOfType<ModuleOp>(), kernel,
-                                  FunctionType::get(b.getContext(), ValueRange(args).getTypes(), {}));
+                                  FunctionType::get(b.getContext(), args.getTypes(), {}));
   }
 
   Operation *op;
@@ -95,6 +100,14 @@ bool takesKernel(Value query) {
   return type && type.getRank() == kRank && type.getElementType().isF32();
 }
 
+/// Replaces `op` (lip.attention or lip.attention_grad) by `kernel`'s call.
+template <typename OpT>
+void replaceByKernel(OpT op, StringRef kernel, ValueRange inputs, unsigned outputs) {
+  KernelCall(op, op.getQuery())
+      .replace(kernel, inputs, outputs, op.getCausal(), op.getLogitScale().convertToDouble(),
+               op.getOutputFactor().convertToDouble());
+}
+
 struct AttentionToRuntime : lip::impl::AttentionToRuntimeBase<AttentionToRuntime> {
   void runOnOperation() override {
     SmallVector<Operation *> ops;
@@ -103,19 +116,11 @@ struct AttentionToRuntime : lip::impl::AttentionToRuntimeBase<AttentionToRuntime
         ops.push_back(op);
     });
     for (Operation *op : ops) {
-      if (auto fwd = dyn_cast<AttentionOp>(op)) {
-        KernelCall(op, fwd.getQuery())
-            .replace("liprt_attention", {fwd.getQuery(), fwd.getKey(), fwd.getValue()}, 1,
-                     fwd.getCausal(), fwd.getLogitScale().convertToDouble(),
-                     fwd.getOutputFactor().convertToDouble());
-        continue;
-      }
-      auto grad = cast<AttentionGradOp>(op);
-      KernelCall(op, grad.getQuery())
-          .replace("liprt_attention_grad",
-                   {grad.getQuery(), grad.getKey(), grad.getValue(), grad.getResultGrad()}, 3,
-                   grad.getCausal(), grad.getLogitScale().convertToDouble(),
-                   grad.getOutputFactor().convertToDouble());
+      if (auto fwd = dyn_cast<AttentionOp>(op))
+        replaceByKernel(fwd, "liprt_attention", {fwd.getQuery(), fwd.getKey(), fwd.getValue()}, 1);
+      else if (auto grad = dyn_cast<AttentionGradOp>(op))
+        replaceByKernel(grad, "liprt_attention_grad",
+                        {grad.getQuery(), grad.getKey(), grad.getValue(), grad.getResultGrad()}, 3);
     }
   }
 };

@@ -16,8 +16,8 @@
 #include "lipc/Conversion/Passes.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
-#include <limits>
 #include <optional>
 
 namespace mlir::lip {
@@ -39,40 +39,33 @@ std::optional<int64_t> tripCount(Value lower, Value upper, Value step) {
 
 std::optional<int64_t> nestIterations(Operation *loop);
 
-/// The most iterations of any loop nest directly in `block` (1 for none).
+/// The iterations of the loop nests directly in `block`, summed (1 for
+/// none: one pass through the block).
 std::optional<int64_t> innerIterations(Block &block) {
-  int64_t most = 1;
-  for (Operation &op : block) {
-    if (!isa<scf::ForOp, scf::ParallelOp>(op))
-      continue;
-    std::optional<int64_t> n = nestIterations(&op);
-    if (!n)
-      return std::nullopt;
-    most = std::max(most, *n);
-  }
-  return most;
+  std::optional<int64_t> total = 0;
+  for (Operation &op : block)
+    if (isa<scf::ForOp, scf::ParallelOp>(op)) {
+      std::optional<int64_t> n = nestIterations(&op);
+      total = total && n ? llvm::checkedAdd(*total, *n) : std::nullopt;
+    }
+  return total && *total == 0 ? 1 : total;
 }
 
 /// The iterations of the whole nest rooted at `loop` (an scf.for or
-/// scf.parallel), if every bound is a constant.
+/// scf.parallel), if every bound is a constant (and the count fits).
 std::optional<int64_t> nestIterations(Operation *loop) {
-  int64_t count = 1;
+  std::optional<int64_t> count = 1;
   auto multiply = [&](std::optional<int64_t> n) {
-    if (n)
-      count = *n > 0 && count > std::numeric_limits<int64_t>::max() / *n ? -1 : count * *n;
-    return n && count >= 0;
+    count = count && n ? llvm::checkedMul(*count, *n) : std::nullopt;
   };
   if (auto f = dyn_cast<scf::ForOp>(loop)) {
-    if (!multiply(tripCount(f.getLowerBound(), f.getUpperBound(), f.getStep())))
-      return std::nullopt;
+    multiply(tripCount(f.getLowerBound(), f.getUpperBound(), f.getStep()));
   } else {
     auto p = cast<scf::ParallelOp>(loop);
     for (unsigned d = 0; d < p.getNumLoops(); ++d)
-      if (!multiply(tripCount(p.getLowerBound()[d], p.getUpperBound()[d], p.getStep()[d])))
-        return std::nullopt;
+      multiply(tripCount(p.getLowerBound()[d], p.getUpperBound()[d], p.getStep()[d]));
   }
-  if (!multiply(innerIterations(*loop->getRegion(0).begin())))
-    return std::nullopt;
+  multiply(innerIterations(*loop->getRegion(0).begin()));
   return count;
 }
 

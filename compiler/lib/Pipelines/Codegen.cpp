@@ -163,9 +163,9 @@ LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module, GemmBackend gemm) {
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  // exp, log, sin and cos become LLVM intrinsics, which LLVM vectorizes
-  // with glibc's vector math (ObjectEmission.cpp); what has no intrinsic
-  // (erf, tanh) calls libm.
+  // exp, log, sin and cos become LLVM intrinsics, erf and tanh libm calls;
+  // LLVM vectorizes loops over both with glibc's vector math (libmvec:
+  // ObjectEmission.cpp).
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   // Allocations call the runtime's step arena (liprt/StepArena.h), which

@@ -262,7 +262,8 @@ int printDeviceKernels(ModuleOp module) {
   if (!target)
     return kSpecError;
   if (failed(lip::lowerToLinalg(module, lip::AttentionLowering::Linalg)) ||
-      failed(lip::bufferize(module, gemmBackend)) || failed(lip::compileDeviceKernels(module, *target)))
+      failed(lip::bufferize(module, gemmBackend)) ||
+      failed(lip::compileDeviceKernels(module, *target)))
     return kSpecError;
   for (const auto &[name, ptx] : lip::kernelAssembly(module))
     llvm::outs() << "// kernel module " << name << "\n" << ptx << "\n";
@@ -297,8 +298,8 @@ int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage,
   if (!gpuObjectPath.empty())
     if (int rc = emitGpuObject(*compiled.module, gpuObjectPath); rc != kSuccess)
       return rc;
-  // The runtime's attention kernels come with its BLAS; --gemm=loops keeps
-  // the step free of runtime calls.
+  // The runtime's attention kernels call BLAS like the products; with
+  // --gemm=loops attention stays in linalg's loops too.
   if (failed(lip::lowerToLinalg(*compiled.module, gemmBackend == lip::GemmBackend::Blas
                                                       ? lip::AttentionLowering::RuntimeKernels
                                                       : lip::AttentionLowering::Linalg)))

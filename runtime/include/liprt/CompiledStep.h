@@ -93,6 +93,9 @@ Result<StepManifest> parseStepManifest(const std::string &text);
 struct StepMemory {
   void *(*allocate)(size_t bytes) = nullptr; // null on failure
   void (*release)(void *) = nullptr;
+  /// Plain host memory: batches are read where they are instead of staged
+  /// into this memory first.
+  bool host = false;
 };
 
 class CompiledStep {

@@ -6,8 +6,9 @@
 // its size class instead of going back to the system, so a step that runs
 // again with the same shapes allocates exactly what the previous one freed:
 // no fresh pages to fault in and zero on every step. Blocks are 64-byte
-// aligned. The results a step returns are arena blocks too: the runtime
-// releases them here, never with free().
+// aligned, those of 4 MiB and more 2 MiB-aligned on transparent huge pages.
+// The results a step returns are arena blocks too: the runtime releases
+// them here, never with free().
 //
 // Thread-safe (one lock): allocations happen between parallel loops, not
 // inside them.

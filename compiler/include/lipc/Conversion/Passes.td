@@ -39,7 +39,7 @@ def ConvertLipToLinalg : Pass<"convert-lip-to-linalg", "::mlir::ModuleOp"> {
 }
 
 def AttentionToRuntime : Pass<"lip-attention-to-runtime", "::mlir::ModuleOp"> {
-  let summary = "Replace float32 lip.attention and lip.attention_grad by the runtime's fused kernels";
+  let summary = "Replace float32 lip.attention and lip.attention_grad by runtime kernel calls";
   let description = [{
     The CPU path's lowering of attention, before `-convert-lip-to-linalg`:
     every `lip.attention` on float32 becomes a call of
@@ -48,7 +48,9 @@ def AttentionToRuntime : Pass<"lip-attention-to-runtime", "::mlir::ModuleOp"> {
     dq, dk, dv, ...)` (runtime/include/liprt/Attention.h). The operands
     enter as buffers (`bufferization.to_memref`, read-only), the results are
     fresh `memref.alloc`s that leave as tensors (`bufferization.to_tensor
-    restrict writable`), every memref cast to the fully dynamic strided type
+    restrict`, not writable: nothing writes into a kernel's result in place,
+    so a later kernel that reads it through a folded to_memref reads what the
+    first wrote), every memref cast to the fully dynamic strided type
     of the one declaration (`llvm.emit_c_interface`). The kernels compute a
     head's scores a block of query rows at a time, in the cache, and skip
     the masked half of causal attention; linalg's lowering would hold every
@@ -121,7 +123,7 @@ def DeallocAtLastUse : Pass<"lip-dealloc-at-last-use", "::mlir::func::FuncOp"> {
 }
 
 def ParallelOuterLoop : Pass<"lip-parallel-outer-loop", "::mlir::func::FuncOp"> {
-  let summary = "Keep only the outermost dimension of each scf.parallel parallel, none in small nests";
+  let summary = "Keep only the outermost dimension of each scf.parallel parallel (none if small)";
   let description = [{
     Every `scf.parallel` of more than one dimension and no reductions (what
     `-convert-linalg-to-parallel-loops` makes of a loop nest) becomes an
@@ -133,12 +135,12 @@ def ParallelOuterLoop : Pass<"lip-parallel-outer-loop", "::mlir::func::FuncOp"> 
     threads keeps its inner loops as they were.
 
     An `scf.parallel` without reductions whose whole nest (its dimensions
-    times the loops inside it) has constant bounds and fewer than
-    `min-iterations` iterations becomes `scf.for` loops only: the work is
-    too small to share among threads (a training step's optimizer runs
-    hundreds of such loops over weights), and every parallel loop becomes
-    an outlined function that LLVM compiles. Nests with a dynamic bound
-    (the batch) stay parallel.
+    times the summed iterations of the loops inside it) has constant bounds
+    and fewer than `min-iterations` iterations becomes `scf.for` loops only:
+    the work is too small to share among threads (a training step's
+    optimizer runs hundreds of such loops over weights), and every parallel
+    loop becomes an outlined function that LLVM compiles. Nests with a
+    dynamic bound (the batch) stay parallel.
   }];
   let options = [Option<"minIterations", "min-iterations", "uint64_t", "262144",
                         "Nests with fewer (static) iterations run on one thread">];
@@ -155,8 +157,10 @@ def MatmulToBlas : Pass<"lip-matmul-to-blas", "::mlir::ModuleOp"> {
     C += op(A) op(B) (the linalg semantics: C holds its initial value) with
     OpenBLAS. When the op right before the product is a `linalg.fill` of
     zero into C, the fill is erased and `accumulate` is 0: the runtime
-    writes C = op(A) op(B) without reading it. The batched forms (`linalg.batch_matmul`, `_transpose_a`, `_transpose_b`,
-    attention's products per head) call `liprt_sgemm_batched` the same way.
+    writes C = op(A) op(B) without reading it. The batched forms
+    (`linalg.batch_matmul`, `_transpose_a`, `_transpose_b`,
+    attention's products per head where linalg lowers attention) call
+    `liprt_sgemm_batched` the same way.
     The declarations carry `llvm.emit_c_interface`, so calls pass memref
     descriptors by pointer (`_mlir_ciface_liprt_sgemm`). Other element types
     and other contractions stay as they are.

@@ -26,7 +26,7 @@ void registerCodegenDialects(DialectRegistry &registry);
 /// How matrix products are compiled.
 enum class GemmBackend {
   Blas,  // calls to the runtime's liprt_sgemm (OpenBLAS); the default
-  Loops, // linalg's naive loops, optimized by LLVM (no runtime dependency)
+  Loops, // linalg's naive loops, optimized by LLVM (no BLAS)
 };
 
 /// How attention is compiled.
