@@ -122,7 +122,7 @@ extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Me
   int64_t m = c->sizes[0], n = c->sizes[1];
   int64_t k = transposeA ? a->sizes[0] : a->sizes[1];
   const float beta = accumulate ? 1.0f : 0.0f;
-  if (m == 0 || n == 0)
+  if (m == 0 || n == 0 || (k == 0 && accumulate))
     return;
   // BLAS for row-major views within its int sizes; the loop below takes
   // the rest, and zeroes C for an empty inner dimension when not

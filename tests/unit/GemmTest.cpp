@@ -161,10 +161,10 @@ TEST(GemmTest, OverwritingProductsIgnoreC) {
   std::vector<double> expected = reference(x, x, cleared, false, true);
   _mlir_ciface_liprt_sgemm(&x, &x, &g, 0, 1, 0);
   expectEqual(g, expected);
-  std::vector<float> empty(1), c{1, 2, 3, 4};
+  std::vector<float> empty(1), c{1, 2, 3, 4, 5};
   Matrix2D av = view(empty, 2, 0, 1), bv = view(empty, 0, 2, 2), cv = view(c, 2, 2, 2);
   _mlir_ciface_liprt_sgemm(&av, &bv, &cv, 0, 0, 0);
-  EXPECT_EQ(c, (std::vector<float>{1, 0, 0, 0})) << "c[0] is outside the view (offset 1)";
+  EXPECT_EQ(c, (std::vector<float>{1, 0, 0, 0, 0})) << "c[0] is outside the view (offset 1)";
 }
 
 TEST(GemmTest, BatchedProductsAreOnePerLeadingIndex) {
