@@ -21,6 +21,8 @@ PACKAGES=(
   python3 python3-torch python3-numpy
   # bench/: the tuned PyTorch baseline runs with jemalloc
   libjemalloc2
+  # scripts/sweep.py draws its figures with matplotlib
+  python3-matplotlib
 )
 
 missing=()

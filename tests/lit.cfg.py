@@ -38,6 +38,10 @@ if subprocess.call([torch_python, "-c", "import torch, numpy"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
     config.available_features.add("torch")
 config.substitutions.append(("%torch-python", torch_python))
+# scripts/sweep.py draws with Debian's matplotlib (same Python).
+if subprocess.call([torch_python, "-c", "import matplotlib"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
+    config.available_features.add("matplotlib")
 
 # MLIR's own tools and runner libraries, for the tests that run generated code.
 llvm_config.add_tool_substitutions(["mlir-opt", "mlir-cpu-runner", "llvm-nm"], [config.llvm_tools_dir])

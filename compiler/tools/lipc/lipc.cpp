@@ -32,6 +32,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/xxhash.h"
@@ -40,6 +41,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/Threading.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace lipc;
@@ -124,6 +127,12 @@ llvm::cl::opt<int64_t> certifySamples(
 
 llvm::cl::opt<bool> json("json", llvm::cl::desc("bounds: print one JSON object instead of a table"),
                          llvm::cl::cat(lipcCategory));
+
+llvm::cl::list<std::string> defineOptions(
+    "D", llvm::cl::Prefix,
+    llvm::cl::desc("Replace the value of the spec's top-level 'let NAME' by the number VALUE "
+                   "(repeatable; certify a checkpoint with the defines it was compiled with)"),
+    llvm::cl::value_desc("NAME=VALUE"), llvm::cl::cat(lipcCategory));
 
 /// A double option that takes only what the spec's `budget.max` takes (a
 /// finite number > 0), so "--budget=", "--budget=0" and "--budget=nan" are
@@ -333,22 +342,42 @@ int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage,
   return kSuccess;
 }
 
-/// The name checkpoints give their model: a hash of the spec's text.
-std::string specHash(llvm::StringRef specText) {
-  return llvm::utohexstr(llvm::xxh3_64bits(specText));
+/// The name checkpoints give their model: a hash of the spec's text and of
+/// its -D defines (none: the text alone, as before defines existed).
+std::string specHash(llvm::StringRef specText, const spec::Defines &defines) {
+  std::string identity = specText.str();
+  for (const auto &[name, value] : defines)
+    identity += llvm::formatv("\n-D {0}={1}", name, llvm::format("%.17g", value)).str();
+  return llvm::utohexstr(llvm::xxh3_64bits(identity));
+}
+
+/// The -D options as defines; an error names the first malformed one.
+llvm::Expected<spec::Defines> parseDefines() {
+  spec::Defines defines;
+  for (const std::string &option : defineOptions) {
+    auto [name, text] = llvm::StringRef(option).split('=');
+    double value;
+    if (name.empty() || !llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; }) ||
+        llvm::isDigit(name.front()) || !text.trim().size() || text.getAsDouble(value) ||
+        !std::isfinite(value))
+      return llvm::createStringError("-D " + option + ": expected NAME=NUMBER (a finite number)");
+    if (!defines.emplace(name.str(), value).second)
+      return llvm::createStringError("-D " + name.str() + " is given twice");
+  }
+  return defines;
 }
 
 /// `lipc certify`: the bound of a checkpoint's weights beside the
 /// compile-time one; exit 3 when the compile-time certificate does not hold
 /// for them.
-int certify(spec::CompiledSpec &compiled, llvm::StringRef specText,
+int certify(spec::CompiledSpec &compiled, const std::string &modelHash,
             const std::string &checkpointPath) {
   liprt::Result<liprt::Checkpoint> checkpoint = liprt::loadCheckpoint(checkpointPath);
   if (!checkpoint) {
     llvm::errs() << "lipc: " << checkpoint.status().message() << "\n";
     return kSpecError;
   }
-  FailureOr<Certificate> certificate = certifyCheckpoint(compiled, *checkpoint, specHash(specText));
+  FailureOr<Certificate> certificate = certifyCheckpoint(compiled, *checkpoint, modelHash);
   if (failed(certificate))
     return kSpecError;
   if (certifySamples > 0) {
@@ -368,7 +397,7 @@ int certify(spec::CompiledSpec &compiled, llvm::StringRef specText,
 /// binary's `bounds` command and the spec's hash (checkpoints name their
 /// model by it), linked with the runtime's main into one
 /// executable. The linker is the only tool it runs.
-int compileBinary(spec::CompiledSpec &compiled, llvm::StringRef specText,
+int compileBinary(spec::CompiledSpec &compiled, const std::string &modelHash,
                   std::optional<double> budgetMax) {
   FailureOr<BoundsReport> report = buildBoundsReport(compiled);
   if (failed(report))
@@ -413,7 +442,7 @@ int compileBinary(spec::CompiledSpec &compiled, llvm::StringRef specText,
                              {{"lipc_bounds_table", table},
                               {"lipc_bounds_json", json},
                              {"lipc_eval_certificate_json", evalJson},
-                              {"lipc_spec_hash", specHash(specText)}},
+                              {"lipc_spec_hash", modelHash}},
                              gpuObject.str().str());
   if (rc != kSuccess)
     return rc;
@@ -478,6 +507,9 @@ int main(int argc, char **argv) {
   if (certifySamples < 0)
     return usage("--samples must be 0 or more");
   const std::string &path = positionals[certifyCommand ? 1 : expected - 1];
+  llvm::Expected<spec::Defines> defines = parseDefines();
+  if (!defines)
+    return usage(llvm::toString(defines.takeError()));
 
   llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> file = spec::readSpecFile(path);
   if (!file) {
@@ -508,7 +540,7 @@ int main(int argc, char **argv) {
     spec::dumpAST(ast, sourceMgr, llvm::outs());
     return kSuccess;
   }
-  FailureOr<spec::CompiledSpec> compiled = spec::generateLip(ast, sourceMgr, context);
+  FailureOr<spec::CompiledSpec> compiled = spec::generateLip(ast, sourceMgr, context, *defines);
   if (failed(compiled))
     return kSpecError;
 
@@ -537,9 +569,9 @@ int main(int argc, char **argv) {
                              Builder(&context).getF64FloatAttr(budget->max));
 
   if (certifyCommand)
-    return certify(*compiled, text, positionals[2]);
+    return certify(*compiled, specHash(text, *defines), positionals[2]);
   if (compileCommand)
-    return compileBinary(*compiled, text,
+    return compileBinary(*compiled, specHash(text, *defines),
                          budget ? std::optional<double>(budget->max) : std::nullopt);
   if (emit == Emit::Obj && outputPath.empty())
     return usage("--emit=obj needs -o FILE");

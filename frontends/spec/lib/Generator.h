@@ -95,7 +95,8 @@ struct ArgRule;
 
 class Generator {
 public:
-  Generator(const llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context);
+  Generator(const llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
+            const Defines &defines);
 
   mlir::FailureOr<CompiledSpec> run(const Spec &spec);
 
@@ -154,6 +155,10 @@ private:
   void readConstraintGroup(const Item &item);
   void readBudget(const Item &item);
   void readTrain(const Item &item);
+  /// A top-level `let`: its value, or the one `defines` gives it.
+  void readLet(const Item &item);
+  /// Reports every define that no top-level `let` took.
+  void checkDefinesUsed(const Spec &spec);
   bool readSetting(const KeywordArg &field, const std::map<std::string, SettingKind> &kinds,
                    Setting &out);
   bool readSettingArg(llvm::StringRef kind, const std::string &name, const Val &value,
@@ -165,6 +170,7 @@ private:
   mlir::MLIRContext &context;
   mlir::OpBuilder builder;
   CompiledSpec result;
+  const Defines &defines;
   Env globals;
   std::map<std::string, const Item *> defs;
   /// Dotted scope of the layers being built (block0, attn, ...).

@@ -13,6 +13,7 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringExtras.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace mlir;
@@ -49,8 +50,8 @@ Location lipc::spec::toLocation(MLIRContext *ctx, const llvm::SourceMgr &sm, SML
   return FileLineColLoc::get(ctx, sm.getMemoryBuffer(id)->getBufferIdentifier(), line, col);
 }
 
-Generator::Generator(const llvm::SourceMgr &sm, MLIRContext &ctx)
-    : sourceMgr(sm), context(ctx), builder(&ctx) {}
+Generator::Generator(const llvm::SourceMgr &sm, MLIRContext &ctx, const Defines &defines)
+    : sourceMgr(sm), context(ctx), builder(&ctx), defines(defines) {}
 
 Location Generator::loc(SMLoc l) const { return toLocation(&context, sourceMgr, l); }
 
@@ -490,24 +491,46 @@ bool Generator::buildModel(const Item &model) {
   return true;
 }
 
+void Generator::readLet(const Item &item) {
+  if (globals.count(item.name)) {
+    error(item.loc) << "'" << item.name << "' is already defined";
+    return;
+  }
+  // A define replaces the expression: it is not evaluated, so an error in
+  // it does not keep a variant from compiling.
+  if (auto defined = defines.find(item.name); defined != defines.end()) {
+    globals[item.name] = Val::ofNumber(defined->second, item.loc);
+    return;
+  }
+  Val v = eval(*item.value, globals, Context::Model);
+  if (!v.isError() && v.kind == Val::Kind::Tensor) {
+    error(item.loc) << "'let' at top level defines a size or setting, not a tensor";
+    v = Val::error(item.loc);
+  }
+  globals[item.name] = v;
+}
+
+void Generator::checkDefinesUsed(const Spec &spec) {
+  std::vector<std::string> lets;
+  for (const Item &item : spec.items)
+    if (item.kind == Item::Kind::Let)
+      lets.push_back(item.name);
+  SMLoc start = SMLoc::getFromPointer(
+      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBufferStart());
+  for (const auto &[name, value] : defines)
+    if (std::find(lets.begin(), lets.end(), name) == lets.end())
+      error(start) << "-D " << name << "=" << num(value) << ": the spec has no top-level 'let "
+                   << name << "'" << suggest(name, lets);
+}
+
 FailureOr<CompiledSpec> Generator::run(const Spec &spec) {
   result.module = ModuleOp::create(builder.getUnknownLoc());
   const Item *model = nullptr;
   for (const Item &item : spec.items) {
     switch (item.kind) {
-    case Item::Kind::Let: {
-      if (globals.count(item.name)) {
-        error(item.loc) << "'" << item.name << "' is already defined";
-        break;
-      }
-      Val v = eval(*item.value, globals, Context::Model);
-      if (!v.isError() && v.kind == Val::Kind::Tensor) {
-        error(item.loc) << "'let' at top level defines a size or setting, not a tensor";
-        v = Val::error(item.loc);
-      }
-      globals[item.name] = v;
+    case Item::Kind::Let:
+      readLet(item);
       break;
-    }
     case Item::Kind::Def:
       if (!defs.emplace(item.name, &item).second)
         error(item.loc) << "def '" << item.name << "' is already defined";
@@ -530,6 +553,7 @@ FailureOr<CompiledSpec> Generator::run(const Spec &spec) {
       break;
     }
   }
+  checkDefinesUsed(spec);
   if (!model) {
     SMLoc start = SMLoc::getFromPointer(
         sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID())->getBufferStart());
@@ -555,8 +579,8 @@ FailureOr<CompiledSpec> Generator::run(const Spec &spec) {
 }
 
 FailureOr<CompiledSpec> lipc::spec::generateLip(const Spec &spec, const llvm::SourceMgr &sm,
-                                                MLIRContext &context) {
+                                                MLIRContext &context, const Defines &defines) {
   context.loadDialect<mlir::lip::LipDialect, func::FuncDialect>();
-  Generator generator(sm, context);
+  Generator generator(sm, context, defines);
   return generator.run(spec);
 }

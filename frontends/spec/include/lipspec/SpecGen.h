@@ -17,6 +17,9 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include <map>
+#include <string>
+
 namespace lipc::spec {
 
 /// The argument attribute that records a token input's vocabulary size.
@@ -39,9 +42,16 @@ struct CompiledSpec {
 mlir::Location toLocation(mlir::MLIRContext *ctx, const llvm::SourceMgr &sourceMgr,
                           llvm::SMLoc loc);
 
-/// Builds the model; fails (after reporting every error found) on a bad spec.
+/// Values that replace those of the spec's top-level `let`s, by name
+/// (`lipc -D NAME=VALUE`): one spec, many variants (a sweep's learning
+/// rates, depths, w_max).
+using Defines = std::map<std::string, double>;
+
+/// Builds the model; fails (after reporting every error found) on a bad
+/// spec, or when `defines` names a value no top-level `let` defines.
 mlir::FailureOr<CompiledSpec> generateLip(const Spec &spec, const llvm::SourceMgr &sourceMgr,
-                                          mlir::MLIRContext &context);
+                                          mlir::MLIRContext &context,
+                                          const Defines &defines = {});
 
 } // namespace lipc::spec
 
