@@ -117,8 +117,10 @@ TEST(GemmTest, GramProductsOfOneOperand) {
 
 // Products large enough to be cut into bands of rows, one per OpenMP thread
 // (three threads, a row count that 16-row bands do not divide; every
-// transpose, though A^T B stays one OpenBLAS call): the double product, and
-// the same floats as one thread gives.
+// transpose): the double product, and, where the rows are banded (A not
+// transposed), the same floats as one thread gives. A^T B stays one
+// multi-threaded OpenBLAS call, whose bits may depend on the thread count
+// (they do with OpenBLAS 0.3.21's kernels on an AMD Zen 4).
 TEST(GemmTest, LargeProductsInRowBands) {
   const int64_t m = 301, n = 260, k = 250, ld = 310;
   int before = omp_get_max_threads();
@@ -136,7 +138,8 @@ TEST(GemmTest, LargeProductsInRowBands) {
       _mlir_ciface_liprt_sgemm(&a, &b, &c1, ta, tb, 1);
       SCOPED_TRACE(testing::Message() << "transposeA " << ta << ", transposeB " << tb);
       expectEqual(c, expected, 1e-4); // float sums of 250 products of magnitude up to 1
-      EXPECT_EQ(banded, single);
+      if (!ta)
+        EXPECT_EQ(banded, single);
     }
   omp_set_num_threads(before);
 }
