@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include <fcntl.h>
@@ -338,18 +339,27 @@ Result<Checkpoint> loadCheckpoint(const std::string &path) {
   return checkpoint;
 }
 
+namespace {
+/// `text` as a count of steps (0 to kMaxSteps, digits only), if it is one.
+std::optional<int64_t> parseStepCount(const std::string &text) {
+  bool digits = !text.empty() && text.size() <= 10 &&
+                std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || std::stoll(text) > kMaxSteps)
+    return std::nullopt;
+  return static_cast<int64_t>(std::stoll(text));
+}
+} // namespace
+
 Result<int64_t> checkpointStep(const Checkpoint &checkpoint) {
   const std::map<std::string, std::string> &metadata = checkpoint.metadata;
   auto at = metadata.find("step");
   if (at == metadata.end())
     return Status::error("the checkpoint records no step");
-  const std::string &text = at->second;
-  bool digits = !text.empty() && text.size() <= 10 &&
-                std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (!digits || std::stoll(text) > kMaxSteps)
-    return Status::error("the checkpoint's step '" + text + "' is not a count from 0 to " +
+  std::optional<int64_t> step = parseStepCount(at->second);
+  if (!step)
+    return Status::error("the checkpoint's step '" + at->second + "' is not a count from 0 to " +
                          std::to_string(kMaxSteps));
-  return static_cast<int64_t>(std::stoll(text));
+  return *step;
 }
 
 namespace {
@@ -384,10 +394,38 @@ Result<std::string> readVocabulary(const std::map<std::string, std::string> &met
                            "order (entry " + std::to_string(i) + ")");
   return *bytes;
 }
+
+/// The schedule overrides a checkpoint records (none in older ones).
+Status readScheduleOverrides(const std::map<std::string, std::string> &metadata,
+                             TrainingMetadata &training) {
+  if (auto at = metadata.find("lr_scale"); at != metadata.end()) {
+    char *end = nullptr;
+    double scale = std::strtod(at->second.c_str(), &end);
+    if (at->second.empty() || *end || !(scale > 0) || !std::isfinite(scale))
+      return Status::error("the checkpoint's lr_scale '" + at->second +
+                           "' is not a positive number");
+    training.lrScale = scale;
+  }
+  if (auto at = metadata.find("horizon"); at != metadata.end()) {
+    std::optional<int64_t> horizon = parseStepCount(at->second);
+    if (!horizon || *horizon == 0)
+      return Status::error("the checkpoint's horizon '" + at->second + "' is not a count from 1 to " +
+                           std::to_string(kMaxSteps));
+    training.horizon = *horizon;
+  }
+  return Status::ok();
+}
 } // namespace
 
 void setTrainingMetadata(Checkpoint &checkpoint, const TrainingMetadata &training) {
   checkpoint.metadata["step"] = std::to_string(training.step);
+  char scale[32];
+  std::snprintf(scale, sizeof(scale), "%.17g", training.lrScale);
+  checkpoint.metadata["lr_scale"] = scale;
+  if (training.horizon > 0)
+    checkpoint.metadata["horizon"] = std::to_string(training.horizon);
+  else
+    checkpoint.metadata.erase("horizon");
   if (training.vocabulary.empty())
     checkpoint.metadata.erase("vocabulary");
   else
@@ -421,7 +459,10 @@ Result<TrainingMetadata> checkCompatible(const Checkpoint &checkpoint,
   Result<std::string> vocabulary = readVocabulary(checkpoint.metadata, schema.vocabularyLimit);
   if (!vocabulary)
     return vocabulary.status();
-  return TrainingMetadata{*step, std::move(*vocabulary)};
+  TrainingMetadata training{*step, std::move(*vocabulary)};
+  if (Status s = readScheduleOverrides(checkpoint.metadata, training); !s)
+    return s;
+  return training;
 }
 
 } // namespace liprt

@@ -16,7 +16,7 @@
 using namespace liprt;
 
 namespace {
-constexpr int64_t kManifestVersion = 3;
+constexpr int64_t kManifestVersion = 4;
 
 int64_t dtypeBytes(const std::string &dtype) {
   return dtype == "f64" ? 8 : dtype == "f32" || dtype == "i32" ? 4 : 0;
@@ -53,8 +53,8 @@ Result<StepTensor> parseTensor(const json::Value &v, const std::string &where) {
     if (s)
       *field = s->string;
   }
-  static const std::set<std::string> roles = {"param", "state",  "step", "input",
-                                              "labels", "loss",  "lr",   "logits"};
+  static const std::set<std::string> roles = {"param",  "state", "step", "lr_scale", "horizon",
+                                              "input",  "labels", "loss", "lr",       "logits"};
   if (!roles.count(t.role))
     return fail("unknown role '" + t.role + "'");
   if (!dtypeBytes(t.dtype))
@@ -74,9 +74,10 @@ Result<StepTensor> parseTensor(const json::Value &v, const std::string &where) {
     return fail("parameters and state must be f32");
   if ((t.role == "loss" || t.role == "logits") && t.dtype != "f32")
     return fail("the " + t.role + " must be f32");
-  if ((t.role == "step" && (t.dtype != "f64" || !t.shape.empty())) ||
+  bool f64Scalar = t.role == "step" || t.role == "lr_scale" || t.role == "horizon";
+  if ((f64Scalar && (t.dtype != "f64" || !t.shape.empty())) ||
       ((t.role == "loss" || t.role == "lr") && !t.shape.empty()))
-    return fail("the " + t.role + " must be a scalar" + (t.role == "step" ? " f64" : ""));
+    return fail("the " + t.role + " must be a scalar" + (f64Scalar ? " f64" : ""));
   if (const json::Value *c = v.get("constraint")) {
     const json::Value *method = c->get("method"), *wMax = c->get("w_max"),
                       *norm = c->get("norm");
@@ -97,6 +98,11 @@ Result<StepTensor> parseTensor(const json::Value &v, const std::string &where) {
     if (rms->kind != json::Value::Kind::Number || !(rms->number > 0))
       return fail("malformed rms_bound");
     t.rmsBound = rms->number;
+  }
+  if (const json::Value *init = v.get("init")) {
+    if (init->kind != json::Value::Kind::String || init->string != "zero" || t.role != "param")
+      return fail("'init' is \"zero\" on a parameter or absent");
+    t.zeroInit = true;
   }
   return t;
 }
@@ -156,6 +162,16 @@ Status parseTrainDefaults(const json::Value &train, TrainDefaults &out) {
       return fail(std::string("'") + key + "' is not a count");
     if (v)
       *field = static_cast<int64_t>(v->number);
+  }
+  if (const json::Value *warmup = train.get("warmup")) {
+    if (!warmup->isInteger() || warmup->number < 0)
+      return fail("'warmup' is not a count");
+    out.warmup = static_cast<int64_t>(warmup->number);
+  }
+  if (const json::Value *lr = train.get("lr")) {
+    if (lr->kind != json::Value::Kind::Number || !(lr->number > 0) || !std::isfinite(lr->number))
+      return fail("'lr' is not a positive number");
+    out.lr = lr->number;
   }
   if (const json::Value *schedule = train.get("schedule")) {
     if (schedule->kind != json::Value::Kind::String)
@@ -232,6 +248,12 @@ Result<StepManifest> liprt::parseStepManifest(const std::string &text) {
     if (Status s = checkForward(manifest); !s)
       return s;
   }
+  if (const json::Value *maxScale = root->get("max_lr_scale")) {
+    if (maxScale->kind != json::Value::Kind::Number || !(maxScale->number > 0) ||
+        !std::isfinite(maxScale->number))
+      return Status::error("step manifest: 'max_lr_scale' is not a positive number");
+    manifest.maxLrScale = maxScale->number;
+  }
   if (const json::Value *train = root->get("train"))
     if (Status s = parseTrainDefaults(*train, manifest.train); !s)
       return s;
@@ -240,10 +262,37 @@ Result<StepManifest> liprt::parseStepManifest(const std::string &text) {
 
 CompiledStep::CompiledStep(StepManifest manifest, Entry entry, Entry forward)
     : manifest_(std::move(manifest)), entry_(entry), forward_(forward),
-      owned_(manifest_.arguments.size()) {
+      horizon_(static_cast<double>(manifest_.train.steps)), owned_(manifest_.arguments.size()) {
   for (size_t i = 0; i < manifest_.arguments.size(); ++i)
     if (manifest_.arguments[i].isCarried())
       owned_[i].assign(manifest_.arguments[i].elements(0), 0.0f);
+}
+
+bool StepManifest::takesScheduleOverrides() const {
+  auto has = [&](const char *role) {
+    return std::any_of(arguments.begin(), arguments.end(),
+                       [&](const StepTensor &t) { return t.role == role; });
+  };
+  return has("lr_scale") && has("horizon");
+}
+
+Status CompiledStep::setScheduleOverrides(double lrScale, int64_t horizon) {
+  if (!manifest_.takesScheduleOverrides())
+    return Status::error("this step has no learning-rate scale or horizon to set");
+  if (!(lrScale > 0) || !std::isfinite(lrScale))
+    return Status::error("the learning-rate scale must be a positive number");
+  // The soft cap keeps its guarantee only below this scale (dialects/lip/Rationale.md).
+  if (lrScale > manifest_.maxLrScale * (1 + 1e-12))
+    return Status::error("the learning rates would be " + std::to_string(lrScale) +
+                         " times the spec's, beyond the soft cap's guarantee (at most " +
+                         std::to_string(manifest_.maxLrScale) + " times)");
+  if (horizon <= manifest_.train.warmup)
+    return Status::error("the schedule's horizon (" + std::to_string(horizon) +
+                         " steps) must exceed its warm-up (" +
+                         std::to_string(manifest_.train.warmup) + " steps)");
+  lrScale_ = lrScale;
+  horizon_ = static_cast<double>(horizon);
+  return Status::ok();
 }
 
 Result<CompiledStep> CompiledStep::create(const std::string &manifestText, Entry entry,
@@ -373,6 +422,10 @@ Result<StepOutcome> CompiledStep::run(double step, int64_t batch,
     const void *host = nullptr;
     if (a.role == "step") {
       host = &step;
+    } else if (a.role == "lr_scale") {
+      host = &lrScale_;
+    } else if (a.role == "horizon") {
+      host = &horizon_;
     } else if (a.role == "input" || a.role == "labels") {
       if (nextBatchArgument == batchData.size())
         return Status::error("the step takes more batch tensors than were given");

@@ -87,9 +87,11 @@ Status liprt::initializeParameters(CompiledStep &step, uint64_t seed) {
     }
     if (t.norm != "l1_to_rms")
       scale *= std::sqrt(static_cast<double>(rows) / cols); // RMS->RMS norm 1
+    // A zero-initialized parameter still draws its numbers, so the others
+    // start where they would without it.
     std::vector<float> &out = step.tensor(a);
     for (size_t i = 0; i < w.size(); ++i)
-      out[i] = static_cast<float>(scale * w[i]);
+      out[i] = t.zeroInit ? 0.0f : static_cast<float>(scale * w[i]);
   }
   return Status::ok();
 }

@@ -186,6 +186,11 @@ CASES.update({
     "learning_rate_cooldown": ("lipopt.learning_rate %a <cooldown> base 0.1 steps 100 warmup 10 : {t0}",
                                [()], (), lambda s: torch.tensor(cooldown_rate(s.item(), 0.1, 100, 10),
                                                                 dtype=torch.float64)),
+    # train --lr and --horizon: the rate times the scale, over the horizon.
+    "learning_rate_overrides": ("lipopt.learning_rate %a <cooldown> base 0.1 steps 100 warmup 10 "
+                                "scale %b : {t1} horizon %c : {t2} : {t0}", [(), (), ()], (),
+                                lambda s, k, h: torch.tensor(k.item() * cooldown_rate(s.item(), 0.1, int(h.item()), 10),
+                                                             dtype=torch.float64)),
 })
 # Shapes with m >= 1.5 n take the Gram form of the polynomial iterations.
 WIDE, TALL = (4, 16), (16, 4)
@@ -205,6 +210,7 @@ FIXED = {
     "muon_soft_cap": lambda xs: xs[:3] + [xs[3].abs() / 10, xs[4].abs() / 10],
     "soft_cap_coupling": lambda xs: [xs[0].abs() / 10],
     "learning_rate_cooldown": lambda xs: [torch.tensor(85.0, dtype=torch.float64)],
+    "learning_rate_overrides": lambda xs: [torch.tensor(v, dtype=torch.float64) for v in (85.0, 0.5, 120.0)],
 }
 
 worst_all = 0.0

@@ -22,6 +22,7 @@ PIPELINE = ("--one-shot-bufferize=bufferize-function-boundaries --convert-linalg
             "--convert-scf-to-cf --expand-strided-metadata --lower-affine --convert-math-to-libm "
             "--finalize-memref-to-llvm --convert-to-llvm --reconcile-unrealized-casts").split()
 LR, BETA, W_MAX, STEPS, BATCH = 0.05, 0.9, 1.0, 3, 6
+LR_SCALE = 0.5  # the run-time lr_scale argument
 
 torch.manual_seed(1)
 shapes = {"in": (16, 8), "out": (4, 16)}
@@ -38,7 +39,8 @@ def f32(shape):
     return "tensor<" + "x".join(map(str, shape)) + "xf32>"
 
 
-# The native run: @train_step(in, out, state_in, state_out, step, x, y).
+# The native run: @train_step(in, out, state_in, state_out, step, lr_scale,
+# horizon, x, y), with every learning rate halved at run time (train --lr).
 train = subprocess.run([LIPC, SPEC, "--emit=train"], capture_output=True, text=True, check=True).stdout
 lines = [f"  %w0_0 = arith.constant {dense(weights['in'])} : {f32((16, 8))}",
          f"  %w1_0 = arith.constant {dense(weights['out'])} : {f32((4, 16))}",
@@ -51,9 +53,12 @@ lines = [f"  %w0_0 = arith.constant {dense(weights['in'])} : {f32((16, 8))}",
 for s in range(STEPS):
     n = s + 1
     lines += [f"  %s{s} = arith.constant dense<{float(s)}> : tensor<f64>",
+              f"  %scale{s} = arith.constant dense<{LR_SCALE}> : tensor<f64>",
+              f"  %horizon{s} = arith.constant dense<100.0> : tensor<f64>",
               f"  %l{s}, %lr{s}, %w0_{n}, %w1_{n}, %m0_{n}, %m1_{n} = call @train_step(%w0_{s}, %w1_{s}, %m0_{s}, "
-              f"%m1_{s}, %s{s}, %x, %y) : ({f32((16, 8))}, {f32((4, 16))}, {f32((16, 8))}, {f32((4, 16))}, "
-              f"tensor<f64>, tensor<?x8xf32>, tensor<?xi32>) -> (tensor<f32>, tensor<f64>, {f32((16, 8))}, "
+              f"%m1_{s}, %s{s}, %scale{s}, %horizon{s}, %x, %y) : ({f32((16, 8))}, {f32((4, 16))}, "
+              f"{f32((16, 8))}, {f32((4, 16))}, tensor<f64>, tensor<f64>, tensor<f64>, tensor<?x8xf32>, "
+              f"tensor<?xi32>) -> (tensor<f32>, tensor<f64>, {f32((16, 8))}, "
               f"{f32((4, 16))}, "
               f"{f32((16, 8))}, {f32((4, 16))})",
               f"  %lm{s} = bufferization.to_memref %l{s} : memref<f32>",
@@ -93,11 +98,12 @@ for s in range(STEPS):
     loss = torch.nn.functional.cross_entropy(logits, y.long())
     losses.append(loss.item())
     grads = dict(zip(ps, torch.autograd.grad(loss, list(ps.values()))))
-    alpha = coupling(1 + LR * 0.99934 / W_MAX)
+    lr = LR * LR_SCALE
+    alpha = coupling(1 + lr * 0.99934 / W_MAX)
     for n in params:
         buffers[n], update = momentum(buffers[n], grads[n], BETA, True)
         scale = math.sqrt(params[n].shape[0] / params[n].shape[1])
-        params[n] = soft_cap(params[n] - LR * scale * ns(update), alpha, W_MAX)
+        params[n] = soft_cap(params[n] - lr * scale * ns(update), alpha, W_MAX)
 
 loss_error = max(abs(a - b) / abs(b) for a, b in zip(native_losses, losses))
 weight_error = max(((nw - params[n].reshape(-1)).abs().max() / params[n].abs().max()).item()

@@ -14,8 +14,14 @@
 // CHECK-SAME: %[[HB:[^:]*]]: tensor<11x8xf32> {lip.param_name = "head", lip.state = "momentum"}
 // CHECK-SAME: %[[HV:[^:]*]]: tensor<8xf32> {lip.param_name = "head", lip.state = "power_vector"}
 // CHECK-SAME: %[[STEP:[^:]*]]: tensor<f64> {lip.state = "step"}
+// CHECK-SAME: %[[SCALE:[^:]*]]: tensor<f64> {lip.state = "lr_scale"}
+// CHECK-SAME: %[[HORIZON:[^:]*]]: tensor<f64> {lip.state = "horizon"}
+// The largest run-time lr scale that keeps the soft cap's guarantee:
+// (81/62 - 1) * w_max 0.5 / 0.99934 / lr 0.1.
+// CHECK-SAME: attributes {lip.max_lr_scale = 1.53327002273113{{[0-9]*}} : f64}
 // CHECK:      %[[G:.*]]:4 = call @gpt_grad(%[[E]], %[[W]], %[[H]],
 // CHECK:      %[[LR:.*]] = lipopt.learning_rate %[[STEP]] <linear> base 1.000000e-01 steps 100 warmup 0
+// CHECK-SAME: scale %[[SCALE]] : tensor<f64> horizon %[[HORIZON]] : tensor<f64>
 // CHECK:      lipopt.adam %[[EM]], %[[EV]], %[[G]]#1, %[[STEP]]
 // CHECK:      lipopt.apply_update %[[E]], {{.*}}, %[[LR]] scale 1.000000e+00
 // CHECK:      lipopt.embed_cap {{.*}} w_max 1.000000e+00
@@ -43,7 +49,7 @@ func.func @gpt(%ids: tensor<2x4xi32>, %y: tensor<2x4xi32>) -> tensor<f32> {
 
 // With lr 0.1 and w_max 0.2 one step can move sigma to 1.5 w_max, beyond the
 // soft cap's 1.306: the guarantee lapses, and the pass says so.
-// expected-warning @+1 {{parameter 'w': lr 0.1 moves sigma up to 1.49967 w_max, beyond the soft cap's guarantee (<= 1.306 w_max); keep lr <= 0.0612404}}
+// expected-warning @+1 {{parameter 'w': lr 0.1 moves sigma up to 1.49967 w_max, beyond the soft cap's guarantee (<= 1.306 w_max); keep lr <= 0.0613308}}
 func.func @too_fast(%x: tensor<2x8xf32>, %y: tensor<2xi32>) -> tensor<f32> {
   %w = lip.param "w" <soft_cap, w_max = 0.2, norm = rms_to_rms> : tensor<8x8xf32>
   %z = lip.linear %x, %w : tensor<2x8xf32>, tensor<8x8xf32> -> tensor<2x8xf32>

@@ -293,6 +293,28 @@ TEST(Checkpoint, AVocabularyOfAnyBytesRoundTrips) {
   std::remove(path.c_str());
 }
 
+// A run's --lr and --horizon are in its checkpoints, so a resumed run goes
+// on with them; older checkpoints, without them, read as the spec's.
+TEST(Checkpoint, RecordsTheRunsScheduleOverrides) {
+  std::string path = tempPath("schedule.safetensors");
+  Checkpoint c = textCheckpoint();
+  setTrainingMetadata(c, {7, "\n a", 0.1 / 3, 250});
+  ASSERT_TRUE(saveCheckpoint(c, path).isOk());
+  Result<Checkpoint> loaded = loadCheckpoint(path);
+  ASSERT_TRUE(loaded.isOk()) << loaded.status().message();
+  Result<TrainingMetadata> r = checkCompatible(*loaded, textSchema());
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  EXPECT_EQ(r->lrScale, 0.1 / 3) << "the scale comes back to the last bit";
+  EXPECT_EQ(r->horizon, 250);
+  loaded->metadata.erase("lr_scale");
+  loaded->metadata.erase("horizon");
+  r = checkCompatible(*loaded, textSchema());
+  ASSERT_TRUE(r.isOk()) << r.status().message();
+  EXPECT_EQ(r->lrScale, 1);
+  EXPECT_EQ(r->horizon, 0);
+  std::remove(path.c_str());
+}
+
 struct Incompatibility {
   const char *name;
   std::function<void(Checkpoint &, CheckpointSchema &)> apply;
@@ -326,6 +348,16 @@ const Incompatibility kIncompatible[] = {
     {"spaced_step", [](C c, S) { c.metadata["step"] = " 5"; }, "step ' 5' is not a count"},
     {"huge_step", [](C c, S) { c.metadata["step"] = "99999999999999999999"; },
      "is not a count from 0 to 1000000000"},
+    {"word_lr_scale", [](C c, S) { c.metadata["lr_scale"] = "fast"; },
+     "lr_scale 'fast' is not a positive number"},
+    {"zero_lr_scale", [](C c, S) { c.metadata["lr_scale"] = "0"; },
+     "lr_scale '0' is not a positive number"},
+    {"nan_lr_scale", [](C c, S) { c.metadata["lr_scale"] = "nan"; },
+     "lr_scale 'nan' is not a positive number"},
+    {"zero_horizon", [](C c, S) { c.metadata["horizon"] = "0"; },
+     "horizon '0' is not a count from 1 to 1000000000"},
+    {"word_horizon", [](C c, S) { c.metadata["horizon"] = "long"; },
+     "horizon 'long' is not a count"},
     {"no_vocabulary", [](C c, S) { c.metadata.erase("vocabulary"); }, "holds no vocabulary"},
     {"empty_vocabulary", [](C c, S) { c.metadata["vocabulary"] = ""; }, "holds no vocabulary"},
     {"long_vocabulary", [](C, S s) { s.vocabularyLimit = 2; },

@@ -22,7 +22,7 @@ using namespace liprt;
 
 namespace {
 /// A step with one 2x3 parameter `w`, one input [-1, 3] and labels [-1].
-std::string manifest(const std::string &paramDtype = "f32", const std::string &version = "3",
+std::string manifest(const std::string &paramDtype = "f32", const std::string &version = "4",
                      const std::string &resultName = "w", const std::string &norm = "rms_to_rms") {
   return R"({"format":"lipc-step-manifest","version":)" + version + R"(,"entry":"lipc_train_step",
     "arguments":[
@@ -117,11 +117,11 @@ TEST(CompiledStep, RejectsBadManifests) {
   EXPECT_EQ(parseError(R"({"format":"other","version":1})"),
             "step manifest: not a lipc step manifest");
   EXPECT_EQ(parseError(manifest("f32", "1")),
-            "step manifest: version 1, this runtime reads version 3");
+            "step manifest: version 1, this runtime reads version 4");
   EXPECT_EQ(parseError(manifest("f16")), "step manifest: arguments 0: unsupported dtype 'f16'");
   EXPECT_EQ(parseError(manifest("i32")),
             "step manifest: arguments 0: parameters and state must be f32");
-  EXPECT_EQ(parseError(manifest("f32", "3", "v")),
+  EXPECT_EQ(parseError(manifest("f32", "4", "v")),
             "step manifest: the results are not the loss and the learning rate followed by the "
             "updated parameters and state");
 }
@@ -185,6 +185,79 @@ TEST(CompiledStep, RunsAStepAndTakesItsResultsBack) {
   EXPECT_FALSE(bool(step->run(0, 2, {x.data(), y.data(), y.data()})));
 }
 
+/// manifest() with the schedule's run-time arguments after the step, a
+/// soft cap that allows lr scales up to 2, and a schedule of 10 steps after
+/// 3 of warm-up at base rate 0.1.
+std::string manifestWithScheduleArguments(const std::string &scaleDtype = "f64") {
+  std::string m = manifest();
+  const std::string step = R"({"role":"step","dtype":"f64","shape":[]},)";
+  m.insert(m.find(step) + step.size(),
+           R"({"role":"lr_scale","dtype":")" + scaleDtype +
+               R"(","shape":[]},{"role":"horizon","dtype":"f64","shape":[]},)");
+  return m.substr(0, m.rfind('}')) +
+         R"(,"max_lr_scale":2,"train":{"steps":10,"warmup":3,"lr":0.1}})";
+}
+
+/// fakeStep with lr = lr_scale * (horizon - step).
+void scheduleStep(void **args) {
+  auto scalar = [&](int i) {
+    double *p;
+    std::memcpy(&p, &static_cast<int64_t *>(args[i])[1], sizeof(void *));
+    return *p;
+  };
+  void *shifted[] = {args[0], args[1], args[2], args[5], args[6]};
+  fakeStep(shifted);
+  double *lr;
+  std::memcpy(&lr, &static_cast<int64_t *>(args[0])[3], sizeof(void *));
+  *lr = scalar(3) * (scalar(4) - scalar(2));
+}
+
+// train --lr and --horizon reach the step as its lr_scale and horizon
+// arguments: 1 and the spec's steps unless set, a scale only up to the
+// soft cap's limit, a horizon only beyond the warm-up.
+TEST(CompiledStep, PassesTheRunsLearningRateScaleAndHorizon) {
+  Result<StepManifest> m = parseStepManifest(manifestWithScheduleArguments());
+  ASSERT_TRUE(bool(m)) << m.status().message();
+  EXPECT_TRUE(m->takesScheduleOverrides());
+  EXPECT_EQ(m->maxLrScale, 2);
+  EXPECT_EQ(m->train.warmup, 3);
+  EXPECT_EQ(m->train.lr, 0.1);
+  Result<CompiledStep> step = CompiledStep::create(manifestWithScheduleArguments(), scheduleStep);
+  ASSERT_TRUE(bool(step)) << step.status().message();
+  std::vector<float> x(6, 0);
+  std::vector<int32_t> y = {0, 0};
+  EXPECT_EQ(step->run(4, 2, {x.data(), y.data()})->lr, 6); // 1 * (10 - 4)
+  Status tooFast = step->setScheduleOverrides(2.5, 20);
+  ASSERT_FALSE(tooFast.isOk());
+  EXPECT_NE(tooFast.message().find("beyond the soft cap's guarantee"), std::string::npos);
+  Status tooShort = step->setScheduleOverrides(1.5, 3);
+  ASSERT_FALSE(tooShort.isOk());
+  EXPECT_EQ(tooShort.message(),
+            "the schedule's horizon (3 steps) must exceed its warm-up (3 steps)");
+  EXPECT_FALSE(step->setScheduleOverrides(0, 20).isOk());
+  ASSERT_TRUE(step->setScheduleOverrides(1.5, 20).isOk());
+  EXPECT_EQ(step->run(4, 2, {x.data(), y.data()})->lr, 24); // 1.5 * (20 - 4)
+  EXPECT_EQ(step->lrScale(), 1.5);
+  EXPECT_EQ(step->horizon(), 20);
+
+  Result<CompiledStep> plain = CompiledStep::create(manifest(), fakeStep);
+  ASSERT_TRUE(bool(plain));
+  EXPECT_FALSE(plain->manifest().takesScheduleOverrides());
+  EXPECT_EQ(plain->setScheduleOverrides(1.5, 20).message(),
+            "this step has no learning-rate scale or horizon to set");
+}
+
+TEST(CompiledStep, RejectsBadScheduleArguments) {
+  EXPECT_EQ(parseError(manifestWithScheduleArguments("f32")),
+            "step manifest: arguments 2: the lr_scale must be a scalar f64");
+  EXPECT_EQ(parseError(withMembers(R"("max_lr_scale":-1)")),
+            "step manifest: 'max_lr_scale' is not a positive number");
+  EXPECT_EQ(parseError(withMembers(R"("train":{"lr":"fast"})")),
+            "step manifest: train: 'lr' is not a positive number");
+  EXPECT_EQ(parseError(withMembers(R"("train":{"warmup":1.5})")),
+            "step manifest: train: 'warmup' is not a count");
+}
+
 TEST(CompiledStep, ReportsAResultOfTheWrongShape) {
   Result<CompiledStep> step = CompiledStep::create(manifest(), wrongShapeStep);
   ASSERT_TRUE(bool(step));
@@ -227,6 +300,22 @@ TEST(CompiledStep, InitializesMatricesWithRmsNormOne) {
   EXPECT_NE(step->tensor(0), first);
 }
 
+// `"init":"zero"` starts a parameter at zero; anything else there is a
+// manifest error.
+TEST(CompiledStep, InitializesZeroInitParametersToZero) {
+  std::string zero = manifest();
+  zero.replace(zero.find(R"("shape":[2,3],)"), 14, R"("shape":[2,3],"init":"zero",)");
+  Result<CompiledStep> step = CompiledStep::create(zero, fakeStep);
+  ASSERT_TRUE(bool(step)) << step.status().message();
+  step->tensor(0).assign(6, 5.0f);
+  ASSERT_TRUE(initializeParameters(*step, 7).isOk());
+  EXPECT_EQ(step->tensor(0), std::vector<float>(6, 0.0f));
+  std::string other = zero;
+  other.replace(other.find(R"("init":"zero")"), 13, R"("init":"ones")");
+  EXPECT_EQ(parseError(other),
+            "step manifest: arguments 0: 'init' is \"zero\" on a parameter or absent");
+}
+
 TEST(CompiledStep, InitializesTallMatricesWithOrthogonalColumns) {
   std::string tall = manifest();
   for (size_t at; (at = tall.find("[2,3]")) != std::string::npos;)
@@ -239,7 +328,7 @@ TEST(CompiledStep, InitializesTallMatricesWithOrthogonalColumns) {
 }
 
 TEST(CompiledStep, InitializesEmbeddingRowsToRmsOne) {
-  Result<CompiledStep> step = CompiledStep::create(manifest("f32", "3", "w", "l1_to_rms"), fakeStep);
+  Result<CompiledStep> step = CompiledStep::create(manifest("f32", "4", "w", "l1_to_rms"), fakeStep);
   ASSERT_TRUE(bool(step)) << step.status().message();
   ASSERT_TRUE(initializeParameters(*step, 1).isOk());
   const std::vector<float> &w = step->tensor(0);

@@ -83,8 +83,11 @@ TEST(NativeTrainStep, MatchesTheReferenceInterpreter) {
   std::vector<liprt::ref::Tensor> args = {
       tensor({16, 8}, in),        tensor({4, 16}, out),
       tensor({16, 8}, zeros16x8), tensor({4, 16}, zeros4x16),
-      liprt::ref::Tensor(std::vector<int64_t>{}), tensor({kBatch, 8}, x),
-      tensor({kBatch}, y)};
+      liprt::ref::Tensor(std::vector<int64_t>{}),
+      // lr_scale and horizon: the run's (train --lr 0.025, --horizon 7).
+      liprt::ref::Tensor(std::vector<int64_t>{}, 0.5), liprt::ref::Tensor(std::vector<int64_t>{}, 7.0),
+      tensor({kBatch, 8}, x), tensor({kBatch}, y)};
+  ASSERT_TRUE(compiledStep->setScheduleOverrides(0.5, 7).isOk());
 
   std::vector<double> losses;
   for (int64_t s = 0; s < kSteps; ++s) {
@@ -115,7 +118,7 @@ TEST(NativeTrainStep, MatchesTheReferenceInterpreter) {
   ASSERT_TRUE(bool(logits)) << logits.status().message();
   auto forward = compiled->module->lookupSymbol<mlir::func::FuncOp>("forward");
   ASSERT_TRUE(forward);
-  auto expected = mlir::lip::interpret(forward, {args[0], args[1], args[5]}, {});
+  auto expected = mlir::lip::interpret(forward, {args[0], args[1], args[7]}, {});
   ASSERT_TRUE(mlir::succeeded(expected));
   ASSERT_EQ(logits->size(), size_t(kBatch * 4));
   for (size_t i = 0; i < logits->size(); ++i)
@@ -257,7 +260,7 @@ TEST(StepManifest, TheLinkedObjectDescribesItsStep) {
     results.push_back(summary(entry));
   EXPECT_EQ(arguments, (std::vector<std::string>{"param in [16,8,]", "param out [4,16,]",
                                                  "state in [16,8,]", "state out [4,16,]",
-                                                 "step - []", "input - [-1,8,]",
+                                                 "step - []", "lr_scale - []", "horizon - []", "input - [-1,8,]",
                                                  "labels - [-1,]"}));
   EXPECT_EQ(results, (std::vector<std::string>{"loss - []", "lr - []", "param in [16,8,]",
                                                "param out [4,16,]", "state in [16,8,]",

@@ -84,8 +84,10 @@ TrainingRun train(bool fused, int steps) {
     y.data[r] = x.data[r * 6] > 0 ? (x.data[r * 6 + 1] > 0 ? 0 : 1) : 2;
   liprt::ref::clampTokenRms(x, 1.0);
 
-  // Arguments in @train_step order: params, state, step, inputs.
+  // Arguments in @train_step order: params, state, step, lr_scale (1: the
+  // compiled rates), horizon (the compiled steps), inputs.
   std::vector<Tensor> args;
+  unsigned stepIndex = 0;
   std::vector<double> guaranteed;
   unsigned params = 0;
   for (unsigned i = 0; i < step->getNumArguments(); ++i) {
@@ -100,12 +102,17 @@ TrainingRun train(bool fused, int steps) {
     } else if (auto what = step->getArgAttrOfType<StringAttr>(i, kStateAttrName);
                what && what.getValue() == "power_vector") {
       t.data.assign(t.data.size(), 1.0);
+    } else if (what && what.getValue() == "step") {
+      stepIndex = i;
+    } else if (what && what.getValue() == "lr_scale") {
+      t.data = {1.0};
+    } else if (what && what.getValue() == "horizon") {
+      t.data = {static_cast<double>(steps)};
     }
     args.push_back(t);
   }
   args[args.size() - 2] = x;
   args[args.size() - 1] = y;
-  unsigned stepIndex = args.size() - 3;
 
   TrainingRun run;
   for (int s = 0; s < steps; ++s) {

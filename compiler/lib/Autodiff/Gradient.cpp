@@ -83,6 +83,8 @@ LiftedParams liftParams(func::FuncOp func, StringRef name, ArrayRef<Type> extraR
   for (auto [i, p] : llvm::enumerate(params)) {
     lifted.func.setArgAttr(i, kParamNameAttrName, p.getNameAttr());
     lifted.func.setArgAttr(i, kConstraintAttrName, p.getConstraintAttr());
+    if (p.getZeroInit())
+      lifted.func.setArgAttr(i, kZeroInitAttrName, b.getUnitAttr());
     lifted.mapping.map(p.getResult(), body->getArgument(i));
   }
   for (auto [i, arg] : llvm::enumerate(func.getArguments())) {

@@ -251,8 +251,11 @@ struct LowerLearningRate : OpRewritePattern<LearningRateOp> {
     Scalar s{b, loc, t};
     Value step = scalarOf(b, loc, op.getStep());
     double base = op.getBase().convertToDouble(), warmup = op.getWarmup();
-    double total = std::max<double>(op.getSteps() - op.getWarmup(), 1);
-    Value x = s.div(s.sub(step, s.c(warmup)), s.c(total)); // progress after warm-up
+    // The run-time horizon, when there is one, replaces the compiled steps.
+    Value horizon = op.getHorizon() ? scalarOf(b, loc, op.getHorizon())
+                                    : s.c(static_cast<double>(op.getSteps()));
+    Value total = s.max(s.sub(horizon, s.c(warmup)), s.c(1.0));
+    Value x = s.div(s.sub(step, s.c(warmup)), total); // progress after warm-up
     Value rate;
     switch (op.getSchedule()) {
     case Schedule::constant:
@@ -275,6 +278,8 @@ struct LowerLearningRate : OpRewritePattern<LearningRateOp> {
     }
     if (op.getWarmup() > 0)
       rate = s.select(s.lt(step, s.c(warmup)), s.mul(s.c(base / warmup), s.add(step, s.c(1.0))), rate);
+    if (op.getScale())
+      rate = s.mul(rate, scalarOf(b, loc, op.getScale()));
     b.replaceOp(op, scalarTensor(b, loc, rate));
     return success();
   }
@@ -560,7 +565,9 @@ struct LowerSpectralNormalize : OpRewritePattern<SpectralNormalizeOp> {
     for (int64_t i = 0; i <= static_cast<int64_t>(op.getGramSteps()); ++i, weight /= 2) {
       Value c = frobenius(b, loc, g);
       logBound = s.add(logBound, s.mul(s.c(weight), b.create<math::LogOp>(loc, c)));
-      g = scaled(b, loc, g, c, true);
+      // A zero matrix (a zero-initialized weight) has c = 0: its bound is
+      // exp(-inf) = 0, and dividing by 1 keeps g zero instead of NaN.
+      g = scaled(b, loc, g, s.select(s.lt(s.c(0.0), c), c, s.c(1.0)), true);
       if (i < static_cast<int64_t>(op.getGramSteps()))
         g = matmul(b, loc, g, g, false);
     }

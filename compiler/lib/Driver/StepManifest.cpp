@@ -36,8 +36,8 @@ llvm::json::Object describeArgument(func::FuncOp step, unsigned i, bool lastIsLa
   llvm::json::Object entry;
   auto name = step.getArgAttrOfType<StringAttr>(i, lip::kParamNameAttrName);
   auto state = step.getArgAttrOfType<StringAttr>(i, lip::kStateAttrName);
-  if (state && state.getValue() == "step") {
-    entry["role"] = "step";
+  if (state && llvm::is_contained({"step", "lr_scale", "horizon"}, state.getValue())) {
+    entry["role"] = state.getValue(); // scalars the runtime sets for each step
   } else if (state) {
     entry["role"] = "state";
     entry["state"] = state.getValue();
@@ -59,6 +59,8 @@ llvm::json::Object describeArgument(func::FuncOp step, unsigned i, bool lastIsLa
       constraint["guaranteed_norm"] = guarantee.normBound;
     entry["constraint"] = std::move(constraint);
   }
+  if (step.getArgAttr(i, lip::kZeroInitAttrName))
+    entry["init"] = "zero";
   if (auto rms = step.getArgAttrOfType<FloatAttr>(i, lip::kRmsBoundAttrName))
     entry["rms_bound"] = rms.getValueAsDouble();
   return entry;
@@ -133,12 +135,15 @@ FailureOr<llvm::json::Object> lipc::describeTrainStep(ModuleOp module) {
   FailureOr<llvm::json::Object> forward = describeForward(module);
   if (failed(forward))
     return failure();
-  return llvm::json::Object{{"format", "lipc-step-manifest"},
-                            {"version", kStepManifestVersion},
-                            {"entry", "lipc_train_step"},
-                            {"arguments", std::move(arguments)},
-                            {"results", std::move(results)},
-                            {"forward", std::move(*forward)}};
+  llvm::json::Object manifest{{"format", "lipc-step-manifest"},
+                              {"version", kStepManifestVersion},
+                              {"entry", "lipc_train_step"},
+                              {"arguments", std::move(arguments)},
+                              {"results", std::move(results)},
+                              {"forward", std::move(*forward)}};
+  if (auto maxScale = step->getAttrOfType<FloatAttr>(lip::kMaxLrScaleAttrName))
+    manifest["max_lr_scale"] = maxScale.getValueAsDouble();
+  return manifest;
 }
 
 llvm::json::Object lipc::describeTrainDefaults(const spec::TrainConfig &train) {
@@ -149,7 +154,9 @@ llvm::json::Object lipc::describeTrainDefaults(const spec::TrainConfig &train) {
     data[key] = value;
   for (const auto &[key, value] : train.data.flags)
     data[key] = value;
-  return llvm::json::Object{{"steps", train.steps},   {"batch", train.batch},
-                            {"seed", train.seed},     {"eval_every", train.evalEvery},
-                            {"data", std::move(data)}, {"schedule", train.schedule.kind}};
+  mlir::lip::TrainStepOptions options = trainOptionsFromSpec(train);
+  return llvm::json::Object{{"steps", train.steps},      {"batch", train.batch},
+                            {"seed", train.seed},        {"eval_every", train.evalEvery},
+                            {"data", std::move(data)},   {"schedule", train.schedule.kind},
+                            {"warmup", options.warmup},  {"lr", options.lr}};
 }

@@ -210,7 +210,11 @@ FailureOr<SmallVector<Tensor>> Interpreter::evaluateOptimizer(Operation *op) {
     return std::vector<r::PolyStep>(s.begin(), s.end());
   };
   return llvm::TypeSwitch<Operation *, Results>(op)
-      .Case([&](lipopt::LearningRateOp o) { return one(Tensor({}, o.rateAt(scalar(0)))); })
+      .Case([&](lipopt::LearningRateOp o) {
+        double scale = o.getScale() ? get(o.getScale()).data[0] : 1.0;
+        double horizon = o.getHorizon() ? get(o.getHorizon()).data[0] : o.getSteps();
+        return one(Tensor({}, o.rateAt(scalar(0), scale, horizon)));
+      })
       .Case([&](lipopt::MomentumOp o) {
         double beta = o.betaAt(o.getStep() ? get(o.getStep()).data[0] : 0.0);
         return two(r::momentum(in(op, 0), in(op, 1), beta, o.getNesterov()));

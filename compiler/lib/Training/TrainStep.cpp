@@ -192,8 +192,10 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
     params.push_back(p);
   }
 
-  // Compile-time checks of the guarantees the bound analysis relies on.
+  // Compile-time checks of the guarantees the bound analysis relies on, and
+  // the largest run-time lr scale that keeps them.
   double embedLr = o.embedLr > 0 ? o.embedLr : o.lr;
+  double maxLrScale = INFINITY;
   for (const ParamSlot &p : params) {
     if (p.constraint.getMethod() != ConstraintMethod::soft_cap)
       continue;
@@ -204,16 +206,19 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
              "bounded; with AdamW the bound is not guaranteed";
       continue;
     }
-    // Every schedule's multiplier (warm-up included) is at most 1.
+    // Every schedule's multiplier (warm-up included) is at most 1, so the
+    // condition 1 + lr * sigma_NS / w_max <= kSoftCapMaxK bounds the base rate.
     auto own = o.paramLr.find(p.name.getValue().str());
     double lr = own == o.paramLr.end() ? o.lr : own->second;
-    double k = 1 + lr * newtonSchulzMaxSigma(o.newtonSchulz) / p.constraint.getWMaxValue();
-    if (k > liprt::ref::kSoftCapMaxK)
+    double limit = (liprt::ref::kSoftCapMaxK - 1) * p.constraint.getWMaxValue() /
+                   newtonSchulzMaxSigma(o.newtonSchulz);
+    maxLrScale = std::min(maxLrScale, limit / lr);
+    if (lr > limit)
       mlir::emitWarning(func.getLoc())
           << "parameter '" << p.name.getValue() << "': lr " << formatBound(lr)
-          << " moves sigma up to " << formatBound(k)
+          << " moves sigma up to " << formatBound(1 + lr / limit * (liprt::ref::kSoftCapMaxK - 1))
           << " w_max, beyond the soft cap's guarantee (<= 1.306 w_max); keep lr <= "
-          << formatBound(0.306 * p.constraint.getWMaxValue() / newtonSchulzMaxSigma(o.newtonSchulz));
+          << formatBound(limit);
   }
 
   auto scalarType = RankedTensorType::get({}, Float64Type::get(func.getContext()));
@@ -222,7 +227,7 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
     argTypes.push_back(p.type);
   for (const ParamSlot &p : params)
     argTypes.append(p.stateTypes.begin(), p.stateTypes.end());
-  argTypes.push_back(scalarType);
+  argTypes.append(3, scalarType); // step, lr_scale, horizon
   unsigned firstInput = params.size();
   for (unsigned i = firstInput; i < g.getNumArguments(); ++i)
     argTypes.push_back(g.getArgument(i).getType());
@@ -238,12 +243,13 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
   Block *body = step.addEntryBlock();
   b.setInsertionPointToEnd(body);
 
-  // Argument layout: params, state (per parameter, in order), step, inputs.
+  // Argument layout: params, state (per parameter, in order), step,
+  // lr_scale, horizon, inputs.
   unsigned arg = 0;
-  for (const ParamSlot &p : params) {
-    step.setArgAttr(arg, kParamNameAttrName, p.name);
-    step.setArgAttr(arg++, kConstraintAttrName, p.constraint);
-  }
+  // A parameter's attributes (name, constraint, zero init) as the gradient
+  // function has them.
+  for (const ParamSlot &p : params)
+    step.setArgAttrs(arg++, g.getArgAttrDict(p.index));
   for (const ParamSlot &p : params) {
     for (StringRef what : p.stateNames) {
       step.setArgAttr(arg, kParamNameAttrName, p.name);
@@ -252,6 +258,13 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
   }
   Value stepArg = body->getArgument(arg);
   step.setArgAttr(arg++, kStateAttrName, b.getStringAttr("step"));
+  // The run's overrides of the schedule (train --lr and --horizon).
+  Value lrScaleArg = body->getArgument(arg);
+  step.setArgAttr(arg++, kStateAttrName, b.getStringAttr("lr_scale"));
+  Value horizonArg = body->getArgument(arg);
+  step.setArgAttr(arg++, kStateAttrName, b.getStringAttr("horizon"));
+  if (std::isfinite(maxLrScale))
+    step->setAttr(kMaxLrScaleAttrName, b.getF64FloatAttr(maxLrScale));
   for (unsigned i = firstInput; i < g.getNumArguments(); ++i)
     step.setArgAttrs(arg++, g.getArgAttrDict(i));
 
@@ -268,11 +281,9 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
   auto schedule = [&](double base) -> Value {
     Value &lr = schedules[base];
     if (!lr)
-      lr = b.create<lipopt::LearningRateOp>(
-          func.getLoc(), scalarType, stepArg,
-          lipopt::ScheduleAttr::get(b.getContext(), o.schedule), b.getF64FloatAttr(base),
-          b.getI64IntegerAttr(o.steps), b.getI64IntegerAttr(o.warmup),
-          b.getF64FloatAttr(o.cooldownFraction), b.getF64FloatAttr(o.cooldownFloor));
+      lr = b.create<lipopt::LearningRateOp>(func.getLoc(), scalarType, stepArg, o.schedule, base,
+                                            o.steps, o.warmup, o.cooldownFraction,
+                                            o.cooldownFloor, lrScaleArg, horizonArg);
     return lr;
   };
   update.schedule = schedule;

@@ -70,11 +70,20 @@ LogicalResult verifyPowerIteration(Operation *op, Type weight, Type vector) {
 }
 } // namespace
 
-double LearningRateOp::rateAt(double step) {
-  return liprt::ref::learningRate(static_cast<liprt::ref::ScheduleKind>(getSchedule()),
-                                  getBase().convertToDouble(), step, getSteps(), getWarmup(),
-                                  getFraction().convertToDouble(),
-                                  getFloor().convertToDouble());
+void LearningRateOp::build(OpBuilder &b, OperationState &state, Type type, Value step,
+                           Schedule schedule, double base, int64_t steps, int64_t warmup,
+                           double fraction, double floor, Value scale, Value horizon) {
+  build(b, state, type, step, scale, horizon, ScheduleAttr::get(b.getContext(), schedule),
+        b.getF64FloatAttr(base), b.getI64IntegerAttr(steps), b.getI64IntegerAttr(warmup),
+        b.getF64FloatAttr(fraction), b.getF64FloatAttr(floor));
+}
+
+double LearningRateOp::rateAt(double step, double scale, double horizon) {
+  return scale * liprt::ref::learningRate(static_cast<liprt::ref::ScheduleKind>(getSchedule()),
+                                          getBase().convertToDouble(), step,
+                                          static_cast<int64_t>(horizon), getWarmup(),
+                                          getFraction().convertToDouble(),
+                                          getFloor().convertToDouble());
 }
 
 LogicalResult LearningRateOp::verify() {
@@ -90,9 +99,12 @@ LogicalResult LearningRateOp::verify() {
 
 OpFoldResult LearningRateOp::fold(FoldAdaptor adaptor) {
   std::optional<double> step = constantScalar(adaptor.getStep());
-  if (!step)
+  std::optional<double> scale = getScale() ? constantScalar(adaptor.getScale()) : 1.0;
+  std::optional<double> horizon =
+      getHorizon() ? constantScalar(adaptor.getHorizon()) : static_cast<double>(getSteps());
+  if (!step || !scale || !horizon)
     return {};
-  return scalarAttr(getType(), rateAt(*step));
+  return scalarAttr(getType(), rateAt(*step, *scale, *horizon));
 }
 
 double mlir::lipopt::momentumAt(double beta, double betaStart, int64_t warmupSteps,

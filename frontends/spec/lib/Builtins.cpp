@@ -20,8 +20,8 @@ using llvm::SMLoc;
 namespace {
 const std::map<std::string, Signature> &signatures() {
   static const std::map<std::string, Signature> table = {
-      {"linear", {{"input", "out"}, {"in", "name", "group", "method", "w_max"}}},
-      {"embedding", {{"ids", "width"}, {"name", "group", "method", "w_max"}}},
+      {"linear", {{"input", "out"}, {"in", "name", "group", "method", "w_max", "init"}}},
+      {"embedding", {{"ids", "width"}, {"name", "group", "method", "w_max", "init"}}},
       {"relu", {{"input"}, {}}},
       {"abs", {{"input"}, {}}},
       {"maxmin", {{"input"}, {}}},
@@ -247,9 +247,12 @@ Value Generator::makeParam(const Expr &call, const BoundArgs &args, llvm::String
   paramElements += elements;
   result.paramGroup[name] = group && !args.has("method") && !args.has("w_max") ? group->name : "";
   auto attr = lip::ConstraintAttr::get(&context, method, wMax, norm);
+  bool zero = group && group->zeroInit;
+  if (args.has("init"))
+    zero = zeroInit(args.get("init")).value_or(zero);
   return builder.create<lip::ParamOp>(NameLoc::get(builder.getStringAttr(name), loc(call.loc)),
                                       RankedTensorType::get(shape, builder.getF32Type()),
-                                      builder.getStringAttr(name), attr);
+                                      builder.getStringAttr(name), attr, zero);
 }
 
 Val Generator::callBuiltin(const Expr &call, const std::vector<Val> &positional,

@@ -155,6 +155,9 @@ private:
   void readConstraintGroup(const Item &item);
   void readBudget(const Item &item);
   void readTrain(const Item &item);
+  /// `init = zero | orthogonal` (a group's or a layer's): whether zero;
+  /// reported and none for anything else.
+  std::optional<bool> zeroInit(const Val &v);
   /// A top-level `let`: its value, or the one `defines` gives it.
   void readLet(const Item &item);
   /// Reports every define that no top-level `let` took.

@@ -58,6 +58,16 @@ std::vector<std::string> keysOf(const std::map<std::string, SettingKind> &kinds)
 }
 } // namespace
 
+std::optional<bool> Generator::zeroInit(const Val &v) {
+  bool named = v.kind == Val::Kind::Symbol || v.kind == Val::Kind::String;
+  if (named && (v.text == "zero" || v.text == "orthogonal"))
+    return v.text == "zero";
+  error(v.loc) << "init must be zero or orthogonal, got "
+               << (named ? "'" + v.text + "'" : v.describe())
+               << suggest(v.text, {"zero", "orthogonal"});
+  return std::nullopt;
+}
+
 void Generator::readConstraintGroup(const Item &item) {
   for (const ParamGroup &g : result.groups)
     if (g.name == item.name) {
@@ -96,6 +106,10 @@ void Generator::readConstraintGroup(const Item &item) {
       if (!inRange(v, kPositive, "a group's lr"))
         continue;
       group.lr = v.number;
+    } else if (field.name == "init") {
+      std::optional<bool> zero = zeroInit(v);
+      if (zero)
+        group.zeroInit = *zero;
     } else if (field.name == "match") {
       std::vector<Val> patterns = v.kind == Val::Kind::List ? v.list : std::vector<Val>{v};
       for (const Val &p : patterns) {
@@ -107,8 +121,8 @@ void Generator::readConstraintGroup(const Item &item) {
       }
     } else {
       error(field.loc) << "constraint groups have no setting '" << field.name << "'"
-                       << suggest(field.name, {"method", "w_max", "match", "lr"})
-                       << " (settings: method, w_max, match, lr)";
+                       << suggest(field.name, {"method", "w_max", "match", "lr", "init"})
+                       << " (settings: method, w_max, match, lr, init)";
     }
   }
   if (errors != errorsBefore) {

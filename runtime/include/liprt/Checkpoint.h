@@ -70,6 +70,11 @@ struct TrainingMetadata {
   /// The training text's distinct bytes in increasing order (a token is an
   /// index); empty for a model of features.
   std::string vocabulary;
+  /// The run's schedule overrides (train --lr and --horizon), so that a
+  /// resumed run goes on with them: the factor on every learning rate, and
+  /// the schedule's length (0: the spec's steps).
+  double lrScale = 1;
+  int64_t horizon = 0;
 };
 
 /// Records `training` in the checkpoint's metadata: the vocabulary as one

@@ -19,6 +19,7 @@
 
 #include "liprt/Status.h"
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -40,6 +41,8 @@ struct StepTensor {
   double guaranteedNorm = 0;
   /// A model input's bound on the RMS of each token; 0 when unbounded.
   double rmsBound = 0;
+  /// A parameter that training starts at zero (the spec's `init = zero`).
+  bool zeroInit = false;
 
   int64_t elements(int64_t batch) const;
   int64_t bytes(int64_t batch) const;
@@ -50,9 +53,11 @@ struct StepTensor {
 
 /// The spec's train section: what `train` does when no option overrides it.
 struct TrainDefaults {
-  /// `steps` is also the horizon of the learning-rate schedule compiled
-  /// into the step (`schedule`: constant, linear, cosine or cooldown).
-  int64_t steps = 100, batch = 128, seed = 0;
+  /// `steps` is also the default horizon of the learning-rate schedule
+  /// (`schedule`: constant, linear, cosine or cooldown), after `warmup`
+  /// steps of warm-up; `lr` is the optimizer's base rate.
+  int64_t steps = 100, batch = 128, seed = 0, warmup = 0;
+  double lr = 0; // 0: not recorded
   std::string schedule = "constant";
   int64_t evalEvery = 0; // 0: evaluate at the end only
   std::string dataKind;  // text | fashion_mnist | csv, or empty
@@ -77,8 +82,14 @@ struct StepManifest {
   /// logits result out. Empty when the manifest has none.
   std::vector<StepTensor> forwardArguments, forwardResults;
   TrainDefaults train;
+  /// The largest factor by which `lr_scale` may multiply the learning rates
+  /// and keep every soft cap's guarantee (infinite: no such limit).
+  double maxLrScale = INFINITY;
 
   bool hasForward() const { return !forwardResults.empty(); }
+  /// Whether the step takes the run's lr scale and horizon (else they are
+  /// the compiled ones).
+  bool takesScheduleOverrides() const;
 };
 
 /// Parses and validates a manifest: the format and version lipc writes,
@@ -129,6 +140,13 @@ public:
   /// are updated.
   Result<StepOutcome> run(double step, int64_t batch, const std::vector<const void *> &batchData);
 
+  /// The schedule of the following steps: every learning rate times
+  /// `lrScale` (at most the manifest's maxLrScale), over `horizon` steps
+  /// (more than the warm-up). Defaults: 1 and the spec's steps.
+  Status setScheduleOverrides(double lrScale, int64_t horizon);
+  double lrScale() const { return lrScale_; }
+  int64_t horizon() const { return static_cast<int64_t>(horizon_); }
+
   /// From now on runs `train` and `forward` with the parameters and optimizer
   /// state kept in `memory` between calls: each step takes the new values the
   /// call returns as they are, only the batch goes in and the loss and
@@ -171,6 +189,7 @@ private:
 
   StepManifest manifest_;
   Entry entry_, forward_;
+  double lrScale_ = 1, horizon_; // the step's lr_scale and horizon arguments
   /// Parameter and state values by argument index (empty for the others);
   /// for a resident step, a copy fetched when read.
   mutable std::vector<std::vector<float>> owned_;

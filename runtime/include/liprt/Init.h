@@ -18,8 +18,10 @@
 
 namespace liprt {
 
-/// Initializes every parameter of `step` (optimizer state stays zero).
-/// Parameters of rank other than 2 are an error.
+/// Initializes every parameter of `step` (optimizer state stays zero):
+/// zero where the manifest says `init: zero`, else (semi-)orthogonal at
+/// min(1, w_max), embedding rows at RMS 1. Parameters of rank other than 2
+/// are an error.
 Status initializeParameters(CompiledStep &step, uint64_t seed);
 
 } // namespace liprt

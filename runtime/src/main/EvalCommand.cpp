@@ -49,9 +49,10 @@ int main::eval(const char *program, const Options &o) {
     return fail(program, loaded.status().message());
   CompiledStep &model = loaded->model;
   const Examples &examples = loaded->examples;
-  Result<int64_t> steps = loadTrainingState(model, examples, o.checkpoint);
-  if (!steps)
-    return fail(program, steps.status().message());
+  Result<TrainingMetadata> training = loadTrainingState(model, examples, o.checkpoint);
+  if (!training)
+    return fail(program, training.status().message());
+  int64_t steps = training->step;
   // Evaluation batches hold at most the held-out examples.
   if (Status s = checkBatchFits(model.manifest(), std::min(o.batch, examples.heldOutCount()),
                                 physicalMemoryBytes());
@@ -80,7 +81,7 @@ int main::eval(const char *program, const Options &o) {
   if (o.json) {
     std::printf("{\"step\":%lld,\"loss\":%s,\"loss_finite\":%s,\"accuracy\":%.9g,"
                 "\"examples\":%lld,\"positions\":%lld",
-                static_cast<long long>(*steps), jsonNumber(e->loss).c_str(),
+                static_cast<long long>(steps), jsonNumber(e->loss).c_str(),
                 std::isfinite(e->loss) ? "true" : "false", e->accuracy,
                 static_cast<long long>(e->examples), static_cast<long long>(e->positions));
     if (certifiable) {
@@ -99,7 +100,7 @@ int main::eval(const char *program, const Options &o) {
   std::printf("held-out loss %s  accuracy %.2f%%  (%lld %s, checkpoint at step %lld)\n",
               lossText(e->loss).c_str(), 100 * e->accuracy, static_cast<long long>(e->examples),
               unit,
-              static_cast<long long>(*steps));
+              static_cast<long long>(steps));
   if (certifiable) {
     std::printf("certified robust accuracy (bound %.6g; radius in the input's max-token RMS):",
                 robust.lipschitz);

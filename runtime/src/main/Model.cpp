@@ -123,7 +123,8 @@ Checkpoint main::trainingCheckpoint(CompiledStep &model, const Examples &example
   c.metadata["spec_hash"] = lipc_spec_hash;
   c.metadata["manifest"] = lipc_manifest;
   c.metadata["bounds"] = lipc_bounds_json;
-  setTrainingMetadata(c, {steps, examples.isText() ? examples.vocabulary() : std::string()});
+  setTrainingMetadata(c, {steps, examples.isText() ? examples.vocabulary() : std::string(),
+                          model.lrScale(), model.horizon()});
   return c;
 }
 
@@ -160,7 +161,7 @@ Result<TrainingMetadata> main::loadTrainingState(CompiledStep &model, const std:
   return training;
 }
 
-Result<int64_t> main::loadTrainingState(CompiledStep &model, const Examples &examples,
+Result<TrainingMetadata> main::loadTrainingState(CompiledStep &model, const Examples &examples,
                                         const std::string &path) {
   Result<TrainingMetadata> training = loadTrainingState(model, path);
   if (!training)
@@ -170,7 +171,7 @@ Result<int64_t> main::loadTrainingState(CompiledStep &model, const Examples &exa
                          std::to_string(training->vocabulary.size()) +
                          " bytes; this text has " +
                          std::to_string(examples.vocabulary().size()) + ")");
-  return training->step;
+  return training;
 }
 
 std::string main::jsonNumber(double v) {

@@ -88,8 +88,9 @@ Checkpoint trainingCheckpoint(CompiledStep &model, const Examples &examples, int
 Result<TrainingMetadata> loadTrainingState(CompiledStep &model, const std::string &path);
 
 /// Loads a checkpoint to go on with `examples`: for text, the checkpoint's
-/// vocabulary must be theirs. Returns the step it was written at.
-Result<int64_t> loadTrainingState(CompiledStep &model, const Examples &examples,
+/// vocabulary must be theirs. Returns what it records (its step, the run's
+/// schedule overrides).
+Result<TrainingMetadata> loadTrainingState(CompiledStep &model, const Examples &examples,
                                   const std::string &path);
 
 /// A JSON number, or null when not finite (JSON has no NaN or infinity).

@@ -24,6 +24,7 @@ const char *const main::kUsageText = R"(usage:
   %1$s train [--data PATH] [--steps N] [--batch N] [--seed N] [--threads N] [--device D]
         [--log FILE] [--log-every N] [--eval-every N] [--eval-samples N]
         [--checkpoint FILE] [--checkpoint-every N] [--resume CHECKPOINT]
+        [--lr RATE] [--horizon N]
   %1$s eval --checkpoint FILE [--data PATH] [--batch N] [--eval-samples N]
         [--radii R1,R2,...] [--threads N] [--device D] [--json]
   %1$s sample --checkpoint FILE [--prompt TEXT] [--length N] [--temperature T]
@@ -42,6 +43,11 @@ lipc compile --gpu runs on the GPU when one is usable; with auto and none it
 says why in one line and runs on the CPU.
 --resume continues a run from its checkpoint up to --steps in all, with the
 same losses as a run that was never interrupted (same --data, --batch, --seed).
+--lr RATE replaces the spec's base learning rate, and every other rate (a
+group's lr, embed_lr) scales with it; a rate beyond a soft cap's guarantee is
+refused. --horizon N makes the learning-rate schedule span N steps instead of
+the spec's steps. A resumed run keeps the checkpoint's --lr and --horizon
+unless given again.
 Exit codes: 0 done, 1 bad input or data, a file that cannot be written, or (eval)
 a loss that is not finite, 2 bad command line (or a batch too large for memory),
 4 the loss stopped being finite in training (the last checkpoint holds the last
@@ -87,6 +93,8 @@ const OptionSpec kOptions[] = {
     {"--log-every", kTrain, &Options::logEvery, 1, kMaxCount},
     {"--eval-every", kTrain, &Options::evalEvery, 0, kMaxCount},
     {"--checkpoint-every", kTrain, &Options::checkpointEvery, 1, kMaxCount},
+    {"--lr", kTrain, &Options::lr, 0, kMaxReal},
+    {"--horizon", kTrain, &Options::horizon, 1, kMaxSteps},
     {"--eval-samples", kTrain | kEval, &Options::evalSamples, 1, kMaxCount},
     {"--length", kSample, &Options::length, 1, kMaxLength},
     {"--temperature", kSample, &Options::temperature, 0, kMaxReal},
@@ -208,6 +216,8 @@ std::string main::parseOptions(const std::string &command, int argc, char **argv
     if (!error.empty())
       return error;
   }
+  if (o.lr == 0)
+    return "--lr takes a positive number, not 0";
   if (!(commandBit & kTrain) && o.checkpoint.empty())
     return command + " needs --checkpoint FILE";
   if (o.steps <= 0 || o.batch <= 0)

@@ -22,6 +22,10 @@ struct Options {
   int64_t steps = 0, batch = 0, seed = 0, threads = 0; // threads 0: all cores
   int64_t logEvery = 10, evalEvery = 0, evalSamples = 0;
   int64_t checkpointEvery = 0; // 0: only at the end
+  /// train --lr (the base learning rate; every rate scales with it) and
+  /// --horizon (the schedule's length); unset: -1 and 0.
+  double lr = -1;
+  int64_t horizon = 0;
   bool json = false;
   bool help = false; // --help or -h: print the usage, nothing else
   /// eval: radii (input max-token RMS) of the certified robust accuracy.

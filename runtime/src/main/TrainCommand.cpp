@@ -36,6 +36,25 @@ std::string format(const char *pattern, ...) {
   va_end(args);
   return buffer;
 }
+/// --lr and --horizon over `schedule` (the spec's, or the resumed run's).
+Status applyScheduleOptions(CompiledStep &model, const Options &o, TrainingMetadata schedule) {
+  const TrainDefaults &spec = model.manifest().train;
+  if (o.lr > 0) {
+    if (!(spec.lr > 0))
+      return Status::error("--lr: this binary records no base learning rate to replace");
+    schedule.lrScale = o.lr / spec.lr;
+  }
+  if (o.horizon > 0)
+    schedule.horizon = o.horizon;
+  if (schedule.lrScale == 1 && schedule.horizon == spec.steps)
+    return Status::ok();
+  Status s = model.setScheduleOverrides(schedule.lrScale, schedule.horizon);
+  if (!s && o.lr > 0 && schedule.lrScale > model.manifest().maxLrScale)
+    return Status::error(format("--lr %g is beyond the soft cap's guarantee: the largest base "
+                                "rate that keeps it is %.6g",
+                                o.lr, model.manifest().maxLrScale * spec.lr));
+  return s;
+}
 } // namespace
 
 int main::train(const char *program, const Options &o) {
@@ -47,8 +66,10 @@ int main::train(const char *program, const Options &o) {
   if (Status s = initializeParameters(model, static_cast<uint64_t>(o.seed)); !s)
     return fail(program, s.message());
   int64_t first = 0;
+  const TrainDefaults &spec = model.manifest().train;
+  TrainingMetadata schedule{0, "", 1.0, spec.steps}; // the run's lr scale and horizon
   if (!o.resume.empty()) {
-    Result<int64_t> resumed = loadTrainingState(model, examples, o.resume);
+    Result<TrainingMetadata> resumed = loadTrainingState(model, examples, o.resume);
     if (!resumed)
       return fail(program, resumed.status().message());
     // Training enforces the certificate by keeping every weight inside its
@@ -58,13 +79,18 @@ int main::train(const char *program, const Options &o) {
       return fail(program, "'" + o.resume + "': " + outside +
                                ", so no training from it could be certified (lipc certify "
                                "measures these weights)");
-    first = *resumed;
+    first = resumed->step;
+    schedule.lrScale = resumed->lrScale;
+    if (resumed->horizon > 0)
+      schedule.horizon = resumed->horizon;
     if (first >= o.steps)
       return fail(program,
                   format("the checkpoint is at step %lld; --steps %lld leaves nothing to do",
                          static_cast<long long>(first), static_cast<long long>(o.steps)),
                   kUsage);
   }
+  if (Status s = applyScheduleOptions(model, o, schedule); !s)
+    return fail(program, s.message(), kUsage);
   if (Status s = checkBatchFits(model.manifest(), o.batch, physicalMemoryBytes()); !s)
     return fail(program, s.message(), kUsage);
   // The outputs are checked now, not found unwritable at the end of the run.
@@ -93,15 +119,16 @@ int main::train(const char *program, const Options &o) {
               static_cast<long long>(examples.heldOutCount()),
               std::isfinite(bound) ? format("certified bound %.6g", bound).c_str()
                                    : "the bound is not certified");
-  // The schedule's horizon is compiled into the step: say so when the run
-  // is shorter or longer than it.
-  const TrainDefaults &spec = model.manifest().train;
-  if (o.steps != spec.steps && spec.schedule != "constant")
-    std::printf("note: the %s learning-rate schedule compiled into this binary spans the spec's "
-                "%lld steps; this run %s at step %lld (change the spec's steps to rescale it)\n",
-                spec.schedule.c_str(), static_cast<long long>(spec.steps),
-                o.steps < spec.steps ? "stops" : "continues past its end to stop",
-                static_cast<long long>(o.steps));
+  if (model.lrScale() != 1)
+    std::printf("learning rates %.6g times the spec's (base %.6g)\n", model.lrScale(),
+                model.lrScale() * spec.lr);
+  // Say so when the run is shorter or longer than the schedule.
+  if (o.steps != model.horizon() && spec.schedule != "constant")
+    std::printf("note: the %s learning-rate schedule spans %lld steps; this run %s at step %lld "
+                "(--horizon %lld makes it follow the run)\n",
+                spec.schedule.c_str(), static_cast<long long>(model.horizon()),
+                o.steps < model.horizon() ? "stops" : "continues past its end to stop",
+                static_cast<long long>(o.steps), static_cast<long long>(o.steps));
   // The batches are a function of the seed: a resumed run replays the
   // sampler through the steps before it and sees the same batches after.
   EpochSampler sampler(examples.trainCount(), static_cast<uint64_t>(o.seed));

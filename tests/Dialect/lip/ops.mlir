@@ -10,6 +10,13 @@ func.func @params() -> (tensor<256x784xf32>, tensor<65x256xf32>) {
   return %w, %e : tensor<256x784xf32>, tensor<65x256xf32>
 }
 
+// CHECK-LABEL: func.func @zero_init
+func.func @zero_init() -> tensor<65x256xf32> {
+  // CHECK: lip.param "head" <soft_cap, w_max = 1.000000e+00, norm = rms_to_rms> zero_init : tensor<65x256xf32>
+  %h = lip.param "head" <soft_cap, w_max = 1.0, norm = rms_to_rms> zero_init : tensor<65x256xf32>
+  return %h : tensor<65x256xf32>
+}
+
 // CHECK-LABEL: func.func @every_method
 func.func @every_method() {
   // CHECK: <none,

@@ -11,6 +11,18 @@ func.func @lr() -> tensor<f64> {
   return %lr : tensor<f64>
 }
 
+// With run-time overrides that are constants: 0.1 * 0.5 * (300 - 100) / 300.
+// CHECK-LABEL: func.func @lr_overrides
+// CHECK: %[[C:.*]] = arith.constant dense<0.033333{{[0-9]+}}> : tensor<f64>
+// CHECK: return %[[C]]
+func.func @lr_overrides() -> tensor<f64> {
+  %step = arith.constant dense<100.0> : tensor<f64>
+  %scale = arith.constant dense<0.5> : tensor<f64>
+  %horizon = arith.constant dense<300.0> : tensor<f64>
+  %lr = lipopt.learning_rate %step <linear> base 0.1 steps 2000 warmup 0 scale %scale : tensor<f64> horizon %horizon : tensor<f64> : tensor<f64>
+  return %lr : tensor<f64>
+}
+
 // algorithms.md 3.3: w_max = 1, update norm lr * tn = 0.0889 -> alpha = 0.15273.
 // CHECK-LABEL: func.func @coupling
 // CHECK: arith.constant dense<0.1527{{[0-9]+}}> : tensor<f64>

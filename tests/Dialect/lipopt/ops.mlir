@@ -6,6 +6,8 @@ func.func @optimizer(%w: tensor<8x4xf32>, %b: tensor<8x4xf32>, %g: tensor<8x4xf3
                      %step: tensor<f32>) {
   // CHECK: lipopt.learning_rate %{{.*}} <cosine> base 1.000000e-01 steps 100 warmup 10 : tensor<f32>
   %lr = lipopt.learning_rate %step <cosine> base 0.1 steps 100 warmup 10 {fraction = 0.4 : f64} : tensor<f32>
+  // CHECK: lipopt.learning_rate %{{.*}} <linear> base 1.000000e-01 steps 100 warmup 0 scale %{{.*}} : tensor<f32> horizon %{{.*}} : tensor<f32> : tensor<f32>
+  %lr2 = lipopt.learning_rate %step <linear> base 0.1 steps 100 warmup 0 scale %step : tensor<f32> horizon %step : tensor<f32> : tensor<f32>
   // CHECK: lipopt.momentum %{{.*}}, %{{.*}} beta 0.94999999999999996 nesterov : tensor<8x4xf32>
   %b2, %u = lipopt.momentum %b, %g beta 0.95 nesterov : tensor<8x4xf32>
   // CHECK: lipopt.newton_schulz %{{.*}} <jiacheng6> : tensor<8x4xf32>

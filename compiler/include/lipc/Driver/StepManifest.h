@@ -20,7 +20,7 @@
 namespace lipc {
 
 /// Version of the manifest format; the runtime refuses others.
-inline constexpr int64_t kStepManifestVersion = 3;
+inline constexpr int64_t kStepManifestVersion = 4;
 
 /// Describes @train_step of `module`, and under "forward" @forward (the
 /// parameters and inputs it takes, the logits it returns). Errors (no @train_step, results that do

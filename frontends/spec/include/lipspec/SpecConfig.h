@@ -30,6 +30,8 @@ struct ParamGroup {
   std::vector<std::string> patterns;
   /// The group's own learning rate (the optimizer's when unset).
   std::optional<double> lr;
+  /// `init = zero`: its parameters start at zero (else orthogonal).
+  bool zeroInit = false;
   llvm::SMLoc loc;
 };
 

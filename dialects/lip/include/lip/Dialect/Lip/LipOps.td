@@ -57,16 +57,20 @@ def Lip_ParamOp : Lip_RuleOp<"param"> {
     bound analysis takes the parameter's norm from it. Linear weights are
     `[fan_out, fan_in]` with norm `rms_to_rms`; embedding tables are
     `[vocab, width]` with norm `l1_to_rms`. The op has no side effects but is
-    not `Pure`: an unused parameter is still part of the model.
+    not `Pure`: an unused parameter is still part of the model. With
+    `zero_init` training starts it at zero (the paper's recipe for the last
+    layer of each residual branch and the head), else (semi-)orthogonal at
+    its cap, embedding rows at RMS 1.
 
     Example:
     ```mlir
     %w = lip.param "mlp.in" <soft_cap, w_max = 1.0, norm = rms_to_rms> : tensor<256x784xf32>
+    %h = lip.param "head" <soft_cap, w_max = 1.0, norm = rms_to_rms> zero_init : tensor<65x256xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$name, Lip_ConstraintAttr:$constraint);
+  let arguments = (ins StrAttr:$name, Lip_ConstraintAttr:$constraint, UnitAttr:$zero_init);
   let results = (outs Lip_FloatTensor:$result);
-  let assemblyFormat = "$name $constraint attr-dict `:` type($result)";
+  let assemblyFormat = "$name $constraint (`zero_init` $zero_init^)? attr-dict `:` type($result)";
   let hasVerifier = 1;
 }
 

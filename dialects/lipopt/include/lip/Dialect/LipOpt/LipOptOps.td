@@ -67,24 +67,42 @@ def LipOpt_ScheduleAttr : EnumAttr<LipOpt_Dialect, LipOpt_Schedule, "schedule"> 
 // Optimizer
 //===----------------------------------------------------------------------===//
 
-def LipOpt_LearningRateOp : LipOpt_Op<"learning_rate", [AllTypesMatch<["step", "result"]>]> {
+def LipOpt_LearningRateOp : LipOpt_Op<"learning_rate", [AllTypesMatch<["step", "result"]>,
+                                                       AttrSizedOperandSegments]> {
   let summary = "The learning rate at a step: base times the schedule's multiplier";
   let description = [{
     With `s` the step (0-based) and `warmup` steps of linear warm-up first.
+    Two optional run-time operands override the compiled settings (a model
+    binary's `train --lr` and `--horizon`): `scale` multiplies the rate, and
+    `horizon` replaces `steps` as the schedule's length (it must exceed
+    `warmup`; the runtime checks it).
     Example: `%lr = lipopt.learning_rate %step schedule<linear> base 0.1 steps 2000 warmup 0 : tensor<f64>`
+    or `... warmup 0 scale %s : tensor<f64> horizon %h : tensor<f64> : tensor<f64>`
   }];
-  let arguments = (ins LipOpt_Scalar:$step, LipOpt_ScheduleAttr:$schedule, F64Attr:$base,
-                       I64Attr:$steps, I64Attr:$warmup, DefaultValuedAttr<F64Attr, "0.4">:$fraction,
+  let arguments = (ins LipOpt_Scalar:$step, Optional<LipOpt_Scalar>:$scale,
+                       Optional<LipOpt_Scalar>:$horizon, LipOpt_ScheduleAttr:$schedule,
+                       F64Attr:$base, I64Attr:$steps, I64Attr:$warmup,
+                       DefaultValuedAttr<F64Attr, "0.4">:$fraction,
                        DefaultValuedAttr<F64Attr, "0.1">:$floor);
   let results = (outs LipOpt_Scalar:$result);
   let assemblyFormat = [{
-    $step $schedule `base` $base `steps` $steps `warmup` $warmup attr-dict `:` type($step)
+    $step $schedule `base` $base `steps` $steps `warmup` $warmup
+    (`scale` $scale^ `:` type($scale))? (`horizon` $horizon^ `:` type($horizon))?
+    attr-dict `:` type($step)
   }];
+  let builders = [
+    OpBuilder<(ins "Type":$type, "Value":$step, "Schedule":$schedule, "double":$base,
+                   "int64_t":$steps, "int64_t":$warmup, "double":$fraction, "double":$floor,
+                   CArg<"Value", "{}">:$scale, CArg<"Value", "{}">:$horizon)>
+  ];
   let hasVerifier = 1;
   let hasFolder = 1;
   let extraClassDeclaration = [{
-    /// The schedule's learning rate at `step` (shared by folder and kernels).
-    double rateAt(double step);
+    /// The schedule's learning rate at `step`, times `scale`, over `horizon`
+    /// steps (shared by the folder, the reference interpreter and kernels).
+    double rateAt(double step, double scale, double horizon);
+    /// The same with the compiled settings (no overrides).
+    double rateAt(double step) { return rateAt(step, 1.0, getSteps()); }
   }];
 }
 
