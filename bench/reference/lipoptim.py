@@ -75,6 +75,12 @@ def embed_cap(e, w_max):
     return torch.where(rms > w_max, e * w_max / rms, e)
 
 
+def normalize_rows(m, inflation):
+    """The paper's embedding update: rows at RMS 1, scaled up by at most `inflation`."""
+    rms = (m * m).mean(1, keepdim=True).sqrt()
+    return m / torch.clamp(rms, min=1 / inflation)
+
+
 
 
 def power_iteration(x, v, steps):
@@ -93,6 +99,8 @@ def sigma_upper_bound(x, steps):
     g, log_bound, weight = wide @ wide.T, 0.0, 1.0
     for i in range(steps + 1):
         c = g.norm()
+        if c == 0:  # a zero matrix (a zero-initialized weight)
+            return 0.0
         log_bound += weight * math.log(c)
         g = g / c
         if i < steps:

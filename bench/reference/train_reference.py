@@ -2,10 +2,13 @@
 checkpoint a compiled binary wrote: Muon (momentum, Newton-Schulz with the
 jiacheng6 coefficients, the update scaled by sqrt(fan_out/fan_in)) followed by
 the spectral soft cap with its coupling, AdamW followed by the embedding cap
-for the embedding, the linear learning-rate schedule. Written from the paper
-and dialects/lipopt/Rationale.md, so that it checks the binary.
+for the embedding, the linear learning-rate schedule. `shakespeare-recipe`
+(examples/shakespeare/paper-recipe.lip) is the paper's recipe instead:
+spectral normalization, the mass split of the learning rate, and the
+embedding's momentum rows normalized (inflation 16) before its cap. Written
+from the paper and dialects/lipopt/Rationale.md, so that it checks the binary.
 
-usage: train_reference.py mlp|shakespeare CHECKPOINT DATA STEPS LOG.jsonl
+usage: train_reference.py mlp|shakespeare|shakespeare-recipe CHECKPOINT DATA STEPS LOG.jsonl
   CHECKPOINT  a checkpoint of the example's binary (weights, optimizer state, step)
   DATA        the data the binary trained on, small enough that one batch is all
               of its training part (a CSV for the MLP, a text for the transformer)
@@ -24,12 +27,23 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 from lipmodels import cross_entropy, gpt_logits, mlp_logits  # noqa: E402
-from lipoptim import adam, coupling, embed_cap, momentum, ns, soft_cap  # noqa: E402
+from lipoptim import (adam, coupling, embed_cap, momentum, normalize_rows, ns, soft_cap,  # noqa: E402
+                      spectral_normalize)
 
-# The examples' train sections (examples/*/model.lip).
+
+def mass_split(name):
+    """paper-recipe.lip's groups: the paper's target norms with blocks_mass 32."""
+    if name in ("embed", "head"):
+        return 0.02941
+    return 0.94118 if name.split(".")[-1] in ("q", "k", "v") else 0.31373
+
+
+# The examples' train sections (examples/*/model.lip, paper-recipe.lip).
 CONFIG = {
-    "mlp": dict(lr=0.1, beta=0.95, nesterov=True, steps=2000),
-    "shakespeare": dict(lr=0.1, beta=0.9, nesterov=False, steps=2000),
+    "mlp": dict(lr=0.1, beta=0.95, nesterov=True, steps=2000, w_max=2.0),
+    "shakespeare": dict(lr=0.1, beta=0.9, nesterov=False, steps=2000, w_max=0.9763),
+    "shakespeare-recipe": dict(lr=0.3, beta=0.9, nesterov=False, steps=2000, w_max=0.9763,
+                               method="spectral_normalize", lr_of=mass_split, inflation=16),
 }
 NS_MAX_SIGMA = 0.99934  # the jiacheng6 set's largest output singular value
 
@@ -68,36 +82,49 @@ def text_batch(path, seq=256):
     return torch.stack([ids[s:s + seq] for s in starts]), torch.stack([ids[s + 1:s + seq + 1] for s in starts])
 
 
-def training_step(model, params, state, x, y, s, w_max):
+def embedding_step(cfg, name, w, grad, state, lr, s):
+    """AdamW, or with `inflation` the paper's normalized momentum rows; then the cap."""
+    if "inflation" in cfg:
+        state[name + ".momentum"], update = momentum(state[name + ".momentum"], grad, cfg["beta"],
+                                                     cfg["nesterov"])
+        return embed_cap(w - lr * normalize_rows(update, cfg["inflation"]), 1.0)
+    m, v, direction = adam(state[name + ".adam_m"], state[name + ".adam_v"], grad, s)
+    state[name + ".adam_m"], state[name + ".adam_v"] = m, v
+    return embed_cap(w - lr * direction, 1.0)
+
+
+def training_step(model, params, state, x, y, s):
     """One step at step count `s`: updates `params` and `state` in place and
     returns the loss (a tensor)."""
     cfg = CONFIG[model]
+    w_max = cfg["w_max"]
     logits_of = mlp_logits if model == "mlp" else gpt_logits
     ps = {n: p.clone().requires_grad_() for n, p in params.items()}
     loss = cross_entropy(logits_of(ps, x), y)
     grads = dict(zip(ps, torch.autograd.grad(loss, list(ps.values()))))
-    lr = cfg["lr"] * (1 - s / cfg["steps"])
+    schedule = 1 - s / cfg["steps"]
     with torch.no_grad():
         for n, w in params.items():
+            lr = cfg["lr"] * cfg.get("lr_of", lambda _: 1.0)(n) * schedule
             if n == "embed":
-                m, v, direction = adam(state[n + ".adam_m"], state[n + ".adam_v"], grads[n], s)
-                state[n + ".adam_m"], state[n + ".adam_v"] = m, v
-                params[n] = embed_cap(w - lr * direction, 1.0)
+                params[n] = embedding_step(cfg, n, w, grads[n], state, lr, s)
                 continue
             state[n + ".momentum"], update = momentum(state[n + ".momentum"], grads[n], cfg["beta"],
                                                       cfg["nesterov"])
-            scale = math.sqrt(w.shape[0] / w.shape[1])
-            alpha = coupling(1 + lr * NS_MAX_SIGMA / w_max)
-            params[n] = soft_cap(w - lr * scale * ns(update), alpha, w_max)
+            w = w - lr * math.sqrt(w.shape[0] / w.shape[1]) * ns(update)
+            if cfg.get("method") == "spectral_normalize":
+                params[n], state[n + ".power_vector"] = spectral_normalize(
+                    w, state[n + ".power_vector"], w_max, power_steps=2, gram_steps=6)
+            else:
+                params[n] = soft_cap(w, coupling(1 + lr * NS_MAX_SIGMA / w_max), w_max)
     return loss.detach()
 
 
 def train(model, tensors, step, x, y, count):
-    suffixes = (".momentum", ".adam_m", ".adam_v")
+    suffixes = (".momentum", ".adam_m", ".adam_v", ".power_vector")
     params = {n: t for n, t in tensors.items() if not n.endswith(suffixes)}
     state = {n: t for n, t in tensors.items() if n.endswith(suffixes)}
-    w_max = 2.0 if model == "mlp" else 0.9763
-    return [training_step(model, params, state, x, y, s, w_max).item() for s in range(step, step + count)]
+    return [training_step(model, params, state, x, y, s).item() for s in range(step, step + count)]
 
 
 def main():

@@ -270,6 +270,12 @@ Tensor embedCap(const Tensor &e, double wMax) {
   return r;
 }
 
+Tensor normalizeRows(const Tensor &m, double inflation) {
+  Tensor r = m;
+  rescaleTokens(r, [&](double rms) { return 1 / std::max(1 / inflation, rms); });
+  return r;
+}
+
 double sigmaUpperBound(const Tensor &w, int64_t steps) {
   Mat x = fromTensor(w);
   if (x.rows > x.cols)

@@ -57,13 +57,16 @@ double maxTokenRmsDistance(const Tensor &a, const Tensor &b) {
   return maxTokenRms(diff);
 }
 
-void clampTokenRms(Tensor &t, double bound) {
+void rescaleTokens(Tensor &t, const std::function<double(double)> &factorOfRms) {
   forEachToken(t, [&](int64_t begin, int64_t n) {
-    double r = rms(t.data.data() + begin, n);
-    if (r > bound)
-      for (int64_t i = 0; i < n; ++i)
-        t.data[begin + i] *= bound / r;
+    double factor = factorOfRms(rms(t.data.data() + begin, n));
+    for (int64_t i = 0; i < n; ++i)
+      t.data[begin + i] *= factor;
   });
+}
+
+void clampTokenRms(Tensor &t, double bound) {
+  rescaleTokens(t, [&](double r) { return r > bound ? bound / r : 1.0; });
 }
 
 } // namespace liprt::ref

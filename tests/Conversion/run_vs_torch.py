@@ -143,7 +143,7 @@ for which, name in enumerate(["query", "key", "value"]):
 
 
 from lipoptim import (HARD, adam, coupling, cooldown_rate, embed_cap, momentum,  # noqa: E402
-                              norm_scale, ns, on_wide, poly, soft_cap, spectral_hammer,
+                              norm_scale, normalize_rows, ns, on_wide, poly, soft_cap, spectral_hammer,
                               spectral_normalize, spectral_weight_decay)
 
 W = (6, 4)
@@ -175,6 +175,11 @@ CASES.update({
     "spectral_normalize_vector": ("%r:2 = lipopt.spectral_normalize %a, %b w_max 0.5 power_steps 3 "
                                   "gram_steps 6 : {t0}, {t1}", [W, (4,)], (4,),
                                   lambda w, v: spectral_normalize(w, v, 0.5, 3, 6)[1], "%r#1"),
+    # Rows of RMS 1 and, scaled by 1/100 first, rows scaled up 16 times.
+    "normalize_rows": ("lipopt.normalize_rows %a inflation 16.0 : {t0}", [W], W,
+                       lambda m: normalize_rows(m, 16.0)),
+    "normalize_rows_small": ("lipopt.normalize_rows %a inflation 16.0 : {t0}", [W], W,
+                             lambda m: normalize_rows(m, 16.0)),
     "spectral_hammer": ("%r:2 = lipopt.spectral_hammer %a, %b w_max 0.5 power_steps 3 : {t0}, {t1}",
                         [W, (4,)], W, lambda w, v: spectral_hammer(w, v, 0.5, 3), "%r#0"),
     "spectral_weight_decay": ("%r:2 = lipopt.spectral_weight_decay %a, %b strength 0.2 power_steps 3 "
@@ -210,6 +215,7 @@ FIXED = {
     "muon_soft_cap": lambda xs: xs[:3] + [xs[3].abs() / 10, xs[4].abs() / 10],
     "soft_cap_coupling": lambda xs: [xs[0].abs() / 10],
     "learning_rate_cooldown": lambda xs: [torch.tensor(85.0, dtype=torch.float64)],
+    "normalize_rows_small": lambda xs: [xs[0] / 100],
     "learning_rate_overrides": lambda xs: [torch.tensor(v, dtype=torch.float64) for v in (85.0, 0.5, 120.0)],
 }
 

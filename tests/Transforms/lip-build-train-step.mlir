@@ -1,5 +1,6 @@
 // RUN: lip-opt %s -lip-build-train-step="lr=0.1 schedule=linear steps=100" -split-input-file -verify-diagnostics | FileCheck %s
 // RUN: lip-opt %s -split-input-file -verify-diagnostics -lip-build-train-step="lr=0.1 momentum-warmup=300 momentum-start=0.85 nesterov=false" | FileCheck %s --check-prefix=WARMUP
+// RUN: lip-opt %s -split-input-file -verify-diagnostics -lip-build-train-step="lr=0.1 embed-inflation=16" | FileCheck %s --check-prefix=ROWS
 
 // Muon for the matrices, AdamW for the embedding; each update is followed by
 // its parameter's projection; the state is a momentum per Muon matrix, two
@@ -34,6 +35,15 @@
 // CHECK:      lipopt.apply_update %[[H]], {{.*}} scale 1.1726039399558574
 // CHECK:      lipopt.spectral_normalize {{.*}}, %[[HV]] w_max 2.000000e+00 power_steps 2 gram_steps 6
 // CHECK:      return %[[G]]#0, %[[LR]],
+// With embed-inflation, the embedding takes the paper's update: its momentum
+// (one state tensor, no AdamW moments), rows normalized, then its cap.
+// ROWS-LABEL: func.func @train_step(
+// ROWS-SAME: {lip.param_name = "embed", lip.state = "momentum"}
+// ROWS-NOT: adam_m
+// ROWS: %{{.*}}, %[[U:.*]] = lipopt.momentum %{{.*}}, %{{.*}}#1 beta
+// ROWS-NEXT: %[[N:.*]] = lipopt.normalize_rows %[[U]] inflation 1.600000e+01
+// ROWS-NEXT: lipopt.apply_update %{{.*}}, %[[N]], %{{.*}} scale 1.000000e+00
+// ROWS-NEXT: lipopt.embed_cap
 func.func @gpt(%ids: tensor<2x4xi32>, %y: tensor<2x4xi32>) -> tensor<f32> {
   %e = lip.param "embed" <embed_cap, w_max = 1.0, norm = l1_to_rms> : tensor<11x8xf32>
   %w = lip.param "w" <soft_cap, w_max = 0.5, norm = rms_to_rms> : tensor<8x8xf32>

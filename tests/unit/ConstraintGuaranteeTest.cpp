@@ -144,6 +144,23 @@ TEST(ConstraintGuarantee, EmbedCapBoundsEveryRow) {
   EXPECT_LE(maxTokenRms(e), kWMax * (1 + 1e-12));
 }
 
+// The paper's embedding update before the cap (lipopt.normalize_rows): rows
+// of RMS >= 1/16 come out at RMS 1, smaller ones 16 times larger, and a
+// zero row (a token no batch has seen) stays zero.
+TEST(ConstraintGuarantee, NormalizedEmbeddingRowsHaveRmsOneAtMost) {
+  Tensor m({3, 2});
+  m.data = {3, 4, 0.01, 0, 0, 0};
+  Tensor r = normalizeRows(m, 16);
+  EXPECT_NEAR(r.data[0], 3 / std::sqrt(12.5), 1e-15);
+  EXPECT_NEAR(r.data[1], 4 / std::sqrt(12.5), 1e-15);
+  EXPECT_NEAR(r.data[2], 0.16, 1e-15);
+  EXPECT_EQ(r.data[3], 0);
+  EXPECT_EQ(r.data[4], 0);
+  EXPECT_EQ(r.data[5], 0);
+  std::mt19937_64 rng(8);
+  EXPECT_LE(maxTokenRms(normalizeRows(gaussian(11, 6, rng, 5.0), 16)), 1 + 1e-12);
+}
+
 // Methods without a guarantee: with AdamW updates the norm leaves w_max.
 TEST(ConstraintGuarantee, UncertifiedMethodsExceedTheirNominalCap) {
   auto hammer = [](const Tensor &w, Tensor &state, double) {

@@ -440,31 +440,47 @@ struct LowerOrthogonalize : OpRewritePattern<OrthogonalizeOp> {
   }
 };
 
+/// Every row of `x` [rows, width] times factor(its RMS), a scalar function
+/// built in the loop body.
+Value rescaleRows(OpBuilder &b, Location loc, Value x,
+                  function_ref<Value(Scalar &, Value row, Value rms)> rescaled) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Type t = type.getElementType();
+  auto rowType = RankedTensorType::get({type.getDimSize(0)}, t);
+  Value sums = generic(b, loc, x, filled(b, loc, rowType, {b.getIndexAttr(type.getDimSize(0))}, 0.0),
+                       {b.getMultiDimIdentityMap(2), map(b, 2, {0})},
+                       {IteratorType::parallel, IteratorType::reduction},
+                       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                         return nb.create<arith::AddFOp>(l, a[1], nb.create<arith::MulFOp>(l, a[0], a[0]));
+                       });
+  double width = static_cast<double>(type.getDimSize(1));
+  return generic(b, loc, ValueRange{x, sums}, emptyOf(b, loc, type, sizesOf(b, loc, x)),
+                 {b.getMultiDimIdentityMap(2), map(b, 2, {0}), b.getMultiDimIdentityMap(2)},
+                 {IteratorType::parallel, IteratorType::parallel},
+                 [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                   Scalar n{nb, l, t};
+                   return rescaled(n, a[0], nb.create<math::SqrtOp>(l, n.div(a[1], n.c(width))));
+                 });
+}
+
 struct LowerEmbedCap : OpRewritePattern<EmbedCapOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(EmbedCapOp op, PatternRewriter &b) const override {
-    Location loc = op.getLoc();
-    auto type = op.getType();
-    Type t = type.getElementType();
-    auto rowType = RankedTensorType::get({type.getDimSize(0)}, t);
-    Value sums = generic(b, loc, op.getWeight(), filled(b, loc, rowType, {b.getIndexAttr(type.getDimSize(0))}, 0.0),
-                         {b.getMultiDimIdentityMap(2), map(b, 2, {0})},
-                         {IteratorType::parallel, IteratorType::reduction},
-                         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                           return nb.create<arith::AddFOp>(l, a[1], nb.create<arith::MulFOp>(l, a[0], a[0]));
-                         });
-    double wMax = op.getWMax().convertToDouble(), width = static_cast<double>(type.getDimSize(1));
-    Value capped = generic(b, loc, ValueRange{op.getWeight(), sums},
-                           emptyOf(b, loc, type, sizesOf(b, loc, op.getWeight())),
-                           {b.getMultiDimIdentityMap(2), map(b, 2, {0}), b.getMultiDimIdentityMap(2)},
-                           {IteratorType::parallel, IteratorType::parallel},
-                           [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-                             Scalar n{nb, l, t};
-                             Value rms = nb.create<math::SqrtOp>(l, n.div(a[1], n.c(width)));
-                             Value over = n.lt(n.c(wMax), rms);
-                             return n.select(over, n.mul(a[0], n.div(n.c(wMax), rms)), a[0]);
-                           });
-    b.replaceOp(op, capped);
+    double wMax = op.getWMax().convertToDouble();
+    b.replaceOp(op, rescaleRows(b, op.getLoc(), op.getWeight(), [&](Scalar &n, Value x, Value rms) {
+      return n.select(n.lt(n.c(wMax), rms), n.mul(x, n.div(n.c(wMax), rms)), x);
+    }));
+    return success();
+  }
+};
+
+struct LowerNormalizeRows : OpRewritePattern<NormalizeRowsOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(NormalizeRowsOp op, PatternRewriter &b) const override {
+    double floor = 1 / op.getInflation().convertToDouble();
+    b.replaceOp(op, rescaleRows(b, op.getLoc(), op.getInput(), [&](Scalar &n, Value x, Value rms) {
+      return n.div(x, n.max(n.c(floor), rms));
+    }));
     return success();
   }
 };
@@ -668,7 +684,7 @@ struct LowerMuonSoftCap : OpRewritePattern<MuonSoftCapOp> {
 
 void mlir::lip::lowering::populateLowerOptimizerPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerLearningRate, LowerSoftCapCoupling, LowerMomentum, LowerNewtonSchulz, LowerAdam,
-               LowerApplyUpdate, LowerSoftCap, LowerHardCap, LowerOrthogonalize, LowerEmbedCap,
+               LowerApplyUpdate, LowerSoftCap, LowerHardCap, LowerOrthogonalize, LowerEmbedCap, LowerNormalizeRows,
                LowerMuonSoftCap, LowerSpectralNormalize, LowerSpectralHammer,
                LowerSpectralWeightDecay, LowerExactCap>(patterns.getContext());
 }

@@ -21,6 +21,7 @@ mlir::lip::TrainStepOptions lipc::trainOptionsFromSpec(const spec::TrainConfig &
   o.optimizer = opt.kind;
   o.lr = number(opt, "lr", o.lr);
   o.embedLr = number(opt, "embed_lr", 0.0);
+  o.embedInflation = number(opt, "embed_inflation", 0.0);
   o.momentum = number(opt, "momentum", o.momentum);
   o.momentumWarmup = static_cast<int64_t>(number(opt, "momentum_warmup", 0));
   o.momentumStart = number(opt, "momentum_start", o.momentumStart);

@@ -246,6 +246,9 @@ FailureOr<SmallVector<Tensor>> Interpreter::evaluateOptimizer(Operation *op) {
       .Case([&](lipopt::OrthogonalizeOp o) {
         return one(r::orthogonalize(in(op, 0), o.getWMax().convertToDouble()));
       })
+      .Case([&](lipopt::NormalizeRowsOp o) {
+        return one(r::normalizeRows(in(op, 0), o.getInflation().convertToDouble()));
+      })
       .Case([&](lipopt::EmbedCapOp o) { return one(r::embedCap(in(op, 0), o.getWMax().convertToDouble())); })
       .Case([&](lipopt::SpectralNormalizeOp o) {
         return two(r::spectralNormalize(in(op, 0), in(op, 1), o.getWMax().convertToDouble(),

@@ -43,6 +43,9 @@ struct ParamSlot {
   StringAttr name;
   RankedTensorType type;
   bool muon;
+  /// An embedding that takes the paper's update (normalized momentum rows)
+  /// instead of AdamW's.
+  bool normalizedRows;
   bool powerVector;
   SmallVector<Type> stateTypes;
   SmallVector<StringRef> stateNames;
@@ -65,18 +68,19 @@ public:
     Value next;
     unsigned used = 0;
     if (p.muon) {
-      bool warmup = o.momentumWarmup > 0;
-      auto mom = b.create<lipopt::MomentumOp>(
-          loc, p.type, p.type, state[0], grad, warmup ? step : Value(),
-          b.getF64FloatAttr(o.momentum), o.nesterov ? b.getUnitAttr() : UnitAttr(),
-          b.getF64FloatAttr(warmup ? o.momentumStart : 0.0), b.getI64IntegerAttr(o.momentumWarmup));
-      newState.push_back(mom.getNewBuffer());
       Value ortho = b.create<lipopt::NewtonSchulzOp>(
-          loc, p.type, mom.getUpdate(),
+          loc, p.type, momentum(p, state[0], grad, step, newState),
           lipopt::NewtonSchulzSetAttr::get(b.getContext(), o.newtonSchulz), DenseF64ArrayAttr(),
           b.getF64FloatAttr(1e-12));
       double scale = std::sqrt(static_cast<double>(p.type.getDimSize(0)) / p.type.getDimSize(1));
       next = b.create<lipopt::ApplyUpdateOp>(loc, p.type, w, ortho, lr, b.getF64FloatAttr(scale),
+                                             b.getF64FloatAttr(o.weightDecay));
+      used = 1;
+    } else if (p.normalizedRows) {
+      Value rows = b.create<lipopt::NormalizeRowsOp>(loc, p.type,
+                                                     momentum(p, state[0], grad, step, newState),
+                                                     b.getF64FloatAttr(o.embedInflation));
+      next = b.create<lipopt::ApplyUpdateOp>(loc, p.type, w, rows, lr, b.getF64FloatAttr(1.0),
                                              b.getF64FloatAttr(o.weightDecay));
       used = 1;
     } else {
@@ -98,6 +102,19 @@ public:
   double embedLr = 0;
 
 private:
+  /// The momentum buffer's update (Muon's, shared by the normalized
+  /// embedding update); appends the new buffer to `newState`.
+  Value momentum(const ParamSlot &p, Value buffer, Value grad, Value step,
+                 SmallVectorImpl<Value> &newState) {
+    bool warmup = o.momentumWarmup > 0;
+    auto mom = b.create<lipopt::MomentumOp>(
+        loc, p.type, p.type, buffer, grad, warmup ? step : Value(), b.getF64FloatAttr(o.momentum),
+        o.nesterov ? b.getUnitAttr() : UnitAttr(),
+        b.getF64FloatAttr(warmup ? o.momentumStart : 0.0), b.getI64IntegerAttr(o.momentumWarmup));
+    newState.push_back(mom.getNewBuffer());
+    return mom.getUpdate();
+  }
+
   Value learningRate(double base, StringRef name) {
     if (auto it = o.paramLr.find(name.str()); it != o.paramLr.end())
       base = it->second;
@@ -175,10 +192,12 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
     if (!constraint)
       break;
     ParamSlot p{i, constraint, g.getArgAttrOfType<StringAttr>(i, kParamNameAttrName),
-                cast<RankedTensorType>(g.getArgument(i).getType()), false, false, {}, {}};
+                cast<RankedTensorType>(g.getArgument(i).getType()), false, false, false, {}, {}};
     p.muon = o.optimizer == "muon" && constraint.getNorm() == NormKind::rms_to_rms;
+    p.normalizedRows = o.optimizer == "muon" && constraint.getNorm() == NormKind::l1_to_rms &&
+                       o.embedInflation > 0;
     p.powerVector = needsPowerVector(constraint.getMethod());
-    if (p.muon) {
+    if (p.muon || p.normalizedRows) {
       p.stateTypes = {p.type};
       p.stateNames = {"momentum"};
     } else {

@@ -30,6 +30,7 @@ void LipBuildTrainStepPass::runOnOperation() {
   o.optimizer = optimizer;
   o.lr = lr;
   o.embedLr = embedLr;
+  o.embedInflation = embedInflation;
   o.momentum = momentum;
   o.momentumWarmup = momentumWarmup;
   o.momentumStart = momentumStart;

@@ -161,6 +161,13 @@ LogicalResult SoftCapOp::verify() { return verifyWMax(*this, getWMax().convertTo
 LogicalResult HardCapOp::verify() { return verifyWMax(*this, getWMax().convertToDouble()); }
 LogicalResult ExactCapOp::verify() { return verifyWMax(*this, getWMax().convertToDouble()); }
 LogicalResult OrthogonalizeOp::verify() { return verifyWMax(*this, getWMax().convertToDouble()); }
+LogicalResult NormalizeRowsOp::verify() {
+  double inflation = getInflation().convertToDouble();
+  if (!(inflation >= 1) || !std::isfinite(inflation))
+    return emitOpError("inflation must be a finite number >= 1, got ") << inflation;
+  return success();
+}
+
 LogicalResult EmbedCapOp::verify() { return verifyWMax(*this, getWMax().convertToDouble()); }
 
 LogicalResult SpectralNormalizeOp::verify() {

@@ -300,6 +300,7 @@ void Generator::readTrain(const Item &item) {
          {"momentum_start", number(kDecayRange)},
          {"coefficients", text({"jiacheng6", "nanogpt5", "keller5"})},
          {"embed_lr", number(kPositive)},
+         {"embed_inflation", number(kInflationRange)},
          {"weight_decay", number(kWeightDecayRange)}}}},
       {"adamw",
        {{"lr"},

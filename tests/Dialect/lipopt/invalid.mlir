@@ -145,6 +145,14 @@ func.func @momentum_warmup_without_step(%b: tensor<4x4xf32>) {
 
 // -----
 
+func.func @normalize_rows_inflation(%m: tensor<11x4xf32>) {
+  // expected-error @+1 {{inflation must be a finite number >= 1, got 5.000000e-01}}
+  %u = lipopt.normalize_rows %m inflation 0.5 : tensor<11x4xf32>
+  return
+}
+
+// -----
+
 func.func @momentum_warmup_start(%b: tensor<4x4xf32>, %s: tensor<f64>) {
   // expected-error @+1 {{beta_start must lie in [0, 1), got 1.5}}
   %b2, %u = lipopt.momentum %b, %b warmup %s : tensor<f64> beta 0.95 {beta_start = 1.5 : f64, warmup_steps = 300 : i64} : tensor<4x4xf32>

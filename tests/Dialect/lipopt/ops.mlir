@@ -35,6 +35,8 @@ func.func @projections(%w: tensor<8x4xf32>, %v: tensor<4xf32>, %lr: tensor<f32>,
   %3 = lipopt.orthogonalize %w w_max 1.0 : tensor<8x4xf32>
   // CHECK: lipopt.embed_cap %{{.*}} w_max 1.000000e+00 : tensor<11x4xf32>
   %4 = lipopt.embed_cap %e w_max 1.0 : tensor<11x4xf32>
+  // CHECK: lipopt.normalize_rows %{{.*}} inflation 1.600000e+01 : tensor<11x4xf32>
+  %n = lipopt.normalize_rows %e inflation 16.0 : tensor<11x4xf32>
   // CHECK: lipopt.spectral_normalize %{{.*}}, %{{.*}} w_max 1.000000e+00 power_steps 2 gram_steps 6 : tensor<8x4xf32>, tensor<4xf32>
   %5, %6 = lipopt.spectral_normalize %w, %v w_max 1.0 power_steps 2 gram_steps 6 : tensor<8x4xf32>, tensor<4xf32>
   // CHECK: lipopt.spectral_hammer %{{.*}}, %{{.*}} w_max 1.000000e+00 power_steps 2 : tensor<8x4xf32>, tensor<4xf32>

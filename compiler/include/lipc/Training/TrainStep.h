@@ -37,6 +37,10 @@ struct TrainStepOptions {
   /// Embedding tables always take AdamW steps (as Keller's Muon does) with
   /// this learning rate (0: the same as `lr`).
   double embedLr = 0.0;
+  /// Greater than 0: embeddings instead take the paper's update, their
+  /// momentum's rows normalized to RMS 1 and scaled up by at most this
+  /// factor (lipopt.normalize_rows), at embedLr.
+  double embedInflation = 0.0;
   double momentum = 0.95;
   /// Momentum warm-up: beta rises from momentumStart over these steps.
   int64_t momentumWarmup = 0;

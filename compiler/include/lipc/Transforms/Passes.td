@@ -72,12 +72,14 @@ def LipBuildTrainStep : Pass<"lip-build-train-step", "::mlir::ModuleOp"> {
     gradient function and
 
     ```mlir
-    func.func @train_step(params..., state..., %step: tensor<f64>, inputs..., labels)
+    func.func @train_step(params..., state..., %step: tensor<f64>, %lr_scale: tensor<f64>,
+                          %horizon: tensor<f64>, inputs..., labels)
         -> (loss, new params..., new state...)
     ```
 
     Muon (momentum, Newton-Schulz, `sqrt(fan_out/fan_in)` scaling) updates
-    the RMS->RMS matrices, AdamW with bias correction the embeddings (and all
+    the RMS->RMS matrices, AdamW with bias correction (or, with
+    `embed-inflation`, the paper's normalized momentum rows) the embeddings (and all
     parameters with `optimizer=adamw`); each update is followed by the
     projection of the parameter's constraint (`lipopt.soft_cap` with its
     coupling, `lipopt.hard_cap`, ...). Warns where a guarantee lapses (soft
@@ -86,7 +88,10 @@ def LipBuildTrainStep : Pass<"lip-build-train-step", "::mlir::ModuleOp"> {
   let options = [
     Option<"optimizer", "optimizer", "std::string", "\"muon\"", "muon or adamw">,
     Option<"lr", "lr", "double", "0.02", "Base learning rate">,
-    Option<"embedLr", "embed-lr", "double", "0.0", "AdamW rate of embeddings (0: lr)">,
+    Option<"embedLr", "embed-lr", "double", "0.0", "Rate of embeddings (0: lr)">,
+    Option<"embedInflation", "embed-inflation", "double", "0.0",
+           "With Muon, > 0: embeddings take the paper's update (momentum rows at RMS 1, "
+           "scaled up by at most this factor) instead of AdamW's">,
     Option<"momentum", "momentum", "double", "0.95", "Muon momentum">,
     Option<"momentumWarmup", "momentum-warmup", "int64_t", "0",
            "Steps over which the momentum rises from momentum-start">,

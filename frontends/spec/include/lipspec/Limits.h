@@ -59,6 +59,9 @@ inline constexpr NumberRange kDimensionRange = wholeRange(1, kMaxDimension);
 /// A constraint's w_max: a bound far below 1e-6 or above 1e6 is a typo, and
 /// products of such factors over many layers leave the range of a double.
 inline constexpr NumberRange kWMaxRange{1e-6, 1e6};
+/// The embedding update's inflation: at least 1 (rows are never scaled
+/// down below RMS 1), at most 1e6 (beyond, a typo).
+inline constexpr NumberRange kInflationRange{1, 1e6};
 
 } // namespace lipc::spec
 

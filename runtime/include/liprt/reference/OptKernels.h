@@ -32,6 +32,8 @@ Tensor hardCap(const Tensor &w, double wMax);
 Tensor exactCap(const Tensor &w, double wMax);
 Tensor orthogonalize(const Tensor &w, double wMax);
 Tensor embedCap(const Tensor &e, double wMax);
+/// Every row divided by max(1 / inflation, its RMS) (lipopt.normalize_rows).
+Tensor normalizeRows(const Tensor &m, double inflation);
 /// {W', v'}: divides X by max(1, sigma_up) (Gram-iteration upper bound).
 std::pair<Tensor, Tensor> spectralNormalize(const Tensor &w, const Tensor &v, double wMax,
                                             int64_t powerSteps, int64_t gramSteps);

@@ -10,6 +10,7 @@
 #define LIPRT_REFERENCE_TENSOR_H
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,10 @@ double maxTokenRms(const Tensor &t);
 
 /// max-token RMS of a - b (same shapes).
 double maxTokenRmsDistance(const Tensor &a, const Tensor &b);
+
+/// Multiplies every token (a row of the last dimension) by
+/// `factorOfRms(its RMS)`.
+void rescaleTokens(Tensor &t, const std::function<double(double)> &factorOfRms);
 
 /// Rescales every token whose RMS exceeds `bound` down to `bound`.
 void clampTokenRms(Tensor &t, double bound);

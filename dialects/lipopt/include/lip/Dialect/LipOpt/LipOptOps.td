@@ -134,6 +134,22 @@ def LipOpt_MomentumOp : LipOpt_Op<"momentum", [AllTypesMatch<["buffer", "grad", 
   }];
 }
 
+def LipOpt_NormalizeRowsOp : LipOpt_Op<"normalize_rows", [SameOperandsAndResultType]> {
+  let summary = "The paper's embedding update: every row at RMS 1, scaled up by at most `inflation`";
+  let description = [{
+    Row `r` becomes `r / max(1 / inflation, rms(r))`: rows of RMS at least
+    `1 / inflation` get RMS 1, smaller ones are multiplied by `inflation`
+    (a zero row stays zero). Applied to an embedding's momentum, this is the
+    update of Newhouse et al. (algorithms.md 4.2, `embed_project` with the
+    max embed inflation factor, 16 for Shakespeare).
+    Example: `%u = lipopt.normalize_rows %m inflation 16.0 : tensor<65x256xf32>`
+  }];
+  let arguments = (ins LipOpt_Matrix:$input, F64Attr:$inflation);
+  let results = (outs LipOpt_Matrix:$result);
+  let assemblyFormat = "$input `inflation` $inflation attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
 def LipOpt_NewtonSchulzOp : LipOpt_Op<"newton_schulz", [SameOperandsAndResultType]> {
   let summary = "Orthogonalization msign(M) by a Newton-Schulz iteration";
   let description = [{
