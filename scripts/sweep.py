@@ -1,23 +1,25 @@
 #!/usr/bin/python3
 """A sweep over a spec's settings, one command: every combination of the
-values given for the spec's top-level lets (`--vary lr=0.01,0.1` varies
-`let lr`; any let: w_max, layers, a logit scale) is compiled with
-`lipc compile -D`, trained in a fresh process, evaluated on the held-out
+values given for the spec's top-level lets (`--vary w=1,2` varies `let w`;
+any let: w_max, layers, a logit scale) is compiled with `lipc compile -D`,
+and each binary is trained in a fresh process (with `--lr` at each of the
+given base learning rates, without recompiling), evaluated on the held-out
 data and certified. Prints a table of held-out loss and accuracy beside the
 certified bound (the compile-time one, and that of the trained weights from
 `lipc certify`), writes it to results.json, and draws the
 accuracy-against-certified-bound trade-off (tradeoff.png/.svg) and the loss
 curves (losses.png/.svg) with Debian's matplotlib.
 
-    /usr/bin/python3 scripts/sweep.py SPEC --vary NAME=V1,V2,... [--vary ...]
-        [--steps N] [--batch N] [--data PATH] [--eval-every N]
+    /usr/bin/python3 scripts/sweep.py SPEC [--vary NAME=V1,V2,... ...] [--lr R1,R2,...]
+        [--steps N] [--horizon N] [--batch N] [--data PATH] [--eval-every N]
         [--eval-samples N] [--threads N] [--out DIR] [--lipc PATH]
 
---steps and --batch default to the spec's train section; a run whose step
-count differs from the spec's `steps` keeps the spec's schedule horizon
-(the binary says so), so vary `steps` through a let to rescale it. A run
-that diverges or fails is reported in the table, not fatal. Needs a build
-(build/bin/lipc) and Debian's python3-matplotlib."""
+--steps and --batch default to the spec's train section; the learning-rate
+schedule spans --horizon steps, by default --steps when it is given (else
+the spec's steps). A rate beyond a soft cap's guarantee is refused by the
+binary and reported. A run that diverges or fails is reported in the
+table, not fatal. Needs a build (build/bin/lipc) and Debian's
+python3-matplotlib."""
 import argparse
 import itertools
 import json
@@ -27,6 +29,13 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def parse_numbers(text):
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas: {text!r}")
 
 
 def parse_vary(text):
@@ -58,24 +67,39 @@ def read_json(command, log_path):
         return None
 
 
-def one_run(args, defines, directory):
-    """Compiles, trains, evaluates and certifies one combination."""
+def defines_flags(defines):
+    return [f"-D{name}={value:.17g}" for name, value in defines]
+
+
+def compile_binary(args, defines, directory):
+    """The binary of one combination of the lets, or None when it does not compile."""
+    os.makedirs(directory, exist_ok=True)
+    binary = os.path.join(directory, "model")
+    command = [args.lipc, "compile", args.spec, "-o", binary] + defines_flags(defines)
+    return binary if run(command, os.path.join(directory, "commands.log")) == 0 else None
+
+
+def one_run(args, defines, lr, binary, directory):
+    """Trains (at base rate `lr`, None: the spec's), evaluates and certifies one run."""
     os.makedirs(directory, exist_ok=True)
     log = os.path.join(directory, "commands.log")
-    flags = [f"-D{name}={value:.17g}" for name, value in defines]
-    row = {"defines": dict(defines), "status": "ok"}
-    binary, checkpoint = os.path.join(directory, "model"), os.path.join(directory, "model.safetensors")
-    if run([args.lipc, "compile", args.spec, "-o", binary] + flags, log) != 0:
+    flags = defines_flags(defines)
+    row = {"defines": dict(defines), "lr": lr, "status": "ok"}
+    if binary is None:
         return dict(row, status="does not compile")
+    checkpoint = os.path.join(directory, "model.safetensors")
     train = [binary, "train", "--log", os.path.join(directory, "train.jsonl"), "--checkpoint", checkpoint]
-    for option in ("steps", "batch", "data", "eval_every", "eval_samples", "threads"):
+    if lr is not None:
+        train += ["--lr", f"{lr:.17g}"]
+    for option in ("steps", "horizon", "batch", "data", "eval_every", "eval_samples", "threads"):
         if getattr(args, option) is not None:
             train += ["--" + option.replace("_", "-"), str(getattr(args, option))]
     start = time.monotonic()
     code = run(train, log)
     row["seconds"] = time.monotonic() - start
     if code != 0:
-        row["status"] = "diverged" if code == 4 else f"train exited {code}"
+        row["status"] = {4: "diverged", 2: "refused (commands.log says why)"}.get(
+            code, f"train exited {code}")
     row["curve"] = [json.loads(line) for line in open(os.path.join(directory, "train.jsonl"))] \
         if os.path.exists(os.path.join(directory, "train.jsonl")) else []
     if not os.path.exists(checkpoint):
@@ -95,7 +119,10 @@ def one_run(args, defines, directory):
 
 
 def label(row):
-    return " ".join(f"{name}={value:g}" for name, value in row["defines"].items())
+    parts = [f"{name}={value:g}" for name, value in row["defines"].items()]
+    if row.get("lr") is not None:
+        parts.append(f"--lr {row['lr']:g}")
+    return " ".join(parts)
 
 
 def number(value, digits=4):
@@ -158,9 +185,12 @@ def draw(rows, out):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("spec")
-    parser.add_argument("--vary", type=parse_vary, action="append", required=True,
+    parser.add_argument("--vary", type=parse_vary, action="append", default=[],
                         metavar="NAME=V1,V2,...")
+    parser.add_argument("--lr", type=parse_numbers, metavar="R1,R2,...",
+                        help="base learning rates, each a run of the same binary (train --lr)")
     parser.add_argument("--steps", type=int)
+    parser.add_argument("--horizon", type=int)
     parser.add_argument("--batch", type=int)
     parser.add_argument("--data")
     parser.add_argument("--eval-every", type=int)
@@ -175,12 +205,20 @@ def main():
     names = [name for name, _ in args.vary]
     if len(set(names)) != len(names):
         parser.error("each NAME may be varied once")
+    if not names and not args.lr:
+        parser.error("nothing to sweep: give --vary NAME=V1,V2,... or --lr R1,R2,...")
+    if args.horizon is None:
+        args.horizon = args.steps
     out = args.out or "sweep-" + os.path.splitext(os.path.basename(args.spec))[0]
     os.makedirs(out, exist_ok=True)
     rows = []
     for k, values in enumerate(itertools.product(*[values for _, values in args.vary])):
-        rows.append(one_run(args, list(zip(names, values)), os.path.join(out, f"run-{k:02d}")))
-        print(f"[{k + 1}] {label(rows[-1])}: {rows[-1]['status']}", file=sys.stderr)
+        defines = list(zip(names, values))
+        binary = compile_binary(args, defines, os.path.join(out, f"binary-{k:02d}"))
+        for lr in args.lr or [None]:
+            directory = os.path.join(out, f"run-{len(rows):02d}")
+            rows.append(one_run(args, defines, lr, binary, directory))
+            print(f"[{len(rows)}] {label(rows[-1])}: {rows[-1]['status']}", file=sys.stderr)
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(rows, f, indent=1)
     print_table(rows)
