@@ -113,7 +113,8 @@ void lipc::printBoundsTable(const BoundsReport &report, llvm::raw_ostream &os) {
   }
   if (report.budget && report.budget->scale) {
     os << "budget " << num(report.budget->max) << " solved: w_max scaled by "
-       << llvm::format("%.6g", *report.budget->scale);
+       << llvm::format("%.6g", *report.budget->scale)
+       << (report.budget->shared ? " to the power of each group's share" : "");
     for (const auto &[group, change] : report.budget->changedGroups)
       os << "; " << group << " " << num(change.first) << " -> " << llvm::format("%.6g", change.second);
     os << "\n";

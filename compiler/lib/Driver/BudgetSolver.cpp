@@ -20,14 +20,15 @@ namespace {
 struct Scaled {
   lip::ParamOp op;
   double baseWMax;
+  double share; // w_max = baseWMax * t^share
 };
 
 /// Applies scale `t` to every scaled parameter and returns the bound.
 lip::ValueBound boundAt(func::FuncOp func, ArrayRef<Scaled> scaled, double t) {
   for (Scaled s : scaled) {
     lip::ConstraintAttr c = s.op.getConstraint();
-    s.op.setConstraintAttr(
-        lip::ConstraintAttr::get(func.getContext(), c.getMethod(), s.baseWMax * t, c.getNorm()));
+    s.op.setConstraintAttr(lip::ConstraintAttr::get(
+        func.getContext(), c.getMethod(), s.baseWMax * std::pow(t, s.share), c.getNorm()));
   }
   lip::LipschitzAnalysis analysis(func);
   return analysis.succeeded() ? *analysis.getResultBound() : lip::ValueBound{};
@@ -40,11 +41,17 @@ FailureOr<BudgetOutcome> lipc::solveBudget(spec::CompiledSpec &spec,
   if (groups.empty())
     for (const spec::ParamGroup &g : spec.groups)
       groups.push_back(g.name);
+  auto shareOf = [&](StringRef group) {
+    auto at = llvm::find(budget.groups, group);
+    return budget.shares.empty() || at == budget.groups.end()
+               ? 1.0
+               : budget.shares[at - budget.groups.begin()];
+  };
   SmallVector<Scaled> scaled;
   spec.model.walk([&](lip::ParamOp p) {
     auto it = spec.paramGroup.find(p.getName().str());
     if (it != spec.paramGroup.end() && llvm::is_contained(groups, it->second))
-      scaled.push_back({p, p.getConstraint().getWMaxValue()});
+      scaled.push_back({p, p.getConstraint().getWMaxValue(), shareOf(it->second)});
   });
   if (scaled.empty()) {
     emitError(budgetLoc) << "cannot solve the budget: no parameter belongs to the groups "
@@ -89,10 +96,12 @@ FailureOr<BudgetOutcome> lipc::solveBudget(spec::CompiledSpec &spec,
   outcome.max = budget.max;
   outcome.met = true;
   outcome.scale = t;
+  outcome.shared = llvm::any_of(budget.shares, [](double s) { return s != 1; });
   for (spec::ParamGroup &g : spec.groups)
     if (llvm::is_contained(groups, g.name)) {
-      outcome.changedGroups.push_back({g.name, {g.wMax, g.wMax * t}});
-      g.wMax *= t;
+      double scaledWMax = g.wMax * std::pow(t, shareOf(g.name));
+      outcome.changedGroups.push_back({g.name, {g.wMax, scaledWMax}});
+      g.wMax = scaledWMax;
     }
   return outcome;
 }

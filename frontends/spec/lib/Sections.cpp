@@ -147,6 +147,7 @@ void Generator::readBudget(const Item &item) {
   BudgetConfig budget;
   budget.loc = item.loc;
   bool hasMax = false;
+  std::optional<std::pair<size_t, llvm::SMLoc>> sharesGiven; // how many, where
   for (const KeywordArg &field : item.fields) {
     Val v = eval(*field.value, globals, Context::Settings);
     if (v.isError())
@@ -165,20 +166,30 @@ void Generator::readBudget(const Item &item) {
         }
         budget.groups.push_back(g.text);
       }
-    } else if (field.name == "solve" || field.name == "groups") {
+    } else if (field.name == "shares" && v.kind == Val::Kind::List) {
+      sharesGiven = {v.list.size(), field.loc};
+      for (const Val &share : v.list)
+        if (inRange(share, kShareRange, "a budget share"))
+          budget.shares.push_back(share.number);
+    } else if (field.name == "solve" || field.name == "groups" || field.name == "shares") {
       error(v.loc) << "budget." << field.name << " must be "
-                   << (field.name == "solve" ? "true or false" : "a list of constraint group names")
+                   << (field.name == "solve"    ? "true or false"
+                       : field.name == "groups" ? "a list of constraint group names"
+                                                : "a list of numbers, one per group")
                    << ", got " << v.describe();
     } else {
       error(field.loc) << "the budget has no setting '" << field.name << "'"
-                       << suggest(field.name, {"max", "solve", "groups"})
-                       << " (settings: max, solve, groups)";
+                       << suggest(field.name, {"max", "solve", "groups", "shares"})
+                       << " (settings: max, solve, groups, shares)";
     }
   }
   if (!hasMax) {
     error(item.loc) << "the budget needs max = the largest acceptable Lipschitz bound";
     return;
   }
+  if (sharesGiven && sharesGiven->first != budget.groups.size())
+    error(sharesGiven->second) << "budget.shares needs one number per group of budget.groups ("
+                               << budget.groups.size() << "), got " << sharesGiven->first;
   for (const std::string &name : budget.groups)
     if (llvm::none_of(result.groups, [&](const ParamGroup &g) { return g.name == name; }))
       error(item.loc) << "budget.groups names '" << name

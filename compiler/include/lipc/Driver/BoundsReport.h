@@ -31,6 +31,7 @@ struct BudgetOutcome {
   /// Set when the solver changed w_max: the common scale it chose.
   std::optional<double> scale;
   std::vector<std::pair<std::string, std::pair<double, double>>> changedGroups; // old -> new
+  bool shared = false; // the budget gave groups shares other than 1
 };
 
 struct BoundsReport {

@@ -62,6 +62,8 @@ inline constexpr NumberRange kWMaxRange{1e-6, 1e6};
 /// The embedding update's inflation: at least 1 (rows are never scaled
 /// down below RMS 1), at most 1e6 (beyond, a typo).
 inline constexpr NumberRange kInflationRange{1, 1e6};
+/// A budget share: the exponent of the solver's scale for one group.
+inline constexpr NumberRange kShareRange{0, 100};
 
 } // namespace lipc::spec
 

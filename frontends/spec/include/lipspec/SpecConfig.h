@@ -35,12 +35,16 @@ struct ParamGroup {
   llvm::SMLoc loc;
 };
 
-/// `budget { max = 2.0, solve = true, groups = ["default"] }`.
+/// `budget { max = 2.0, solve = true, groups = ["default", "qk"], shares = [1, 0.5] }`.
 struct BudgetConfig {
   double max = 0;
   bool solve = false;
   /// Groups whose w_max the solver may change (all when empty).
   std::vector<std::string> groups;
+  /// Per group of `groups`: its w_max becomes w_max * t^share for the one
+  /// scale t the solver finds (share 0 keeps it, 1 by default; a group with
+  /// a smaller share gives up less of its room). Empty: 1 for every group.
+  std::vector<double> shares;
   llvm::SMLoc loc;
 };
 
