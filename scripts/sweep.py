@@ -16,7 +16,7 @@ curves (losses.png/.svg) with Debian's matplotlib.
 
 --steps and --batch default to the spec's train section; the learning-rate
 schedule spans --horizon steps, by default --steps when it is given (else
-the spec's steps). A rate beyond a soft cap's guarantee is refused by the
+the spec's steps). A rate beyond a soft or hard cap's guarantee is refused by the
 binary and reported. A run that diverges or fails is reported in the
 table, not fatal. Needs a build (build/bin/lipc) and Debian's
 python3-matplotlib."""

@@ -281,10 +281,11 @@ Status CompiledStep::setScheduleOverrides(double lrScale, int64_t horizon) {
     return Status::error("this step has no learning-rate scale or horizon to set");
   if (!(lrScale > 0) || !std::isfinite(lrScale))
     return Status::error("the learning-rate scale must be a positive number");
-  // The soft cap keeps its guarantee only below this scale (dialects/lip/Rationale.md).
+  // Soft and hard caps keep their guarantees only below this scale
+  // (dialects/lipopt/Rationale.md).
   if (lrScale > manifest_.maxLrScale * (1 + 1e-12))
     return Status::error("the learning rates would be " + std::to_string(lrScale) +
-                         " times the spec's, beyond the soft cap's guarantee (at most " +
+                         " times the spec's, beyond the guarantee of a soft or hard cap (at most " +
                          std::to_string(manifest_.maxLrScale) + " times)");
   if (horizon <= manifest_.train.warmup)
     return Status::error("the schedule's horizon (" + std::to_string(horizon) +

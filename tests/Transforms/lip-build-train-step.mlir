@@ -59,9 +59,24 @@ func.func @gpt(%ids: tensor<2x4xi32>, %y: tensor<2x4xi32>) -> tensor<f32> {
 
 // With lr 0.1 and w_max 0.2 one step can move sigma to 1.5 w_max, beyond the
 // soft cap's 1.306: the guarantee lapses, and the pass says so.
-// expected-warning @+1 {{parameter 'w': lr 0.1 moves sigma up to 1.49967 w_max, beyond the soft cap's guarantee (<= 1.306 w_max); keep lr <= 0.0613308}}
+// expected-warning @+1 {{parameter 'w': lr 0.1 moves sigma up to 1.49967 w_max, beyond the soft cap's guarantee (<= 1.30645 w_max); keep lr <= 0.0613308}}
 func.func @too_fast(%x: tensor<2x8xf32>, %y: tensor<2xi32>) -> tensor<f32> {
   %w = lip.param "w" <soft_cap, w_max = 0.2, norm = rms_to_rms> : tensor<8x8xf32>
+  %z = lip.linear %x, %w : tensor<2x8xf32>, tensor<8x8xf32> -> tensor<2x8xf32>
+  %l = lip.cross_entropy %z, %y : tensor<2x8xf32>, tensor<2xi32> -> tensor<f32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// The hard cap's polynomial is guaranteed on sigma <= 3.5 w_max: with w_max
+// 0.02 and lr 0.1 a step can reach 1.011 + 0.1 * 0.99934 / 0.02 = 6.008
+// w_max. The run-time lr scale is limited by the same condition.
+// CHECK-LABEL: @too_fast_for_the_hard_cap(
+// CHECK: func.func @train_step({{.*}} attributes {lip.max_lr_scale = 0.4981287{{[0-9]*}} : f64}
+// expected-warning @+1 {{parameter 'w': lr 0.1 moves sigma up to 6.0077 w_max, beyond the hard cap's guarantee (<= 3.5 w_max); keep lr <= 0.0498129}}
+func.func @too_fast_for_the_hard_cap(%x: tensor<2x8xf32>, %y: tensor<2xi32>) -> tensor<f32> {
+  %w = lip.param "w" <hard_cap, w_max = 0.02, norm = rms_to_rms> : tensor<8x8xf32>
   %z = lip.linear %x, %w : tensor<2x8xf32>, tensor<8x8xf32> -> tensor<2x8xf32>
   %l = lip.cross_entropy %z, %y : tensor<2x8xf32>, tensor<2xi32> -> tensor<f32>
   return %l : tensor<f32>

@@ -229,7 +229,7 @@ TEST(CompiledStep, PassesTheRunsLearningRateScaleAndHorizon) {
   EXPECT_EQ(step->run(4, 2, {x.data(), y.data()})->lr, 6); // 1 * (10 - 4)
   Status tooFast = step->setScheduleOverrides(2.5, 20);
   ASSERT_FALSE(tooFast.isOk());
-  EXPECT_NE(tooFast.message().find("beyond the soft cap's guarantee"), std::string::npos);
+  EXPECT_NE(tooFast.message().find("beyond the guarantee of a soft or hard cap"), std::string::npos);
   Status tooShort = step->setScheduleOverrides(1.5, 3);
   ASSERT_FALSE(tooShort.isOk());
   EXPECT_EQ(tooShort.message(),

@@ -10,6 +10,7 @@
 
 #include "lipc/Training/TrainStep.h"
 
+#include "lip/Dialect/Lip/LipConstraints.h"
 #include "lip/Dialect/Lip/LipDialect.h"
 #include "lipc/Autodiff/Gradient.h"
 #include "liprt/reference/OptMath.h"
@@ -19,6 +20,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <optional>
 
 using namespace mlir;
 using namespace mlir::lip;
@@ -50,6 +52,22 @@ struct ParamSlot {
   SmallVector<Type> stateTypes;
   SmallVector<StringRef> stateNames;
 };
+
+/// A projection that keeps its guarantee only while the weight before it,
+/// in units of w_max, is at most `maxBefore`; after it the weight is at most
+/// `after` (Rationale.md of both dialects).
+struct CapCondition {
+  const char *method;
+  double after, maxBefore;
+};
+
+std::optional<CapCondition> capCondition(ConstraintMethod m) {
+  if (m == ConstraintMethod::soft_cap)
+    return CapCondition{"soft cap", 1.0, liprt::ref::kSoftCapMaxK};
+  if (m == ConstraintMethod::hard_cap)
+    return CapCondition{"hard cap", kHardCapOvershoot, kHardCapMaxInput};
+  return std::nullopt;
+}
 
 bool needsPowerVector(ConstraintMethod m) {
   return m == ConstraintMethod::spectral_normalize || m == ConstraintMethod::spectral_hammer ||
@@ -216,28 +234,29 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
   double embedLr = o.embedLr > 0 ? o.embedLr : o.lr;
   double maxLrScale = INFINITY;
   for (const ParamSlot &p : params) {
-    if (p.constraint.getMethod() != ConstraintMethod::soft_cap)
+    std::optional<CapCondition> cap = capCondition(p.constraint.getMethod());
+    if (!cap)
       continue;
     if (!p.muon) {
       mlir::emitWarning(func.getLoc())
-          << "parameter '" << p.name.getValue()
-          << "': the soft cap certifies its norm only with Muon updates, whose spectral norm is "
+          << "parameter '" << p.name.getValue() << "': the " << cap->method
+          << " certifies its norm only with Muon updates, whose spectral norm is "
              "bounded; with AdamW the bound is not guaranteed";
       continue;
     }
     // Every schedule's multiplier (warm-up included) is at most 1, so the
-    // condition 1 + lr * sigma_NS / w_max <= kSoftCapMaxK bounds the base rate.
+    // condition after + lr * sigma_NS / w_max <= maxBefore bounds the base rate.
     auto own = o.paramLr.find(p.name.getValue().str());
     double lr = own == o.paramLr.end() ? o.lr : own->second;
-    double limit = (liprt::ref::kSoftCapMaxK - 1) * p.constraint.getWMaxValue() /
-                   newtonSchulzMaxSigma(o.newtonSchulz);
+    double sigmaNS = newtonSchulzMaxSigma(o.newtonSchulz), wMax = p.constraint.getWMaxValue();
+    double limit = (cap->maxBefore - cap->after) * wMax / sigmaNS;
     maxLrScale = std::min(maxLrScale, limit / lr);
     if (lr > limit)
       mlir::emitWarning(func.getLoc())
           << "parameter '" << p.name.getValue() << "': lr " << formatBound(lr)
-          << " moves sigma up to " << formatBound(1 + lr / limit * (liprt::ref::kSoftCapMaxK - 1))
-          << " w_max, beyond the soft cap's guarantee (<= 1.306 w_max); keep lr <= "
-          << formatBound(limit);
+          << " moves sigma up to " << formatBound(cap->after + lr * sigmaNS / wMax)
+          << " w_max, beyond the " << cap->method << "'s guarantee (<= "
+          << formatBound(cap->maxBefore) << " w_max); keep lr <= " << formatBound(limit);
   }
 
   auto scalarType = RankedTensorType::get({}, Float64Type::get(func.getContext()));

@@ -83,7 +83,7 @@ struct StepManifest {
   std::vector<StepTensor> forwardArguments, forwardResults;
   TrainDefaults train;
   /// The largest factor by which `lr_scale` may multiply the learning rates
-  /// and keep every soft cap's guarantee (infinite: no such limit).
+  /// and keep every soft and hard cap's guarantee (infinite: no such limit).
   double maxLrScale = INFINITY;
 
   bool hasForward() const { return !forwardResults.empty(); }

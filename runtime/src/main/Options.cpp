@@ -44,7 +44,7 @@ says why in one line and runs on the CPU.
 --resume continues a run from its checkpoint up to --steps in all, with the
 same losses as a run that was never interrupted (same --data, --batch, --seed).
 --lr RATE replaces the spec's base learning rate, and every other rate (a
-group's lr, embed_lr) scales with it; a rate beyond a soft cap's guarantee is
+group's lr, embed_lr) scales with it; a rate beyond a soft or hard cap's guarantee is
 refused. --horizon N makes the learning-rate schedule span N steps instead of
 the spec's steps. A resumed run keeps the checkpoint's --lr and --horizon
 unless given again.

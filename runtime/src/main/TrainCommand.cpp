@@ -50,8 +50,8 @@ Status applyScheduleOptions(CompiledStep &model, const Options &o, TrainingMetad
     return Status::ok();
   Status s = model.setScheduleOverrides(schedule.lrScale, schedule.horizon);
   if (!s && o.lr > 0 && schedule.lrScale > model.manifest().maxLrScale)
-    return Status::error(format("--lr %g is beyond the soft cap's guarantee: the largest base "
-                                "rate that keeps it is %.6g",
+    return Status::error(format("--lr %g is beyond the guarantee of a soft or hard cap: the "
+                                "largest base rate that keeps it is %.6g",
                                 o.lr, model.manifest().maxLrScale * spec.lr));
   return s;
 }

@@ -16,6 +16,8 @@ namespace mlir::lip {
 /// The hard cap's odd quintic overshoots min(1, sigma) by up to this factor
 /// on [0, 3.5] (algorithms.md 3.4, maximum 1.0109 measured; rounded up).
 inline constexpr double kHardCapOvershoot = 1.0110;
+/// The largest sigma (in units of w_max) the hard cap is guaranteed on.
+inline constexpr double kHardCapMaxInput = 3.5;
 
 struct ConstraintGuarantee {
   /// Upper bound on the parameter's norm; nominal when not certified.
