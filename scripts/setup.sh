@@ -15,6 +15,9 @@ PACKAGES=(
   # the BLAS compiled models call for their matrix products (OpenBLAS's
   # OpenMP build), and the OpenMP runtime it and their parallel loops run on
   libopenblas-dev libopenblas0-openmp libomp-19-dev
+  # oneDNN: its header at build time; compiled models open libdnnl.so.2
+  # when the machine has it and run their large products through it
+  libdnnl-dev
   # the default demo data: Fashion-MNIST (IDX, gzip)
   dataset-fashion-mnist
   # lit runs on Debian's Python; torch and numpy serve the reference checks

@@ -12,6 +12,7 @@
 #include "liprt/Gemm.h"
 
 #include "liprt/Cuda.h"
+#include "liprt/OneDnn.h"
 
 #include <algorithm>
 #include <initializer_list>
@@ -135,6 +136,9 @@ extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Me
       return;
     if (transposeA != transposeB && m == n && sameView(*a, *b) &&
         gramBySyrk(*a, lda, beta, data(*c), n, ldc, transposeA))
+      return;
+    if (liprt::onednn::sgemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb, beta,
+                             data(*c), ldc))
       return;
     rowMajorGemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb, beta, data(*c),
                  ldc);

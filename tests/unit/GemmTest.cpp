@@ -2,17 +2,22 @@
 //
 // The matrix product compiled steps call (runtime/src/Gemm.cpp): every
 // transpose combination, accumulation into C, row-major views with a leading
-// dimension (BLAS) and column-major views (the loop), against a double
-// reference.
+// dimension (oneDNN or OpenBLAS) and column-major views (the loop), against
+// a double reference. ctest runs these cases twice: with oneDNN where it
+// loads, and with LIPRT_GEMM=openblas.
 //
 //===----------------------------------------------------------------------===//
 
 #include "liprt/Gemm.h"
+#include "liprt/OneDnn.h"
 
 #include <gtest/gtest.h>
 #include <omp.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <dlfcn.h>
+#include <string>
 #include <random>
 #include <vector>
 
@@ -115,12 +120,13 @@ TEST(GemmTest, GramProductsOfOneOperand) {
     }
 }
 
-// Products large enough to be cut into bands of rows, one per OpenMP thread
-// (three threads, a row count that 16-row bands do not divide; every
-// transpose): the double product, and, where the rows are banded (A not
-// transposed), the same floats as one thread gives. A^T B stays one
-// multi-threaded OpenBLAS call, whose bits may depend on the thread count
-// (they do with OpenBLAS 0.3.21's kernels on an AMD Zen 4).
+// Products large enough to be shared out among threads (three threads, a
+// row count that 16-row bands do not divide; every transpose): the double
+// product, and the same floats for the same thread count every time. With
+// OpenBLAS, where the rows are banded (A not transposed), the same floats
+// as one thread gives; A^T B stays one multi-threaded OpenBLAS call, whose
+// bits may depend on the thread count (they do with OpenBLAS 0.3.21's
+// kernels on an AMD Zen 4), and so may oneDNN's.
 TEST(GemmTest, LargeProductsInRowBands) {
   const int64_t m = 301, n = 260, k = 250, ld = 310;
   int before = omp_get_max_threads();
@@ -129,16 +135,19 @@ TEST(GemmTest, LargeProductsInRowBands) {
       std::vector<float> aData = randomFloats(ld * ld, 5), bData = randomFloats(ld * ld, 6);
       Matrix2D a = ta ? view(aData, k, m, ld) : view(aData, m, k, ld);
       Matrix2D b = tb ? view(bData, n, k, ld) : view(bData, k, n, ld);
-      std::vector<float> banded = randomFloats(ld * ld, 7), single = banded;
-      Matrix2D c = view(banded, m, n, ld), c1 = view(single, m, n, ld);
+      std::vector<float> banded = randomFloats(ld * ld, 7), again = banded, single = banded;
+      Matrix2D c = view(banded, m, n, ld), c3 = view(again, m, n, ld), c1 = view(single, m, n, ld);
       std::vector<double> expected = reference(a, b, c, ta, tb);
       omp_set_num_threads(3);
       _mlir_ciface_liprt_sgemm(&a, &b, &c, ta, tb, 1);
+      _mlir_ciface_liprt_sgemm(&a, &b, &c3, ta, tb, 1);
       omp_set_num_threads(1);
       _mlir_ciface_liprt_sgemm(&a, &b, &c1, ta, tb, 1);
       SCOPED_TRACE(testing::Message() << "transposeA " << ta << ", transposeB " << tb);
       expectEqual(c, expected, 1e-4); // float sums of 250 products of magnitude up to 1
-      if (!ta)
+      expectEqual(c1, expected, 1e-4);
+      EXPECT_EQ(banded, again);
+      if (!ta && !liprt::onednn::active())
         EXPECT_EQ(banded, single);
     }
   omp_set_num_threads(before);
@@ -189,6 +198,45 @@ TEST(GemmTest, BatchedProductsAreOnePerLeadingIndex) {
           expected += double(a[i * 8 + r * 4 + p]) * double(b[i * 20 + col * 4 + p]);
         EXPECT_NEAR(c[i * 10 + r * 5 + col], expected, 1e-5) << i << "," << r << "," << col;
       }
+}
+
+// The backend is oneDNN where libdnnl.so.2 loads, unless LIPRT_GEMM says
+// openblas; the training log's line names it and, for OpenBLAS, why.
+TEST(GemmTest, BackendIsTheOneChosen) {
+  const char *choice = std::getenv("LIPRT_GEMM");
+  std::string line = liprt::onednn::describe();
+  if (choice && std::string(choice) == "openblas") {
+    EXPECT_FALSE(liprt::onednn::active());
+    EXPECT_EQ(line, "OpenBLAS (oneDNN not used: LIPRT_GEMM=openblas)");
+    return;
+  }
+  if (!dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL)) {
+    EXPECT_FALSE(liprt::onednn::active());
+    GTEST_SKIP() << "no libdnnl.so.2 here: " << line;
+  }
+  EXPECT_TRUE(liprt::onednn::active());
+  EXPECT_EQ(line.rfind("oneDNN ", 0), 0u) << line;
+}
+
+// oneDNN takes no product from inside a parallel region (its scratchpad
+// serves one caller at a time) and no beta other than 0 and 1: OpenBLAS
+// computes those.
+TEST(GemmTest, OneDnnDeclinesWhatItCannotShare) {
+  std::vector<float> a = randomFloats(64 * 64, 8), b = randomFloats(64 * 64, 9), c(64 * 64);
+  EXPECT_FALSE(liprt::onednn::sgemm(false, false, 64, 64, 64, a.data(), 64, b.data(), 64, 0.5f,
+                                    c.data(), 64));
+  bool inside = true;
+#pragma omp parallel num_threads(2)
+  {
+    bool taken = liprt::onednn::sgemm(false, false, 64, 64, 64, a.data(), 64, b.data(), 64, 0.0f,
+                                      c.data(), 64);
+#pragma omp critical
+    inside = inside && !taken;
+  }
+  EXPECT_TRUE(inside);
+  EXPECT_EQ(liprt::onednn::sgemm(false, false, 64, 64, 64, a.data(), 64, b.data(), 64, 0.0f,
+                                 c.data(), 64),
+            liprt::onednn::active());
 }
 
 TEST(GemmTest, EmptyInnerDimensionLeavesC) {

@@ -5,6 +5,7 @@
 #include "liprt/Cuda.h"
 #include "liprt/Data.h"
 #include "liprt/Evaluate.h"
+#include "liprt/OneDnn.h"
 
 #include "../MiniJson.h"
 
@@ -82,6 +83,8 @@ Result<CompiledStep> main::loadModel() {
 }
 
 Status main::useDevice(CompiledStep &model, const std::string &device, const char *program) {
+  if (std::string message; !onednn::choiceValid(message))
+    return Status::error(message);
   if (device == "cpu" || (device == "auto" && !lipc_gpu_train_step))
     return model.keepResidentInArena();
   Status gpu = model.useGpu(lipc_gpu_train_step, lipc_gpu_forward);

@@ -16,6 +16,7 @@
 #include "liprt/Files.h"
 #include "liprt/Init.h"
 #include "liprt/MemoryEstimate.h"
+#include "liprt/OneDnn.h"
 #include "liprt/StepArena.h"
 
 #include <cstdarg>
@@ -119,6 +120,8 @@ int main::train(const char *program, const Options &o) {
               static_cast<long long>(examples.heldOutCount()),
               std::isfinite(bound) ? format("certified bound %.6g", bound).c_str()
                                    : "the bound is not certified");
+  if (!model.onGpu())
+    std::printf("matrix products: %s\n", onednn::describe().c_str());
   if (model.lrScale() != 1)
     std::printf("learning rates %.6g times the spec's (base %.6g)\n", model.lrScale(),
                 model.lrScale() * spec.lr);

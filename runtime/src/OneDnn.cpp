@@ -1,0 +1,208 @@
+//===- OneDnn.cpp - Matrix products through oneDNN, loaded at run time -----===//
+//
+// liprt/OneDnn.h. The types come from oneDNN 2's C header (Debian's
+// libdnnl-dev); the entry points are resolved from libdnnl.so.2 with dlsym,
+// so nothing links it. Its OpenMP calls land in libomp (linked into every
+// binary, it provides the GNU entry points), the same threads as the
+// step's loops and OpenBLAS. Products come from the thread that runs the
+// step (one inside a parallel region is declined), so one stream and the
+// library's scratchpad serve them all; the cache of primitives is locked.
+//
+//===----------------------------------------------------------------------===//
+
+#include "liprt/OneDnn.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <map>
+#include <mutex>
+#include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
+#include <tuple>
+
+namespace {
+/// oneDNN's entry points this file calls, typed from its header.
+struct Api {
+#define LIPRT_DNNL_ENTRY(name) decltype(&::dnnl_##name) name = nullptr;
+#define LIPRT_DNNL_ENTRIES(X)                                                                      \
+  X(engine_create) X(stream_create) X(stream_wait) X(memory_desc_init_by_strides)                 \
+  X(matmul_desc_init) X(primitive_attr_create) X(primitive_attr_destroy) X(post_ops_create)        \
+  X(post_ops_destroy) X(post_ops_append_sum) X(primitive_attr_set_post_ops)                        \
+  X(primitive_desc_create) X(primitive_desc_destroy) X(primitive_desc_query)                      \
+  X(primitive_create) X(primitive_execute) X(memory_create) X(memory_destroy) X(version)
+  LIPRT_DNNL_ENTRIES(LIPRT_DNNL_ENTRY)
+#undef LIPRT_DNNL_ENTRY
+};
+
+/// A product's shape: the primitive depends on all of it.
+using Shape = std::tuple<bool, bool, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, bool,
+                         int>;
+
+struct Primitive {
+  dnnl_primitive_t primitive = nullptr;
+  dnnl_memory_desc_t a{}, b{}, c{};
+};
+
+struct State {
+  std::mutex mutex;
+  bool loaded = false;
+  std::string why; // why oneDNN is not used, when it is not
+  std::string kernel;
+  Api api;
+  dnnl_engine_t engine = nullptr;
+  dnnl_stream_t stream = nullptr;
+  std::map<Shape, Primitive> primitives;
+};
+
+bool resolve(void *library, Api &api, std::string &why) {
+#define LIPRT_DNNL_RESOLVE(name)                                                                   \
+  api.name = reinterpret_cast<decltype(api.name)>(dlsym(library, "dnnl_" #name));                  \
+  if (!api.name) {                                                                                 \
+    why = "libdnnl.so.2 lacks dnnl_" #name;                                                        \
+    return false;                                                                                  \
+  }
+  LIPRT_DNNL_ENTRIES(LIPRT_DNNL_RESOLVE)
+#undef LIPRT_DNNL_RESOLVE
+  return true;
+}
+
+/// A row-major matrix of `rows` x `cols` with leading dimension `ld`, or
+/// its transpose stored so.
+dnnl_memory_desc_t matrix(const Api &api, int64_t rows, int64_t cols, int64_t ld, bool transposed) {
+  dnnl_memory_desc_t md;
+  dnnl_dims_t dims = {rows, cols};
+  dnnl_dims_t strides = {transposed ? 1 : ld, transposed ? ld : 1};
+  api.memory_desc_init_by_strides(&md, 2, dims, dnnl_f32, strides);
+  return md;
+}
+
+/// The matmul primitive for `shape`, or null where oneDNN has none. Its
+/// implementation's name goes to `kernel`.
+Primitive create(State &s, const Shape &shape, std::string &kernel) {
+  auto [ta, tb, m, n, k, lda, ldb, ldc, accumulate, threads] = shape;
+  const Api &api = s.api;
+  Primitive p{nullptr, matrix(api, m, k, lda, ta), matrix(api, k, n, ldb, tb),
+              matrix(api, m, n, ldc, false)};
+  dnnl_matmul_desc_t desc;
+  if (api.matmul_desc_init(&desc, &p.a, &p.b, nullptr, &p.c) != dnnl_success)
+    return p;
+  dnnl_primitive_attr_t attr;
+  dnnl_post_ops_t ops;
+  api.primitive_attr_create(&attr);
+  api.post_ops_create(&ops);
+  if (accumulate) {
+    api.post_ops_append_sum(ops, 1.0f);
+    api.primitive_attr_set_post_ops(attr, ops);
+  }
+  dnnl_primitive_desc_t pd = nullptr;
+  if (api.primitive_desc_create(&pd, &desc, attr, s.engine, nullptr) == dnnl_success) {
+    const char *name = nullptr;
+    api.primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name);
+    kernel = name ? name : "";
+    // oneDNN's reference kernels are plain loops: OpenBLAS is faster.
+    if (kernel.rfind("ref", 0) != 0)
+      api.primitive_create(&p.primitive, pd);
+    api.primitive_desc_destroy(pd);
+  }
+  api.post_ops_destroy(ops);
+  api.primitive_attr_destroy(attr);
+  return p;
+}
+
+Primitive *lookup(State &s, const Shape &shape) {
+  auto it = s.primitives.find(shape);
+  if (it == s.primitives.end()) {
+    std::string kernel;
+    it = s.primitives.emplace(shape, create(s, shape, kernel)).first;
+  }
+  return it->second.primitive ? &it->second : nullptr;
+}
+
+/// Opens oneDNN and checks that it has an optimized float32 product here.
+void load(State &s) {
+  const char *choice = std::getenv("LIPRT_GEMM");
+  if (choice && std::strcmp(choice, "openblas") == 0) {
+    s.why = "LIPRT_GEMM=openblas";
+    return;
+  }
+  void *library = dlopen("libdnnl.so.2", RTLD_NOW | RTLD_LOCAL);
+  if (!library) {
+    const char *error = dlerror();
+    s.why = error ? error : "libdnnl.so.2 not found";
+    return;
+  }
+  if (!resolve(library, s.api, s.why))
+    return;
+  if (s.api.engine_create(&s.engine, dnnl_cpu, 0) != dnnl_success ||
+      s.api.stream_create(&s.stream, s.engine, dnnl_stream_default_flags) != dnnl_success) {
+    s.why = "oneDNN could not create a CPU engine";
+    return;
+  }
+  const Shape probe{false, false, 256, 256, 256, 256, 256, 256, false, 1};
+  if (!s.primitives.emplace(probe, create(s, probe, s.kernel)).first->second.primitive) {
+    s.why = "oneDNN has only reference kernels for this processor (" + s.kernel + ")";
+    return;
+  }
+  s.loaded = true;
+}
+
+State &state() {
+  static State s;
+  static std::once_flag once;
+  std::call_once(once, [] { load(s); });
+  return s;
+}
+
+void execute(State &s, const Primitive &p, const float *a, const float *b, float *c) {
+  const Api &api = s.api;
+  dnnl_memory_t memories[3] = {};
+  api.memory_create(&memories[0], &p.a, s.engine, const_cast<float *>(a));
+  api.memory_create(&memories[1], &p.b, s.engine, const_cast<float *>(b));
+  api.memory_create(&memories[2], &p.c, s.engine, c);
+  dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, memories[0]},
+                            {DNNL_ARG_WEIGHTS, memories[1]},
+                            {DNNL_ARG_DST, memories[2]}};
+  api.primitive_execute(p.primitive, s.stream, 3, args);
+  api.stream_wait(s.stream);
+  for (dnnl_memory_t memory : memories)
+    api.memory_destroy(memory);
+}
+} // namespace
+
+bool liprt::onednn::active() { return state().loaded; }
+
+std::string liprt::onednn::describe() {
+  State &s = state();
+  if (!s.loaded)
+    return "OpenBLAS (oneDNN not used: " + s.why + ")";
+  const dnnl_version_t *v = s.api.version();
+  return "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
+         std::to_string(v->patch) + " (" + s.kernel + ")";
+}
+
+bool liprt::onednn::choiceValid(std::string &message) {
+  const char *choice = std::getenv("LIPRT_GEMM");
+  if (!choice || std::strcmp(choice, "auto") == 0 || std::strcmp(choice, "openblas") == 0)
+    return true;
+  message = std::string("LIPRT_GEMM is \"") + choice + "\": it takes auto or openblas";
+  return false;
+}
+
+bool liprt::onednn::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k,
+                          const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                          float *c, int64_t ldc) {
+  State &s = state();
+  if (!s.loaded || omp_in_parallel() || (beta != 0 && beta != 1))
+    return false;
+  const Primitive *p;
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    p = lookup(s, {transposeA, transposeB, m, n, k, lda, ldb, ldc, beta != 0,
+                   omp_get_max_threads()});
+  }
+  if (!p)
+    return false;
+  execute(s, *p, a, b, c);
+  return true;
+}
