@@ -4,9 +4,14 @@ in PyTorch (bench/reference/train_reference.py's training_step, float32,
 eager), measured alternately in one run: the MLP 3072-512-512-10 at batch 512
 (bench/specs/mlp3072.lip) and the Shakespeare transformer at batch 64 x 256.
 
+lipc's binary runs twice: with its matrix products on oneDNN (the default
+where libdnnl.so.2 loads) and on OpenBLAS (LIPRT_GEMM=openblas).
 PyTorch runs in a fresh process per measurement, three ways: as installed
-(its default threads), with one thread per core, and tuned: 1 thread, jemalloc
-preloaded (Debian's libjemalloc2), OPENBLAS_CORETYPE unset.
+(its default threads), with one thread per core, and tuned: 1 thread,
+jemalloc preloaded (Debian's libjemalloc2) with its decay off, so freed tensors' pages are reused instead
+of faulted in again each step (a fault cost about 13 us on the 2-core
+machine of 2026-12-02), and OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset
+(OpenBLAS then picks its kernels from CPUID).
 
 Beside the times, the peak resident memory (maxrss) of each process that
 ran the steps: lipc's binary (data loaded, a few steps, one held-out
@@ -72,12 +77,11 @@ def torch_seconds_per_step(model, shapes, x, y, steps, device="cpu", step=traini
         else:
             state[n + ".momentum"] = torch.zeros(s, device=device)
     x, y = x.to(device), y.to(device)
-    w_max = 2.0 if model == "mlp" else 0.9763
-    step(model, params, state, x, y, 0, w_max)  # warm-up (and compilation)
+    step(model, params, state, x, y, 0)  # warm-up (and compilation)
     times = []
     for s in range(1, steps + 1):
         start = time.perf_counter()
-        step(model, params, state, x, y, s, w_max).item()
+        step(model, params, state, x, y, s).item()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -98,10 +102,17 @@ def torch_variant(variant, model, steps, shakespeare):
     threads = {"default": 0, "per-core": os.cpu_count(), "tuned": 1}[variant]
     if variant == "tuned":
         env.pop("OPENBLAS_CORETYPE", None)
+        env.pop("OPENBLAS_L2_SIZE", None)
         env["LD_PRELOAD"] = JEMALLOC
+        env["MALLOC_CONF"] = "dirty_decay_ms:-1,muzzy_decay_ms:-1"
     out, peak = run_with_peak_memory([sys.executable, os.path.abspath(__file__), "--torch-child", model,
                                       str(threads), str(steps), "--shakespeare", shakespeare], env=env)
     return float(out.split()[-1]), peak
+
+
+def name(variant):
+    """A column's heading: lipc's variants as they are, PyTorch's prefixed."""
+    return variant if variant.startswith("lipc") else "torch-" + variant
 
 
 def main():
@@ -118,10 +129,12 @@ def main():
         sys.exit(f"{JEMALLOC} not found: the tuned PyTorch runs with jemalloc (apt-get install libjemalloc2)")
     lipc = os.path.join(args.build, "bin", "lipc")
     variants = ("default", "per-core", "tuned")
+    others = ("lipc-openblas",) + variants
     print(f"torch {torch.__version__}, default threads {torch.get_num_threads()}; seconds per step, "
-          f"medians of {args.rounds} rounds; per-core = {os.cpu_count()} threads, tuned = 1 thread + jemalloc")
-    print(f"{'model':<26}{'lipc':>7}" + "".join(f"{'torch-' + v:>16}" for v in variants)
-          + "".join(f"{v + '/lipc':>15}" for v in variants))
+          f"medians of {args.rounds} rounds; per-core = {os.cpu_count()} threads, tuned = 1 thread + jemalloc, "
+          "no decay, OpenBLAS by CPUID")
+    print(f"{'model':<26}{'lipc':>7}" + "".join(f"{name(v):>16}" for v in others)
+          + "".join(f"{name(v) + '/lipc':>21}" for v in others))
     with tempfile.TemporaryDirectory() as tmp:
         rows = mlp_case()[0]
         csv = os.path.join(tmp, "random.csv")
@@ -130,25 +143,26 @@ def main():
         if os.path.exists(args.shakespeare):
             cases.append(("shakespeare b64 x 256", "examples/shakespeare/model.lip", args.shakespeare, 64, 256, 4,
                           "shakespeare", 2))
-        for name, spec, data, batch, tokens, steps, model, torch_steps in cases:
+        for case, spec, data, batch, tokens, steps, model, torch_steps in cases:
             binary = os.path.join(tmp, model)
             subprocess.run([lipc, "compile", os.path.join(ROOT, spec), "-o", binary], check=True)
-            times = {k: [] for k in ("lipc",) + variants}
-            peaks = {k: 0.0 for k in ("lipc",) + variants}
+            times = {k: [] for k in ("lipc",) + others}
+            peaks = {k: 0.0 for k in ("lipc",) + others}
             for _ in range(args.rounds):
-                for k in ("lipc",) + variants:
-                    if k == "lipc":
+                for k in ("lipc",) + others:
+                    if k.startswith("lipc"):
+                        env = dict(os.environ, LIPRT_GEMM="openblas" if k == "lipc-openblas" else "auto")
                         seconds, peak = step_time_and_memory(binary, data, batch, tokens, steps,
-                                                             os.path.join(tmp, "log.jsonl"))
+                                                             os.path.join(tmp, "log.jsonl"), env=env)
                     else:
                         seconds, peak = torch_variant(k, model, torch_steps, args.shakespeare)
                     times[k].append(seconds)
                     peaks[k] = max(peaks[k], peak)
             t = {k: statistics.median(v) for k, v in times.items()}
-            print(f"{name:<26}{t['lipc']:>7.3f}" + "".join(f"{t[v]:>16.3f}" for v in variants)
-                  + "".join(f"{t[v] / t['lipc']:>14.2f}x" for v in variants))
-            print(f"{'  peak MiB':<26}{peaks['lipc']:>7.0f}" + "".join(f"{peaks[v]:>16.0f}" for v in variants)
-                  + "".join(f"{peaks[v] / peaks['lipc']:>14.2f}x" for v in variants))
+            print(f"{case:<26}{t['lipc']:>7.3f}" + "".join(f"{t[v]:>16.3f}" for v in others)
+                  + "".join(f"{t[v] / t['lipc']:>20.2f}x" for v in others))
+            print(f"{'  peak MiB':<26}{peaks['lipc']:>7.0f}" + "".join(f"{peaks[v]:>16.0f}" for v in others)
+                  + "".join(f"{peaks[v] / peaks['lipc']:>20.2f}x" for v in others))
             sys.stdout.flush()
 
 
