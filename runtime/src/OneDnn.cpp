@@ -147,26 +147,35 @@ void load(State &s) {
   s.loaded = true;
 }
 
+/// The one State, never destroyed: its primitives belong to libdnnl.so.2,
+/// whose own destructors may run first at exit, and held from a static they
+/// stay reachable (no leak report) for as long as the process lives.
 State &state() {
-  static State s;
+  static State &s = *new State;
   static std::once_flag once;
   std::call_once(once, [] { load(s); });
   return s;
 }
 
-void execute(State &s, const Primitive &p, const float *a, const float *b, float *c) {
+/// Runs `p` on the three matrices; false (C untouched or to be rewritten)
+/// when oneDNN reports an error, such as a scratchpad it could not allocate.
+bool execute(State &s, const Primitive &p, const float *a, const float *b, float *c) {
   const Api &api = s.api;
   dnnl_memory_t memories[3] = {};
-  api.memory_create(&memories[0], &p.a, s.engine, const_cast<float *>(a));
-  api.memory_create(&memories[1], &p.b, s.engine, const_cast<float *>(b));
-  api.memory_create(&memories[2], &p.c, s.engine, c);
-  dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, memories[0]},
-                            {DNNL_ARG_WEIGHTS, memories[1]},
-                            {DNNL_ARG_DST, memories[2]}};
-  api.primitive_execute(p.primitive, s.stream, 3, args);
-  api.stream_wait(s.stream);
+  bool ok = api.memory_create(&memories[0], &p.a, s.engine, const_cast<float *>(a)) == dnnl_success &&
+            api.memory_create(&memories[1], &p.b, s.engine, const_cast<float *>(b)) == dnnl_success &&
+            api.memory_create(&memories[2], &p.c, s.engine, c) == dnnl_success;
+  if (ok) {
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, memories[0]},
+                              {DNNL_ARG_WEIGHTS, memories[1]},
+                              {DNNL_ARG_DST, memories[2]}};
+    ok = api.primitive_execute(p.primitive, s.stream, 3, args) == dnnl_success &&
+         api.stream_wait(s.stream) == dnnl_success;
+  }
   for (dnnl_memory_t memory : memories)
-    api.memory_destroy(memory);
+    if (memory)
+      api.memory_destroy(memory);
+  return ok;
 }
 } // namespace
 
@@ -201,8 +210,5 @@ bool liprt::onednn::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n
     p = lookup(s, {transposeA, transposeB, m, n, k, lda, ldb, ldc, beta != 0,
                    omp_get_max_threads()});
   }
-  if (!p)
-    return false;
-  execute(s, *p, a, b, c);
-  return true;
+  return p && execute(s, *p, a, b, c);
 }

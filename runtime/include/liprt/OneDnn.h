@@ -30,9 +30,10 @@ std::string describe();
 bool choiceValid(std::string &message);
 
 /// C = op(A) op(B) + beta C on row-major matrices with leading dimensions
-/// (beta 0 or 1). False when oneDNN is not active or declines the product
-/// (called inside a parallel region, no primitive for it): the caller then
-/// computes it. A primitive is created once per shape and thread count.
+/// (beta 0 or 1). False when oneDNN is not active, declines the product
+/// (called inside a parallel region, no primitive for it) or reports an
+/// error (it does so before writing C): the caller then computes it. A
+/// primitive is created once per shape and thread count.
 bool sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, const float *a,
            int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
 } // namespace liprt::onednn
