@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "liprt/Attention.h"
+#include "liprt/OneDnn.h"
 
 #include <cblas.h>
 #include <omp.h>
@@ -220,9 +221,12 @@ Problem problemOf(const F32Memref<4> &q, int32_t causal, double logitScale, doub
 }
 
 /// C = alpha op(A) op(B) + beta C, row-major, single-threaded (called on
-/// one OpenMP thread per head: OpenBLAS's OpenMP build then uses one).
+/// one OpenMP thread per head: oneDNN then runs it on that thread, and
+/// OpenBLAS's OpenMP build, where oneDNN is not used, too).
 void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
           int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+  if (liprt::onednn::sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+    return;
   cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
               static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a, lda, b, ldb,
               beta, c, ldc);

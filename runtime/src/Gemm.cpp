@@ -137,8 +137,8 @@ extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Me
     if (transposeA != transposeB && m == n && sameView(*a, *b) &&
         gramBySyrk(*a, lda, beta, data(*c), n, ldc, transposeA))
       return;
-    if (liprt::onednn::sgemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb, beta,
-                             data(*c), ldc))
+    if (liprt::onednn::sgemm(transposeA, transposeB, m, n, k, 1.0f, data(*a), lda, data(*b), ldb,
+                             beta, data(*c), ldc))
       return;
     rowMajorGemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb, beta, data(*c),
                  ldc);

@@ -218,25 +218,55 @@ TEST(GemmTest, BackendIsTheOneChosen) {
   EXPECT_EQ(line.rfind("oneDNN ", 0), 0u) << line;
 }
 
-// oneDNN takes no product from inside a parallel region (its scratchpad
-// serves one caller at a time) and no beta other than 0 and 1: OpenBLAS
-// computes those.
-TEST(GemmTest, OneDnnDeclinesWhatItCannotShare) {
+// oneDNN declines a beta other than 0 and 1 (OpenBLAS computes those).
+TEST(GemmTest, OneDnnDeclinesOtherBetas) {
   std::vector<float> a = randomFloats(64 * 64, 8), b = randomFloats(64 * 64, 9), c(64 * 64);
-  EXPECT_FALSE(liprt::onednn::sgemm(false, false, 64, 64, 64, a.data(), 64, b.data(), 64, 0.5f,
-                                    c.data(), 64));
-  bool inside = true;
-#pragma omp parallel num_threads(2)
-  {
-    bool taken = liprt::onednn::sgemm(false, false, 64, 64, 64, a.data(), 64, b.data(), 64, 0.0f,
-                                      c.data(), 64);
-#pragma omp critical
-    inside = inside && !taken;
-  }
-  EXPECT_TRUE(inside);
-  EXPECT_EQ(liprt::onednn::sgemm(false, false, 64, 64, 64, a.data(), 64, b.data(), 64, 0.0f,
+  EXPECT_FALSE(liprt::onednn::sgemm(false, false, 64, 64, 64, 1.0f, a.data(), 64, b.data(), 64,
+                                    0.5f, c.data(), 64));
+  EXPECT_EQ(liprt::onednn::sgemm(false, false, 64, 64, 64, 1.0f, a.data(), 64, b.data(), 64, 0.0f,
                                  c.data(), 64),
             liprt::onednn::active());
+}
+
+// Inside a parallel region each thread runs its own products at once (the
+// attention kernels' per-head products): C = alpha A B^T + C, each thread
+// on its own matrices, several rounds, each against the double reference.
+TEST(GemmTest, OneDnnRunsEachThreadsProductsAtOnce) {
+  if (!liprt::onednn::active())
+    GTEST_SKIP() << liprt::onednn::describe();
+  const int threads = 2, rounds = 20;
+  const int64_t m = 64, n = 96, k = 48;
+  const float alpha = 0.25f;
+  std::vector<std::vector<float>> as, bs, cs;
+  std::vector<std::vector<double>> expected;
+  for (int t = 0; t < threads; ++t) {
+    as.push_back(randomFloats(m * k, 20 + t));
+    bs.push_back(randomFloats(n * k, 30 + t));
+    cs.push_back(randomFloats(m * n, 40 + t));
+    std::vector<double> e(m * n);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double dot = 0;
+        for (int64_t p = 0; p < k; ++p)
+          dot += double(as[t][i * k + p]) * double(bs[t][j * k + p]);
+        e[i * n + j] = cs[t][i * n + j] + rounds * double(alpha) * dot;
+      }
+    expected.push_back(e);
+  }
+  int taken = 0;
+#pragma omp parallel num_threads(threads) reduction(+ : taken)
+  {
+    const int t = omp_get_thread_num();
+    for (int r = 0; r < rounds; ++r)
+      taken += liprt::onednn::sgemm(false, true, m, n, k, alpha, as[t].data(), k, bs[t].data(), k,
+                                    1.0f, cs[t].data(), n);
+  }
+  EXPECT_EQ(taken, threads * rounds);
+  for (int t = 0; t < threads; ++t) {
+    Matrix2D c = view(cs[t], m, n, n);
+    c.offset = 0;
+    expectEqual(c, expected[t], 1e-4);
+  }
 }
 
 TEST(GemmTest, EmptyInnerDimensionLeavesC) {

@@ -29,13 +29,15 @@ std::string describe();
 /// which values it takes when not.
 bool choiceValid(std::string &message);
 
-/// C = op(A) op(B) + beta C on row-major matrices with leading dimensions
-/// (beta 0 or 1). False when oneDNN is not active, declines the product
-/// (called inside a parallel region, no primitive for it) or reports an
+/// C = alpha op(A) op(B) + beta C on row-major matrices with leading
+/// dimensions (beta 0 or 1). Called inside a parallel region, it runs on
+/// the calling thread alone; outside, on all of OpenMP's threads. False when
+/// oneDNN is not active, has no primitive for the product or reports an
 /// error (it does so before writing C): the caller then computes it. A
-/// primitive is created once per shape and thread count.
-bool sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, const float *a,
-           int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+/// primitive is created once per shape, alpha, beta and thread count.
+bool sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, float alpha,
+           const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+           int64_t ldc);
 } // namespace liprt::onednn
 
 #endif // LIPRT_ONEDNN_H
