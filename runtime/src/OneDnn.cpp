@@ -146,12 +146,13 @@ Primitive *lookup(State &s, const Shape &shape) {
   return it->second.primitive ? &it->second : nullptr;
 }
 
-/// The calling OpenMP thread's lane, its stream created on first use (null
-/// stream when oneDNN could not create one).
+/// The calling OpenMP thread's lane, its stream created on first use (left
+/// null, and tried again at the next call, when oneDNN cannot create one).
 Lane &lane(State &s) {
   Lane &l = s.lanes[omp_get_thread_num()];
-  if (!l.stream && s.api.stream_create(&l.stream, s.engine, dnnl_stream_default_flags) != dnnl_success)
-    l.stream = nullptr;
+  dnnl_stream_t stream = nullptr;
+  if (!l.stream && s.api.stream_create(&stream, s.engine, dnnl_stream_default_flags) == dnnl_success)
+    l.stream = stream;
   return l;
 }
 
