@@ -225,7 +225,8 @@ Problem problemOf(const F32Memref<4> &q, int32_t causal, double logitScale, doub
 /// OpenBLAS's OpenMP build, where oneDNN is not used, too).
 void gemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, float alpha, const float *a,
           int lda, const float *b, int ldb, float beta, float *c, int ldc) {
-  if (liprt::onednn::sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
+  if (liprt::onednn::sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc,
+                           /*bf16=*/false))
     return;
   cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
               static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a, lda, b, ldb,

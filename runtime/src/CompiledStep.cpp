@@ -178,6 +178,12 @@ Status parseTrainDefaults(const json::Value &train, TrainDefaults &out) {
       return fail("'schedule' is not a name");
     out.schedule = schedule->string;
   }
+  if (const json::Value *precision = train.get("precision")) {
+    if (precision->kind != json::Value::Kind::String ||
+        (precision->string != "fp32" && precision->string != "bf16"))
+      return fail("'precision' is not fp32 or bf16");
+    out.bf16Products = precision->string == "bf16";
+  }
   if (const json::Value *data = train.get("data")) {
     const json::Value *kind = data->get("kind"), *path = data->get("path"),
                       *split = data->get("split"), *label = data->get("label_column"),

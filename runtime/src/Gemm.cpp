@@ -1,9 +1,11 @@
 //===- Gemm.cpp - The matrix products compiled steps call -----------------===//
 //
 // liprt/Gemm.h's entry points: cuBLAS for the managed buffers of a step
-// running on the GPU (liprt/Cuda.h), OpenBLAS when each matrix is stored row-major
-// with some leading dimension (ssyrk for a Gram matrix X X^T, half the
-// flops; large products in bands of rows, one per OpenMP thread), a plain
+// running on the GPU (liprt/Cuda.h; float32 there, bf16 asked or not),
+// oneDNN (liprt/OneDnn.h; bf16 operands where asked and available), and
+// OpenBLAS when each matrix is stored row-major with some leading
+// dimension (ssyrk for a Gram matrix X X^T, half the flops; large
+// products in bands of rows, one per OpenMP thread), a plain
 // loop for any other view (never produced by today's lowering, but a
 // strided view must not give wrong numbers).
 //
@@ -119,7 +121,7 @@ F32Memref<2> slice(const F32Memref<3> &m, int64_t i) {
 
 extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Memref<2> *c,
                                          int32_t transposeA, int32_t transposeB,
-                                         int32_t accumulate) {
+                                         int32_t accumulate, int32_t bf16) {
   int64_t m = c->sizes[0], n = c->sizes[1];
   int64_t k = transposeA ? a->sizes[0] : a->sizes[1];
   const float beta = accumulate ? 1.0f : 0.0f;
@@ -138,7 +140,7 @@ extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Me
         gramBySyrk(*a, lda, beta, data(*c), n, ldc, transposeA))
       return;
     if (liprt::onednn::sgemm(transposeA, transposeB, m, n, k, 1.0f, data(*a), lda, data(*b), ldb,
-                             beta, data(*c), ldc))
+                             beta, data(*c), ldc, bf16 != 0))
       return;
     rowMajorGemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb, beta, data(*c),
                  ldc);
@@ -157,9 +159,10 @@ extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Me
 
 extern "C" void _mlir_ciface_liprt_sgemm_batched(F32Memref<3> *a, F32Memref<3> *b,
                                                  F32Memref<3> *c, int32_t transposeA,
-                                                 int32_t transposeB, int32_t accumulate) {
+                                                 int32_t transposeB, int32_t accumulate,
+                                                 int32_t bf16) {
   for (int64_t i = 0; i < c->sizes[0]; ++i) {
     F32Memref<2> as = slice(*a, i), bs = slice(*b, i), cs = slice(*c, i);
-    _mlir_ciface_liprt_sgemm(&as, &bs, &cs, transposeA, transposeB, accumulate);
+    _mlir_ciface_liprt_sgemm(&as, &bs, &cs, transposeA, transposeB, accumulate, bf16);
   }
 }

@@ -13,6 +13,13 @@
 // scratchpad (the primitives' scratchpads are the caller's: user mode), so
 // the threads of a region run products at once; the cache is locked.
 //
+// bf16 products (the model's, in a binary compiled with --precision bf16)
+// reorder A and B to dense bf16 with oneDNN's reorder primitives, then run
+// a matmul of bf16 operands that accumulates in float32 into C. They are
+// used where the processor reports AVX512-BF16 or AMX-BF16 and oneDNN has
+// an optimized kernel for them; elsewhere the products stay float32 and
+// bf16Status() says why.
+//
 //===----------------------------------------------------------------------===//
 
 #include "liprt/OneDnn.h"
@@ -38,26 +45,35 @@ struct Api {
   X(primitive_desc_create) X(primitive_desc_destroy) X(primitive_desc_query)                      \
   X(primitive_desc_query_md) X(primitive_attr_set_scratchpad_mode)                                \
   X(primitive_attr_set_output_scales) X(memory_desc_get_size) X(primitive_create)                 \
-  X(primitive_execute) X(memory_create) X(memory_destroy) X(version)
+  X(primitive_execute) X(memory_create) X(memory_destroy) X(version)                             \
+  X(reorder_primitive_desc_create)
   LIPRT_DNNL_ENTRIES(LIPRT_DNNL_ENTRY)
 #undef LIPRT_DNNL_ENTRY
 };
 
-/// A product's shape, scale, accumulation and thread count: the primitive
-/// depends on all of it.
+/// A product's shape, scale, accumulation, thread count and operand type
+/// (bf16 or float32): the primitive depends on all of it.
 using Shape = std::tuple<bool, bool, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, float,
-                         bool, int>;
+                         bool, int, bool>;
+
+/// A conversion of a float32 operand to dense bf16.
+struct ToBf16 {
+  dnnl_primitive_t reorder = nullptr;
+  dnnl_memory_desc_t from{}, to{};
+  size_t bytes = 0;
+};
 
 struct Primitive {
   dnnl_primitive_t primitive = nullptr;
   dnnl_memory_desc_t a{}, b{}, c{}, scratchpad{};
   size_t scratchpadBytes = 0;
+  ToBf16 aToBf16, bToBf16; // for bf16 products: A and B as the matmul reads them
 };
 
 /// What one OpenMP thread runs its products with.
 struct Lane {
   dnnl_stream_t stream = nullptr;
-  std::vector<char> scratchpad;
+  std::vector<char> scratchpad, aBf16, bBf16;
 };
 
 struct State {
@@ -65,6 +81,8 @@ struct State {
   bool loaded = false;
   std::string why; // why oneDNN is not used, when it is not
   std::string kernel;
+  std::once_flag bf16Checked;
+  std::string bf16Why, bf16Kernel; // why bf16 products are not used; their kernel
   Api api;
   dnnl_engine_t engine = nullptr;
   std::map<Shape, Primitive> primitives;
@@ -85,21 +103,47 @@ bool resolve(void *library, Api &api, std::string &why) {
 
 /// A row-major matrix of `rows` x `cols` with leading dimension `ld`, or
 /// its transpose stored so.
-dnnl_memory_desc_t matrix(const Api &api, int64_t rows, int64_t cols, int64_t ld, bool transposed) {
+dnnl_memory_desc_t matrix(const Api &api, int64_t rows, int64_t cols, int64_t ld, bool transposed,
+                          dnnl_data_type_t type = dnnl_f32) {
   dnnl_memory_desc_t md;
   dnnl_dims_t dims = {rows, cols};
   dnnl_dims_t strides = {transposed ? 1 : ld, transposed ? ld : 1};
-  api.memory_desc_init_by_strides(&md, 2, dims, dnnl_f32, strides);
+  api.memory_desc_init_by_strides(&md, 2, dims, type, strides);
   return md;
+}
+
+/// The reorder of the float32 operand `from` (rows x cols, `transposed` as
+/// stored) to a dense bf16 copy stored the same way round; no reorder when
+/// oneDNN has none.
+ToBf16 toBf16(const State &s, const dnnl_memory_desc_t &from, int64_t rows, int64_t cols,
+              bool transposed) {
+  const Api &api = s.api;
+  ToBf16 t{nullptr, from, matrix(api, rows, cols, transposed ? rows : cols, transposed, dnnl_bf16)};
+  dnnl_primitive_desc_t pd = nullptr;
+  if (api.reorder_primitive_desc_create(&pd, &t.from, s.engine, &t.to, s.engine, nullptr) !=
+      dnnl_success)
+    return t;
+  if (api.primitive_create(&t.reorder, pd) == dnnl_success)
+    t.bytes = api.memory_desc_get_size(&t.to);
+  api.primitive_desc_destroy(pd);
+  return t;
 }
 
 /// The matmul primitive for `shape`, or null where oneDNN has none. Its
 /// implementation's name goes to `kernel`.
 Primitive create(State &s, const Shape &shape, std::string &kernel) {
-  auto [ta, tb, m, n, k, lda, ldb, ldc, alpha, accumulate, threads] = shape;
+  auto [ta, tb, m, n, k, lda, ldb, ldc, alpha, accumulate, threads, bf16] = shape;
   const Api &api = s.api;
   Primitive p{nullptr, matrix(api, m, k, lda, ta), matrix(api, k, n, ldb, tb),
               matrix(api, m, n, ldc, false)};
+  if (bf16) {
+    p.aToBf16 = toBf16(s, p.a, m, k, ta);
+    p.bToBf16 = toBf16(s, p.b, k, n, tb);
+    if (!p.aToBf16.reorder || !p.bToBf16.reorder)
+      return p;
+    p.a = p.aToBf16.to;
+    p.b = p.bToBf16.to;
+  }
   dnnl_matmul_desc_t desc;
   if (api.matmul_desc_init(&desc, &p.a, &p.b, nullptr, &p.c) != dnnl_success)
     return p;
@@ -175,7 +219,7 @@ void load(State &s) {
     s.why = "oneDNN could not create a CPU engine";
     return;
   }
-  const Shape probe{false, false, 256, 256, 256, 256, 256, 256, 1.0f, false, 1};
+  const Shape probe{false, false, 256, 256, 256, 256, 256, 256, 1.0f, false, 1, false};
   if (!s.primitives.emplace(probe, create(s, probe, s.kernel)).first->second.primitive) {
     s.why = "oneDNN has only reference kernels for this processor (" + s.kernel + ")";
     return;
@@ -193,31 +237,104 @@ State &state() {
   return s;
 }
 
-/// Runs `p` on the three matrices with the calling thread's stream and
-/// scratchpad; false (C untouched or to be rewritten) when oneDNN reports
-/// an error.
-bool execute(State &s, const Primitive &p, Lane &l, const float *a, const float *b, float *c) {
-  const Api &api = s.api;
-  if (l.scratchpad.size() < p.scratchpadBytes)
-    l.scratchpad.resize(p.scratchpadBytes);
-  dnnl_memory_t memories[4] = {};
-  bool ok = api.memory_create(&memories[0], &p.a, s.engine, const_cast<float *>(a)) == dnnl_success &&
-            api.memory_create(&memories[1], &p.b, s.engine, const_cast<float *>(b)) == dnnl_success &&
-            api.memory_create(&memories[2], &p.c, s.engine, c) == dnnl_success &&
-            api.memory_create(&memories[3], &p.scratchpad, s.engine, l.scratchpad.data()) ==
-                dnnl_success;
-  if (ok) {
-    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, memories[0]},
-                              {DNNL_ARG_WEIGHTS, memories[1]},
-                              {DNNL_ARG_DST, memories[2]},
-                              {DNNL_ARG_SCRATCHPAD, memories[3]}};
-    ok = api.primitive_execute(p.primitive, l.stream, 4, args) == dnnl_success &&
-         api.stream_wait(l.stream) == dnnl_success;
+/// The memory objects of one product's execution, destroyed with it.
+class Memories {
+public:
+  Memories(const State &s) : s(s) {}
+  Memories(const Memories &) = delete;
+  Memories &operator=(const Memories &) = delete;
+  ~Memories() {
+    for (dnnl_memory_t memory : made)
+      s.api.memory_destroy(memory);
   }
-  for (dnnl_memory_t memory : memories)
-    if (memory)
-      api.memory_destroy(memory);
-  return ok;
+
+  /// `data` seen as `md`; null when oneDNN cannot make the object.
+  dnnl_memory_t wrap(const dnnl_memory_desc_t &md, const void *data) {
+    dnnl_memory_t memory = nullptr;
+    if (s.api.memory_create(&memory, &md, s.engine, const_cast<void *>(data)) != dnnl_success)
+      return nullptr;
+    made.push_back(memory);
+    return memory;
+  }
+
+private:
+  const State &s;
+  std::vector<dnnl_memory_t> made;
+};
+
+/// `buffer` with room for at least `bytes`.
+char *atLeast(std::vector<char> &buffer, size_t bytes) {
+  if (buffer.size() < bytes)
+    buffer.resize(bytes);
+  return buffer.data();
+}
+
+/// Runs `t` on `from`, writing its bf16 copy to `to`.
+bool convert(const State &s, const ToBf16 &t, Lane &l, Memories &m, const float *from, char *to) {
+  dnnl_memory_t src = m.wrap(t.from, from), dst = m.wrap(t.to, to);
+  dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}};
+  return src && dst && s.api.primitive_execute(t.reorder, l.stream, 2, args) == dnnl_success;
+}
+
+/// Runs `p` on the three matrices with the calling thread's stream and
+/// scratchpad (A and B converted to bf16 first for a bf16 product); false
+/// (C untouched or to be rewritten) when oneDNN reports an error.
+bool execute(State &s, const Primitive &p, Lane &l, const float *a, const float *b, float *c) {
+  Memories m(s);
+  const void *aIn = a, *bIn = b;
+  if (p.aToBf16.reorder) {
+    char *aBf16 = atLeast(l.aBf16, p.aToBf16.bytes), *bBf16 = atLeast(l.bBf16, p.bToBf16.bytes);
+    if (!convert(s, p.aToBf16, l, m, a, aBf16) || !convert(s, p.bToBf16, l, m, b, bBf16))
+      return false;
+    aIn = aBf16;
+    bIn = bBf16;
+  }
+  dnnl_memory_t src = m.wrap(p.a, aIn), weights = m.wrap(p.b, bIn), dst = m.wrap(p.c, c),
+                scratchpad = m.wrap(p.scratchpad, atLeast(l.scratchpad, p.scratchpadBytes));
+  if (!src || !weights || !dst || !scratchpad)
+    return false;
+  dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, src},
+                            {DNNL_ARG_WEIGHTS, weights},
+                            {DNNL_ARG_DST, dst},
+                            {DNNL_ARG_SCRATCHPAD, scratchpad}};
+  return s.api.primitive_execute(p.primitive, l.stream, 4, args) == dnnl_success &&
+         s.api.stream_wait(l.stream) == dnnl_success;
+}
+
+/// Whether this processor reports bf16 matrix instructions.
+bool processorHasBf16() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512bf16") || __builtin_cpu_supports("amx-bf16");
+}
+
+/// Decides once whether bf16 products run here: oneDNN in use, not turned
+/// off by LIPRT_BF16, the processor's bf16 instructions, and an optimized
+/// bf16 kernel (its name kept for the log).
+void checkBf16(State &s) {
+  const char *choice = std::getenv("LIPRT_BF16");
+  if (!s.loaded) {
+    s.bf16Why = "oneDNN is not used";
+    return;
+  }
+  if (choice && std::strcmp(choice, "off") == 0) {
+    s.bf16Why = "LIPRT_BF16=off";
+    return;
+  }
+  if (!processorHasBf16()) {
+    s.bf16Why = "this processor reports neither AVX512-BF16 nor AMX-BF16";
+    return;
+  }
+  const Shape probe{false, false, 256, 256, 256, 256, 256, 256, 1.0f, false, 1, true};
+  std::lock_guard<std::mutex> lock(s.mutex);
+  if (!s.primitives.emplace(probe, create(s, probe, s.bf16Kernel)).first->second.primitive)
+    s.bf16Why = "oneDNN has no optimized bf16 kernel for this processor";
+}
+
+/// The state with its bf16 decision made.
+State &stateWithBf16() {
+  State &s = state();
+  std::call_once(s.bf16Checked, [&] { checkBf16(s); });
+  return s;
 }
 } // namespace
 
@@ -232,26 +349,46 @@ std::string liprt::onednn::describe() {
          std::to_string(v->patch) + " (" + s.kernel + ")";
 }
 
+bool liprt::onednn::bf16Active() { return stateWithBf16().bf16Why.empty(); }
+
+std::string liprt::onednn::describeBf16() {
+  State &s = stateWithBf16();
+  if (!s.bf16Why.empty())
+    return "float32 (bf16 not used: " + s.bf16Why + ")";
+  return "bf16 operands, float32 accumulation (oneDNN " + s.bf16Kernel + ")";
+}
+
 bool liprt::onednn::choiceValid(std::string &message) {
-  const char *choice = std::getenv("LIPRT_GEMM");
-  if (!choice || std::strcmp(choice, "auto") == 0 || std::strcmp(choice, "openblas") == 0)
-    return true;
-  message = std::string("LIPRT_GEMM is \"") + choice + "\": it takes auto or openblas";
-  return false;
+  for (auto [name, other] : {std::pair{"LIPRT_GEMM", "openblas"}, std::pair{"LIPRT_BF16", "off"}}) {
+    const char *choice = std::getenv(name);
+    if (choice && std::strcmp(choice, "auto") != 0 && std::strcmp(choice, other) != 0) {
+      message = std::string(name) + " is \"" + choice + "\": it takes auto or " + other;
+      return false;
+    }
+  }
+  return true;
 }
 
 bool liprt::onednn::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k,
                           float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
-                          float beta, float *c, int64_t ldc) {
-  State &s = state();
+                          float beta, float *c, int64_t ldc, bool bf16) {
+  State &s = bf16 ? stateWithBf16() : state();
   if (!s.loaded || (beta != 0 && beta != 1))
     return false;
+  bf16 = bf16 && s.bf16Why.empty();
   const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   const Primitive *p;
   Lane *l;
   {
     std::lock_guard<std::mutex> lock(s.mutex);
-    p = lookup(s, {transposeA, transposeB, m, n, k, lda, ldb, ldc, alpha, beta != 0, threads});
+    auto shape = [&](bool inBf16) {
+      return Shape{transposeA, transposeB, m,         n,      k,       lda,
+                   ldb,        ldc,        alpha,     beta != 0, threads, inBf16};
+    };
+    // A shape without a bf16 kernel runs in float32.
+    p = bf16 ? lookup(s, shape(true)) : nullptr;
+    if (!p)
+      p = lookup(s, shape(false));
     l = &lane(s);
   }
   return p && l->stream && execute(s, *p, *l, a, b, c);

@@ -1,4 +1,5 @@
 // RUN: lip-opt %s -lip-matmul-to-blas | FileCheck %s
+// RUN: lip-opt %s -lip-matmul-to-blas=bf16-functions=model_grad,views | FileCheck %s --check-prefix=BF16
 
 // The three matmul forms become calls with their transpose flags; operands
 // are cast to the fully dynamic strided type of the one declaration.
@@ -6,9 +7,9 @@
 // CHECK: %[[A:.*]] = memref.cast %arg0 : memref<4x8xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
 // CHECK: %[[B:.*]] = memref.cast %arg1 : memref<8x16xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
 // CHECK: %[[C:.*]] = memref.cast %arg2 : memref<4x16xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
-// CHECK: call @liprt_sgemm(%[[A]], %[[B]], %[[C]], %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
-// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
-// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm(%[[A]], %[[B]], %[[C]], %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
 // CHECK-NOT: linalg.matmul
 func.func @forms(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>,
                  %at: memref<8x4xf32>, %bt: memref<16x8xf32>) {
@@ -32,9 +33,9 @@ func.func @views(%a: memref<?x8xf32, strided<[16, 1], offset: ?>>, %b: memref<8x
 // The batched forms (attention's products per head) call the batched entry.
 // CHECK-LABEL: func.func @batched
 // CHECK: memref.cast %arg0 : memref<6x4x8xf32> to memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>
-// CHECK: call @liprt_sgemm_batched(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
-// CHECK: call @liprt_sgemm_batched(%{{.*}}, %{{.*}}, %{{.*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
-// CHECK: call @liprt_sgemm_batched(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm_batched(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm_batched(%{{.*}}, %{{.*}}, %{{.*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm_batched(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
 func.func @batched(%a: memref<6x4x8xf32>, %b: memref<6x8x5xf32>, %c: memref<6x4x5xf32>,
                    %at: memref<6x8x4xf32>, %bt: memref<6x5x8xf32>) {
   linalg.batch_matmul ins(%a, %b : memref<6x4x8xf32>, memref<6x8x5xf32>) outs(%c : memref<6x4x5xf32>)
@@ -48,14 +49,14 @@ func.func @batched(%a: memref<6x4x8xf32>, %b: memref<6x8x5xf32>, %c: memref<6x4x
 // buffer, or not right before, stays and the call accumulates.
 // CHECK-LABEL: func.func @fills
 // CHECK-NOT: linalg.fill ins(%cst
-// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
 // CHECK: linalg.fill ins(%cst_0 : f32) outs(%arg2 : memref<4x16xf32>)
-// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
 // CHECK: linalg.fill ins(%cst : f32) outs(%arg3 : memref<4x16xf32>)
-// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
 // CHECK: linalg.fill ins(%cst : f32) outs(%arg2 : memref<4x16xf32>)
 // CHECK: memref.store
-// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
 func.func @fills(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>, %d: memref<4x16xf32>) {
   %zero = arith.constant 0.0 : f32
   %one = arith.constant 1.0 : f32
@@ -72,6 +73,23 @@ func.func @fills(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>
   return
 }
 
+// The products of the functions named in bf16-functions pass bf16 = 1 (a
+// model's forward and backward pass under --precision bf16); every other
+// product (here @forms, standing for the optimizer's) passes 0, with or
+// without the option.
+// CHECK-LABEL: func.func @model_grad
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
+// BF16-LABEL: func.func @forms
+// BF16-COUNT-3: call @liprt_sgemm({{.*}}, %c0_i32{{[_0-9]*}})
+// BF16-LABEL: func.func @views
+// BF16: call @liprt_sgemm({{.*}}, %c1_i32{{[_0-9]*}})
+// BF16-LABEL: func.func @model_grad
+// BF16: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}})
+func.func @model_grad(%x: memref<4x8xf32>, %w: memref<16x8xf32>, %y: memref<4x16xf32>) {
+  linalg.matmul_transpose_b ins(%x, %w : memref<4x8xf32>, memref<16x8xf32>) outs(%y : memref<4x16xf32>)
+  return
+}
+
 // Not f32, or still on tensors: left alone.
 // CHECK-LABEL: func.func @kept
 // CHECK: linalg.matmul ins(%arg0, %arg1 : memref<4x8xf64>, memref<8x16xf64>)
@@ -84,6 +102,6 @@ func.func @kept(%a: memref<4x8xf64>, %b: memref<8x16xf64>, %c: memref<4x16xf64>,
 }
 
 // One declaration per entry, at the end of the module, for every call.
-// CHECK-LABEL: func.func private @liprt_sgemm(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32, i32, i32) attributes {llvm.emit_c_interface}
-// CHECK-LABEL: func.func private @liprt_sgemm_batched(memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, i32, i32, i32) attributes {llvm.emit_c_interface}
+// CHECK-LABEL: func.func private @liprt_sgemm(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32, i32, i32, i32) attributes {llvm.emit_c_interface}
+// CHECK-LABEL: func.func private @liprt_sgemm_batched(memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, i32, i32, i32, i32) attributes {llvm.emit_c_interface}
 // CHECK-NOT: @liprt_sgemm(

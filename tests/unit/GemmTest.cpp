@@ -3,8 +3,9 @@
 // The matrix product compiled steps call (runtime/src/Gemm.cpp): every
 // transpose combination, accumulation into C, row-major views with a leading
 // dimension (oneDNN or OpenBLAS) and column-major views (the loop), against
-// a double reference. ctest runs these cases twice: with oneDNN where it
-// loads, and with LIPRT_GEMM=openblas.
+// a double reference, and products asked for in bf16. ctest runs these
+// cases three times: with oneDNN where it loads, with LIPRT_GEMM=openblas,
+// and with LIPRT_BF16=off (a processor without bf16 instructions).
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,8 +15,11 @@
 #include <gtest/gtest.h>
 #include <omp.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <dlfcn.h>
 #include <string>
 #include <random>
@@ -80,7 +84,7 @@ void checkProduct(bool transposeA, bool transposeB, bool columnMajor) {
   Matrix2D b = transposeB ? view(bData, n, k, ld, columnMajor) : view(bData, k, n, ld, columnMajor);
   Matrix2D c = view(cData, m, n, ld, columnMajor);
   std::vector<double> expected = reference(a, b, c, transposeA, transposeB);
-  _mlir_ciface_liprt_sgemm(&a, &b, &c, transposeA, transposeB, 1);
+  _mlir_ciface_liprt_sgemm(&a, &b, &c, transposeA, transposeB, 1, 0);
   expectEqual(c, expected);
 }
 
@@ -114,7 +118,7 @@ TEST(GemmTest, GramProductsOfOneOperand) {
           cData[1 + j * ld + i] = cKind == 1 ? v : -v; // 2: not symmetric
         }
       std::vector<double> expected = reference(x, x, c, transposed, !transposed);
-      _mlir_ciface_liprt_sgemm(&x, &x, &c, transposed, !transposed, 1);
+      _mlir_ciface_liprt_sgemm(&x, &x, &c, transposed, !transposed, 1, 0);
       SCOPED_TRACE(testing::Message() << "transposed " << transposed << ", C kind " << cKind);
       expectEqual(c, expected);
     }
@@ -139,10 +143,10 @@ TEST(GemmTest, LargeProductsInRowBands) {
       Matrix2D c = view(banded, m, n, ld), c3 = view(again, m, n, ld), c1 = view(single, m, n, ld);
       std::vector<double> expected = reference(a, b, c, ta, tb);
       omp_set_num_threads(3);
-      _mlir_ciface_liprt_sgemm(&a, &b, &c, ta, tb, 1);
-      _mlir_ciface_liprt_sgemm(&a, &b, &c3, ta, tb, 1);
+      _mlir_ciface_liprt_sgemm(&a, &b, &c, ta, tb, 1, 0);
+      _mlir_ciface_liprt_sgemm(&a, &b, &c3, ta, tb, 1, 0);
       omp_set_num_threads(1);
-      _mlir_ciface_liprt_sgemm(&a, &b, &c1, ta, tb, 1);
+      _mlir_ciface_liprt_sgemm(&a, &b, &c1, ta, tb, 1, 0);
       SCOPED_TRACE(testing::Message() << "transposeA " << ta << ", transposeB " << tb);
       expectEqual(c, expected, 1e-4); // float sums of 250 products of magnitude up to 1
       expectEqual(c1, expected, 1e-4);
@@ -163,7 +167,7 @@ TEST(GemmTest, OverwritingProductsIgnoreC) {
     Matrix2D a = view(aData, m, k, ld, columnMajor), b = view(bData, k, n, ld, columnMajor);
     Matrix2D c = view(cData, m, n, ld, columnMajor), cleared = view(zeros, m, n, ld, columnMajor);
     std::vector<double> expected = reference(a, b, cleared, false, false);
-    _mlir_ciface_liprt_sgemm(&a, &b, &c, 0, 0, 0);
+    _mlir_ciface_liprt_sgemm(&a, &b, &c, 0, 0, 0, 0);
     SCOPED_TRACE(testing::Message() << "column-major " << columnMajor);
     expectEqual(c, expected);
   }
@@ -171,11 +175,11 @@ TEST(GemmTest, OverwritingProductsIgnoreC) {
   std::vector<float> zeros(1 + ld * ld, 0.0f);
   Matrix2D x = view(xData, 6, 11, ld), g = view(gram, 6, 6, ld), cleared = view(zeros, 6, 6, ld);
   std::vector<double> expected = reference(x, x, cleared, false, true);
-  _mlir_ciface_liprt_sgemm(&x, &x, &g, 0, 1, 0);
+  _mlir_ciface_liprt_sgemm(&x, &x, &g, 0, 1, 0, 0);
   expectEqual(g, expected);
   std::vector<float> empty(1), c{1, 2, 3, 4, 5};
   Matrix2D av = view(empty, 2, 0, 1), bv = view(empty, 0, 2, 2), cv = view(c, 2, 2, 2);
-  _mlir_ciface_liprt_sgemm(&av, &bv, &cv, 0, 0, 0);
+  _mlir_ciface_liprt_sgemm(&av, &bv, &cv, 0, 0, 0, 0);
   EXPECT_EQ(c, (std::vector<float>{1, 0, 0, 0, 0})) << "c[0] is outside the view (offset 1)";
 }
 
@@ -189,7 +193,7 @@ TEST(GemmTest, BatchedProductsAreOnePerLeadingIndex) {
   Matrix3D av{a.data(), a.data(), 0, {3, 2, 4}, {8, 4, 1}};
   Matrix3D bv{b.data(), b.data(), 0, {3, 5, 4}, {20, 4, 1}};
   Matrix3D cv{c.data(), c.data(), 0, {3, 2, 5}, {10, 5, 1}};
-  _mlir_ciface_liprt_sgemm_batched(&av, &bv, &cv, 0, 1, 1);
+  _mlir_ciface_liprt_sgemm_batched(&av, &bv, &cv, 0, 1, 1, 0);
   for (int i = 0; i < 3; ++i)
     for (int r = 0; r < 2; ++r)
       for (int col = 0; col < 5; ++col) {
@@ -222,9 +226,9 @@ TEST(GemmTest, BackendIsTheOneChosen) {
 TEST(GemmTest, OneDnnDeclinesOtherBetas) {
   std::vector<float> a = randomFloats(64 * 64, 8), b = randomFloats(64 * 64, 9), c(64 * 64);
   EXPECT_FALSE(liprt::onednn::sgemm(false, false, 64, 64, 64, 1.0f, a.data(), 64, b.data(), 64,
-                                    0.5f, c.data(), 64));
+                                    0.5f, c.data(), 64, false));
   EXPECT_EQ(liprt::onednn::sgemm(false, false, 64, 64, 64, 1.0f, a.data(), 64, b.data(), 64, 0.0f,
-                                 c.data(), 64),
+                                 c.data(), 64, false),
             liprt::onednn::active());
 }
 
@@ -259,7 +263,7 @@ TEST(GemmTest, OneDnnRunsEachThreadsProductsAtOnce) {
     const int t = omp_get_thread_num();
     for (int r = 0; r < rounds; ++r)
       taken += liprt::onednn::sgemm(false, true, m, n, k, alpha, as[t].data(), k, bs[t].data(), k,
-                                    1.0f, cs[t].data(), n);
+                                    1.0f, cs[t].data(), n, false);
   }
   EXPECT_EQ(taken, threads * rounds);
   for (int t = 0; t < threads; ++t) {
@@ -269,11 +273,82 @@ TEST(GemmTest, OneDnnRunsEachThreadsProductsAtOnce) {
   }
 }
 
+/// `x` rounded to bf16 (to nearest even), as a float.
+float roundedToBf16(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  bits = (bits + 0x7fff + ((bits >> 16) & 1)) & 0xffff0000u;
+  std::memcpy(&x, &bits, sizeof x);
+  return x;
+}
+
+// A product asked for in bf16 (bf16 = 1): where bf16 runs, it is the
+// product of the operands rounded to bf16, summed in float32 (within float
+// rounding of the double product of the rounded operands), so within
+// about 2^-8 relative of the float32 product and not equal to it; where it
+// does not run, it is the float32 product bit for bit.
+TEST(GemmTest, Bf16ProductsRoundOperandsAndAccumulateInFloat) {
+  const int64_t m = 301, n = 260, k = 250, ld = 310;
+  for (bool ta : {false, true})
+    for (bool tb : {false, true}) {
+      std::vector<float> aData = randomFloats(ld * ld, 11), bData = randomFloats(ld * ld, 12);
+      std::vector<float> aRounded = aData, bRounded = bData;
+      for (float &x : aRounded)
+        x = roundedToBf16(x);
+      for (float &x : bRounded)
+        x = roundedToBf16(x);
+      Matrix2D a = ta ? view(aData, k, m, ld) : view(aData, m, k, ld);
+      Matrix2D b = tb ? view(bData, n, k, ld) : view(bData, k, n, ld);
+      Matrix2D aR = ta ? view(aRounded, k, m, ld) : view(aRounded, m, k, ld);
+      Matrix2D bR = tb ? view(bRounded, n, k, ld) : view(bRounded, k, n, ld);
+      std::vector<float> bf16(ld * ld, 0.0f), f32(ld * ld, 0.0f);
+      Matrix2D c = view(bf16, m, n, ld), c32 = view(f32, m, n, ld);
+      std::vector<double> ofRounded = reference(aR, bR, c, ta, tb);
+      std::vector<double> exact = reference(a, b, c, ta, tb);
+      _mlir_ciface_liprt_sgemm(&a, &b, &c, ta, tb, 0, 1);
+      _mlir_ciface_liprt_sgemm(&a, &b, &c32, ta, tb, 0, 0);
+      SCOPED_TRACE(testing::Message() << "transposeA " << ta << ", transposeB " << tb);
+      if (!liprt::onednn::bf16Active()) {
+        EXPECT_EQ(bf16, f32) << liprt::onednn::describeBf16();
+        continue;
+      }
+      expectEqual(c, ofRounded, 1e-4);
+      // Each operand moves by at most 2^-9 relative, a product by about
+      // 2^-8: over 250 terms of magnitude up to 1, at most 250 * 2^-8.
+      double worst = 0;
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j)
+          worst = std::max(worst, std::abs(at(c, i, j) - exact[i * n + j]));
+      EXPECT_LT(worst, k * std::ldexp(1.0, -8));
+      EXPECT_GT(worst, 1e-4) << "the operands were not rounded";
+    }
+}
+
+// The log's line for products asked for in bf16: bf16 where the processor
+// reports AVX512-BF16 or AMX-BF16 and oneDNN runs, float32 with the
+// reason elsewhere (LIPRT_BF16=off stands for a processor without them).
+TEST(GemmTest, Bf16RunsWhereTheProcessorHasIt) {
+  const char *gemm = std::getenv("LIPRT_GEMM"), *bf16 = std::getenv("LIPRT_BF16");
+  std::string line = liprt::onednn::describeBf16();
+  __builtin_cpu_init();
+  bool processor = __builtin_cpu_supports("avx512bf16") || __builtin_cpu_supports("amx-bf16");
+  if (bf16 && std::string(bf16) == "off")
+    EXPECT_EQ(line, "float32 (bf16 not used: LIPRT_BF16=off)");
+  else if (!liprt::onednn::active())
+    EXPECT_EQ(line, "float32 (bf16 not used: oneDNN is not used)") << (gemm ? gemm : "");
+  else if (!processor)
+    EXPECT_EQ(line, "float32 (bf16 not used: this processor reports neither AVX512-BF16 nor "
+                    "AMX-BF16)");
+  else
+    EXPECT_EQ(line.rfind("bf16 operands, float32 accumulation (oneDNN ", 0), 0u) << line;
+  EXPECT_EQ(liprt::onednn::bf16Active(), line.rfind("bf16", 0) == 0);
+}
+
 TEST(GemmTest, EmptyInnerDimensionLeavesC) {
   std::vector<float> a(1), b(1), c{1, 2, 3, 4};
   Matrix2D av = view(a, 2, 0, 1), bv = view(b, 0, 2, 2), cv = view(c, 2, 2, 2);
   cv.offset = 0;
-  _mlir_ciface_liprt_sgemm(&av, &bv, &cv, 0, 0, 1);
+  _mlir_ciface_liprt_sgemm(&av, &bv, &cv, 0, 0, 1, 0);
   EXPECT_EQ(c, (std::vector<float>{1, 2, 3, 4}));
 }
 } // namespace

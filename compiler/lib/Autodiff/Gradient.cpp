@@ -110,6 +110,8 @@ func::FuncOp mlir::lip::buildForwardFunction(func::FuncOp func, StringRef name) 
   return lifted.func;
 }
 
+std::string mlir::lip::gradientFunctionName(StringRef function) { return (function + "_grad").str(); }
+
 FailureOr<func::FuncOp> mlir::lip::buildGradientFunction(func::FuncOp func) {
   func->getContext()->getOrLoadDialect<arith::ArithDialect>();
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
@@ -121,7 +123,7 @@ FailureOr<func::FuncOp> mlir::lip::buildGradientFunction(func::FuncOp func) {
 
   // Forward: the original body, parameters read from the arguments.
   LiftedParams lifted =
-      liftParams(func, (func.getName() + "_grad").str(), {lossType}, /*resultsPerParam=*/true);
+      liftParams(func, gradientFunctionName(func.getName()), {lossType}, /*resultsPerParam=*/true);
   func::FuncOp grad = lifted.func;
   Block *body = &grad.getBody().front();
   ArrayRef<Type> argTypes = lifted.paramTypes;

@@ -3,6 +3,9 @@
 // -lip-matmul-to-blas: the GEMMs of a training step (the layers' forward and
 // backward products, Newton-Schulz and the caps' Gram products) dominate its
 // time; naive loops reach about 1 GFLOP/s, OpenBLAS two orders more. The
+// functions named in bf16-functions (the model's forward and backward pass
+// under --precision bf16) pass bf16 = 1: their products may round operands
+// to bf16; the optimizer's, on which the certificate rests, never do. The
 // pass runs after bufferization, where a matmul's operands are buffers the
 // runtime can hand to cblas_sgemm as (pointer, leading dimension). A zero
 // fill of the output just before the product is dropped: the call then
@@ -32,7 +35,7 @@ func::FuncOp declareGemm(ModuleOp module, int64_t rank) {
   Type flag = IntegerType::get(context, 32);
   return lip::lowering::declareRuntimeFunction(
       module, gemmName(rank),
-      FunctionType::get(context, {operand, operand, operand, flag, flag, flag}, {}));
+      FunctionType::get(context, {operand, operand, operand, flag, flag, flag, flag}, {}));
 }
 
 /// The linalg.fill of zeros into `op`'s output just before it, if any: the
@@ -78,6 +81,14 @@ std::optional<Gemm> asGemm(linalg::LinalgOp op) {
 }
 
 struct MatmulToBlas : lip::impl::MatmulToBlasBase<MatmulToBlas> {
+  using MatmulToBlasBase::MatmulToBlasBase;
+
+  /// Whether `op`'s product may take bf16 operands.
+  bool inBf16(Operation *op) {
+    auto func = op->getParentOfType<func::FuncOp>();
+    return func && llvm::is_contained(bf16Functions, func.getSymName());
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<std::pair<linalg::LinalgOp, Gemm>> products;
@@ -98,6 +109,7 @@ struct MatmulToBlas : lip::impl::MatmulToBlasBase<MatmulToBlas> {
       args.push_back(b.create<arith::ConstantIntOp>(loc, gemm.transposeA, 32));
       args.push_back(b.create<arith::ConstantIntOp>(loc, gemm.transposeB, 32));
       args.push_back(b.create<arith::ConstantIntOp>(loc, zeros ? 0 : 1, 32));
+      args.push_back(b.create<arith::ConstantIntOp>(loc, inBf16(op), 32));
       b.create<func::CallOp>(loc, callee, args);
       op->erase();
       if (zeros)

@@ -158,5 +158,6 @@ llvm::json::Object lipc::describeTrainDefaults(const spec::TrainConfig &train) {
   return llvm::json::Object{{"steps", train.steps},      {"batch", train.batch},
                             {"seed", train.seed},        {"eval_every", train.evalEvery},
                             {"data", std::move(data)},   {"schedule", train.schedule.kind},
-                            {"warmup", options.warmup},  {"lr", options.lr}};
+                            {"warmup", options.warmup},  {"lr", options.lr},
+                            {"precision", train.precision}};
 }

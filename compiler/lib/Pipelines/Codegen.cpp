@@ -104,7 +104,8 @@ void copyReturnedConstants(func::FuncOp func) {
 }
 } // namespace
 
-LogicalResult mlir::lip::bufferize(ModuleOp module, GemmBackend gemm) {
+LogicalResult mlir::lip::bufferize(ModuleOp module, GemmBackend gemm,
+                                   ArrayRef<std::string> bf16Functions) {
   // Public functions get a C entry point `_mlir_ciface_<name>` that takes
   // pointers to memref descriptors (mlir/ExecutionEngine/CRunnerUtils.h):
   // what the runtime calls.
@@ -139,13 +140,17 @@ LogicalResult mlir::lip::bufferize(ModuleOp module, GemmBackend gemm) {
   pm.addPass(bufferization::createLowerDeallocationsPass());
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
-  if (gemm == GemmBackend::Blas)
-    pm.addPass(createMatmulToBlas());
+  if (gemm == GemmBackend::Blas) {
+    MatmulToBlasOptions products;
+    products.bf16Functions = bf16Functions; // a view: the caller keeps the names
+    pm.addPass(createMatmulToBlas(products));
+  }
   return pm.run(module);
 }
 
-LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module, GemmBackend gemm) {
-  if (failed(bufferize(module, gemm)))
+LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module, GemmBackend gemm,
+                                            ArrayRef<std::string> bf16Functions) {
+  if (failed(bufferize(module, gemm, bf16Functions)))
     return failure();
   PassManager pm(module.getContext());
   // Bounded functions: LLVM's cost grows faster than a function's size, so

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lipc/Autodiff/Gradient.h"
 #include "lipc/Driver/BoundsReport.h"
 #include "lipc/Driver/BudgetSolver.h"
 #include "lipc/Driver/Certify.h"
@@ -100,6 +101,19 @@ llvm::cl::opt<lip::GemmBackend> gemmBackend(
                                 "calls to OpenBLAS through the runtime (the default)"),
                      clEnumValN(lip::GemmBackend::Loops, "loops",
                                 "generated loops, no BLAS (slower; for comparison)")),
+    llvm::cl::cat(lipcCategory));
+
+enum class Precision { Spec, Fp32, Bf16 };
+llvm::cl::opt<Precision> precision(
+    "precision",
+    llvm::cl::desc("The model's matrix products (compile, --emit=manifest|llvm|obj; default: the "
+                   "spec's train.precision, else fp32)"),
+    llvm::cl::init(Precision::Spec),
+    llvm::cl::values(clEnumValN(Precision::Fp32, "fp32", "float32 operands"),
+                     clEnumValN(Precision::Bf16, "bf16",
+                                "bf16 operands, float32 accumulation, where the processor has "
+                                "bf16 instructions (float32 elsewhere, said in the training log); "
+                                "weights, optimizer, Newton-Schulz and constraints stay float32")),
     llvm::cl::cat(lipcCategory));
 
 llvm::cl::opt<bool> noFuse(
@@ -288,6 +302,12 @@ int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage,
                       const std::vector<std::string> &objectPaths,
                       const std::vector<std::pair<std::string, std::string>> &embedded = {},
                       const std::string &gpuObjectPath = "") {
+  if (precision != Precision::Spec && compiled.train)
+    compiled.train->precision = precision == Precision::Bf16 ? "bf16" : "fp32";
+  // The forward and backward pass: its products may take bf16 operands.
+  std::vector<std::string> bf16Functions;
+  if (compiled.train && compiled.train->precision == "bf16")
+    bf16Functions.push_back(lip::gradientFunctionName(compiled.model.getSymName()));
   if (failed(buildTrainingModule(compiled, /*fuseProjections=*/!noFuse)))
     return kSpecError;
   if (stage == Emit::Train) {
@@ -317,7 +337,7 @@ int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage,
     compiled.module->print(llvm::outs());
     return kSuccess;
   }
-  if (failed(lip::lowerToLLVMDialect(*compiled.module, gemmBackend)))
+  if (failed(lip::lowerToLLVMDialect(*compiled.module, gemmBackend, bf16Functions)))
     return kSpecError;
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> ir = lip::translateToLLVMIR(*compiled.module, llvmContext);

@@ -345,7 +345,7 @@ void Generator::readTrain(const Item &item) {
   std::vector<std::string> keys;
   for (const auto &entry : integers)
     keys.push_back(entry.first);
-  keys.insert(keys.end(), {"data", "optimizer", "schedule", "loss"});
+  keys.insert(keys.end(), {"data", "optimizer", "schedule", "loss", "precision"});
   std::set<std::string> seen;
   llvm::SMLoc scheduleLoc;
   for (const KeywordArg &field : item.fields) {
@@ -365,6 +365,12 @@ void Generator::readTrain(const Item &item) {
       Val v = eval(*field.value, globals, Context::Settings);
       if (!v.isError() && !(v.kind == Val::Kind::Symbol && v.text == "cross_entropy"))
         error(v.loc) << "train.loss must be cross_entropy, got " << v.describe();
+    } else if (field.name == "precision") {
+      Val v = eval(*field.value, globals, Context::Settings);
+      if (!v.isError() && v.kind == Val::Kind::Symbol && (v.text == "fp32" || v.text == "bf16"))
+        train.precision = v.text;
+      else if (!v.isError())
+        error(v.loc) << "train.precision must be fp32 or bf16, got " << v.describe();
     } else if (integer != integers.end()) {
       Val v = eval(*field.value, globals, Context::Settings);
       if (v.isError() || !inRange(v, integer->second, "train." + field.name))

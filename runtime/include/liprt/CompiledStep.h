@@ -68,6 +68,8 @@ struct TrainDefaults {
   /// Feature data whose tokens exceed the input's RMS bound: scaled onto it
   /// (and counted) when set, an error when not.
   bool clipToRmsBound = false;
+  /// The model's products asked for in bf16 (lipc --precision bf16).
+  bool bf16Products = false;
 };
 
 /// What one training step reports.

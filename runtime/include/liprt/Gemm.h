@@ -5,7 +5,10 @@
 // layout). Each computes C += op(A) op(B), the linalg semantics, or with
 // accumulate = 0 C = op(A) op(B) (C's old values are not read: the pass
 // drops the zero fill before such a product); the batched form one such
-// product per leading index.
+// product per leading index. With bf16 = 1 (the model's products in a step
+// compiled with --precision bf16) A and B may be rounded to bf16 and the
+// product accumulated in float32 (liprt/OneDnn.h says where); with 0 every
+// operand stays float32.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,9 +31,9 @@ struct F32Memref {
 
 extern "C" void _mlir_ciface_liprt_sgemm(liprt::F32Memref<2> *a, liprt::F32Memref<2> *b,
                                          liprt::F32Memref<2> *c, int32_t transposeA,
-                                         int32_t transposeB, int32_t accumulate);
+                                         int32_t transposeB, int32_t accumulate, int32_t bf16);
 extern "C" void _mlir_ciface_liprt_sgemm_batched(liprt::F32Memref<3> *a, liprt::F32Memref<3> *b,
                                                  liprt::F32Memref<3> *c, int32_t transposeA,
-                                                 int32_t transposeB, int32_t accumulate);
+                                                 int32_t transposeB, int32_t accumulate, int32_t bf16);
 
 #endif // LIPRT_GEMM_H

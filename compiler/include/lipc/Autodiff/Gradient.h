@@ -41,6 +41,9 @@ func::FuncOp buildForwardFunction(func::FuncOp func, StringRef name);
 /// differentiated.
 FailureOr<func::FuncOp> buildGradientFunction(func::FuncOp func);
 
+/// The name of the function buildGradientFunction builds from `function`.
+std::string gradientFunctionName(StringRef function);
+
 } // namespace mlir::lip
 
 #endif // LIPC_AUTODIFF_GRADIENT_H

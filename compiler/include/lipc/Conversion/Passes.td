@@ -152,10 +152,15 @@ def MatmulToBlas : Pass<"lip-matmul-to-blas", "::mlir::ModuleOp"> {
   let description = [{
     After bufferization, every `linalg.matmul`, `linalg.matmul_transpose_a`
     and `linalg.matmul_transpose_b` on f32 memrefs becomes a call to
-    `liprt_sgemm(A, B, C, transpose_a, transpose_b, accumulate)` with its
-    operands cast to fully dynamic strided memrefs; the runtime computes
+    `liprt_sgemm(A, B, C, transpose_a, transpose_b, accumulate, bf16)` with
+    its operands cast to fully dynamic strided memrefs; the runtime computes
     C += op(A) op(B) (the linalg semantics: C holds its initial value) with
-    OpenBLAS. When the op right before the product is a `linalg.fill` of
+    oneDNN or OpenBLAS. `bf16` is 1 for the products of the functions named
+    in `bf16-functions` (a model's forward and backward pass compiled with
+    `--precision bf16`): the runtime may then round A and B to bf16 and
+    accumulate in float32. It is 0 for every other product (the optimizer's
+    Newton-Schulz and the caps' products, on which the constraint rests).
+    When the op right before the product is a `linalg.fill` of
     zero into C, the fill is erased and `accumulate` is 0: the runtime
     writes C = op(A) op(B) without reading it. The batched forms
     (`linalg.batch_matmul`, `_transpose_a`, `_transpose_b`,
@@ -165,6 +170,8 @@ def MatmulToBlas : Pass<"lip-matmul-to-blas", "::mlir::ModuleOp"> {
     descriptors by pointer (`_mlir_ciface_liprt_sgemm`). Other element types
     and other contractions stay as they are.
   }];
+  let options = [ListOption<"bf16Functions", "bf16-functions", "std::string",
+                            "Functions whose products may take bf16 operands">];
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect"];
 }

@@ -41,13 +41,16 @@ enum class AttentionLowering {
 LogicalResult lowerToLinalg(ModuleOp module, AttentionLowering attention);
 
 /// Bufferizes a linalg module (buffers freed where they die) and, for
-/// GemmBackend::Blas, turns its matrix products into runtime calls; public
+/// GemmBackend::Blas, turns its matrix products into runtime calls, those
+/// of `bf16Functions` allowed bf16 operands (-lip-matmul-to-blas); public
 /// functions get the C entry point `_mlir_ciface_<name>`. The CPU and the
 /// GPU paths both start here.
-LogicalResult bufferize(ModuleOp module, GemmBackend gemm);
+LogicalResult bufferize(ModuleOp module, GemmBackend gemm,
+                        ArrayRef<std::string> bf16Functions = {});
 
 /// Bufferizes and lowers a linalg module to the LLVM dialect.
-LogicalResult lowerToLLVMDialect(ModuleOp module, GemmBackend gemm = GemmBackend::Blas);
+LogicalResult lowerToLLVMDialect(ModuleOp module, GemmBackend gemm = GemmBackend::Blas,
+                                 ArrayRef<std::string> bf16Functions = {});
 
 /// Translates an LLVM-dialect module to LLVM IR.
 std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context);
