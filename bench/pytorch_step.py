@@ -65,9 +65,10 @@ def gpt_shapes(width=256, layers=3, vocab=65):
     return shapes
 
 
-def torch_seconds_per_step(model, shapes, x, y, steps, device="cpu", step=training_step):
+def torch_seconds_per_step(model, shapes, x, y, steps, device="cpu", step=training_step, autocast=False):
     """Median seconds of `step` (training_step, or a torch.compile of it) on
-    `device`; `.item()` on the loss waits for the device."""
+    `device`, under bf16 autocast if `autocast`; `.item()` on the loss waits
+    for the device."""
     gen = torch.Generator().manual_seed(0)
     params = {n: (torch.randn(s, generator=gen) / s[-1] ** 0.5).to(device) for n, s in shapes.items()}
     state = {}
@@ -77,16 +78,19 @@ def torch_seconds_per_step(model, shapes, x, y, steps, device="cpu", step=traini
         else:
             state[n + ".momentum"] = torch.zeros(s, device=device)
     x, y = x.to(device), y.to(device)
-    step(model, params, state, x, y, 0)  # warm-up (and compilation)
+    precision = torch.autocast(device, dtype=torch.bfloat16, enabled=autocast)
+    with precision:
+        step(model, params, state, x, y, 0)  # warm-up (and compilation)
     times = []
     for s in range(1, steps + 1):
         start = time.perf_counter()
-        step(model, params, state, x, y, s).item()
+        with precision:
+            step(model, params, state, x, y, s).item()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
-def torch_child(model, threads, steps, shakespeare):
+def torch_child(model, threads, steps, shakespeare, autocast):
     """Runs in the child process: prints PyTorch's seconds per step."""
     if threads > 0:
         torch.set_num_threads(threads)
@@ -94,10 +98,10 @@ def torch_child(model, threads, steps, shakespeare):
         _, shapes, x, y = mlp_case()
     else:
         shapes, x, y = shakespeare_case(shakespeare)
-    print(torch_seconds_per_step(model, shapes, x, y, steps))
+    print(torch_seconds_per_step(model, shapes, x, y, steps, autocast=autocast))
 
 
-def torch_variant(variant, model, steps, shakespeare):
+def torch_variant(variant, model, steps, shakespeare, autocast=False):
     env = dict(os.environ)
     threads = {"default": 0, "per-core": os.cpu_count(), "tuned": 1}[variant]
     if variant == "tuned":
@@ -106,8 +110,23 @@ def torch_variant(variant, model, steps, shakespeare):
         env["LD_PRELOAD"] = JEMALLOC
         env["MALLOC_CONF"] = "dirty_decay_ms:-1,muzzy_decay_ms:-1"
     out, peak = run_with_peak_memory([sys.executable, os.path.abspath(__file__), "--torch-child", model,
-                                      str(threads), str(steps), "--shakespeare", shakespeare], env=env)
+                                      str(threads), str(steps), "--shakespeare", shakespeare]
+                                     + (["--autocast"] if autocast else []), env=env)
     return float(out.split()[-1]), peak
+
+
+def benchmark_cases(tmp, shakespeare):
+    """The models timed, as (name, spec, data, batch, tokens per example,
+    lipc steps, reference model, PyTorch steps); the MLP's random data is
+    written to `tmp`, Shakespeare is left out when its text is missing."""
+    rows = mlp_case()[0]
+    csv = os.path.join(tmp, "random.csv")
+    np.savetxt(csv, rows, delimiter=",", fmt="%.4g")
+    cases = [("mlp 3072-512-512-10 b512", "bench/specs/mlp3072.lip", csv, 512, 1, 10, "mlp", 5)]
+    if os.path.exists(shakespeare):
+        cases.append(("shakespeare b64 x 256", "examples/shakespeare/model.lip", shakespeare, 64, 256, 4,
+                      "shakespeare", 2))
+    return cases
 
 
 def name(variant):
@@ -121,10 +140,11 @@ def main():
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--shakespeare", default=SHAKESPEARE)
     parser.add_argument("--torch-child", nargs=3, metavar=("MODEL", "THREADS", "STEPS"), help=argparse.SUPPRESS)
+    parser.add_argument("--autocast", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.torch_child:
         model, threads, steps = args.torch_child
-        return torch_child(model, int(threads), int(steps), args.shakespeare)
+        return torch_child(model, int(threads), int(steps), args.shakespeare, args.autocast)
     if not os.path.exists(JEMALLOC):
         sys.exit(f"{JEMALLOC} not found: the tuned PyTorch runs with jemalloc (apt-get install libjemalloc2)")
     lipc = os.path.join(args.build, "bin", "lipc")
@@ -136,14 +156,7 @@ def main():
     print(f"{'model':<26}{'lipc':>7}" + "".join(f"{name(v):>16}" for v in others)
           + "".join(f"{name(v) + '/lipc':>21}" for v in others))
     with tempfile.TemporaryDirectory() as tmp:
-        rows = mlp_case()[0]
-        csv = os.path.join(tmp, "random.csv")
-        np.savetxt(csv, rows, delimiter=",", fmt="%.4g")
-        cases = [("mlp 3072-512-512-10 b512", "bench/specs/mlp3072.lip", csv, 512, 1, 10, "mlp", 5)]
-        if os.path.exists(args.shakespeare):
-            cases.append(("shakespeare b64 x 256", "examples/shakespeare/model.lip", args.shakespeare, 64, 256, 4,
-                          "shakespeare", 2))
-        for case, spec, data, batch, tokens, steps, model, torch_steps in cases:
+        for case, spec, data, batch, tokens, steps, model, torch_steps in benchmark_cases(tmp, args.shakespeare):
             binary = os.path.join(tmp, model)
             subprocess.run([lipc, "compile", os.path.join(ROOT, spec), "-o", binary], check=True)
             times = {k: [] for k in ("lipc",) + others}

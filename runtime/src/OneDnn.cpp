@@ -18,12 +18,13 @@
 // a matmul of bf16 operands that accumulates in float32 into C. They are
 // used where the processor reports AVX512-BF16 or AMX-BF16 and oneDNN has
 // an optimized kernel for them; elsewhere the products stay float32 and
-// bf16Status() says why.
+// describeBf16() says why.
 //
 //===----------------------------------------------------------------------===//
 
 #include "liprt/OneDnn.h"
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -244,22 +245,25 @@ public:
   Memories(const Memories &) = delete;
   Memories &operator=(const Memories &) = delete;
   ~Memories() {
-    for (dnnl_memory_t memory : made)
-      s.api.memory_destroy(memory);
+    for (size_t i = 0; i < count; ++i)
+      s.api.memory_destroy(made[i]);
   }
 
   /// `data` seen as `md`; null when oneDNN cannot make the object.
   dnnl_memory_t wrap(const dnnl_memory_desc_t &md, const void *data) {
     dnnl_memory_t memory = nullptr;
-    if (s.api.memory_create(&memory, &md, s.engine, const_cast<void *>(data)) != dnnl_success)
+    if (count == made.size() ||
+        s.api.memory_create(&memory, &md, s.engine, const_cast<void *>(data)) != dnnl_success)
       return nullptr;
-    made.push_back(memory);
+    made[count++] = memory;
     return memory;
   }
 
 private:
   const State &s;
-  std::vector<dnnl_memory_t> made;
+  // A product's four operands and, for bf16, the two reorders' four.
+  std::array<dnnl_memory_t, 8> made{};
+  size_t count = 0;
 };
 
 /// `buffer` with room for at least `bytes`.

@@ -312,6 +312,7 @@ TEST(GemmTest, Bf16ProductsRoundOperandsAndAccumulateInFloat) {
         EXPECT_EQ(bf16, f32) << liprt::onednn::describeBf16();
         continue;
       }
+      EXPECT_NE(bf16, f32) << "bf16 was asked for and is active, but the product is float32's";
       expectEqual(c, ofRounded, 1e-4);
       // Each operand moves by at most 2^-9 relative, a product by about
       // 2^-8: over 250 terms of magnitude up to 1, at most 250 * 2^-8.
