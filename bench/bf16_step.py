@@ -12,7 +12,6 @@ its products (bf16, or float32 and why: a processor without AVX512-BF16 or
 AMX-BF16 keeps float32).
 
 usage: /usr/bin/python3 bench/bf16_step.py [--build DIR] [--rounds N] [--shakespeare TEXT]"""
-import argparse
 import os
 import statistics
 import subprocess
@@ -23,7 +22,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from binary_timing import step_time_and_memory  # noqa: E402
-from pytorch_step import JEMALLOC, ROOT, SHAKESPEARE, benchmark_cases, torch_variant  # noqa: E402
+from pytorch_step import JEMALLOC, ROOT, bench_arguments, benchmark_cases, torch_variant  # noqa: E402
 
 COLUMNS = ("lipc-fp32", "lipc-bf16", "torch-fp32", "torch-bf16")
 
@@ -36,11 +35,7 @@ def products_line(binary, data):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--build", default=os.path.join(ROOT, "build"))
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--shakespeare", default=SHAKESPEARE)
-    args = parser.parse_args()
+    args = bench_arguments().parse_args()
     if not os.path.exists(JEMALLOC):
         sys.exit(f"{JEMALLOC} not found: the tuned PyTorch runs with jemalloc (apt-get install libjemalloc2)")
     lipc = os.path.join(args.build, "bin", "lipc")

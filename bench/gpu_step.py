@@ -6,7 +6,6 @@ GPU (eager and torch.compile of the same training_step) when this Python's
 torch has CUDA; alternating rounds, medians, ratios.
 
 usage: python3 bench/gpu_step.py [--build DIR] [--rounds N] [--shakespeare TEXT]"""
-import argparse
 import os
 import statistics
 import subprocess
@@ -19,16 +18,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "bench", "reference"))
 sys.path.insert(0, os.path.join(ROOT, "bench"))
 from binary_timing import seconds_per_step  # noqa: E402
-from pytorch_step import SHAKESPEARE, shakespeare_case, torch_seconds_per_step  # noqa: E402
+from pytorch_step import bench_arguments, shakespeare_case, torch_seconds_per_step  # noqa: E402
 from train_reference import training_step  # noqa: E402
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--build", default=os.path.join(ROOT, "build"))
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--shakespeare", default=SHAKESPEARE)
-    args = parser.parse_args()
+    args = bench_arguments().parse_args()
     lipc = os.path.join(args.build, "bin", "lipc")
     variants = {}
     with tempfile.TemporaryDirectory() as tmp:

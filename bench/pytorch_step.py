@@ -115,6 +115,15 @@ def torch_variant(variant, model, steps, shakespeare, autocast=False):
     return float(out.split()[-1]), peak
 
 
+def bench_arguments():
+    """The options every step benchmark takes: the build, the rounds, the text."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build", default=os.path.join(ROOT, "build"))
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--shakespeare", default=SHAKESPEARE)
+    return parser
+
+
 def benchmark_cases(tmp, shakespeare):
     """The models timed, as (name, spec, data, batch, tokens per example,
     lipc steps, reference model, PyTorch steps); the MLP's random data is
@@ -135,10 +144,7 @@ def name(variant):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--build", default=os.path.join(ROOT, "build"))
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--shakespeare", default=SHAKESPEARE)
+    parser = bench_arguments()
     parser.add_argument("--torch-child", nargs=3, metavar=("MODEL", "THREADS", "STEPS"), help=argparse.SUPPRESS)
     parser.add_argument("--autocast", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
