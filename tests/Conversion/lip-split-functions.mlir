@@ -21,13 +21,17 @@
 // CHECK-LABEL: func.func private @f_part2(%arg0: memref<?xf32>)
 // CHECK-NEXT:   memref.dealloc %arg0 : memref<?xf32>
 // CHECK-NEXT:   return
+// The function left holding the chain of calls is compiled without
+// optimization (optimize_none, with no_inline as LLVM requires).
 // CHECK-LABEL: func.func @f(%arg0: memref<4xf32>, %arg1: index) -> memref<?xf32>
+// CHECK-SAME: attributes {no_inline, optimize_none}
 // CHECK-NEXT:   %[[P0:.*]]:2 = call @f_part0(%arg1) : (index) -> (memref<?xf32>, index)
 // CHECK-NEXT:   %[[P1:.*]] = call @f_part1(%arg0, %[[P0]]#1) : (memref<4xf32>, index) -> memref<?xf32>
 // CHECK-NEXT:   call @f_part2(%[[P0]]#0) : (memref<?xf32>) -> ()
 // CHECK-NEXT:   return %[[P1]] : memref<?xf32>
 // Under the default limit (256 ops) nothing changes.
 // SHORT-NOT: _part
+// SHORT-NOT: optimize_none
 func.func @f(%a: memref<4xf32>, %n: index) -> memref<?xf32> {
   %one = arith.constant 1.0 : f32
   %c0 = arith.constant 0 : index

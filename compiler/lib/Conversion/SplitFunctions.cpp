@@ -152,6 +152,14 @@ struct SplitFunctions : lip::impl::SplitFunctionsBase<SplitFunctions> {
       for (Operation &op : llvm::make_early_inc_range(entry.without_terminator()))
         if (op.use_empty() && matchPattern(&op, m_Constant()))
           op.erase();
+      // What is left is one straight line of calls, and the values passed
+      // between them, as memref descriptors, take about seven LLVM values
+      // each: a single block that grows with depth, on which LLVM's
+      // instruction selection and post-RA scheduler are quadratic. It runs
+      // once per step: compiled without optimization (optnone needs
+      // noinline), it costs nothing measurable at run time.
+      f->setAttr("no_inline", UnitAttr::get(&getContext()));
+      f->setAttr("optimize_none", UnitAttr::get(&getContext()));
     }
   }
 };

@@ -87,8 +87,12 @@ def SplitFunctions : Pass<"lip-split-functions", "::mlir::ModuleOp"> {
     would otherwise fall into different segments). Each segment becomes a
     private function `@<function>_part<N>` (`no_inline`, internal linkage)
     taking the values it uses from before it, in first-use order, and
-    returning those used after it; the function calls the segments in order.
-    Constants are cloned into the segments that use them. A bufferized
+    returning those used after it; the function calls the segments in order
+    and is marked `optimize_none` and `no_inline`: it is one straight line of
+    calls whose memref values become about seven LLVM values each, a single
+    block that grows with depth, on which LLVM's instruction selection and
+    post-RA scheduler take time quadratic in its length, while it runs once
+    per step. Constants are cloned into the segments that use them. A bufferized
     training step is one long straight line of every loop nest, allocation,
     GEMM call and deallocation of the model, and LLVM's cost on a function
     grows faster than its length: bounded functions keep compile time close
