@@ -110,6 +110,10 @@ TEST(CompiledStep, RejectsBadForwardAndTrainMembers) {
             "step manifest: train: 'steps' is not a count");
   EXPECT_EQ(parseError(withMembers(R"("train":{"data":{"kind":"text","split":1.5}})")),
             "step manifest: train: malformed data setting");
+  EXPECT_EQ(parseError(withMembers(R"("train":{"precision":"fp16"})")),
+            "step manifest: train: 'precision' is not fp32 or bf16");
+  EXPECT_EQ(parseError(withMembers(R"("train":{"precision":16})")),
+            "step manifest: train: 'precision' is not fp32 or bf16");
 }
 
 TEST(CompiledStep, RejectsBadManifests) {
