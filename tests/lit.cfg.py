@@ -15,6 +15,7 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = config.lipc_test_obj_root
 
 config.substitutions.append(("%lipc_src", config.lipc_src_root))
+config.substitutions.append(("%lipc_build", config.lipc_obj_root))
 config.substitutions.append(
     ("%expect-exit", "bash " + os.path.join(config.test_source_root, "expect-exit.sh")))
 llvm_config.use_default_substitutions()

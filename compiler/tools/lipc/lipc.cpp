@@ -14,6 +14,7 @@
 #include "lipc/Driver/BoundsReport.h"
 #include "lipc/Driver/BudgetSolver.h"
 #include "lipc/Driver/Certify.h"
+#include "lipc/Driver/LinkBinary.h"
 #include "lipc/Driver/StepManifest.h"
 #include "lipc/Driver/TrainPipeline.h"
 #include "lipc/Pipelines/Codegen.h"
@@ -418,7 +419,7 @@ int certify(spec::CompiledSpec &compiled, const std::string &modelHash,
 /// model by it), linked with the runtime's main into one
 /// executable. The linker is the only tool it runs.
 int compileBinary(spec::CompiledSpec &compiled, const std::string &modelHash,
-                  std::optional<double> budgetMax) {
+                  std::optional<double> budgetMax, llvm::StringRef runtimeDirectory) {
   FailureOr<BoundsReport> report = buildBoundsReport(compiled);
   if (failed(report))
     return kSpecError;
@@ -466,21 +467,10 @@ int compileBinary(spec::CompiledSpec &compiled, const std::string &modelHash,
                              gpuObject.str().str());
   if (rc != kSuccess)
     return rc;
-  llvm::SmallVector<llvm::StringRef> libraries;
-  llvm::StringRef(LIPC_RUNTIME_LIBRARIES).split(libraries, '|', -1, false);
-  // lld (which the setup installs): 0.11 s against ld.bfd's 0.18 s for the
-  // Shakespeare binary.
-  llvm::SmallVector<llvm::StringRef> command = {LIPC_LINKER, "-fuse-ld=lld", "-o", outputPath};
-  command.append(objects.begin(), objects.end());
   if (buildGpu)
-    command.push_back(gpuObject);
-  command.append(libraries.begin(), libraries.end());
-  command.append({"-lstdc++", "-lmvec", "-lm"});
-  std::string error;
-  int linked = llvm::sys::ExecuteAndWait(LIPC_LINKER, command, std::nullopt, {}, 0, 0, &error);
-  if (linked != 0) {
-    llvm::errs() << "lipc: linking " << outputPath << " failed"
-                 << (error.empty() ? "" : ": " + error) << "\n";
+    objects.push_back(gpuObject.str().str());
+  if (llvm::Error error = linkModelBinary(objects, runtimeDirectory, outputPath)) {
+    llvm::errs() << "lipc: " << llvm::toString(std::move(error)) << "\n";
     return kSpecError;
   }
   return kSuccess;
@@ -520,6 +510,17 @@ int main(int argc, char **argv) {
     return usage("'compile' and --emit are separate commands");
   if (compileCommand && outputPath.empty())
     return usage("compile needs -o BINARY");
+  // Before any work: a lipc without its runtime cannot link a binary.
+  std::string runtimeDirectory;
+  if (compileCommand) {
+    llvm::Expected<std::string> found = findRuntimeDirectory(
+        llvm::sys::fs::getMainExecutable(argv[0], reinterpret_cast<void *>(&usage)));
+    if (!found) {
+      llvm::errs() << "lipc: " << llvm::toString(found.takeError()) << "\n";
+      return kSpecError;
+    }
+    runtimeDirectory = *found;
+  }
   if (!boundsCommand && !compileCommand && !certifyCommand && emit == Emit::None)
     return usage("nothing to do: use 'lipc bounds " + positionals[0] + "' or --emit=STAGE");
   if (boundsCommand && emit != Emit::None)
@@ -592,7 +593,8 @@ int main(int argc, char **argv) {
     return certify(*compiled, specHash(text, *defines), positionals[2]);
   if (compileCommand)
     return compileBinary(*compiled, specHash(text, *defines),
-                         budget ? std::optional<double>(budget->max) : std::nullopt);
+                         budget ? std::optional<double>(budget->max) : std::nullopt,
+                         runtimeDirectory);
   if (emit == Emit::Obj && outputPath.empty())
     return usage("--emit=obj needs -o FILE");
   if (emit == Emit::Train || emit == Emit::Manifest || emit == Emit::Linalg ||
