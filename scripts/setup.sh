@@ -12,6 +12,8 @@ PACKAGES=(
   cmake ninja-build lld ccache
   # libraries and test frameworks
   libfmt-dev libgtest-dev libgmock-dev zlib1g-dev
+  # the runtime's JSON (manifests, checkpoint headers, logs) and the binaries' command line
+  nlohmann-json3-dev libcli11-dev
   # the BLAS compiled models call for their matrix products (OpenBLAS's
   # OpenMP build), and the OpenMP runtime it and their parallel loops run on
   libopenblas-dev libopenblas0-openmp libomp-19-dev

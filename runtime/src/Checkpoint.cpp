@@ -4,7 +4,8 @@
 
 #include "liprt/Files.h"
 
-#include "MiniJson.h"
+#include "Json.h"
+#include "Utf8.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -13,7 +14,6 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
-#include <set>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -52,17 +52,19 @@ Status writeAll(int fd, const char *data, size_t size) {
 
 /// The file's bytes: length, header, data, tensors in name order.
 Result<std::string> serialize(const Checkpoint &checkpoint) {
-  std::string header = "{";
-  std::string data;
-  bool first = true;
-  if (!checkpoint.metadata.empty()) {
-    header += json::quote("__metadata__") + ":{";
-    for (auto it = checkpoint.metadata.begin(); it != checkpoint.metadata.end(); ++it)
-      header += (it == checkpoint.metadata.begin() ? "" : ",") + json::quote(it->first) + ":" +
-                json::quote(it->second);
-    header += "}";
-    first = false;
+  for (const auto &[key, value] : checkpoint.metadata)
+    if (!utf8::isValid(key) || !utf8::isValid(value))
+      return Status::error("a metadata key or value is not UTF-8 (safetensors headers must be)");
+  for (const auto &[name, t] : checkpoint.tensors) {
+    if (!utf8::isValid(name))
+      return Status::error("a tensor name is not UTF-8 (safetensors headers must be)");
+    if (name == "__metadata__")
+      return Status::error("no tensor may be named __metadata__ (the header's metadata entry)");
   }
+  json::Json header = json::Json::object();
+  std::string data;
+  if (!checkpoint.metadata.empty())
+    header["__metadata__"] = checkpoint.metadata;
   for (const auto &[name, t] : checkpoint.tensors) {
     if (static_cast<int64_t>(t.values.size()) != numel(t.shape))
       return Status::error("tensor '" + name + "' has " + std::to_string(t.values.size()) +
@@ -79,23 +81,16 @@ Result<std::string> serialize(const Checkpoint &checkpoint) {
       else
         data.append(reinterpret_cast<const char *>(&v), sizeof(v));
     }
-    std::string shape;
-    for (size_t i = 0; i < t.shape.size(); ++i)
-      shape += (i ? "," : "") + std::to_string(t.shape[i]);
-    header += std::string(first ? "" : ",") + json::quote(name) + ":{\"dtype\":\"" +
-              nameOf(t.dtype) + "\",\"shape\":[" + shape + "],\"data_offsets\":[" +
-              std::to_string(begin) + "," + std::to_string(data.size()) + "]}";
-    first = false;
+    header[name] = {{"dtype", nameOf(t.dtype)},
+                    {"shape", t.shape},
+                    {"data_offsets", {begin, data.size()}}};
   }
-  header += "}";
-  if (!json::isUtf8(header))
-    return Status::error("a tensor name or metadata value is not UTF-8 (safetensors headers "
-                         "must be)");
-  header.append((8 - header.size() % 8) % 8, ' ');
+  std::string headerText = json::dump(header);
+  headerText.append((8 - headerText.size() % 8) % 8, ' ');
   std::string bytes(8, '\0');
   for (int i = 0; i < 8; ++i)
-    bytes[i] = static_cast<char>((static_cast<uint64_t>(header.size()) >> (8 * i)) & 0xFF);
-  return bytes + header + data;
+    bytes[i] = static_cast<char>((static_cast<uint64_t>(headerText.size()) >> (8 * i)) & 0xFF);
+  return bytes + headerText + data;
 }
 
 /// The file a save writes before renaming it to `path`.
@@ -170,45 +165,45 @@ struct TensorEntry {
 
 /// Parses the entry of tensor `name`; its bytes must lie within the
 /// `dataSize` bytes of data and match its shape.
-Result<TensorEntry> parseEntry(const std::string &name, const json::Value &entry,
+Result<TensorEntry> parseEntry(const std::string &name, const json::Json &entry,
                                uint64_t dataSize) {
   auto fail = [&](const std::string &what) {
     return Status::error("tensor '" + name + "' " + what);
   };
-  const json::Value *dtype = entry.get("dtype");
-  const json::Value *shape = entry.get("shape");
-  const json::Value *offsets = entry.get("data_offsets");
-  if (!dtype || !shape || !offsets || dtype->kind != json::Value::Kind::String ||
-      shape->kind != json::Value::Kind::Array || offsets->kind != json::Value::Kind::Array ||
-      offsets->array.size() != 2)
+  const json::Json *dtype = json::member(entry, "dtype");
+  const json::Json *shape = json::member(entry, "shape");
+  const json::Json *offsets = json::member(entry, "data_offsets");
+  if (!dtype || !shape || !offsets || !dtype->is_string() || !shape->is_array() ||
+      !offsets->is_array() || offsets->size() != 2)
     return fail("needs dtype, shape and data_offsets [begin, end]");
   TensorEntry t;
   t.name = name;
-  if (dtype->string == "F32")
+  if (*dtype == "F32")
     t.dtype = DType::F32;
-  else if (dtype->string == "F64")
+  else if (*dtype == "F64")
     t.dtype = DType::F64;
   else
-    return fail("has dtype " + dtype->string + " (lipc reads F32 and F64)");
+    return fail("has dtype " + dtype->get<std::string>() + " (lipc reads F32 and F64)");
   // Extents multiplied in a bound: a product beyond the data cannot wrap
   // around to a size that seems to fit.
   uint64_t bytes = bytesOf(t.dtype);
-  for (const json::Value &d : shape->array) {
-    if (!d.isInteger() || d.number < 0)
+  for (const json::Json &extent : *shape) {
+    double d = json::isInteger(extent) ? extent.get<double>() : -1;
+    if (d < 0)
       return fail("has a bad shape");
-    t.shape.push_back(static_cast<int64_t>(d.number));
-    if (d.number != 0 && bytes > dataSize / static_cast<uint64_t>(d.number))
+    t.shape.push_back(static_cast<int64_t>(d));
+    if (d != 0 && bytes > dataSize / static_cast<uint64_t>(d))
       return fail("has a shape larger than the file's " + std::to_string(dataSize) +
                   " data bytes");
-    bytes *= static_cast<uint64_t>(d.number);
+    bytes *= static_cast<uint64_t>(d);
   }
-  const json::Value &b = offsets->array[0], &e = offsets->array[1];
-  if (!b.isInteger() || !e.isInteger() || b.number < 0 || e.number < b.number ||
-      e.number > static_cast<double>(dataSize))
+  const json::Json &b = (*offsets)[0], &e = (*offsets)[1];
+  if (!json::isInteger(b) || !json::isInteger(e) || b.get<double>() < 0 ||
+      e.get<double>() < b.get<double>() || e.get<double>() > static_cast<double>(dataSize))
     return fail("has data_offsets outside the file's " + std::to_string(dataSize) +
                 " data bytes (truncated?)");
-  t.begin = static_cast<uint64_t>(b.number);
-  t.end = static_cast<uint64_t>(e.number);
+  t.begin = static_cast<uint64_t>(b.get<double>());
+  t.end = static_cast<uint64_t>(e.get<double>());
   if (t.end - t.begin != bytes)
     return fail("has " + std::to_string(t.end - t.begin) + " bytes for a shape that needs " +
                 std::to_string(bytes));
@@ -253,14 +248,13 @@ Result<StoredTensor> readValues(const TensorEntry &entry, const char *data) {
 }
 
 /// The metadata object: string values, each key once.
-Status readMetadata(const json::Value &entry, std::map<std::string, std::string> &metadata) {
-  if (entry.kind != json::Value::Kind::Object)
+Status readMetadata(const json::Json &entry, std::map<std::string, std::string> &metadata) {
+  if (!entry.is_object())
     return Status::error("__metadata__ is not an object");
-  for (const auto &[key, value] : entry.object) {
-    if (value.kind != json::Value::Kind::String)
+  for (const auto &[key, value] : entry.items()) {
+    if (!value.is_string())
       return Status::error("metadata '" + key + "' is not a string");
-    if (!metadata.emplace(key, value.string).second)
-      return Status::error("metadata '" + key + "' appears twice");
+    metadata.emplace(key, value.get<std::string>());
   }
   return Status::ok();
 }
@@ -303,21 +297,18 @@ Result<Checkpoint> loadCheckpoint(const std::string &path) {
                 std::to_string(bytes.size() - 8) + " after the length (truncated or not a "
                 "safetensors file)");
   std::string headerText = bytes.substr(8, headerSize);
-  if (!json::isUtf8(headerText))
+  if (!utf8::isValid(headerText))
     return fail("its header is not UTF-8");
-  Result<json::Value> header = json::parse(headerText);
+  Result<json::Json> header = json::parse(headerText);
   if (!header)
     return fail("its header is not JSON (" + header.status().message() + ")");
-  if (header->kind != json::Value::Kind::Object)
+  if (!header->is_object())
     return fail("its header is not a JSON object");
   size_t dataBegin = 8 + headerSize, dataSize = bytes.size() - dataBegin;
 
   Checkpoint checkpoint;
   std::vector<TensorEntry> entries;
-  std::set<std::string> names;
-  for (const auto &[name, entry] : header->object) {
-    if (!names.insert(name).second)
-      return fail("'" + name + "' appears twice in the header");
+  for (const auto &[name, entry] : header->items()) {
     if (name == "__metadata__") {
       if (Status s = readMetadata(entry, checkpoint.metadata); !s)
         return fail(s.message());
@@ -377,7 +368,7 @@ Result<std::string> readVocabulary(const std::map<std::string, std::string> &met
   }
   if (at == metadata.end() || at->second.empty())
     return Status::error("the checkpoint holds no vocabulary (was it trained on text?)");
-  Result<std::string> bytes = json::utf8ToLatin1(at->second);
+  Result<std::string> bytes = utf8::toLatin1(at->second);
   if (!bytes)
     return Status::error("the checkpoint's vocabulary is not one character U+0000-U+00FF per "
                          "byte (" + bytes.status().message() + ")");
@@ -429,7 +420,7 @@ void setTrainingMetadata(Checkpoint &checkpoint, const TrainingMetadata &trainin
   if (training.vocabulary.empty())
     checkpoint.metadata.erase("vocabulary");
   else
-    checkpoint.metadata["vocabulary"] = json::latin1ToUtf8(training.vocabulary);
+    checkpoint.metadata["vocabulary"] = utf8::fromLatin1(training.vocabulary);
 }
 
 Result<TrainingMetadata> checkCompatible(const Checkpoint &checkpoint,

@@ -5,7 +5,7 @@
 #include "liprt/Cuda.h"
 #include "liprt/StepArena.h"
 
-#include "MiniJson.h"
+#include "Json.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -38,20 +38,28 @@ bool denseRowMajor(const int64_t *d, size_t rank) {
   return true;
 }
 
-Result<StepTensor> parseTensor(const json::Value &v, const std::string &where) {
+/// A finite number above 0.
+bool positiveNumber(const json::Json &v) {
+  return v.is_number() && v.get<double>() > 0 && std::isfinite(v.get<double>());
+}
+
+/// An integer of at least 0.
+bool isCount(const json::Json &v) { return json::isInteger(v) && v.get<double>() >= 0; }
+
+Result<StepTensor> parseTensor(const json::Json &v, const std::string &where) {
   auto fail = [&](const std::string &what) {
     return Status::error("step manifest: " + where + ": " + what);
   };
-  if (v.kind != json::Value::Kind::Object)
+  if (!v.is_object())
     return fail("not an object");
   StepTensor t;
   for (auto [key, field] : {std::pair{"role", &t.role}, std::pair{"name", &t.name},
                             std::pair{"state", &t.state}, std::pair{"dtype", &t.dtype}}) {
-    const json::Value *s = v.get(key);
-    if (s && s->kind != json::Value::Kind::String)
+    const json::Json *s = json::member(v, key);
+    if (s && !s->is_string())
       return fail(std::string("'") + key + "' is not a string");
     if (s)
-      *field = s->string;
+      *field = s->get<std::string>();
   }
   static const std::set<std::string> roles = {"param",  "state", "step", "lr_scale", "horizon",
                                               "input",  "labels", "loss", "lr",       "logits"};
@@ -59,16 +67,16 @@ Result<StepTensor> parseTensor(const json::Value &v, const std::string &where) {
     return fail("unknown role '" + t.role + "'");
   if (!dtypeBytes(t.dtype))
     return fail("unsupported dtype '" + t.dtype + "'");
-  const json::Value *shape = v.get("shape");
-  if (!shape || shape->kind != json::Value::Kind::Array)
+  const json::Json *shape = json::member(v, "shape");
+  if (!shape || !shape->is_array())
     return fail("no shape");
-  if (static_cast<int64_t>(shape->array.size()) > CompiledStep::kMaxRank)
-    return fail("rank " + std::to_string(shape->array.size()) + " is above the runtime's " +
+  if (static_cast<int64_t>(shape->size()) > CompiledStep::kMaxRank)
+    return fail("rank " + std::to_string(shape->size()) + " is above the runtime's " +
                 std::to_string(CompiledStep::kMaxRank));
-  for (const json::Value &extent : shape->array) {
-    if (!extent.isInteger() || extent.number < -1)
+  for (const json::Json &extent : *shape) {
+    if (!json::isInteger(extent) || extent.get<double>() < -1)
       return fail("a shape extent is not a size or -1");
-    t.shape.push_back(static_cast<int64_t>(extent.number));
+    t.shape.push_back(static_cast<int64_t>(extent.get<double>()));
   }
   if (t.isCarried() && t.dtype != "f32")
     return fail("parameters and state must be f32");
@@ -78,29 +86,28 @@ Result<StepTensor> parseTensor(const json::Value &v, const std::string &where) {
   if ((f64Scalar && (t.dtype != "f64" || !t.shape.empty())) ||
       ((t.role == "loss" || t.role == "lr") && !t.shape.empty()))
     return fail("the " + t.role + " must be a scalar" + (f64Scalar ? " f64" : ""));
-  if (const json::Value *c = v.get("constraint")) {
-    const json::Value *method = c->get("method"), *wMax = c->get("w_max"),
-                      *norm = c->get("norm");
-    if (!method || method->kind != json::Value::Kind::String || !wMax ||
-        wMax->kind != json::Value::Kind::Number || !norm ||
-        (norm->string != "rms_to_rms" && norm->string != "l1_to_rms"))
+  if (const json::Json *c = json::member(v, "constraint")) {
+    const json::Json *method = json::member(*c, "method"), *wMax = json::member(*c, "w_max"),
+                     *norm = json::member(*c, "norm");
+    if (!method || !method->is_string() || !wMax || !wMax->is_number() || !norm ||
+        (*norm != "rms_to_rms" && *norm != "l1_to_rms"))
       return fail("malformed constraint");
-    t.constraintMethod = method->string;
-    t.norm = norm->string;
-    t.wMax = wMax->number;
-    if (const json::Value *guaranteed = c->get("guaranteed_norm")) {
-      if (guaranteed->kind != json::Value::Kind::Number || !(guaranteed->number > 0))
+    t.constraintMethod = method->get<std::string>();
+    t.norm = norm->get<std::string>();
+    t.wMax = wMax->get<double>();
+    if (const json::Json *guaranteed = json::member(*c, "guaranteed_norm")) {
+      if (!positiveNumber(*guaranteed))
         return fail("malformed guaranteed_norm");
-      t.guaranteedNorm = guaranteed->number;
+      t.guaranteedNorm = guaranteed->get<double>();
     }
   }
-  if (const json::Value *rms = v.get("rms_bound")) {
-    if (rms->kind != json::Value::Kind::Number || !(rms->number > 0))
+  if (const json::Json *rms = json::member(v, "rms_bound")) {
+    if (!positiveNumber(*rms))
       return fail("malformed rms_bound");
-    t.rmsBound = rms->number;
+    t.rmsBound = rms->get<double>();
   }
-  if (const json::Value *init = v.get("init")) {
-    if (init->kind != json::Value::Kind::String || init->string != "zero" || t.role != "param")
+  if (const json::Json *init = json::member(v, "init")) {
+    if (*init != "zero" || t.role != "param")
       return fail("'init' is \"zero\" on a parameter or absent");
     t.zeroInit = true;
   }
@@ -113,15 +120,14 @@ bool sameTensor(const StepTensor &a, const StepTensor &b) {
 }
 
 /// The "arguments" and "results" arrays of `function`.
-Status parseFunction(const json::Value &function, const std::string &prefix,
+Status parseFunction(const json::Json &function, const std::string &prefix,
                      std::vector<StepTensor> &arguments, std::vector<StepTensor> &results) {
   for (auto [key, list] : {std::pair{"arguments", &arguments}, std::pair{"results", &results}}) {
-    const json::Value *array = function.get(key);
-    if (!array || array->kind != json::Value::Kind::Array)
+    const json::Json *array = json::member(function, key);
+    if (!array || !array->is_array())
       return Status::error("step manifest: no '" + prefix + key + "' array");
-    for (size_t i = 0; i < array->array.size(); ++i) {
-      Result<StepTensor> t =
-          parseTensor(array->array[i], prefix + key + " " + std::to_string(i));
+    for (size_t i = 0; i < array->size(); ++i) {
+      Result<StepTensor> t = parseTensor((*array)[i], prefix + key + " " + std::to_string(i));
       if (!t)
         return t.status();
       list->push_back(*t);
@@ -151,58 +157,54 @@ Status checkForward(const StepManifest &m) {
   return Status::ok();
 }
 
-Status parseTrainDefaults(const json::Value &train, TrainDefaults &out) {
+Status parseTrainDefaults(const json::Json &train, TrainDefaults &out) {
   auto fail = [](const std::string &what) {
     return Status::error("step manifest: train: " + what);
   };
   for (auto [key, field] : {std::pair{"steps", &out.steps}, std::pair{"batch", &out.batch},
                             std::pair{"seed", &out.seed}, std::pair{"eval_every", &out.evalEvery}}) {
-    const json::Value *v = train.get(key);
-    if (v && (!v->isInteger() || v->number < 0))
+    const json::Json *v = json::member(train, key);
+    if (v && !isCount(*v))
       return fail(std::string("'") + key + "' is not a count");
     if (v)
-      *field = static_cast<int64_t>(v->number);
+      *field = static_cast<int64_t>(v->get<double>());
   }
-  if (const json::Value *warmup = train.get("warmup")) {
-    if (!warmup->isInteger() || warmup->number < 0)
+  if (const json::Json *warmup = json::member(train, "warmup")) {
+    if (!isCount(*warmup))
       return fail("'warmup' is not a count");
-    out.warmup = static_cast<int64_t>(warmup->number);
+    out.warmup = static_cast<int64_t>(warmup->get<double>());
   }
-  if (const json::Value *lr = train.get("lr")) {
-    if (lr->kind != json::Value::Kind::Number || !(lr->number > 0) || !std::isfinite(lr->number))
+  if (const json::Json *lr = json::member(train, "lr")) {
+    if (!positiveNumber(*lr))
       return fail("'lr' is not a positive number");
-    out.lr = lr->number;
+    out.lr = lr->get<double>();
   }
-  if (const json::Value *schedule = train.get("schedule")) {
-    if (schedule->kind != json::Value::Kind::String)
+  if (const json::Json *schedule = json::member(train, "schedule")) {
+    if (!schedule->is_string())
       return fail("'schedule' is not a name");
-    out.schedule = schedule->string;
+    out.schedule = schedule->get<std::string>();
   }
-  if (const json::Value *precision = train.get("precision")) {
-    if (precision->kind != json::Value::Kind::String ||
-        (precision->string != "fp32" && precision->string != "bf16"))
+  if (const json::Json *precision = json::member(train, "precision")) {
+    if (*precision != "fp32" && *precision != "bf16")
       return fail("'precision' is not fp32 or bf16");
-    out.bf16Products = precision->string == "bf16";
+    out.bf16Products = *precision == "bf16";
   }
-  if (const json::Value *data = train.get("data")) {
-    const json::Value *kind = data->get("kind"), *path = data->get("path"),
-                      *split = data->get("split"), *label = data->get("label_column"),
-                      *scale = data->get("scale"), *clip = data->get("clip");
-    if (!kind || kind->kind != json::Value::Kind::String ||
-        (path && path->kind != json::Value::Kind::String) ||
-        (split && (split->kind != json::Value::Kind::Number || !(split->number > 0) ||
-                   !(split->number < 1))) ||
-        (label && !label->isInteger()) ||
-        (scale && (scale->kind != json::Value::Kind::Number || !(scale->number > 0) ||
-                   !std::isfinite(scale->number))) ||
-        (clip && clip->kind != json::Value::Kind::Bool))
+  if (const json::Json *data = json::member(train, "data")) {
+    const json::Json *kind = json::member(*data, "kind"), *path = json::member(*data, "path"),
+                     *split = json::member(*data, "split"),
+                     *label = json::member(*data, "label_column"),
+                     *scale = json::member(*data, "scale"), *clip = json::member(*data, "clip");
+    if (!kind || !kind->is_string() || (path && !path->is_string()) ||
+        (split && !(positiveNumber(*split) && split->get<double>() < 1)) ||
+        (label && !json::isInteger(*label)) || (scale && !positiveNumber(*scale)) ||
+        (clip && !clip->is_boolean()))
       return fail("malformed data setting");
-    out.dataKind = kind->string;
-    out.dataPath = path ? path->string : "";
-    out.split = split ? split->number : out.split;
-    out.labelColumn = label ? static_cast<int>(label->number) : out.labelColumn;
-    out.featureScale = scale ? scale->number : out.featureScale;
-    out.clipToRmsBound = clip && clip->boolean;
+    out.dataKind = kind->get<std::string>();
+    out.dataPath = path ? path->get<std::string>() : "";
+    out.split = split ? split->get<double>() : out.split;
+    out.labelColumn = label ? static_cast<int>(label->get<double>()) : out.labelColumn;
+    out.featureScale = scale ? scale->get<double>() : out.featureScale;
+    out.clipToRmsBound = clip && clip->get<bool>();
   }
   return Status::ok();
 }
@@ -218,16 +220,17 @@ int64_t StepTensor::elements(int64_t batch) const {
 int64_t StepTensor::bytes(int64_t batch) const { return elements(batch) * dtypeBytes(dtype); }
 
 Result<StepManifest> liprt::parseStepManifest(const std::string &text) {
-  Result<json::Value> root = json::parse(text);
+  Result<json::Json> root = json::parse(text);
   if (!root)
     return Status::error("step manifest: " + root.status().message());
-  const json::Value *format = root->get("format"), *version = root->get("version");
-  if (!format || format->string != "lipc-step-manifest")
+  const json::Json *format = json::member(*root, "format"),
+                   *version = json::member(*root, "version");
+  if (!format || *format != "lipc-step-manifest")
     return Status::error("step manifest: not a lipc step manifest");
-  if (!version || !version->isInteger() || version->number != kManifestVersion)
+  if (!version || !json::isInteger(*version) || version->get<double>() != kManifestVersion)
     return Status::error("step manifest: version " +
-                         (version && version->isInteger()
-                              ? std::to_string(static_cast<int64_t>(version->number))
+                         (version && json::isInteger(*version)
+                              ? std::to_string(static_cast<int64_t>(version->get<double>()))
                               : std::string("missing")) +
                          ", this runtime reads version " + std::to_string(kManifestVersion));
   StepManifest manifest;
@@ -246,7 +249,7 @@ Result<StepManifest> liprt::parseStepManifest(const std::string &text) {
   if (!mirrors)
     return Status::error("step manifest: the results are not the loss and the learning rate "
                          "followed by the updated parameters and state");
-  if (const json::Value *forward = root->get("forward")) {
+  if (const json::Json *forward = json::member(*root, "forward")) {
     if (Status s = parseFunction(*forward, "forward ", manifest.forwardArguments,
                                  manifest.forwardResults);
         !s)
@@ -254,13 +257,12 @@ Result<StepManifest> liprt::parseStepManifest(const std::string &text) {
     if (Status s = checkForward(manifest); !s)
       return s;
   }
-  if (const json::Value *maxScale = root->get("max_lr_scale")) {
-    if (maxScale->kind != json::Value::Kind::Number || !(maxScale->number > 0) ||
-        !std::isfinite(maxScale->number))
+  if (const json::Json *maxScale = json::member(*root, "max_lr_scale")) {
+    if (!positiveNumber(*maxScale))
       return Status::error("step manifest: 'max_lr_scale' is not a positive number");
-    manifest.maxLrScale = maxScale->number;
+    manifest.maxLrScale = maxScale->get<double>();
   }
-  if (const json::Value *train = root->get("train"))
+  if (const json::Json *train = json::member(*root, "train"))
     if (Status s = parseTrainDefaults(*train, manifest.train); !s)
       return s;
   return manifest;

@@ -150,18 +150,18 @@ const Damage kDamage[] = {
     {"not_utf8", [](std::string s) { return replaceOnce(s, "\xc3\xa9", "\xff\xfe"); },
      "its header is not UTF-8"},
     {"lone_surrogate", [](std::string s) { return replaceOnce(s, "tabs and", "\\ud800xx"); },
-     "unpaired surrogate"},
+     "surrogate U+D800..U+DBFF must be followed by U+DC00..U+DFFF"},
     {"duplicate_tensor",
      [](std::string) {
        return safetensors("{" + f32Entry("a", "1", 0, 4) + "," + f32Entry("a", "1", 4, 8) + "}",
                           std::string(8, '\0'));
      },
-     "'a' appears twice"},
+     "the key \"a\" appears twice in an object"},
     {"duplicate_metadata",
      [](std::string) {
        return safetensors(R"({"__metadata__":{"step":"1","step":"2"}})", "");
      },
-     "metadata 'step' appears twice"},
+     "the key \"step\" appears twice in an object"},
     // Overlapping tensors are refused before their values are read: each
     // could otherwise claim the whole data.
     {"overlap",
@@ -236,6 +236,32 @@ TEST(Checkpoint, WritabilityIsCheckedWithoutTouchingThePath) {
   EXPECT_FALSE(std::filesystem::exists(path)) << "a probe creates no checkpoint";
 }
 
+// Escapes in a header written by another program: \u escapes, a surrogate
+// pair for a character above U+FFFF, and the short escapes.
+TEST(Checkpoint, ReadsEscapedNames) {
+  std::string path = tempPath("escaped.safetensors");
+  writeBytes(path, safetensors("{" + f32Entry("\\u00e9\\ud83d\\ude00\\t\\\"q\\\"", "1", 0, 4) +
+                                   ",\"__metadata__\":{\"note\":\"a\\u0041\\/b\"}}",
+                               std::string(4, '\0')));
+  Result<Checkpoint> loaded = loadCheckpoint(path);
+  ASSERT_TRUE(loaded.isOk()) << loaded.status().message();
+  ASSERT_EQ(loaded->tensors.size(), 1u);
+  EXPECT_EQ(loaded->tensors.begin()->first, "\xc3\xa9\xf0\x9f\x98\x80\t\"q\"");
+  EXPECT_EQ(loaded->metadata.at("note"), "aA/b");
+}
+
+// Nesting deeper than any real header is refused before it can exhaust
+// anything.
+TEST(Checkpoint, RefusesDeepNesting) {
+  std::string path = tempPath("deep.safetensors");
+  writeBytes(path, safetensors("{\"a\":" + std::string(100000, '[') + std::string(100000, ']') + "}",
+                               ""));
+  Result<Checkpoint> loaded = loadCheckpoint(path);
+  ASSERT_FALSE(loaded.isOk());
+  EXPECT_NE(loaded.status().message().find("nested more than 32 levels deep"), std::string::npos)
+      << loaded.status().message();
+}
+
 TEST(Checkpoint, NeverWritesWhatALoadWouldRefuse) {
   std::string path = tempPath("refused.safetensors");
   Checkpoint c = sample();
@@ -244,6 +270,10 @@ TEST(Checkpoint, NeverWritesWhatALoadWouldRefuse) {
   c = sample();
   c.metadata["vocab"] = "\xff";
   EXPECT_NE(saveCheckpoint(c, path).message().find("not UTF-8"), std::string::npos);
+  c = sample();
+  c.tensors["__metadata__"] = {DType::F32, {1}, {0}};
+  EXPECT_NE(saveCheckpoint(c, path).message().find("no tensor may be named __metadata__"),
+            std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(path));
 }
 

@@ -117,7 +117,14 @@ TEST(CompiledStep, RejectsBadForwardAndTrainMembers) {
 }
 
 TEST(CompiledStep, RejectsBadManifests) {
-  EXPECT_EQ(parseError("{"), "step manifest: expected a member name at byte 1");
+  EXPECT_EQ(parseError("{"), "step manifest: parse error at line 1, column 2: syntax error while "
+                             "parsing object key - unexpected end of input; expected string "
+                             "literal");
+  // The runtime's rules on top of JSON's: no key twice, bounded nesting.
+  EXPECT_EQ(parseError(R"({"format":"lipc-step-manifest","format":"x"})"),
+            "step manifest: the key \"format\" appears twice in an object");
+  EXPECT_EQ(parseError(std::string(40, '[') + std::string(40, ']')),
+            "step manifest: nested more than 32 levels deep");
   EXPECT_EQ(parseError(R"({"format":"other","version":1})"),
             "step manifest: not a lipc step manifest");
   EXPECT_EQ(parseError(manifest("f32", "1")),

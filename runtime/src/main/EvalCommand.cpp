@@ -3,7 +3,6 @@
 #include "Commands.h"
 #include "Model.h"
 
-#include "../MiniJson.h"
 #include "liprt/Evaluate.h"
 #include "liprt/MemoryEstimate.h"
 
@@ -79,22 +78,24 @@ int main::eval(const char *program, const Options &o) {
     return fail(program, e.status().message());
   const char *unit = examples.isText() ? "windows" : "samples";
   if (o.json) {
-    std::printf("{\"step\":%lld,\"loss\":%s,\"loss_finite\":%s,\"accuracy\":%.9g,"
-                "\"examples\":%lld,\"positions\":%lld",
-                static_cast<long long>(steps), jsonNumber(e->loss).c_str(),
-                std::isfinite(e->loss) ? "true" : "false", e->accuracy,
-                static_cast<long long>(e->examples), static_cast<long long>(e->positions));
+    json::Json report = {{"step", steps},
+                         {"loss", logNumber(e->loss)},
+                         {"loss_finite", std::isfinite(e->loss)},
+                         {"accuracy", logNumber(e->accuracy)},
+                         {"examples", e->examples},
+                         {"positions", e->positions}};
     if (certifiable) {
-      std::printf(",\"certified_bound\":%.9g,\"robust_accuracy\":[", robust.lipschitz);
+      report["certified_bound"] = logNumber(robust.lipschitz);
+      json::Json robustAccuracy = json::Json::array();
       for (size_t i = 0; i < e->radii.size(); ++i)
-        std::printf("%s{\"radius\":%.9g,\"accuracy\":%.9g}", i ? "," : "", e->radii[i],
-                    e->robustAccuracy[i]);
-      std::printf("]");
+        robustAccuracy.push_back(
+            {{"radius", logNumber(e->radii[i])}, {"accuracy", logNumber(e->robustAccuracy[i])}});
+      report["robust_accuracy"] = std::move(robustAccuracy);
     } else if (!examples.isText()) {
-      std::printf(",\"certified_bound\":null,\"not_certified\":%s",
-                  json::quote(notCertified).c_str());
+      report["certified_bound"] = nullptr;
+      report["not_certified"] = notCertified;
     }
-    std::printf("}\n");
+    std::printf("%s\n", json::dump(report).c_str());
     return finiteLoss(program, e->loss);
   }
   std::printf("held-out loss %s  accuracy %.2f%%  (%lld %s, checkpoint at step %lld)\n",

@@ -7,10 +7,11 @@
 #include "liprt/Evaluate.h"
 #include "liprt/OneDnn.h"
 
-#include "../MiniJson.h"
+#include <fmt/format.h>
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 using namespace liprt;
@@ -21,24 +22,25 @@ int main::fail(const char *program, const std::string &message, int code) {
 }
 
 double main::certifiedBound() {
-  Result<json::Value> report = json::parse(lipc_bounds_json);
-  const json::Value *bound = report ? report->get("lipschitz_bound") : nullptr;
-  return bound && bound->kind == json::Value::Kind::Number ? bound->number : NAN;
+  Result<json::Json> report = json::parse(lipc_bounds_json);
+  const json::Json *bound = report ? json::member(*report, "lipschitz_bound") : nullptr;
+  return bound && bound->is_number() ? bound->get<double>() : NAN;
 }
 
 main::EvalCertificate main::evalCertificate() {
   EvalCertificate c;
-  Result<json::Value> parsed = json::parse(lipc_eval_certificate_json);
+  Result<json::Json> parsed = json::parse(lipc_eval_certificate_json);
   if (!parsed)
     return c;
-  const json::Value *tolerance = parsed->get("weight_tolerance"), *bound = parsed->get("bound"),
-                    *depends = parsed->get("depends_on_input_rms");
-  if (tolerance && tolerance->kind == json::Value::Kind::Number)
-    c.weightTolerance = tolerance->number;
-  if (bound && bound->kind == json::Value::Kind::Number)
-    c.bound = bound->number;
-  if (depends && depends->kind == json::Value::Kind::Bool)
-    c.dependsOnInputRms = depends->boolean;
+  const json::Json *tolerance = json::member(*parsed, "weight_tolerance"),
+                   *bound = json::member(*parsed, "bound"),
+                   *depends = json::member(*parsed, "depends_on_input_rms");
+  if (tolerance && tolerance->is_number())
+    c.weightTolerance = tolerance->get<double>();
+  if (bound && bound->is_number())
+    c.bound = bound->get<double>();
+  if (depends && depends->is_boolean())
+    c.dependsOnInputRms = depends->get<bool>();
   return c;
 }
 
@@ -177,10 +179,8 @@ Result<TrainingMetadata> main::loadTrainingState(CompiledStep &model, const Exam
   return training;
 }
 
-std::string main::jsonNumber(double v) {
+json::Json main::logNumber(double v, int digits) {
   if (!std::isfinite(v))
-    return "null";
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.9g", v);
-  return text;
+    return nullptr;
+  return std::strtod(fmt::format("{:.{}g}", v, digits).c_str(), nullptr);
 }

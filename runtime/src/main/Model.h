@@ -12,6 +12,8 @@
 #include "liprt/CompiledStep.h"
 #include "liprt/Examples.h"
 
+#include "../Json.h"
+
 #include <cstdio>
 #include <string>
 
@@ -93,8 +95,9 @@ Result<TrainingMetadata> loadTrainingState(CompiledStep &model, const std::strin
 Result<TrainingMetadata> loadTrainingState(CompiledStep &model, const Examples &examples,
                                   const std::string &path);
 
-/// A JSON number, or null when not finite (JSON has no NaN or infinity).
-std::string jsonNumber(double v);
+/// `v` for JSON output: rounded to `digits` significant digits (9 print a
+/// float exactly), null when not finite (JSON has no NaN or infinity).
+json::Json logNumber(double v, int digits = 9);
 
 } // namespace liprt::main
 

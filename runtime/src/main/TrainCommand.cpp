@@ -19,7 +19,8 @@
 #include "liprt/OneDnn.h"
 #include "liprt/StepArena.h"
 
-#include <cstdarg>
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -28,15 +29,6 @@ using namespace liprt;
 using namespace liprt::main;
 
 namespace {
-std::string format(const char *pattern, ...) __attribute__((format(printf, 1, 2)));
-std::string format(const char *pattern, ...) {
-  char buffer[512];
-  va_list args;
-  va_start(args, pattern);
-  std::vsnprintf(buffer, sizeof(buffer), pattern, args);
-  va_end(args);
-  return buffer;
-}
 /// --lr and --horizon over `schedule` (the spec's, or the resumed run's).
 Status applyScheduleOptions(CompiledStep &model, const Options &o, TrainingMetadata schedule) {
   const TrainDefaults &spec = model.manifest().train;
@@ -51,9 +43,9 @@ Status applyScheduleOptions(CompiledStep &model, const Options &o, TrainingMetad
     return Status::ok();
   Status s = model.setScheduleOverrides(schedule.lrScale, schedule.horizon);
   if (!s && o.lr > 0 && schedule.lrScale > model.manifest().maxLrScale)
-    return Status::error(format("--lr %g is beyond the guarantee of a soft or hard cap: the "
-                                "largest base rate that keeps it is %.6g",
-                                o.lr, model.manifest().maxLrScale * spec.lr));
+    return Status::error(fmt::format("--lr {:g} is beyond the guarantee of a soft or hard cap: "
+                                     "the largest base rate that keeps it is {:.6g}",
+                                     o.lr, model.manifest().maxLrScale * spec.lr));
   return s;
 }
 } // namespace
@@ -86,8 +78,8 @@ int main::train(const char *program, const Options &o) {
       schedule.horizon = resumed->horizon;
     if (first >= o.steps)
       return fail(program,
-                  format("the checkpoint is at step %lld; --steps %lld leaves nothing to do",
-                         static_cast<long long>(first), static_cast<long long>(o.steps)),
+                  fmt::format("the checkpoint is at step {}; --steps {} leaves nothing to do", first,
+                              o.steps),
                   kUsage);
   }
   if (Status s = applyScheduleOptions(model, o, schedule); !s)
@@ -118,7 +110,7 @@ int main::train(const char *program, const Options &o) {
               static_cast<long long>(o.steps), static_cast<long long>(o.batch),
               static_cast<long long>(examples.trainCount()),
               static_cast<long long>(examples.heldOutCount()),
-              std::isfinite(bound) ? format("certified bound %.6g", bound).c_str()
+              std::isfinite(bound) ? fmt::format("certified bound {:.6g}", bound).c_str()
                                    : "the bound is not certified");
   if (!model.onGpu())
     std::printf("matrix products: %s\n", onednn::describe().c_str());
@@ -153,8 +145,7 @@ int main::train(const char *program, const Options &o) {
                      &y[b * examples.labelElements()]);
     Result<StepOutcome> outcome = model.run(static_cast<double>(s), o.batch, {x.data(), y.data()});
     if (!outcome) {
-      status = fail(program, format("step %lld: %s", static_cast<long long>(s),
-                                    outcome.status().message().c_str()));
+      status = fail(program, fmt::format("step {}: {}", s, outcome.status().message()));
       break;
     }
     // Every step's weights on the CPU (a checkpoint is only written from
@@ -166,11 +157,11 @@ int main::train(const char *program, const Options &o) {
     if (!std::isfinite(outcome->loss) || (checkWeights && !model.carriedFinite())) {
       progress.clearBar();
       status = fail(program,
-                    format("the %s at step %lld: training stopped; the last checkpoint, if any, "
-                           "holds the last finite weights",
-                           std::isfinite(outcome->loss) ? "weights are no longer finite"
-                                                        : "loss is not finite",
-                           static_cast<long long>(s)),
+                    fmt::format("the {} at step {}: training stopped; the last checkpoint, if "
+                                "any, holds the last finite weights",
+                                std::isfinite(outcome->loss) ? "weights are no longer finite"
+                                                             : "loss is not finite",
+                                s),
                     kDiverged);
       break;
     }
@@ -194,23 +185,22 @@ int main::train(const char *program, const Options &o) {
       evaluation = *e;
     }
     if (s == first || (s + 1) % o.logEvery == 0 || last || evaluation) {
-      std::string text = format("step %5lld  loss %.4f  lr %.4g  %.0f %s/s",
-                                static_cast<long long>(s), outcome->loss, outcome->lr, rate, unit);
+      std::string text = fmt::format("step {:5}  loss {:.4f}  lr {:.4g}  {:.0f} {}/s", s,
+                                     outcome->loss, outcome->lr, rate, unit);
       if (evaluation)
-        text += format("  val loss %.4f  val accuracy %.2f%%", evaluation->loss,
-                       100 * evaluation->accuracy);
+        text += fmt::format("  val loss {:.4f}  val accuracy {:.2f}%", evaluation->loss,
+                            100 * evaluation->accuracy);
       progress.line(text);
       if (log) {
-        std::string line = format("{\"step\":%lld,\"loss\":%s,\"lr\":%.7g,",
-                                  static_cast<long long>(s), jsonNumber(outcome->loss).c_str(),
-                                  outcome->lr);
-        if (evaluation)
-          line += format("\"val_loss\":%s,\"val_accuracy\":%s,",
-                         jsonNumber(evaluation->loss).c_str(),
-                         jsonNumber(evaluation->accuracy).c_str());
-        line += format("\"certified_bound\":%s,\"%s_per_second\":%s}", jsonNumber(bound).c_str(),
-                       unit, jsonNumber(rate).c_str());
-        if (Status written = log->writeLine(line); !written) {
+        json::Json line = {{"step", s}, {"loss", logNumber(outcome->loss)},
+                           {"lr", logNumber(outcome->lr, 7)}};
+        if (evaluation) {
+          line["val_loss"] = logNumber(evaluation->loss);
+          line["val_accuracy"] = logNumber(evaluation->accuracy);
+        }
+        line["certified_bound"] = logNumber(bound);
+        line[std::string(unit) + "_per_second"] = logNumber(rate);
+        if (Status written = log->writeLine(json::dump(line)); !written) {
           status = fail(program, written.message());
           break;
         }
@@ -223,8 +213,7 @@ int main::train(const char *program, const Options &o) {
         status = fail(program, saved.message());
         break;
       }
-      progress.line(format("checkpoint at step %lld written to %s", static_cast<long long>(s + 1),
-                           o.checkpoint.c_str()));
+      progress.line(fmt::format("checkpoint at step {} written to {}", s + 1, o.checkpoint));
     }
   }
   if (log)
