@@ -1,4 +1,4 @@
-"""The optimizer formulas of runtime/reference/OptKernels.cpp in PyTorch
+"""The optimizer formulas of numerics/lib/OptKernels.cpp in PyTorch
 (float64): Newton-Schulz, the soft and hard caps, the soft cap's coupling,
 momentum, Adam, the cooldown schedule, the embedding cap, power iteration and
 the spectral projections. Used by the native-code tests (tests/Conversion)

@@ -2,7 +2,7 @@
 
 #include "liprt/Evaluate.h"
 
-#include "liprt/reference/NormBounds.h"
+#include "lipnum/NormBounds.h"
 
 #include <algorithm>
 #include <cmath>
@@ -111,11 +111,11 @@ std::vector<WeightCheck> liprt::checkCertifiedWeights(CompiledStep &model) {
     const StepTensor &t = arguments[a];
     if (t.role != "param" || t.guaranteedNorm <= 0 || t.shape.size() != 2)
       continue;
-    ref::Tensor w(t.shape);
+    lipnum::Tensor w(t.shape);
     const std::vector<float> &values = model.values(a);
     w.data.assign(values.begin(), values.end());
-    ref::WeightNorm norm = t.norm == "l1_to_rms" ? ref::WeightNorm::L1ToRms : ref::WeightNorm::RmsToRms;
-    checks.push_back({t.name, ref::normUpperBound(w, norm), t.guaranteedNorm});
+    lipnum::WeightNorm norm = t.norm == "l1_to_rms" ? lipnum::WeightNorm::L1ToRms : lipnum::WeightNorm::RmsToRms;
+    checks.push_back({t.name, lipnum::normUpperBound(w, norm), t.guaranteedNorm});
   }
   return checks;
 }

@@ -1,7 +1,7 @@
 //===- AttentionTest.cpp - The runtime's fused attention kernels ----------===//
 //
 // liprt_attention and liprt_attention_grad (runtime/src/Attention.cpp)
-// against the double-precision reference (liprt/reference Kernels.h and
+// against the double-precision reference (lipnum/Kernels.h and
 // GradKernels.h): causal and not, token counts that the 64-row query blocks
 // do not divide, negative logit scales, views stored dense, with padding
 // between rows, and with head_dim not contiguous (copied); outputs never
@@ -10,8 +10,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "liprt/Attention.h"
-#include "liprt/reference/GradKernels.h"
-#include "liprt/reference/Kernels.h"
+#include "lipnum/GradKernels.h"
+#include "lipnum/Kernels.h"
 
 #include <gtest/gtest.h>
 #include <omp.h>
@@ -22,7 +22,7 @@
 #include <vector>
 
 namespace {
-using liprt::ref::Tensor;
+using lipnum::Tensor;
 using View = liprt::F32Memref<4>;
 
 enum class Layout { Dense, PaddedRows, DimMajor };
@@ -114,8 +114,8 @@ void expectMatchesReference(const Case &c) {
          dy = randomTensor(c, rng, 1.0);
   Results r = run(c, q, k, v, dy);
   EXPECT_TRUE(r.paddingKept) << "an output was written outside its view";
-  expectClose(r.out, liprt::ref::attention(q, k, v, c.causal, c.logitScale, c.outputFactor), "out");
-  auto [dq, dk, dv] = liprt::ref::attentionGrad(q, k, v, dy, c.causal, c.logitScale, c.outputFactor);
+  expectClose(r.out, lipnum::attention(q, k, v, c.causal, c.logitScale, c.outputFactor), "out");
+  auto [dq, dk, dv] = lipnum::attentionGrad(q, k, v, dy, c.causal, c.logitScale, c.outputFactor);
   expectClose(r.dq, dq, "dq");
   expectClose(r.dk, dk, "dk");
   expectClose(r.dv, dv, "dv");

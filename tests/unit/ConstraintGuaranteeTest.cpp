@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "liprt/reference/OptKernels.h"
+#include "lipnum/OptKernels.h"
 
 #include <gtest/gtest.h>
 
@@ -17,7 +17,7 @@
 #include <functional>
 #include <random>
 
-using namespace liprt::ref;
+using namespace lipnum;
 
 namespace {
 constexpr double kWMax = 1.7;

@@ -24,7 +24,7 @@
 
 using namespace mlir;
 using namespace mlir::lip;
-using liprt::ref::Tensor;
+using lipnum::Tensor;
 
 namespace {
 /// Entries checked per parameter (all of them when it is smaller).

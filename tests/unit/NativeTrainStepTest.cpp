@@ -74,18 +74,18 @@ TEST(NativeTrainStep, MatchesTheReferenceInterpreter) {
   auto step = compiled->module->lookupSymbol<mlir::func::FuncOp>("train_step");
   ASSERT_TRUE(step);
   auto tensor = [](std::vector<int64_t> shape, const auto &data) {
-    liprt::ref::Tensor t(std::move(shape));
+    lipnum::Tensor t(std::move(shape));
     for (size_t i = 0; i < data.size(); ++i)
       t.data[i] = data[i];
     return t;
   };
   std::vector<float> zeros16x8(16 * 8, 0), zeros4x16(4 * 16, 0);
-  std::vector<liprt::ref::Tensor> args = {
+  std::vector<lipnum::Tensor> args = {
       tensor({16, 8}, in),        tensor({4, 16}, out),
       tensor({16, 8}, zeros16x8), tensor({4, 16}, zeros4x16),
-      liprt::ref::Tensor(std::vector<int64_t>{}),
+      lipnum::Tensor(std::vector<int64_t>{}),
       // lr_scale and horizon: the run's (train --lr 0.025, --horizon 7).
-      liprt::ref::Tensor(std::vector<int64_t>{}, 0.5), liprt::ref::Tensor(std::vector<int64_t>{}, 7.0),
+      lipnum::Tensor(std::vector<int64_t>{}, 0.5), lipnum::Tensor(std::vector<int64_t>{}, 7.0),
       tensor({kBatch, 8}, x), tensor({kBatch}, y)};
   ASSERT_TRUE(compiledStep->setScheduleOverrides(0.5, 7).isOk());
 
@@ -94,7 +94,7 @@ TEST(NativeTrainStep, MatchesTheReferenceInterpreter) {
     liprt::Result<liprt::StepOutcome> outcome =
         compiledStep->run(static_cast<double>(s), kBatch, {x.data(), y.data()});
     ASSERT_TRUE(bool(outcome)) << outcome.status().message();
-    args[4] = liprt::ref::Tensor(std::vector<int64_t>{}, static_cast<double>(s));
+    args[4] = lipnum::Tensor(std::vector<int64_t>{}, static_cast<double>(s));
     auto expected = mlir::lip::interpret(step, args, {});
     ASSERT_TRUE(mlir::succeeded(expected));
     EXPECT_NEAR(outcome->loss, (*expected)[0].data[0], 1e-4 * std::fabs((*expected)[0].data[0]))

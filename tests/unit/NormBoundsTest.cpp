@@ -1,14 +1,14 @@
 //===- NormBoundsTest.cpp - Rigorous upper bounds on a weight's norm ------===//
 //
-// liprt/reference/NormBounds.h, what `lipc certify` and `eval` rest on: the
+// lipnum/NormBounds.h, what `lipc certify` and `eval` rest on: the
 // bound is never below the exact norm (Jacobi SVD, largest row RMS), never
 // above it by more than its stated slack, and a non-finite weight bounds
 // nothing (a NaN once read as a norm of 0, which would certify it).
 //
 //===----------------------------------------------------------------------===//
 
-#include "liprt/reference/NormBounds.h"
-#include "liprt/reference/OptKernels.h"
+#include "lipnum/NormBounds.h"
+#include "lipnum/OptKernels.h"
 
 #include <gtest/gtest.h>
 
@@ -16,7 +16,7 @@
 #include <limits>
 #include <random>
 
-using namespace liprt::ref;
+using namespace lipnum;
 
 namespace {
 Tensor gaussian(int64_t m, int64_t n, uint64_t seed) {

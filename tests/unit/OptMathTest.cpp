@@ -6,13 +6,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "lip/Dialect/LipOpt/LipOptDialect.h"
-#include "liprt/reference/OptMath.h"
+#include "lipnum/OptMath.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-using namespace liprt::ref;
+using namespace lipnum;
 
 namespace {
 double maxOn(const std::vector<PolyStep> &steps, double lo, double hi) {

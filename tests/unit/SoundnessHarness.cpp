@@ -4,7 +4,7 @@
 
 #include "lip/Dialect/Lip/LipConstraints.h"
 #include "lipc/Analysis/LipschitzAnalysis.h"
-#include "liprt/reference/Kernels.h"
+#include "lipnum/Kernels.h"
 
 #include "mlir/Parser/Parser.h"
 
@@ -15,7 +15,7 @@
 
 using namespace mlir;
 using namespace mlir::lip;
-using liprt::ref::Tensor;
+using lipnum::Tensor;
 
 namespace lipc::test {
 
@@ -33,7 +33,7 @@ Tensor gaussian(std::vector<int64_t> shape, std::mt19937_64 &rng) {
 void setTokenRms(Tensor &t, double radius, bool onBoundary, std::mt19937_64 &rng) {
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   int64_t tokens = 1;
-  for (int64_t i = 0; i < liprt::ref::tokenDims(t.rank()); ++i)
+  for (int64_t i = 0; i < lipnum::tokenDims(t.rank()); ++i)
     tokens *= t.shape[i];
   int64_t width = t.numel() / tokens;
   for (int64_t k = 0; k < tokens; ++k) {
@@ -189,14 +189,14 @@ double SoundnessHarness::searchFloatInput(const ParamMap &params, const SearchOp
     return output(params, args);
   };
   auto ratio = [&](const Tensor &x, const Tensor &y) {
-    double din = liprt::ref::maxTokenRmsDistance(x, y);
+    double din = lipnum::maxTokenRmsDistance(x, y);
     if (din == 0)
       return 0.0;
-    return liprt::ref::maxTokenRmsDistance(evalAt(x), evalAt(y)) / din;
+    return lipnum::maxTokenRmsDistance(evalAt(x), evalAt(y)) / din;
   };
   auto project = [&](Tensor &t) {
     if (bounded)
-      liprt::ref::clampTokenRms(t, radius);
+      lipnum::clampTokenRms(t, radius);
   };
   auto point = [&](bool boundary) {
     Tensor x = gaussian(shape, rng);
@@ -214,7 +214,7 @@ double SoundnessHarness::searchFloatInput(const ParamMap &params, const SearchOp
     Tensor x = point(coin(rng));
     Tensor d = gaussian(shape, rng);
     setTokenRms(d, 1e-4 * radius, /*onBoundary=*/true, rng);
-    Tensor y = liprt::ref::add(x, d);
+    Tensor y = lipnum::add(x, d);
     project(y);
     pairs.push_back({ratio(x, y), x, y});
   }
@@ -230,8 +230,8 @@ double SoundnessHarness::searchFloatInput(const ParamMap &params, const SearchOp
     double current = pairs[s].ratio;
     double stepX = 0.05 * radius, stepD = 0.5;
     for (int it = 0; it < options.ascentSteps && stepX > 1e-9 * radius; ++it) {
-      Tensor delta = liprt::ref::add(y, liprt::ref::scale(x, -1.0));
-      double deltaSize = std::max(liprt::ref::maxTokenRms(delta), 1e-12);
+      Tensor delta = lipnum::add(y, lipnum::scale(x, -1.0));
+      double deltaSize = std::max(lipnum::maxTokenRms(delta), 1e-12);
       std::vector<double> gx(x.numel()), gd(x.numel());
       for (int64_t i = 0; i < x.numel(); ++i) {
         double h = 1e-6 * radius;
@@ -256,7 +256,7 @@ double SoundnessHarness::searchFloatInput(const ParamMap &params, const SearchOp
       Tensor nd = delta;
       for (int64_t i = 0; i < x.numel(); ++i)
         nd.data[i] += stepD * deltaSize * gd[i] / md;
-      ny = liprt::ref::add(nx, nd);
+      ny = lipnum::add(nx, nd);
       project(ny);
       double candidate = ratio(nx, ny);
       if (candidate > current) {
@@ -298,7 +298,7 @@ double SoundnessHarness::searchTokenInput(const ParamMap &params, const SearchOp
     Tensor fx = output(params, args);
     args[0] = y;
     Tensor fy = output(params, args);
-    best = std::max(best, liprt::ref::maxTokenRmsDistance(fx, fy) / 2.0);
+    best = std::max(best, lipnum::maxTokenRmsDistance(fx, fy) / 2.0);
   }
   return best;
 }

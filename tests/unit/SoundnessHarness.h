@@ -28,7 +28,7 @@ namespace lipc::test {
 
 /// U diag(sigma) V^T of size rows x cols, U and V with orthonormal random
 /// columns (sigma.size() <= min(rows, cols)).
-liprt::ref::Tensor withSingularValues(int64_t rows, int64_t cols, const std::vector<double> &sigma,
+lipnum::Tensor withSingularValues(int64_t rows, int64_t cols, const std::vector<double> &sigma,
                                       std::mt19937_64 &rng);
 
 struct SearchOptions {
@@ -65,10 +65,10 @@ public:
   SearchResult run(const SearchOptions &options);
 
 private:
-  liprt::ref::Tensor output(const mlir::lip::ParamMap &params,
-                            const std::vector<liprt::ref::Tensor> &args);
+  lipnum::Tensor output(const mlir::lip::ParamMap &params,
+                            const std::vector<lipnum::Tensor> &args);
   std::vector<int64_t> concreteShape(unsigned argIndex);
-  liprt::ref::Tensor randomLabels(unsigned argIndex, std::mt19937_64 &rng);
+  lipnum::Tensor randomLabels(unsigned argIndex, std::mt19937_64 &rng);
 
   mlir::MLIRContext context;
   mlir::OwningOpRef<mlir::ModuleOp> module;

@@ -13,7 +13,7 @@
 #include "lipc/Reference/Interpreter.h"
 #include "lipc/Training/TrainStep.h"
 #include "lipc/Transforms/Passes.h"
-#include "liprt/reference/OptKernels.h"
+#include "lipnum/OptKernels.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Parser/Parser.h"
@@ -26,7 +26,7 @@
 
 using namespace mlir;
 using namespace mlir::lip;
-using liprt::ref::Tensor;
+using lipnum::Tensor;
 
 namespace {
 const char *kModel = R"mlir(
@@ -51,7 +51,7 @@ struct TrainingRun {
 
 double rmsNorm(const Tensor &w) {
   return std::sqrt(static_cast<double>(w.dim(1)) / w.dim(0)) *
-         liprt::ref::singularValues(w)[0];
+         lipnum::singularValues(w)[0];
 }
 
 TrainingRun train(bool fused, int steps) {
@@ -82,7 +82,7 @@ TrainingRun train(bool fused, int steps) {
     v = normal(rng) / 2;
   for (int64_t r = 0; r < 16; ++r)
     y.data[r] = x.data[r * 6] > 0 ? (x.data[r * 6 + 1] > 0 ? 0 : 1) : 2;
-  liprt::ref::clampTokenRms(x, 1.0);
+  lipnum::clampTokenRms(x, 1.0);
 
   // Arguments in @train_step order: params, state, step, lr_scale (1: the
   // compiled rates), horizon (the compiled steps), inputs.

@@ -5,14 +5,14 @@
 // updates as multi-result linalg.generic, and the polynomial iterations
 // (Newton-Schulz, soft and hard caps) as matmuls on the wide side, on the
 // matrix or on its Gram matrix, whichever takes fewer flops. Formulas:
-// dialects/lipopt/Rationale.md; reference: runtime/reference/OptKernels.cpp.
+// dialects/lipopt/Rationale.md; reference: numerics/lib/OptKernels.cpp.
 //
 //===----------------------------------------------------------------------===//
 
 #include "LipToLinalgPatterns.h"
 
 #include "lip/Dialect/LipOpt/LipOptDialect.h"
-#include "liprt/reference/OptMath.h"
+#include "lipnum/OptMath.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -419,7 +419,7 @@ struct LowerHardCap : OpRewritePattern<HardCapOp> {
     b.replaceOp(op, onWide(b, loc, op.getWeight(), normScale(b, loc, type, op.getWMax().convertToDouble()),
                            [&](Value x) {
                              return oddPolynomial(b, loc, x,
-                                                  constantSteps(b, loc, t, liprt::ref::hardCapSteps()));
+                                                  constantSteps(b, loc, t, lipnum::hardCapSteps()));
                            }));
     return success();
   }
@@ -429,7 +429,7 @@ struct LowerOrthogonalize : OpRewritePattern<OrthogonalizeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(OrthogonalizeOp op, PatternRewriter &b) const override {
     Location loc = op.getLoc();
-    const auto &set = liprt::ref::newtonSchulzSet(static_cast<int>(NewtonSchulzSet::jiacheng6));
+    const auto &set = lipnum::newtonSchulzSet(static_cast<int>(NewtonSchulzSet::jiacheng6));
     SmallVector<std::array<double, 3>> steps(set.begin(), set.end());
     Value o = newtonSchulz(b, loc, op.getWeight(), steps, 1e-12);
     Value scale = normScale(b, loc, op.getType(), op.getWMax().convertToDouble());

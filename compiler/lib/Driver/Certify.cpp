@@ -6,7 +6,7 @@
 
 #include "lip/Dialect/Lip/LipConstraints.h"
 #include "lip/Dialect/Lip/LipDialect.h"
-#include "liprt/reference/NormBounds.h"
+#include "lipnum/NormBounds.h"
 
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/Format.h"
@@ -20,9 +20,9 @@ using namespace mlir;
 using namespace lipc;
 
 namespace {
-liprt::ref::WeightNorm weightNorm(lip::NormKind norm) {
-  return norm == lip::NormKind::l1_to_rms ? liprt::ref::WeightNorm::L1ToRms
-                                          : liprt::ref::WeightNorm::RmsToRms;
+lipnum::WeightNorm weightNorm(lip::NormKind norm) {
+  return norm == lip::NormKind::l1_to_rms ? lipnum::WeightNorm::L1ToRms
+                                          : lipnum::WeightNorm::RmsToRms;
 }
 } // namespace
 
@@ -63,7 +63,7 @@ FailureOr<Certificate> lipc::certifyCheckpoint(spec::CompiledSpec &compiled,
     ArrayRef<int64_t> shape = p.getType().getShape();
     if (it->second.shape != std::vector<int64_t>(shape.begin(), shape.end()) || shape.size() != 2)
       return p.emitError("tensor '") << p.getName() << "' has another shape in the checkpoint";
-    liprt::ref::Tensor w(it->second.shape);
+    lipnum::Tensor w(it->second.shape);
     w.data = it->second.values;
     lip::ConstraintAttr c = p.getConstraint();
     MeasuredParam m;
@@ -74,8 +74,8 @@ FailureOr<Certificate> lipc::certifyCheckpoint(spec::CompiledSpec &compiled,
     lip::ConstraintGuarantee guarantee = lip::getConstraintGuarantee(c);
     m.certified = guarantee.notCertified.empty();
     m.guaranteed = guarantee.normBound;
-    m.measured = liprt::ref::normUpperBound(w, weightNorm(c.getNorm()));
-    m.slack = liprt::ref::normBoundSlack(w, weightNorm(c.getNorm()));
+    m.measured = lipnum::normUpperBound(w, weightNorm(c.getNorm()));
+    m.slack = lipnum::normBoundSlack(w, weightNorm(c.getNorm()));
     certificate.params.push_back(m);
     p.setConstraintAttr(lip::ConstraintAttr::get(p.getContext(), lip::ConstraintMethod::exact_cap,
                                                  m.measured, c.getNorm()));
@@ -165,7 +165,7 @@ LogicalResult lipc::addEmpiricalBound(Certificate &certificate, spec::CompiledSp
   lip::ParamMap weights;
   for (const MeasuredParam &p : certificate.params) {
     const liprt::StoredTensor &stored = checkpoint.tensors.at(p.name);
-    liprt::ref::Tensor w(stored.shape);
+    lipnum::Tensor w(stored.shape);
     w.data = stored.values;
     weights.emplace(p.name, std::move(w));
   }

@@ -9,8 +9,8 @@
 #include <random>
 
 using namespace mlir;
-using liprt::ref::Tensor;
-using liprt::ref::maxTokenRmsDistance;
+using lipnum::Tensor;
+using lipnum::maxTokenRmsDistance;
 
 namespace {
 /// Shape of one example: the model's input type with batch 1.
@@ -114,7 +114,7 @@ FailureOr<double> lipc::empiricalLowerBound(func::FuncOp model, const lip::Param
         Tensor y = x;
         for (int64_t i = 0; i < n; ++i)
           y.data[i] += sign * size * radius * v[i];
-        liprt::ref::clampTokenRms(y, radius);
+        lipnum::clampTokenRms(y, radius);
         double din = maxTokenRmsDistance(x, y);
         FailureOr<Tensor> fy = forward(y);
         if (failed(fy))

@@ -18,8 +18,8 @@
 using namespace lipc;
 
 llvm::ArrayRef<llvm::StringLiteral> lipc::runtimeArchiveNames() {
-  static constexpr llvm::StringLiteral names[] = {"libliprt_main.a", "libliprt.a",
-                                                  "libLiprtReference.a"};
+  static constexpr llvm::StringLiteral names[] = {"libliprt_main.a", "libliprt.a", "libliprt_io.a",
+                                                  "libLipNumerics.a"};
   return names;
 }
 

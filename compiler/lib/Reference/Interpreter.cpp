@@ -4,9 +4,9 @@
 
 #include "lip/Dialect/Lip/LipDialect.h"
 #include "lip/Dialect/LipOpt/LipOptDialect.h"
-#include "liprt/reference/GradKernels.h"
-#include "liprt/reference/OptKernels.h"
-#include "liprt/reference/Kernels.h"
+#include "lipnum/GradKernels.h"
+#include "lipnum/OptKernels.h"
+#include "lipnum/Kernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
@@ -14,7 +14,7 @@
 
 using namespace mlir;
 using namespace mlir::lip;
-using liprt::ref::Tensor;
+using lipnum::Tensor;
 
 namespace {
 class Interpreter {
@@ -72,7 +72,7 @@ LogicalResult Interpreter::checkIndices(Operation *op, const Tensor &ids, int64_
 }
 
 FailureOr<SmallVector<Tensor>> Interpreter::evaluate(Operation *op) {
-  namespace r = liprt::ref;
+  namespace r = lipnum;
   if (auto grad = dyn_cast<AttentionGradOp>(op)) {
     auto [dq, dk, dv] = r::attentionGrad(in(op, 0), in(op, 1), in(op, 2), in(op, 3),
                                          grad.getCausal(), grad.getLogitScale().convertToDouble(),
@@ -106,7 +106,7 @@ FailureOr<SmallVector<Tensor>> Interpreter::evaluate(Operation *op) {
 }
 
 FailureOr<Tensor> Interpreter::evaluateBackward(Operation *op) {
-  namespace r = liprt::ref;
+  namespace r = lipnum;
   return llvm::TypeSwitch<Operation *, FailureOr<Tensor>>(op)
       .Case([&](LinearGradInputOp) -> FailureOr<Tensor> {
         return r::linearGradInput(in(op, 0), in(op, 1));
@@ -145,7 +145,7 @@ FailureOr<Tensor> Interpreter::evaluateBackward(Operation *op) {
 }
 
 FailureOr<Tensor> Interpreter::evaluateForward(Operation *op) {
-  namespace r = liprt::ref;
+  namespace r = lipnum;
   return llvm::TypeSwitch<Operation *, FailureOr<Tensor>>(op)
       .Case([&](ParamOp p) -> FailureOr<Tensor> {
         auto it = params.find(p.getName().str());
@@ -198,7 +198,7 @@ FailureOr<Tensor> Interpreter::evaluateForward(Operation *op) {
 }
 
 FailureOr<SmallVector<Tensor>> Interpreter::evaluateOptimizer(Operation *op) {
-  namespace r = liprt::ref;
+  namespace r = lipnum;
   using Results = FailureOr<SmallVector<Tensor>>;
   auto scalar = [&](unsigned i) { return in(op, i).data[0]; };
   auto one = [](Tensor t) { return Results(SmallVector<Tensor>{std::move(t)}); };

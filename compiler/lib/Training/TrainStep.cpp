@@ -13,7 +13,7 @@
 #include "lip/Dialect/Lip/LipConstraints.h"
 #include "lip/Dialect/Lip/LipDialect.h"
 #include "lipc/Autodiff/Gradient.h"
-#include "liprt/reference/OptMath.h"
+#include "lipnum/OptMath.h"
 
 #include "mlir/IR/Builders.h"
 
@@ -63,7 +63,7 @@ struct CapCondition {
 
 std::optional<CapCondition> capCondition(ConstraintMethod m) {
   if (m == ConstraintMethod::soft_cap)
-    return CapCondition{"soft cap", 1.0, liprt::ref::kSoftCapMaxK};
+    return CapCondition{"soft cap", 1.0, lipnum::kSoftCapMaxK};
   if (m == ConstraintMethod::hard_cap)
     return CapCondition{"hard cap", kHardCapOvershoot, kHardCapMaxInput};
   return std::nullopt;

@@ -2,7 +2,7 @@
 
 #include "lip/Dialect/LipOpt/LipOptDialect.h"
 
-#include "liprt/reference/OptMath.h"
+#include "lipnum/OptMath.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -79,7 +79,7 @@ void LearningRateOp::build(OpBuilder &b, OperationState &state, Type type, Value
 }
 
 double LearningRateOp::rateAt(double step, double scale, double horizon) {
-  return scale * liprt::ref::learningRate(static_cast<liprt::ref::ScheduleKind>(getSchedule()),
+  return scale * lipnum::learningRate(static_cast<lipnum::ScheduleKind>(getSchedule()),
                                           getBase().convertToDouble(), step,
                                           static_cast<int64_t>(horizon), getWarmup(),
                                           getFraction().convertToDouble(),
@@ -128,7 +128,7 @@ LogicalResult MomentumOp::verify() {
 SmallVector<std::array<double, 3>>
 mlir::lipopt::getNewtonSchulzSteps(NewtonSchulzSet set, std::optional<ArrayRef<double>> coefficients) {
   if (set != NewtonSchulzSet::custom) {
-    const auto &steps = liprt::ref::newtonSchulzSet(static_cast<int>(set));
+    const auto &steps = lipnum::newtonSchulzSet(static_cast<int>(set));
     return {steps.begin(), steps.end()};
   }
   SmallVector<std::array<double, 3>> steps;
@@ -154,7 +154,7 @@ OpFoldResult SoftCapCouplingOp::fold(FoldAdaptor adaptor) {
     return {};
   double k = 1 - getDecay().convertToDouble() * *lr +
              *lr * getUpdateNorm().convertToDouble() / getWMax().convertToDouble();
-  return scalarAttr(getType(), liprt::ref::softCapCoupling(k));
+  return scalarAttr(getType(), lipnum::softCapCoupling(k));
 }
 
 LogicalResult SoftCapOp::verify() { return verifyWMax(*this, getWMax().convertToDouble()); }

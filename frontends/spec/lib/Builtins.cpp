@@ -304,7 +304,7 @@ Val Generator::callBuiltin(const Expr &call, const std::vector<Val> &positional,
   }
   if (name == "embedding") {
     auto arg = dyn_cast_or_null<BlockArgument>(x.tensor);
-    auto vocab = arg ? result.model.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(), kVocabAttrName)
+    auto vocab = arg ? result.model.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(), lip::kVocabAttrName)
                      : IntegerAttr();
     if (x.kind != Val::Kind::Tensor || !vocab) {
       error(x.loc) << "'embedding' needs token ids (an input of type tokens(...)), got "

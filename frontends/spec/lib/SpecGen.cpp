@@ -8,7 +8,6 @@
 
 #include "Generator.h"
 
-#include "lipc/Analysis/LipschitzAnalysis.h"
 
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringExtras.h"
@@ -466,10 +465,10 @@ bool Generator::buildModel(const Item &model) {
   Env env;
   for (auto [i, input] : llvm::enumerate(model.params)) {
     if (vocabs[i]) {
-      func.setArgAttr(i, kVocabAttrName, builder.getI64IntegerAttr(*vocabs[i]));
+      func.setArgAttr(i, lip::kVocabAttrName, builder.getI64IntegerAttr(*vocabs[i]));
       result.tokenInput = true;
     } else if (bounds[i]) {
-      func.setArgAttr(i, mlir::lip::kRmsBoundAttrName, builder.getF64FloatAttr(*bounds[i]));
+      func.setArgAttr(i, lip::kRmsBoundAttrName, builder.getF64FloatAttr(*bounds[i]));
     }
     env[input.name] = Val::ofTensor(entry->getArgument(i), input.loc);
     layerOf[entry->getArgument(i)] = input.name;

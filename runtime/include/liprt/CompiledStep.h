@@ -17,7 +17,7 @@
 #ifndef LIPRT_COMPILEDSTEP_H
 #define LIPRT_COMPILEDSTEP_H
 
-#include "liprt/Status.h"
+#include "liprt/StepManifest.h"
 
 #include <cmath>
 #include <cstdint>
@@ -27,77 +27,11 @@
 
 namespace liprt {
 
-/// One argument or result of the step, as the manifest describes it.
-struct StepTensor {
-  std::string role; // param | state | step | input | labels | loss | logits
-  std::string name, state, dtype;
-  /// -1 marks the batch extent.
-  std::vector<int64_t> shape;
-  std::string constraintMethod; // empty: unconstrained
-  std::string norm;             // rms_to_rms | l1_to_rms, with a constraint
-  double wMax = 0;
-  /// The norm the certified bound assumes for this weight (w_max, or more
-  /// for a cap that may overshoot); 0 when its method guarantees none.
-  double guaranteedNorm = 0;
-  /// A model input's bound on the RMS of each token; 0 when unbounded.
-  double rmsBound = 0;
-  /// A parameter that training starts at zero (the spec's `init = zero`).
-  bool zeroInit = false;
-
-  int64_t elements(int64_t batch) const;
-  int64_t bytes(int64_t batch) const;
-  /// A parameter or optimizer state: owned by the runtime, updated by every
-  /// step, saved in checkpoints.
-  bool isCarried() const { return role == "param" || role == "state"; }
-};
-
-/// The spec's train section: what `train` does when no option overrides it.
-struct TrainDefaults {
-  /// `steps` is also the default horizon of the learning-rate schedule
-  /// (`schedule`: constant, linear, cosine or cooldown), after `warmup`
-  /// steps of warm-up; `lr` is the optimizer's base rate.
-  int64_t steps = 100, batch = 128, seed = 0, warmup = 0;
-  double lr = 0; // 0: not recorded
-  std::string schedule = "constant";
-  int64_t evalEvery = 0; // 0: evaluate at the end only
-  std::string dataKind;  // text | fashion_mnist | csv, or empty
-  std::string dataPath;  // as the spec wrote it; may be empty
-  double split = 0.9;    // the training fraction of text and CSV data
-  int labelColumn = -1;  // a CSV's class column (negative: from the end)
-  double featureScale = 1; // a CSV's features are multiplied by it
-  /// Feature data whose tokens exceed the input's RMS bound: scaled onto it
-  /// (and counted) when set, an error when not.
-  bool clipToRmsBound = false;
-  /// The model's products asked for in bf16 (lipc --precision bf16).
-  bool bf16Products = false;
-};
-
 /// What one training step reports.
 struct StepOutcome {
   double loss;
   double lr; // the schedule's base learning rate at this step
 };
-
-struct StepManifest {
-  std::vector<StepTensor> arguments, results;
-  /// The forward pass: parameters (in the step's order) and inputs in, one
-  /// logits result out. Empty when the manifest has none.
-  std::vector<StepTensor> forwardArguments, forwardResults;
-  TrainDefaults train;
-  /// The largest factor by which `lr_scale` may multiply the learning rates
-  /// and keep every soft and hard cap's guarantee (infinite: no such limit).
-  double maxLrScale = INFINITY;
-
-  bool hasForward() const { return !forwardResults.empty(); }
-  /// Whether the step takes the run's lr scale and horizon (else they are
-  /// the compiled ones).
-  bool takesScheduleOverrides() const;
-};
-
-/// Parses and validates a manifest: the format and version lipc writes,
-/// known roles and dtypes, ranks the runtime supports, results that mirror
-/// the parameters and state.
-Result<StepManifest> parseStepManifest(const std::string &text);
 
 /// Memory for a step whose parameters and state stay where it runs between
 /// calls: CUDA managed memory for the GPU build, the step arena for a CPU
@@ -116,7 +50,7 @@ public:
   using Entry = void (*)(void **);
 
   /// Highest tensor rank the runtime passes (descriptors are fixed-size).
-  static constexpr int64_t kMaxRank = 4;
+  static constexpr int64_t kMaxRank = kMaxTensorRank;
 
   /// `forward` may be null when the manifest describes none.
   static Result<CompiledStep> create(const std::string &manifestText, Entry entry,

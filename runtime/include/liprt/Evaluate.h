@@ -62,7 +62,7 @@ struct WeightCheck {
 };
 
 /// Measures every weight of a certified constraint method (Gram iteration,
-/// liprt/reference/NormBounds.h): a bound computed with every norm at
+/// lipnum/NormBounds.h): a bound computed with every norm at
 /// guaranteed * (1 + tolerance) holds for the model's current weights if
 /// every check is within(tolerance).
 std::vector<WeightCheck> checkCertifiedWeights(CompiledStep &model);

@@ -12,7 +12,7 @@
 #ifndef LIPRT_EXAMPLES_H
 #define LIPRT_EXAMPLES_H
 
-#include "liprt/CompiledStep.h"
+#include "liprt/StepManifest.h"
 #include "liprt/Data.h"
 
 #include <random>

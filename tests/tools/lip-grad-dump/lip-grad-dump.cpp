@@ -28,7 +28,7 @@
 #include <random>
 
 using namespace mlir;
-using liprt::ref::Tensor;
+using lipnum::Tensor;
 
 static llvm::cl::opt<std::string> specPath(llvm::cl::Positional, llvm::cl::Required,
                                            llvm::cl::desc("<model.lip>"));
@@ -103,7 +103,7 @@ int main(int argc, char **argv) {
     shape[0] = batch;
     Tensor t(shape);
     int64_t limit = 0;
-    if (auto vocab = model.getArgAttrOfType<IntegerAttr>(i, lipc::spec::kVocabAttrName))
+    if (auto vocab = model.getArgAttrOfType<IntegerAttr>(i, mlir::lip::kVocabAttrName))
       limit = vocab.getInt();
     for (Operation *user : arg.getUsers())
       if (auto ce = dyn_cast<lip::CrossEntropyOp>(user))

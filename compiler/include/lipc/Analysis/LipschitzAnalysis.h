@@ -22,9 +22,6 @@
 
 namespace mlir::lip {
 
-/// The argument attribute that bounds a model input's max-token RMS.
-inline constexpr llvm::StringLiteral kRmsBoundAttrName = "lip.rms_bound";
-
 /// The rule applied at one op, in program order.
 struct OpBoundRecord {
   Operation *op;

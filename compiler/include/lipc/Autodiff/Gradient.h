@@ -16,12 +16,6 @@
 
 namespace mlir::lip {
 
-/// Argument attributes of a gradient function's parameter arguments.
-inline constexpr llvm::StringLiteral kParamNameAttrName = "lip.param_name";
-inline constexpr llvm::StringLiteral kConstraintAttrName = "lip.constraint";
-/// A unit attribute on a parameter argument that starts at zero (`init = zero`).
-inline constexpr llvm::StringLiteral kZeroInitAttrName = "lip.zero_init";
-
 /// Makes `func`, which returns logits `[..., classes]`, return their mean
 /// cross-entropy against a new trailing argument of integer labels.
 LogicalResult appendCrossEntropyLoss(func::FuncOp func);

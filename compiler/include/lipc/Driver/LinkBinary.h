@@ -1,7 +1,7 @@
 //===- LinkBinary.h - Link a model's objects with the runtime -------------===//
 //
 // `lipc compile` ends by linking the model's object files with the runtime's
-// archives (liprt_main, liprt, LiprtReference) into one executable. The
+// archives (liprt_main, liprt, LipNumerics) into one executable. The
 // archives sit beside lipc, in `<lipc's directory>/../lib/lipc`, in the build
 // tree and in an installed prefix alike, so lipc can be installed or moved.
 //

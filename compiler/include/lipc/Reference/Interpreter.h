@@ -9,7 +9,7 @@
 #ifndef LIPC_REFERENCE_INTERPRETER_H
 #define LIPC_REFERENCE_INTERPRETER_H
 
-#include "liprt/reference/Tensor.h"
+#include "lipnum/Tensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -18,13 +18,13 @@
 
 namespace mlir::lip {
 
-using ParamMap = std::map<std::string, liprt::ref::Tensor>;
+using ParamMap = std::map<std::string, lipnum::Tensor>;
 
 /// Runs `func` on `args` (one tensor per argument, integers stored as
 /// doubles). Shapes, ids and labels are checked against the IR; a mismatch is
 /// an error at the offending op, never a crash.
-FailureOr<SmallVector<liprt::ref::Tensor>>
-interpret(func::FuncOp func, ArrayRef<liprt::ref::Tensor> args, const ParamMap &params);
+FailureOr<SmallVector<lipnum::Tensor>>
+interpret(func::FuncOp func, ArrayRef<lipnum::Tensor> args, const ParamMap &params);
 
 } // namespace mlir::lip
 

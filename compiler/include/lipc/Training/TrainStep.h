@@ -24,13 +24,6 @@
 
 namespace mlir::lip {
 
-/// The argument attribute naming what an optimizer-state argument holds.
-inline constexpr llvm::StringLiteral kStateAttrName = "lip.state";
-/// On @train_step: the largest factor by which the run-time `lr_scale`
-/// argument may multiply every learning rate and keep each soft cap's
-/// guarantee (absent when no parameter has one).
-inline constexpr llvm::StringLiteral kMaxLrScaleAttrName = "lip.max_lr_scale";
-
 struct TrainStepOptions {
   std::string optimizer = "muon"; // muon | adamw
   double lr = 0.02;

@@ -17,12 +17,6 @@ namespace mlir::lip {
 #define GEN_PASS_REGISTRATION
 #include "lipc/Transforms/Passes.h.inc"
 
-/// The attribute names the passes attach.
-inline constexpr llvm::StringLiteral kBoundAttrName = "lip.bound";
-inline constexpr llvm::StringLiteral kResultBoundAttrName = "lip.result_bound";
-inline constexpr llvm::StringLiteral kNotCertifiedAttrName = "lip.not_certified";
-inline constexpr llvm::StringLiteral kBudgetAttrName = "lip.budget";
-
 } // namespace mlir::lip
 
 #endif // LIPC_TRANSFORMS_PASSES_H

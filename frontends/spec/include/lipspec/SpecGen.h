@@ -22,9 +22,6 @@
 
 namespace lipc::spec {
 
-/// The argument attribute that records a token input's vocabulary size.
-inline constexpr llvm::StringLiteral kVocabAttrName = "lip.vocab";
-
 struct CompiledSpec {
   mlir::OwningOpRef<mlir::ModuleOp> module;
   mlir::func::FuncOp model;

@@ -7,6 +7,7 @@
 #ifndef LIP_DIALECT_LIP_LIPDIALECT_H
 #define LIP_DIALECT_LIP_LIPDIALECT_H
 
+#include "lip/Dialect/Lip/LipAttrNames.h"
 #include "lip/Dialect/Lip/LipBounds.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -21,6 +21,10 @@ def Lip_Dialect : Dialect {
     derivation of every rule.
   }];
   let useDefaultAttributePrinterParser = 1;
+  // The discardable `lip.*` attributes (LipAttrNames.h) are verified where
+  // they appear: on ops and functions, and on function arguments.
+  let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 

@@ -1,10 +1,10 @@
 //===- OptMath.cpp - Scalar formulas of the optimizers and constraints ----===//
 
-#include "liprt/reference/OptMath.h"
+#include "lipnum/OptMath.h"
 
 #include <cmath>
 
-namespace liprt::ref {
+namespace lipnum {
 
 double learningRate(ScheduleKind kind, double base, double step, int64_t steps, int64_t warmup,
                     double fraction, double floor) {
@@ -77,4 +77,4 @@ double polynomialMap(const std::vector<PolyStep> &steps, double sigma) {
   return sigma;
 }
 
-} // namespace liprt::ref
+} // namespace lipnum

@@ -1,14 +1,14 @@
 //===- NormBounds.cpp - Rigorous upper bounds on a weight's norm ----------===//
 
-#include "liprt/reference/NormBounds.h"
+#include "lipnum/NormBounds.h"
 
-#include "liprt/reference/OptKernels.h"
+#include "lipnum/OptKernels.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
-using namespace liprt::ref;
+using namespace lipnum;
 
 namespace {
 /// Gram squarings of the spectral-norm bound: it overestimates sigma_max by
@@ -33,13 +33,13 @@ double largestRowRms(const Tensor &w) {
 }
 } // namespace
 
-double liprt::ref::normUpperBound(const Tensor &w, WeightNorm norm) {
+double lipnum::normUpperBound(const Tensor &w, WeightNorm norm) {
   if (norm == WeightNorm::L1ToRms)
     return largestRowRms(w) * (1 + 1e-12);
   return std::sqrt(static_cast<double>(w.dim(1)) / w.dim(0)) * sigmaUpperBound(w, kGramSteps);
 }
 
-double liprt::ref::normBoundSlack(const Tensor &w, WeightNorm norm) {
+double lipnum::normBoundSlack(const Tensor &w, WeightNorm norm) {
   double rounding = 1 + 1e-5;
   if (norm == WeightNorm::L1ToRms)
     return rounding;

@@ -8,12 +8,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LIPRT_REFERENCE_NORMBOUNDS_H
-#define LIPRT_REFERENCE_NORMBOUNDS_H
+#ifndef LIPNUM_NORMBOUNDS_H
+#define LIPNUM_NORMBOUNDS_H
 
-#include "liprt/reference/Tensor.h"
+#include "lipnum/Tensor.h"
 
-namespace liprt::ref {
+namespace lipnum {
 
 /// The norms constraints bound: RMS->RMS (sqrt(fan_in / fan_out) times the
 /// spectral norm) or, for embedding tables, l1->RMS (the largest row RMS).
@@ -29,6 +29,6 @@ double normUpperBound(const Tensor &w, WeightNorm norm);
 /// iteration's worst case), times float32 rounding.
 double normBoundSlack(const Tensor &w, WeightNorm norm);
 
-} // namespace liprt::ref
+} // namespace lipnum
 
-#endif // LIPRT_REFERENCE_NORMBOUNDS_H
+#endif // LIPNUM_NORMBOUNDS_H

@@ -1,13 +1,13 @@
 //===- Tensor.cpp - Dense tensor and max-token RMS norms ------------------===//
 
-#include "liprt/reference/Tensor.h"
+#include "lipnum/Tensor.h"
 
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <numeric>
 
-namespace liprt::ref {
+namespace lipnum {
 
 Tensor::Tensor(std::vector<int64_t> s, double fill) : shape(std::move(s)) {
   int64_t n = std::accumulate(shape.begin(), shape.end(), int64_t{1},
@@ -69,4 +69,4 @@ void clampTokenRms(Tensor &t, double bound) {
   rescaleTokens(t, [&](double r) { return r > bound ? bound / r : 1.0; });
 }
 
-} // namespace liprt::ref
+} // namespace lipnum

@@ -1,11 +1,11 @@
 //===- Kernels.cpp - Reference forward kernels of the lip ops -------------===//
 
-#include "liprt/reference/Kernels.h"
+#include "lipnum/Kernels.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace liprt::ref {
+namespace lipnum {
 
 namespace {
 template <typename Fn>
@@ -185,4 +185,4 @@ double crossEntropy(const Tensor &logits, const Tensor &targets) {
   return total / static_cast<double>(rows);
 }
 
-} // namespace liprt::ref
+} // namespace lipnum

@@ -7,14 +7,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LIPRT_REFERENCE_OPTMATH_H
-#define LIPRT_REFERENCE_OPTMATH_H
+#ifndef LIPNUM_OPTMATH_H
+#define LIPNUM_OPTMATH_H
 
 #include <array>
 #include <cstdint>
 #include <vector>
 
-namespace liprt::ref {
+namespace lipnum {
 
 using PolyStep = std::array<double, 3>; // X <- a X + (b A + c A^2) X, A = X X^T
 
@@ -43,6 +43,6 @@ const std::vector<PolyStep> &hardCapSteps();
 /// The scalar map of a polynomial iteration on one singular value.
 double polynomialMap(const std::vector<PolyStep> &steps, double sigma);
 
-} // namespace liprt::ref
+} // namespace lipnum
 
-#endif // LIPRT_REFERENCE_OPTMATH_H
+#endif // LIPNUM_OPTMATH_H

@@ -6,15 +6,15 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LIPRT_REFERENCE_TENSOR_H
-#define LIPRT_REFERENCE_TENSOR_H
+#ifndef LIPNUM_TENSOR_H
+#define LIPNUM_TENSOR_H
 
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
-namespace liprt::ref {
+namespace lipnum {
 
 struct Tensor {
   std::vector<int64_t> shape;
@@ -47,6 +47,6 @@ void rescaleTokens(Tensor &t, const std::function<double(double)> &factorOfRms);
 /// Rescales every token whose RMS exceeds `bound` down to `bound`.
 void clampTokenRms(Tensor &t, double bound);
 
-} // namespace liprt::ref
+} // namespace lipnum
 
-#endif // LIPRT_REFERENCE_TENSOR_H
+#endif // LIPNUM_TENSOR_H

@@ -6,15 +6,15 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LIPRT_REFERENCE_OPTKERNELS_H
-#define LIPRT_REFERENCE_OPTKERNELS_H
+#ifndef LIPNUM_OPTKERNELS_H
+#define LIPNUM_OPTKERNELS_H
 
-#include "liprt/reference/OptMath.h"
-#include "liprt/reference/Tensor.h"
+#include "lipnum/OptMath.h"
+#include "lipnum/Tensor.h"
 
 #include <utility>
 
-namespace liprt::ref {
+namespace lipnum {
 
 /// {buf', update} of momentum with optional Nesterov look-ahead.
 std::pair<Tensor, Tensor> momentum(const Tensor &buffer, const Tensor &grad, double beta,
@@ -54,6 +54,6 @@ std::vector<double> singularValues(const Tensor &w);
 /// A rigorous upper bound on sigma_max(w) from `steps` Gram squarings.
 double sigmaUpperBound(const Tensor &w, int64_t steps);
 
-} // namespace liprt::ref
+} // namespace lipnum
 
-#endif // LIPRT_REFERENCE_OPTKERNELS_H
+#endif // LIPNUM_OPTKERNELS_H

@@ -1,14 +1,14 @@
 //===- GradKernels.cpp - Reference backward kernels of the lip ops --------===//
 
-#include "liprt/reference/GradKernels.h"
+#include "lipnum/GradKernels.h"
 
-#include "liprt/reference/Kernels.h"
+#include "lipnum/Kernels.h"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-namespace liprt::ref {
+namespace lipnum {
 
 Tensor linearGradInput(const Tensor &dy, const Tensor &w) {
   int64_t out = w.dim(0), in = w.dim(1);
@@ -147,4 +147,4 @@ Tensor crossEntropyGrad(const Tensor &logits, const Tensor &targets, double loss
   return dz;
 }
 
-} // namespace liprt::ref
+} // namespace lipnum

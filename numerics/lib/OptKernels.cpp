@@ -6,14 +6,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "liprt/reference/OptKernels.h"
+#include "lipnum/OptKernels.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 
-namespace liprt::ref {
+namespace lipnum {
 
 namespace {
 /// A dense row-major matrix, the working type of this file.
@@ -392,4 +392,4 @@ std::vector<double> singularValues(const Tensor &w) {
   return sigma;
 }
 
-} // namespace liprt::ref
+} // namespace lipnum

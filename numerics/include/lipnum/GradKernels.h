@@ -6,14 +6,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LIPRT_REFERENCE_GRADKERNELS_H
-#define LIPRT_REFERENCE_GRADKERNELS_H
+#ifndef LIPNUM_GRADKERNELS_H
+#define LIPNUM_GRADKERNELS_H
 
-#include "liprt/reference/Tensor.h"
+#include "lipnum/Tensor.h"
 
 #include <array>
 
-namespace liprt::ref {
+namespace lipnum {
 
 /// dx = dy W for y = x W^T.
 Tensor linearGradInput(const Tensor &dy, const Tensor &w);
@@ -38,6 +38,6 @@ Tensor meanPoolGrad(const Tensor &dy, int64_t tokens);
 /// dLoss * (softmax(z) - onehot(y)) / rows.
 Tensor crossEntropyGrad(const Tensor &logits, const Tensor &targets, double lossGrad);
 
-} // namespace liprt::ref
+} // namespace lipnum
 
-#endif // LIPRT_REFERENCE_GRADKERNELS_H
+#endif // LIPNUM_GRADKERNELS_H

@@ -6,12 +6,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LIPRT_REFERENCE_KERNELS_H
-#define LIPRT_REFERENCE_KERNELS_H
+#ifndef LIPNUM_KERNELS_H
+#define LIPNUM_KERNELS_H
 
-#include "liprt/reference/Tensor.h"
+#include "lipnum/Tensor.h"
 
-namespace liprt::ref {
+namespace lipnum {
 
 /// y = x W^T over the last dimension; W is [fan_out, fan_in].
 Tensor linear(const Tensor &x, const Tensor &w);
@@ -51,6 +51,6 @@ Tensor meanPool(const Tensor &x);
 /// Mean cross-entropy of logits [..., classes] against integer targets.
 double crossEntropy(const Tensor &logits, const Tensor &targets);
 
-} // namespace liprt::ref
+} // namespace lipnum
 
-#endif // LIPRT_REFERENCE_KERNELS_H
+#endif // LIPNUM_KERNELS_H
