@@ -1,79 +1,29 @@
 //===- Gemm.cpp - The matrix products compiled steps call -----------------===//
 //
-// liprt/Gemm.h's entry points: cuBLAS for the managed buffers of a step
-// running on the GPU (liprt/Cuda.h; float32 there, bf16 asked or not),
-// oneDNN (liprt/OneDnn.h; bf16 operands where asked and available), and
-// OpenBLAS when each matrix is stored row-major with some leading
-// dimension (ssyrk for a Gram matrix X X^T, half the flops; large
-// products in bands of rows, one per OpenMP thread), a plain
+// liprt/Gemm.h's CPU entry points: oneDNN (liprt/OneDnn.h; bf16 operands
+// where asked and available), and OpenBLAS when each matrix is stored
+// row-major with some leading dimension (large products in bands of rows,
+// one per OpenMP thread; Gram products by ssyrk, half the flops), a plain
 // loop for any other view (never produced by today's lowering, but a
-// strided view must not give wrong numbers).
+// strided view must not give wrong numbers). The GPU build's products are
+// cuBLAS's (CudaGemm.cpp).
 //
 //===----------------------------------------------------------------------===//
 
 #include "liprt/Gemm.h"
 
-#include "liprt/Cuda.h"
 #include "liprt/OneDnn.h"
 
+#include "MatrixViews.h"
+
 #include <algorithm>
-#include <initializer_list>
-#include <limits>
 #include <cblas.h>
 #include <omp.h>
 
 using liprt::F32Memref;
 
 namespace {
-float *data(const F32Memref<2> &m) { return m.aligned + m.offset; }
-
-float at(const F32Memref<2> &m, int64_t i, int64_t j) {
-  return data(m)[i * m.strides[0] + j * m.strides[1]];
-}
-
-/// The leading dimension cblas expects for a row-major matrix, if `m` is one
-/// (a single row may carry any row stride).
-bool rowMajor(const F32Memref<2> &m, int64_t &ld) {
-  if (m.strides[1] != 1 && m.sizes[1] > 1)
-    return false;
-  ld = m.sizes[0] > 1 ? m.strides[0] : std::max<int64_t>(m.sizes[1], 1);
-  return ld >= std::max<int64_t>(m.sizes[1], 1);
-}
-
-/// Whether cblas's int arguments hold every one of `values`.
-bool fitBlas(std::initializer_list<int64_t> values) {
-  return std::all_of(values.begin(), values.end(),
-                     [](int64_t v) { return v <= std::numeric_limits<int>::max(); });
-}
-
-bool sameView(const F32Memref<2> &x, const F32Memref<2> &y) {
-  return data(x) == data(y) && x.sizes[0] == y.sizes[0] && x.sizes[1] == y.sizes[1] &&
-         x.strides[0] == y.strides[0] && x.strides[1] == y.strides[1];
-}
-
-bool symmetric(const float *c, int64_t n, int64_t ldc) {
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = i + 1; j < n; ++j)
-      if (c[i * ldc + j] != c[j * ldc + i])
-        return false;
-  return true;
-}
-
-/// C = A A^T (or A^T A) + beta C for a symmetric C, a Gram matrix as
-/// Newton-Schulz and the caps compute: ssyrk does half of sgemm's flops;
-/// the lower triangle is then copied from the upper.
-bool gramBySyrk(const F32Memref<2> &a, int64_t lda, float beta, float *c, int64_t n, int64_t ldc,
-                bool transposeA) {
-  if (beta != 0 && !symmetric(c, n, ldc))
-    return false;
-  int64_t k = transposeA ? a.sizes[0] : a.sizes[1];
-  cblas_ssyrk(CblasRowMajor, CblasUpper, transposeA ? CblasTrans : CblasNoTrans, n, k, 1.0f,
-              data(a), lda, beta, c, ldc);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = i + 1; j < n; ++j)
-      c[j * ldc + i] = c[i * ldc + j];
-  return true;
-}
+using namespace liprt::views;
 
 /// Rows of C each thread takes at least, and the flops below which one
 /// thread does the whole product.
@@ -113,10 +63,6 @@ void rowMajorGemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_
   }
 }
 
-F32Memref<2> slice(const F32Memref<3> &m, int64_t i) {
-  return {m.allocated, m.aligned, m.offset + i * m.strides[0], {m.sizes[1], m.sizes[2]},
-          {m.strides[1], m.strides[2]}};
-}
 } // namespace
 
 extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Memref<2> *c,
@@ -133,12 +79,6 @@ extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Me
   int64_t lda, ldb, ldc;
   if (k > 0 && rowMajor(*a, lda) && rowMajor(*b, ldb) && rowMajor(*c, ldc) &&
       fitBlas({m, n, k, lda, ldb, ldc})) {
-    if (liprt::cuda::sgemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb, beta,
-                           data(*c), ldc))
-      return;
-    if (transposeA != transposeB && m == n && sameView(*a, *b) &&
-        gramBySyrk(*a, lda, beta, data(*c), n, ldc, transposeA))
-      return;
     if (liprt::onednn::sgemm(transposeA, transposeB, m, n, k, 1.0f, data(*a), lda, data(*b), ldb,
                              beta, data(*c), ldc, bf16 != 0))
       return;
@@ -165,4 +105,20 @@ extern "C" void _mlir_ciface_liprt_sgemm_batched(F32Memref<3> *a, F32Memref<3> *
     F32Memref<2> as = slice(*a, i), bs = slice(*b, i), cs = slice(*c, i);
     _mlir_ciface_liprt_sgemm(&as, &bs, &cs, transposeA, transposeB, accumulate, bf16);
   }
+}
+
+extern "C" void _mlir_ciface_liprt_ssyrk(F32Memref<2> *a, F32Memref<2> *c, int32_t transposeA) {
+  int64_t n = c->sizes[0], k = transposeA ? a->sizes[0] : a->sizes[1];
+  int64_t lda, ldc;
+  if (n > 0 && k > 0 && rowMajor(*a, lda) && rowMajor(*c, ldc) && fitBlas({n, k, lda, ldc})) {
+    float *out = data(*c);
+    cblas_ssyrk(CblasRowMajor, CblasUpper, transposeA ? CblasTrans : CblasNoTrans, n, k, 1.0f,
+                data(*a), lda, 0.0f, out, ldc);
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = i + 1; j < n; ++j)
+        out[j * ldc + i] = out[i * ldc + j];
+    return;
+  }
+  // Any other view, and an empty inner dimension: the product sgemm computes.
+  _mlir_ciface_liprt_sgemm(a, a, c, transposeA, !transposeA, /*accumulate=*/0, /*bf16=*/0);
 }

@@ -1,5 +1,12 @@
 // RUN: lip-opt %s -lip-matmul-to-blas | FileCheck %s
 // RUN: lip-opt %s -lip-matmul-to-blas=bf16-functions=model_grad,views | FileCheck %s --check-prefix=BF16
+// RUN: lip-opt %s -lip-matmul-to-blas=cuda=true | FileCheck %s --check-prefix=CUDA
+
+// The GPU build's products: cuBLAS's entries, the same arguments.
+// CUDA-LABEL: func.func @forms
+// CUDA-COUNT-3: call @liprt_cuda_sgemm(
+// CUDA-LABEL: func.func @batched
+// CUDA-COUNT-3: call @liprt_cuda_sgemm_batched(
 
 // The three matmul forms become calls with their transpose flags; operands
 // are cast to the fully dynamic strided type of the one declaration.
@@ -90,6 +97,33 @@ func.func @model_grad(%x: memref<4x8xf32>, %w: memref<16x8xf32>, %y: memref<4x16
   return
 }
 
+// A Gram product that overwrites (one operand on both sides, zero fill
+// before) calls liprt_ssyrk with its transpose; one that accumulates, or
+// of two operands, stays a GEMM; on the GPU every product is cuBLAS's GEMM.
+// CHECK-LABEL: func.func @gram
+// CHECK: %[[X:.*]] = memref.cast %arg0 : memref<4x8xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+// CHECK: %[[G:.*]] = memref.cast %arg1 : memref<4x4xf32> to memref<?x?xf32, strided<[?, ?], offset: ?>>
+// CHECK: call @liprt_ssyrk(%[[X]], %[[G]], %c0_i32{{[_0-9]*}})
+// CHECK: call @liprt_ssyrk(%{{.*}}, %{{.*}}, %c1_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
+// CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
+// CHECK-NOT: linalg
+// CUDA-LABEL: func.func @gram
+// CUDA-NOT: liprt_ssyrk
+// CUDA-COUNT-4: call @liprt_cuda_sgemm(
+// CUDA-NOT: call @liprt_sgemm
+func.func @gram(%x: memref<4x8xf32>, %g: memref<4x4xf32>, %h: memref<8x8xf32>, %y: memref<4x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%g : memref<4x4xf32>)
+  linalg.matmul_transpose_b ins(%x, %x : memref<4x8xf32>, memref<4x8xf32>) outs(%g : memref<4x4xf32>)
+  linalg.fill ins(%zero : f32) outs(%h : memref<8x8xf32>)
+  linalg.matmul_transpose_a ins(%x, %x : memref<4x8xf32>, memref<4x8xf32>) outs(%h : memref<8x8xf32>)
+  linalg.matmul_transpose_b ins(%x, %x : memref<4x8xf32>, memref<4x8xf32>) outs(%g : memref<4x4xf32>)
+  linalg.fill ins(%zero : f32) outs(%g : memref<4x4xf32>)
+  linalg.matmul_transpose_b ins(%x, %y : memref<4x8xf32>, memref<4x8xf32>) outs(%g : memref<4x4xf32>)
+  return
+}
+
 // Not f32, or still on tensors: left alone.
 // CHECK-LABEL: func.func @kept
 // CHECK: linalg.matmul ins(%arg0, %arg1 : memref<4x8xf64>, memref<8x16xf64>)
@@ -104,4 +138,5 @@ func.func @kept(%a: memref<4x8xf64>, %b: memref<8x16xf64>, %c: memref<4x16xf64>,
 // One declaration per entry, at the end of the module, for every call.
 // CHECK-LABEL: func.func private @liprt_sgemm(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32, i32, i32, i32) attributes {llvm.emit_c_interface}
 // CHECK-LABEL: func.func private @liprt_sgemm_batched(memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, memref<?x?x?xf32, strided<[?, ?, ?], offset: ?>>, i32, i32, i32, i32) attributes {llvm.emit_c_interface}
+// CHECK-LABEL: func.func private @liprt_ssyrk(memref<?x?xf32, strided<[?, ?], offset: ?>>, memref<?x?xf32, strided<[?, ?], offset: ?>>, i32) attributes {llvm.emit_c_interface}
 // CHECK-NOT: @liprt_sgemm(

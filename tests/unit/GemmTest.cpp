@@ -1,6 +1,6 @@
 //===- GemmTest.cpp - The runtime's liprt_sgemm ---------------------------===//
 //
-// The matrix product compiled steps call (runtime/src/Gemm.cpp): every
+// The matrix products compiled steps call (runtime/src/Gemm.cpp): every
 // transpose combination, accumulation into C, row-major views with a leading
 // dimension (oneDNN or OpenBLAS) and column-major views (the loop), against
 // a double reference, and products asked for in bf16. ctest runs these
@@ -100,28 +100,45 @@ TEST(GemmTest, ColumnMajorViews) {
       checkProduct(ta, tb, /*columnMajor=*/true);
 }
 
-// X X^T and X^T X with one operand for both sides go to ssyrk when C is
-// symmetric (zero, as the lowering fills it, or not) and to sgemm when not;
-// every case equals the double product.
-TEST(GemmTest, GramProductsOfOneOperand) {
+// liprt_ssyrk, which -lip-matmul-to-blas calls for an overwriting X X^T or
+// X^T X: the double product whatever C held (NaN included), row-major with
+// a leading dimension (OpenBLAS's ssyrk), column-major (the loop) and with
+// an empty inner dimension (zeros).
+TEST(GemmTest, GramProductsBySyrk) {
   const int64_t rows = 6, cols = 11, ld = 13;
   for (bool transposed : {false, true})
-    for (int cKind : {0, 1, 2}) {
-      std::vector<float> xData = randomFloats(1 + ld * ld, 4), cData(1 + ld * ld, 0.0f);
-      Matrix2D x = view(xData, rows, cols, ld);
+    for (bool columnMajor : {false, true}) {
+      std::vector<float> xData = randomFloats(1 + ld * ld, 4);
+      std::vector<float> cData(1 + ld * ld, std::nanf("")), zeros(1 + ld * ld, 0.0f);
+      Matrix2D x = view(xData, rows, cols, ld, columnMajor);
       int64_t n = transposed ? cols : rows;
-      Matrix2D c = view(cData, n, n, ld);
-      for (int64_t i = 0; i < n && cKind > 0; ++i)
-        for (int64_t j = 0; j <= i; ++j) {
-          float v = 0.1f * static_cast<float>(i + 2 * j);
-          cData[1 + i * ld + j] = v;
-          cData[1 + j * ld + i] = cKind == 1 ? v : -v; // 2: not symmetric
-        }
-      std::vector<double> expected = reference(x, x, c, transposed, !transposed);
-      _mlir_ciface_liprt_sgemm(&x, &x, &c, transposed, !transposed, 1, 0);
-      SCOPED_TRACE(testing::Message() << "transposed " << transposed << ", C kind " << cKind);
+      Matrix2D c = view(cData, n, n, ld, columnMajor), cleared = view(zeros, n, n, ld, columnMajor);
+      std::vector<double> expected = reference(x, x, cleared, transposed, !transposed);
+      _mlir_ciface_liprt_ssyrk(&x, &c, transposed);
+      SCOPED_TRACE(testing::Message() << "transposed " << transposed << ", column-major "
+                                      << columnMajor);
       expectEqual(c, expected);
     }
+  std::vector<float> empty(1), c{1, 2, 3, 4, 5};
+  Matrix2D xv = view(empty, 2, 0, 1), cv = view(c, 2, 2, 2);
+  _mlir_ciface_liprt_ssyrk(&xv, &cv, 0);
+  EXPECT_EQ(c, (std::vector<float>{1, 0, 0, 0, 0})) << "c[0] is outside the view (offset 1)";
+}
+
+// sgemm with one operand on both sides (a Gram product that accumulates)
+// is an ordinary product: symmetric C or not.
+TEST(GemmTest, AccumulatingGramProductsAreProducts) {
+  const int64_t rows = 6, cols = 11, ld = 13;
+  for (bool transposed : {false, true}) {
+    std::vector<float> xData = randomFloats(1 + ld * ld, 4), cData = randomFloats(1 + ld * ld, 9);
+    Matrix2D x = view(xData, rows, cols, ld);
+    int64_t n = transposed ? cols : rows;
+    Matrix2D c = view(cData, n, n, ld);
+    std::vector<double> expected = reference(x, x, c, transposed, !transposed);
+    _mlir_ciface_liprt_sgemm(&x, &x, &c, transposed, !transposed, 1, 0);
+    SCOPED_TRACE(testing::Message() << "transposed " << transposed);
+    expectEqual(c, expected);
+  }
 }
 
 // Products large enough to be shared out among threads (three threads, a
@@ -158,7 +175,8 @@ TEST(GemmTest, LargeProductsInRowBands) {
 }
 
 // accumulate = 0: C = op(A) op(B) whatever C held (NaN included), in every
-// path: BLAS, the Gram product, the strided loop, an empty inner dimension.
+// path: BLAS, one operand on both sides, the strided loop, an empty inner
+// dimension.
 TEST(GemmTest, OverwritingProductsIgnoreC) {
   const int64_t m = 5, n = 7, k = 3, ld = 9;
   for (bool columnMajor : {false, true}) {

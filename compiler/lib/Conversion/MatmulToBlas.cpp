@@ -26,16 +26,28 @@ using namespace mlir;
 
 namespace {
 /// The runtime's entry for a product of rank-`rank` operands: a matrix
-/// product (2) or one per leading index (3, the batched form).
-StringRef gemmName(int64_t rank) { return rank == 2 ? "liprt_sgemm" : "liprt_sgemm_batched"; }
+/// product (2) or one per leading index (3, the batched form); cuBLAS's for
+/// the GPU build.
+std::string gemmName(int64_t rank, bool cuda) {
+  return std::string(cuda ? "liprt_cuda_" : "liprt_") + (rank == 2 ? "sgemm" : "sgemm_batched");
+}
 
-func::FuncOp declareGemm(ModuleOp module, int64_t rank) {
+func::FuncOp declareGemm(ModuleOp module, int64_t rank, bool cuda) {
   MLIRContext *context = module.getContext();
   MemRefType operand = lip::lowering::anyLayoutMemRefType(Float32Type::get(context), rank);
   Type flag = IntegerType::get(context, 32);
   return lip::lowering::declareRuntimeFunction(
-      module, gemmName(rank),
+      module, gemmName(rank, cuda),
       FunctionType::get(context, {operand, operand, operand, flag, flag, flag, flag}, {}));
+}
+
+/// liprt_ssyrk(A, C, transpose): C = A A^T, or A^T A with transpose = 1.
+func::FuncOp declareGram(ModuleOp module) {
+  MLIRContext *context = module.getContext();
+  MemRefType operand = lip::lowering::anyLayoutMemRefType(Float32Type::get(context), 2);
+  return lip::lowering::declareRuntimeFunction(
+      module, "liprt_ssyrk",
+      FunctionType::get(context, {operand, operand, IntegerType::get(context, 32)}, {}));
 }
 
 /// The linalg.fill of zeros into `op`'s output just before it, if any: the
@@ -97,20 +109,31 @@ struct MatmulToBlas : lip::impl::MatmulToBlasBase<MatmulToBlas> {
         products.emplace_back(op, *gemm);
     });
     for (auto [op, gemm] : products) {
-      func::FuncOp callee = declareGemm(module, gemm.rank);
       MemRefType operandType =
           lip::lowering::anyLayoutMemRefType(Float32Type::get(&getContext()), gemm.rank);
       linalg::FillOp zeros = zeroFillBefore(op);
       OpBuilder b(op);
       Location loc = op.getLoc();
-      SmallVector<Value> args;
-      for (Value operand : op->getOperands())
-        args.push_back(b.create<memref::CastOp>(loc, operandType, operand));
-      args.push_back(b.create<arith::ConstantIntOp>(loc, gemm.transposeA, 32));
-      args.push_back(b.create<arith::ConstantIntOp>(loc, gemm.transposeB, 32));
-      args.push_back(b.create<arith::ConstantIntOp>(loc, zeros ? 0 : 1, 32));
-      args.push_back(b.create<arith::ConstantIntOp>(loc, inBf16(op), 32));
-      b.create<func::CallOp>(loc, callee, args);
+      auto cast = [&](Value operand) {
+        return b.create<memref::CastOp>(loc, operandType, operand).getResult();
+      };
+      auto flag = [&](bool value) {
+        return b.create<arith::ConstantIntOp>(loc, value, 32).getResult();
+      };
+      // The same operand on both sides of A A^T or A^T A: a Gram product,
+      // symmetric by construction, which the runtime computes by halves.
+      bool gram = !cuda && zeros && gemm.rank == 2 && gemm.transposeA != gemm.transposeB &&
+                  op->getOperand(0) == op->getOperand(1);
+      if (gram) {
+        b.create<func::CallOp>(loc, declareGram(module),
+                               ValueRange{cast(op->getOperand(0)), cast(op->getOperand(2)),
+                                          flag(gemm.transposeA)});
+      } else {
+        b.create<func::CallOp>(loc, declareGemm(module, gemm.rank, cuda),
+                               ValueRange{cast(op->getOperand(0)), cast(op->getOperand(1)),
+                                          cast(op->getOperand(2)), flag(gemm.transposeA),
+                                          flag(gemm.transposeB), flag(!zeros), flag(inBf16(op))});
+      }
       op->erase();
       if (zeros)
         zeros->erase();

@@ -140,9 +140,10 @@ LogicalResult mlir::lip::bufferize(ModuleOp module, GemmBackend gemm,
   pm.addPass(bufferization::createLowerDeallocationsPass());
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
-  if (gemm == GemmBackend::Blas) {
+  if (gemm != GemmBackend::Loops) {
     MatmulToBlasOptions products;
     products.bf16Functions = bf16Functions; // a view: the caller keeps the names
+    products.cuda = gemm == GemmBackend::Cublas;
     pm.addPass(createMatmulToBlas(products));
   }
   return pm.run(module);

@@ -240,6 +240,12 @@ void runBudgetCheck(spec::CompiledSpec &compiled, double max) {
   (void)pm.run(*compiled.module);
 }
 
+/// The GPU build's products: cuBLAS where the CPU build calls the runtime's
+/// CPU products (GEMM on managed memory the GPU reads).
+lip::GemmBackend deviceGemm() {
+  return gemmBackend == lip::GemmBackend::Blas ? lip::GemmBackend::Cublas : gemmBackend;
+}
+
 /// The GPU the kernels are for, with CUDA's libdevice; nothing (after an
 /// error message) when libdevice is missing.
 std::optional<lip::DeviceTarget> deviceTarget() {
@@ -262,7 +268,7 @@ int emitGpuObject(ModuleOp trainModule, const std::string &path) {
     return kSpecError;
   OwningOpRef<ModuleOp> module = trainModule.clone();
   if (failed(lip::lowerToLinalg(*module, lip::AttentionLowering::Linalg)) ||
-      failed(lip::bufferize(*module, gemmBackend)) ||
+      failed(lip::bufferize(*module, deviceGemm())) ||
       failed(lip::lowerToGpuLLVMDialect(*module, *target, "gpu_")))
     return kSpecError;
   llvm::LLVMContext llvmContext;
@@ -286,7 +292,7 @@ int printDeviceKernels(ModuleOp module) {
   if (!target)
     return kSpecError;
   if (failed(lip::lowerToLinalg(module, lip::AttentionLowering::Linalg)) ||
-      failed(lip::bufferize(module, gemmBackend)) ||
+      failed(lip::bufferize(module, deviceGemm())) ||
       failed(lip::compileDeviceKernels(module, *target)))
     return kSpecError;
   for (const auto &[name, ptx] : lip::kernelAssembly(module))

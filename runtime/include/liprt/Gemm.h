@@ -1,14 +1,16 @@
 //===- Gemm.h - The matrix products compiled steps call -------------------===//
 //
-// -lip-matmul-to-blas turns the f32 matmuls of a step into calls of these
-// entry points with memref descriptors (mlir/ExecutionEngine/CRunnerUtils.h
-// layout). Each computes C += op(A) op(B), the linalg semantics, or with
-// accumulate = 0 C = op(A) op(B) (C's old values are not read: the pass
+// -lip-matmul-to-blas turns the f32 matmuls of a CPU step into calls of
+// these entry points with memref descriptors (mlir/ExecutionEngine/
+// CRunnerUtils.h layout); the GPU build calls liprt/CudaGemm.h's. Each
+// computes C += op(A) op(B), the linalg semantics, or with accumulate = 0
+// C = op(A) op(B) (C's old values are not read: the pass
 // drops the zero fill before such a product); the batched form one such
 // product per leading index. With bf16 = 1 (the model's products in a step
 // compiled with --precision bf16) A and B may be rounded to bf16 and the
 // product accumulated in float32 (liprt/OneDnn.h says where); with 0 every
-// operand stays float32.
+// operand stays float32. liprt_ssyrk computes a Gram product, C = A A^T
+// (or A^T A with transposeA = 1), by halves.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,5 +37,7 @@ extern "C" void _mlir_ciface_liprt_sgemm(liprt::F32Memref<2> *a, liprt::F32Memre
 extern "C" void _mlir_ciface_liprt_sgemm_batched(liprt::F32Memref<3> *a, liprt::F32Memref<3> *b,
                                                  liprt::F32Memref<3> *c, int32_t transposeA,
                                                  int32_t transposeB, int32_t accumulate, int32_t bf16);
+extern "C" void _mlir_ciface_liprt_ssyrk(liprt::F32Memref<2> *a, liprt::F32Memref<2> *c,
+                                         int32_t transposeA);
 
 #endif // LIPRT_GEMM_H

@@ -159,14 +159,19 @@ def MatmulToBlas : Pass<"lip-matmul-to-blas", "::mlir::ModuleOp"> {
     `liprt_sgemm(A, B, C, transpose_a, transpose_b, accumulate, bf16)` with
     its operands cast to fully dynamic strided memrefs; the runtime computes
     C += op(A) op(B) (the linalg semantics: C holds its initial value) with
-    oneDNN or OpenBLAS. `bf16` is 1 for the products of the functions named
+    oneDNN or OpenBLAS. With `cuda` (the GPU build, whose buffers the GPU
+    reads) the calls go to `liprt_cuda_sgemm` and `liprt_cuda_sgemm_batched`
+    instead, the same arguments, computed by cuBLAS. `bf16` is 1 for the products of the functions named
     in `bf16-functions` (a model's forward and backward pass compiled with
     `--precision bf16`): the runtime may then round A and B to bf16 and
     accumulate in float32. It is 0 for every other product (the optimizer's
     Newton-Schulz and the caps' products, on which the constraint rests).
     When the op right before the product is a `linalg.fill` of
     zero into C, the fill is erased and `accumulate` is 0: the runtime
-    writes C = op(A) op(B) without reading it. The batched forms
+    writes C = op(A) op(B) without reading it. A Gram product that
+    overwrites (one operand on both sides, A A^T or A^T A, as Newton-Schulz
+    and the caps compute them) calls `liprt_ssyrk(A, C, transpose_a)`
+    instead, half the flops, on the CPU. The batched forms
     (`linalg.batch_matmul`, `_transpose_a`, `_transpose_b`,
     attention's products per head where linalg lowers attention) call
     `liprt_sgemm_batched` the same way.
@@ -175,7 +180,9 @@ def MatmulToBlas : Pass<"lip-matmul-to-blas", "::mlir::ModuleOp"> {
     and other contractions stay as they are.
   }];
   let options = [ListOption<"bf16Functions", "bf16-functions", "std::string",
-                            "Functions whose products may take bf16 operands">];
+                            "Functions whose products may take bf16 operands">,
+                 Option<"cuda", "cuda", "bool", "false",
+                        "Call the cuBLAS entry points (the GPU build's buffers)">];
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect"];
 }

@@ -25,8 +25,9 @@ void registerCodegenDialects(DialectRegistry &registry);
 
 /// How matrix products are compiled.
 enum class GemmBackend {
-  Blas,  // calls to the runtime's liprt_sgemm (OpenBLAS); the default
-  Loops, // linalg's naive loops, optimized by LLVM (no BLAS)
+  Blas,   // calls to the runtime's liprt_sgemm (oneDNN, OpenBLAS); the default
+  Cublas, // calls to liprt_cuda_sgemm (cuBLAS): the GPU build's products
+  Loops,  // linalg's naive loops, optimized by LLVM (no BLAS)
 };
 
 /// How attention is compiled.
@@ -41,7 +42,7 @@ enum class AttentionLowering {
 LogicalResult lowerToLinalg(ModuleOp module, AttentionLowering attention);
 
 /// Bufferizes a linalg module (buffers freed where they die) and, for
-/// GemmBackend::Blas, turns its matrix products into runtime calls, those
+/// GemmBackend::Blas or Cublas, turns its matrix products into runtime calls, those
 /// of `bf16Functions` allowed bf16 operands (-lip-matmul-to-blas); public
 /// functions get the C entry point `_mlir_ciface_<name>`. The CPU and the
 /// GPU paths both start here.

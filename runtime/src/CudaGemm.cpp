@@ -1,0 +1,40 @@
+//===- CudaGemm.cpp - The matrix products of a step on the GPU ------------===//
+//
+// liprt/CudaGemm.h's entry points: cuBLAS (liprt/Cuda.h, loaded at run
+// time) for row-major views within its int sizes, the CPU entry point for
+// anything else.
+//
+//===----------------------------------------------------------------------===//
+
+#include "liprt/CudaGemm.h"
+
+#include "liprt/Cuda.h"
+
+#include "MatrixViews.h"
+
+using liprt::F32Memref;
+using namespace liprt::views;
+
+extern "C" void _mlir_ciface_liprt_cuda_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Memref<2> *c,
+                                              int32_t transposeA, int32_t transposeB,
+                                              int32_t accumulate, int32_t bf16) {
+  int64_t m = c->sizes[0], n = c->sizes[1];
+  int64_t k = transposeA ? a->sizes[0] : a->sizes[1];
+  int64_t lda, ldb, ldc;
+  if (m > 0 && n > 0 && k > 0 && rowMajor(*a, lda) && rowMajor(*b, ldb) && rowMajor(*c, ldc) &&
+      fitBlas({m, n, k, lda, ldb, ldc}) &&
+      liprt::cuda::sgemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb,
+                         accumulate ? 1.0f : 0.0f, data(*c), ldc))
+    return;
+  _mlir_ciface_liprt_sgemm(a, b, c, transposeA, transposeB, accumulate, bf16);
+}
+
+extern "C" void _mlir_ciface_liprt_cuda_sgemm_batched(F32Memref<3> *a, F32Memref<3> *b,
+                                                      F32Memref<3> *c, int32_t transposeA,
+                                                      int32_t transposeB, int32_t accumulate,
+                                                      int32_t bf16) {
+  for (int64_t i = 0; i < c->sizes[0]; ++i) {
+    F32Memref<2> as = slice(*a, i), bs = slice(*b, i), cs = slice(*c, i);
+    _mlir_ciface_liprt_cuda_sgemm(&as, &bs, &cs, transposeA, transposeB, accumulate, bf16);
+  }
+}
