@@ -156,7 +156,7 @@ public:
     bool unitDim = m.strides[3] == 1 || dim == 1;
     bool rowsApart = tokens == 1 || (m.strides[1] >= dim && m.strides[1] <= INT32_MAX);
     if (unitDim && rowsApart) {
-      base = m.aligned + m.offset;
+      base = m.data + m.offset;
       batchStride = m.strides[0];
       headStride = m.strides[2];
       ld = static_cast<int>(tokens == 1 ? std::max<int64_t>(dim, 1) : m.strides[1]);
@@ -189,7 +189,7 @@ private:
       for (int64_t t = 0; t < view.sizes[1]; ++t)
         for (int64_t h = 0; h < view.sizes[2]; ++h)
           for (int64_t e = 0; e < view.sizes[3]; ++e, ++i)
-            f(view.aligned[view.offset + b * view.strides[0] + t * view.strides[1] +
+            f(view.data[view.offset + b * view.strides[0] + t * view.strides[1] +
                            h * view.strides[2] + e * view.strides[3]],
               i);
   }
@@ -311,7 +311,7 @@ void fill(F32Memref<4> &m, float value) {
     for (int64_t t = 0; t < m.sizes[1]; ++t)
       for (int64_t h = 0; h < m.sizes[2]; ++h)
         for (int64_t e = 0; e < m.sizes[3]; ++e)
-          m.aligned[m.offset + b * m.strides[0] + t * m.strides[1] + h * m.strides[2] +
+          m.data[m.offset + b * m.strides[0] + t * m.strides[1] + h * m.strides[2] +
                     e * m.strides[3]] = value;
 }
 

@@ -14,9 +14,7 @@
 using namespace liprt;
 
 namespace {
-/// Words of a rank-`rank` memref descriptor: allocated and aligned
-/// pointers, offset, sizes, strides (mlir/ExecutionEngine/CRunnerUtils.h).
-size_t descriptorWords(size_t rank) { return 3 + 2 * rank; }
+using lipc::abi::descriptorWords;
 
 /// Whether the descriptor `d` of rank `rank` (sizes at d[3], strides after)
 /// lays its elements out contiguously in row-major order.
@@ -184,13 +182,13 @@ Result<StepOutcome> CompiledStep::run(double step, int64_t batch,
   for (size_t i = 0; i < manifest_.arguments.size(); ++i) {
     const StepTensor &a = manifest_.arguments[i];
     const void *host = nullptr;
-    if (a.role == "step") {
+    if (a.role == Role::Step) {
       host = &step;
-    } else if (a.role == "lr_scale") {
+    } else if (a.role == Role::LrScale) {
       host = &lrScale_;
-    } else if (a.role == "horizon") {
+    } else if (a.role == Role::Horizon) {
       host = &horizon_;
-    } else if (a.role == "input" || a.role == "labels") {
+    } else if (a.role == Role::Input || a.role == Role::Labels) {
       if (nextBatchArgument == batchData.size())
         return Status::error("the step takes more batch tensors than were given");
       host = batchData[nextBatchArgument++];
@@ -241,7 +239,7 @@ Result<std::vector<float>> CompiledStep::forward(int64_t batch,
   // The forward arguments are the step's parameters, then its inputs.
   std::vector<const void *> data;
   for (size_t i = 0; i < manifest_.arguments.size(); ++i)
-    if (manifest_.arguments[i].role == "param")
+    if (manifest_.arguments[i].role == Role::Param)
       data.push_back(resident_ ? residentBuffers_[i].get() : owned_[i].data());
   if (data.size() + inputs.size() != manifest_.forwardArguments.size())
     return Status::error("the forward pass takes " +
@@ -319,7 +317,8 @@ CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
     for (size_t j = 0; j < r.shape.size(); ++j)
       if (packed[resultOffset[k] + 3 + j] != (r.shape[j] < 0 ? batch : r.shape[j]) &&
           status.isOk())
-        status = Status::error("the compiled step returned " + r.role + " '" + r.name +
+        status = Status::error("the compiled step returned " +
+                               std::string(lipc::abi::roleName(r.role)) + " '" + r.name +
                                "' with a different shape than its manifest");
   }
   auto adopted = [&](size_t k) { return status.isOk() && k < adopt.size() && adopt[k] >= 0; };

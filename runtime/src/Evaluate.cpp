@@ -109,7 +109,7 @@ std::vector<WeightCheck> liprt::checkCertifiedWeights(CompiledStep &model) {
   const std::vector<StepTensor> &arguments = model.manifest().arguments;
   for (size_t a = 0; a < arguments.size(); ++a) {
     const StepTensor &t = arguments[a];
-    if (t.role != "param" || t.guaranteedNorm <= 0 || t.shape.size() != 2)
+    if (t.role != Role::Param || t.guaranteedNorm <= 0 || t.shape.size() != 2)
       continue;
     lipnum::Tensor w(t.shape);
     const std::vector<float> &values = model.values(a);

@@ -59,7 +59,7 @@ extern "C" void _mlir_ciface_liprt_exact_cap(F32Memref<2> *in, F32Memref<2> *out
   const bool wide = rows <= cols;
   const int n = static_cast<int>(wide ? rows : cols);
   std::vector<double> x(rows * cols);
-  const float *src = in->aligned + in->offset;
+  const float *src = in->data + in->offset;
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; ++j)
       x[i * cols + j] = src[i * in->strides[0] + j * in->strides[1]];
@@ -91,7 +91,7 @@ extern "C" void _mlir_ciface_liprt_exact_cap(F32Memref<2> *in, F32Memref<2> *out
     std::fprintf(stderr, "liprt: the exact cap's eigendecomposition failed (LAPACK dsyevd) on a "
                          "%lld x %lld weight\n",
                  static_cast<long long>(rows), static_cast<long long>(cols));
-  float *dst = out->aligned + out->offset;
+  float *dst = out->data + out->offset;
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; ++j)
       dst[i * out->strides[0] + j * out->strides[1]] =

@@ -52,7 +52,7 @@ Status liprt::initializeParameters(CompiledStep &step, uint64_t seed) {
   const std::vector<StepTensor> &arguments = step.manifest().arguments;
   for (size_t a = 0; a < arguments.size(); ++a) {
     const StepTensor &t = arguments[a];
-    if (t.role != "param")
+    if (t.role != Role::Param)
       continue;
     if (t.shape.size() != 2)
       return Status::error("cannot initialize parameter '" + t.name + "' of rank " +

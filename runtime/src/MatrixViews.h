@@ -18,7 +18,7 @@
 
 namespace liprt::views {
 
-inline float *data(const F32Memref<2> &m) { return m.aligned + m.offset; }
+inline float *data(const F32Memref<2> &m) { return m.data + m.offset; }
 
 inline float at(const F32Memref<2> &m, int64_t i, int64_t j) {
   return data(m)[i * m.strides[0] + j * m.strides[1]];
@@ -41,7 +41,7 @@ inline bool fitBlas(std::initializer_list<int64_t> values) {
 
 /// Matrix `i` of a batch of matrices.
 inline F32Memref<2> slice(const F32Memref<3> &m, int64_t i) {
-  return {m.allocated, m.aligned, m.offset + i * m.strides[0], {m.sizes[1], m.sizes[2]},
+  return {m.basePtr, m.data, m.offset + i * m.strides[0], {m.sizes[1], m.sizes[2]},
           {m.strides[1], m.strides[2]}};
 }
 

@@ -32,9 +32,9 @@ double liprt::estimateStepBytes(const StepManifest &m, int64_t batch) {
   for (const StepTensor &a : m.arguments) {
     if (a.isCarried())
       fixed += 2.0 * static_cast<double>(a.bytes(0));
-    else if (a.role == "input" || a.role == "labels")
+    else if (a.role == Role::Input || a.role == Role::Labels)
       perSample += static_cast<double>(a.bytes(1));
-    if (a.role == "param")
+    if (a.role == Role::Param)
       perSample += positionsPerSample(m) * sizeof(float) *
                    static_cast<double>(a.shape.empty() ? 1 : *std::min_element(a.shape.begin(),
                                                                               a.shape.end()));

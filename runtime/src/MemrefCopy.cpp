@@ -3,21 +3,21 @@
 // MLIR lowers a memref.copy between buffers of non-identity layout (strided
 // views such as a transposed or sliced tensor) to a call to `memrefCopy`,
 // which upstream lives in libmlir_c_runner_utils. Model binaries must not
-// depend on MLIR's shared libraries, so liprt provides it: an element-wise
-// strided copy over unranked descriptors (mlir/ExecutionEngine/CRunnerUtils.h
-// layout: rank, then a pointer to allocated, aligned, offset, sizes, strides).
+// depend on MLIR's shared libraries, so liprt provides it (with the
+// signature CRunnerUtils.h declares): an element-wise strided copy over
+// unranked descriptors (rank, then a pointer to a ranked descriptor,
+// lipc_abi.h).
 //
 //===----------------------------------------------------------------------===//
+
+#include "lipc_abi.h"
 
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
 namespace {
-struct UnrankedDescriptor {
-  int64_t rank;
-  void *descriptor;
-};
+using UnrankedDescriptor = UnrankedMemRefType<char>;
 
 struct StridedView {
   char *aligned;

@@ -5,12 +5,12 @@
 #include "Json.h"
 
 #include <algorithm>
-#include <set>
+#include <optional>
 
 using namespace liprt;
 
 namespace {
-constexpr int64_t kManifestVersion = 4;
+using lipc::abi::kManifestVersion;
 
 /// A finite number above 0.
 bool positiveNumber(const json::Json &v) {
@@ -27,7 +27,8 @@ Result<StepTensor> parseTensor(const json::Json &v, const std::string &where) {
   if (!v.is_object())
     return fail("not an object");
   StepTensor t;
-  for (auto [key, field] : {std::pair{"role", &t.role}, std::pair{"name", &t.name},
+  std::string role;
+  for (auto [key, field] : {std::pair{"role", &role}, std::pair{"name", &t.name},
                             std::pair{"state", &t.state}, std::pair{"dtype", &t.dtype}}) {
     const json::Json *s = json::member(v, key);
     if (s && !s->is_string())
@@ -35,10 +36,10 @@ Result<StepTensor> parseTensor(const json::Json &v, const std::string &where) {
     if (s)
       *field = s->get<std::string>();
   }
-  static const std::set<std::string> roles = {"param",  "state", "step", "lr_scale", "horizon",
-                                              "input",  "labels", "loss", "lr",       "logits"};
-  if (!roles.count(t.role))
-    return fail("unknown role '" + t.role + "'");
+  std::optional<Role> known = lipc::abi::roleFromName(role);
+  if (!known)
+    return fail("unknown role '" + role + "'");
+  t.role = *known;
   if (!dtypeBytes(t.dtype))
     return fail("unsupported dtype '" + t.dtype + "'");
   const json::Json *shape = json::member(v, "shape");
@@ -54,12 +55,12 @@ Result<StepTensor> parseTensor(const json::Json &v, const std::string &where) {
   }
   if (t.isCarried() && t.dtype != "f32")
     return fail("parameters and state must be f32");
-  if ((t.role == "loss" || t.role == "logits") && t.dtype != "f32")
-    return fail("the " + t.role + " must be f32");
-  bool f64Scalar = t.role == "step" || t.role == "lr_scale" || t.role == "horizon";
+  if ((t.role == Role::Loss || t.role == Role::Logits) && t.dtype != "f32")
+    return fail("the " + role + " must be f32");
+  bool f64Scalar = t.role == Role::Step || t.role == Role::LrScale || t.role == Role::Horizon;
   if ((f64Scalar && (t.dtype != "f64" || !t.shape.empty())) ||
-      ((t.role == "loss" || t.role == "lr") && !t.shape.empty()))
-    return fail("the " + t.role + " must be a scalar" + (f64Scalar ? " f64" : ""));
+      ((t.role == Role::Loss || t.role == Role::Lr) && !t.shape.empty()))
+    return fail("the " + role + " must be a scalar" + (f64Scalar ? " f64" : ""));
   if (const json::Json *c = json::member(v, "constraint")) {
     const json::Json *method = json::member(*c, "method"), *wMax = json::member(*c, "w_max"),
                      *norm = json::member(*c, "norm");
@@ -81,7 +82,7 @@ Result<StepTensor> parseTensor(const json::Json &v, const std::string &where) {
     t.rmsBound = rms->get<double>();
   }
   if (const json::Json *init = json::member(v, "init")) {
-    if (*init != "zero" || t.role != "param")
+    if (*init != "zero" || t.role != Role::Param)
       return fail("'init' is \"zero\" on a parameter or absent");
     t.zeroInit = true;
   }
@@ -115,10 +116,10 @@ Status parseFunction(const json::Json &function, const std::string &prefix,
 Status checkForward(const StepManifest &m) {
   std::vector<StepTensor> expected;
   for (const StepTensor &a : m.arguments)
-    if (a.role == "param")
+    if (a.role == Role::Param)
       expected.push_back(a);
   for (const StepTensor &a : m.arguments)
-    if (a.role == "input")
+    if (a.role == Role::Input)
       expected.push_back(a);
   bool same = expected.size() == m.forwardArguments.size();
   for (size_t i = 0; same && i < expected.size(); ++i)
@@ -126,7 +127,7 @@ Status checkForward(const StepManifest &m) {
   if (!same)
     return Status::error("step manifest: the forward arguments are not the step's parameters "
                          "and inputs");
-  if (m.forwardResults.size() != 1 || m.forwardResults[0].role != "logits")
+  if (m.forwardResults.size() != 1 || m.forwardResults[0].role != Role::Logits)
     return Status::error("step manifest: the forward pass must return one logits tensor");
   return Status::ok();
 }
@@ -203,7 +204,7 @@ Result<StepManifest> liprt::parseStepManifest(const std::string &text) {
     return Status::error("step manifest: " + root.status().message());
   const json::Json *format = json::member(*root, "format"),
                    *version = json::member(*root, "version");
-  if (!format || *format != "lipc-step-manifest")
+  if (!format || *format != lipc::abi::kManifestFormat)
     return Status::error("step manifest: not a lipc step manifest");
   if (!version || !json::isInteger(*version) || version->get<double>() != kManifestVersion)
     return Status::error("step manifest: version " +
@@ -221,7 +222,7 @@ Result<StepManifest> liprt::parseStepManifest(const std::string &text) {
     if (a.isCarried())
       updated.push_back(&a);
   bool mirrors = manifest.results.size() == updated.size() + 2 &&
-                 manifest.results[0].role == "loss" && manifest.results[1].role == "lr";
+                 manifest.results[0].role == Role::Loss && manifest.results[1].role == Role::Lr;
   for (size_t i = 0; mirrors && i < updated.size(); ++i)
     mirrors = sameTensor(manifest.results[i + 2], *updated[i]);
   if (!mirrors)
@@ -247,9 +248,9 @@ Result<StepManifest> liprt::parseStepManifest(const std::string &text) {
 }
 
 bool StepManifest::takesScheduleOverrides() const {
-  auto has = [&](const char *role) {
+  auto has = [&](Role role) {
     return std::any_of(arguments.begin(), arguments.end(),
                        [&](const StepTensor &t) { return t.role == role; });
   };
-  return has("lr_scale") && has("horizon");
+  return has(Role::LrScale) && has(Role::Horizon);
 }

@@ -352,27 +352,30 @@ TEST(CompiledStep, InitializesEmbeddingRowsToRmsOne) {
 }
 } // namespace
 
-// liprt's stand-in for MLIR's runtime copy (runtime/src/MemrefCopy.cpp).
-extern "C" void memrefCopy(int64_t elementSize, void *source, void *target);
-
 namespace {
+// liprt's stand-in for MLIR's runtime copy (runtime/src/MemrefCopy.cpp),
+// declared by CRunnerUtils.h through lipc_abi.h.
 TEST(CompiledStep, MemrefCopyFollowsStrides) {
   // Source: a 2x3 row-major matrix at offset 1; target: its 2x3 transposed
   // storage (strides 1, 2).
   float from[7] = {-1, 1, 2, 3, 4, 5, 6}, to[6] = {};
-  float *fromPtr = from, *toPtr = to;
-  int64_t source[7], target[7];
-  std::memcpy(&source[0], &fromPtr, sizeof(void *));
-  std::memcpy(&source[1], &fromPtr, sizeof(void *));
-  std::memcpy(&target[0], &toPtr, sizeof(void *));
-  std::memcpy(&target[1], &toPtr, sizeof(void *));
-  source[2] = 1, source[3] = 2, source[4] = 3, source[5] = 3, source[6] = 1;
-  target[2] = 0, target[3] = 2, target[4] = 3, target[5] = 1, target[6] = 2;
-  struct {
-    int64_t rank;
-    void *descriptor;
-  } unrankedSource{2, source}, unrankedTarget{2, target};
+  lipc::abi::Descriptor<float, 2> source{from, from, 1, {2, 3}, {3, 1}};
+  lipc::abi::Descriptor<float, 2> target{to, to, 0, {2, 3}, {1, 2}};
+  UnrankedMemRefType<char> unrankedSource{2, &source}, unrankedTarget{2, &target};
   memrefCopy(sizeof(float), &unrankedSource, &unrankedTarget);
   EXPECT_EQ(std::vector<float>(to, to + 6), (std::vector<float>{1, 4, 2, 5, 3, 6}));
+}
+} // namespace
+
+namespace {
+// lipc_abi.h's roles: each spelling names one role, and nothing else does.
+TEST(Abi, EveryRoleHasOneSpelling) {
+  for (size_t i = 0; i < lipc::abi::kRoleNames.size(); ++i) {
+    auto role = static_cast<lipc::abi::Role>(i);
+    EXPECT_EQ(lipc::abi::roleFromName(lipc::abi::roleName(role)), role) << i;
+  }
+  EXPECT_EQ(lipc::abi::roleFromName("weights"), std::nullopt);
+  EXPECT_EQ(lipc::abi::roleFromName(""), std::nullopt);
+  EXPECT_EQ(lipc::abi::roleName(lipc::abi::Role::LrScale), "lr_scale");
 }
 } // namespace

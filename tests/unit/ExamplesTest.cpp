@@ -19,7 +19,7 @@ using namespace liprt;
 namespace {
 StepTensor tensor(std::string dtype, std::vector<int64_t> shape) {
   StepTensor t;
-  t.role = "input";
+  t.role = Role::Input;
   t.dtype = std::move(dtype);
   t.shape = std::move(shape);
   return t;

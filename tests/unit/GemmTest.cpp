@@ -42,7 +42,7 @@ Matrix2D view(std::vector<float> &storage, int64_t rows, int64_t cols, int64_t l
 }
 
 float at(const Matrix2D &m, int64_t i, int64_t j) {
-  return m.aligned[m.offset + i * m.strides[0] + j * m.strides[1]];
+  return m.data[m.offset + i * m.strides[0] + j * m.strides[1]];
 }
 
 /// C + op(A) op(B) in double.

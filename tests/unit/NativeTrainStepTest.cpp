@@ -32,10 +32,8 @@
 #include <cstdlib>
 #include <vector>
 
-// The object's packed entry points and its manifest.
-extern "C" void lipc_train_step(void **args);
-extern "C" void lipc_forward(void **args);
-extern "C" const char lipc_manifest[];
+// The object's packed entry points and its manifest are declared by the
+// contract header (lipc_abi.h, through liprt/CompiledStep.h).
 
 namespace {
 TEST(NativeTrainStep, MatchesTheReferenceInterpreter) {
@@ -251,7 +249,7 @@ TEST(StepManifest, TheLinkedObjectDescribesItsStep) {
   llvm::Expected<llvm::json::Value> manifest = llvm::json::parse(lipc_manifest);
   ASSERT_TRUE(bool(manifest)) << llvm::toString(manifest.takeError());
   const llvm::json::Object &root = *manifest->getAsObject();
-  EXPECT_EQ(root.getInteger("version"), lipc::kStepManifestVersion);
+  EXPECT_EQ(root.getInteger("version"), lipc::abi::kManifestVersion);
   EXPECT_EQ(root.getString("entry"), "lipc_train_step");
   std::vector<std::string> arguments, results;
   for (const llvm::json::Value &entry : *root.getArray("arguments"))
@@ -270,6 +268,30 @@ TEST(StepManifest, TheLinkedObjectDescribesItsStep) {
   ASSERT_TRUE(constraint);
   EXPECT_EQ(constraint->getString("method"), "soft_cap");
   EXPECT_EQ(constraint->getNumber("w_max"), 1.0);
+}
+
+// Both sides of lipc_abi.h on the same object: every entry the compiler
+// wrote is read by the runtime with the role the compiler spelled.
+TEST(StepManifest, TheRuntimeReadsWhatTheCompilerWrote) {
+  llvm::Expected<llvm::json::Value> written = llvm::json::parse(lipc_manifest);
+  ASSERT_TRUE(bool(written)) << llvm::toString(written.takeError());
+  liprt::Result<liprt::StepManifest> read = liprt::parseStepManifest(lipc_manifest);
+  ASSERT_TRUE(read.isOk()) << read.status().message();
+  const llvm::json::Object &root = *written->getAsObject();
+  auto expectSameRoles = [](const llvm::json::Array &entries,
+                            const std::vector<liprt::StepTensor> &tensors) {
+    ASSERT_EQ(entries.size(), tensors.size());
+    for (size_t i = 0; i < tensors.size(); ++i)
+      EXPECT_EQ(entries[i].getAsObject()->getString("role")->str(),
+                std::string(lipc::abi::roleName(tensors[i].role)))
+          << "entry " << i;
+  };
+  expectSameRoles(*root.getArray("arguments"), read->arguments);
+  expectSameRoles(*root.getArray("results"), read->results);
+  const llvm::json::Object &forward = *root.getObject("forward");
+  expectSameRoles(*forward.getArray("arguments"), read->forwardArguments);
+  expectSameRoles(*forward.getArray("results"), read->forwardResults);
+  EXPECT_TRUE(read->takesScheduleOverrides());
 }
 
 /// The diagnostic describeTrainStep gives for the module in `source`.

@@ -136,7 +136,7 @@ LogicalResult lipc::addEmpiricalBound(Certificate &certificate, spec::CompiledSp
   auto inputType = cast<RankedTensorType>(model.getArgumentTypes()[0]);
   auto logitsType = cast<RankedTensorType>(model.getResultTypes()[0]);
   liprt::StepTensor input;
-  input.role = "input";
+  input.role = liprt::Role::Input;
   input.dtype = isa<IntegerType>(inputType.getElementType()) ? "i32" : "f32";
   for (int64_t extent : inputType.getShape())
     input.shape.push_back(ShapedType::isDynamic(extent) ? -1 : extent);

@@ -11,9 +11,20 @@
 
 #include "mlir/IR/BuiltinOps.h"
 
+#include "lipc_abi.h"
+
 using namespace mlir;
+using lipc::abi::Role;
 
 namespace {
+/// The manifest's spelling of `role` (lipc_abi.h).
+StringRef spelled(Role role) { return StringRef(lipc::abi::roleName(role)); }
+
+/// A packed entry point's name: lipc_abi.h's prefix and the function's.
+std::string entryName(StringRef function) {
+  return (StringRef(lipc::abi::kEntryPrefix) + function).str();
+}
+
 std::string typeName(Type type) {
   std::string name;
   llvm::raw_string_ostream os(name);
@@ -36,15 +47,19 @@ llvm::json::Object describeArgument(func::FuncOp step, unsigned i, bool lastIsLa
   llvm::json::Object entry;
   auto name = step.getArgAttrOfType<StringAttr>(i, lip::kParamNameAttrName);
   auto state = step.getArgAttrOfType<StringAttr>(i, lip::kStateAttrName);
-  if (state && llvm::is_contained({"step", "lr_scale", "horizon"}, state.getValue())) {
-    entry["role"] = state.getValue(); // scalars the runtime sets for each step
+  // The scalars the runtime sets for each step carry their role as state.
+  std::optional<Role> scalar =
+      state ? lipc::abi::roleFromName(std::string_view(state.getValue())) : std::nullopt;
+  if (scalar && llvm::is_contained({Role::Step, Role::LrScale, Role::Horizon}, *scalar)) {
+    entry["role"] = spelled(*scalar);
   } else if (state) {
-    entry["role"] = "state";
+    entry["role"] = spelled(Role::State);
     entry["state"] = state.getValue();
   } else if (name) {
-    entry["role"] = "param";
+    entry["role"] = spelled(Role::Param);
   } else {
-    entry["role"] = lastIsLabels && i + 1 == step.getNumArguments() ? "labels" : "input";
+    entry["role"] = spelled(lastIsLabels && i + 1 == step.getNumArguments() ? Role::Labels
+                                                                             : Role::Input);
   }
   if (name)
     entry["name"] = name.getValue();
@@ -84,9 +99,9 @@ FailureOr<llvm::json::Object> describeForward(ModuleOp module) {
     describeTensor(entry, tensor);
     arguments.push_back(std::move(entry));
   }
-  llvm::json::Object result{{"role", "logits"}};
+  llvm::json::Object result{{"role", spelled(Role::Logits)}};
   describeTensor(result, logits);
-  return llvm::json::Object{{"entry", ("lipc_" + lipc::kForwardFunctionName).str()},
+  return llvm::json::Object{{"entry", entryName(lipc::kForwardFunctionName)},
                             {"arguments", std::move(arguments)},
                             {"results", llvm::json::Array{std::move(result)}}};
 }
@@ -101,7 +116,7 @@ FailureOr<llvm::json::Object> lipc::describeTrainStep(ModuleOp module) {
   // parameter and state argument, in argument order.
   constexpr unsigned kLeading = 2;
   llvm::json::Array arguments, results;
-  llvm::json::Object loss{{"role", "loss"}}, lr{{"role", "lr"}};
+  llvm::json::Object loss{{"role", spelled(Role::Loss)}}, lr{{"role", spelled(Role::Lr)}};
   SmallVector<llvm::json::Object> updated;
   for (unsigned i = 0; i < type.getNumInputs(); ++i) {
     auto tensor = dyn_cast<RankedTensorType>(type.getInput(i));
@@ -110,7 +125,7 @@ FailureOr<llvm::json::Object> lipc::describeTrainStep(ModuleOp module) {
     llvm::json::Object entry = describeArgument(step, i, /*lastIsLabels=*/true);
     describeTensor(entry, tensor);
     StringRef role = *entry.getString("role");
-    if (role == "param" || role == "state") {
+    if (role == spelled(Role::Param) || role == spelled(Role::State)) {
       if (updated.size() + kLeading >= type.getNumResults() ||
           type.getResult(updated.size() + kLeading) != tensor)
         return step.emitError("@train_step result ")
@@ -135,9 +150,9 @@ FailureOr<llvm::json::Object> lipc::describeTrainStep(ModuleOp module) {
   FailureOr<llvm::json::Object> forward = describeForward(module);
   if (failed(forward))
     return failure();
-  llvm::json::Object manifest{{"format", "lipc-step-manifest"},
-                              {"version", kStepManifestVersion},
-                              {"entry", "lipc_train_step"},
+  llvm::json::Object manifest{{"format", StringRef(lipc::abi::kManifestFormat)},
+                              {"version", lipc::abi::kManifestVersion},
+                              {"entry", entryName("train_step")},
                               {"arguments", std::move(arguments)},
                               {"results", std::move(results)},
                               {"forward", std::move(*forward)}};

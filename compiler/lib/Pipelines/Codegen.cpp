@@ -9,6 +9,7 @@
 #include "lipc/Pipelines/Codegen.h"
 
 #include "lipc/Conversion/Passes.h"
+#include "lipc_abi.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -200,7 +201,8 @@ std::optional<std::string> mlir::lip::addPackedEntryPoints(llvm::Module &module)
   llvm::LLVMContext &context = module.getContext();
   auto *ptr = llvm::PointerType::getUnqual(context);
   for (llvm::Function *entry : entries) {
-    std::string name = ("lipc_" + entry->getName().drop_front(prefix.size())).str();
+    std::string name =
+        (StringRef(lipc::abi::kEntryPrefix) + entry->getName().drop_front(prefix.size())).str();
     auto *type = llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr}, false);
     auto *packed =
         llvm::Function::Create(type, llvm::GlobalValue::ExternalLinkage, name, module);

@@ -13,6 +13,7 @@
 #include "lip/Dialect/Lip/LipConstraints.h"
 #include "lip/Dialect/Lip/LipDialect.h"
 #include "lipc/Autodiff/Gradient.h"
+#include "lipc_abi.h"
 #include "lipnum/OptMath.h"
 
 #include "mlir/IR/Builders.h"
@@ -295,12 +296,17 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
     }
   }
   Value stepArg = body->getArgument(arg);
-  step.setArgAttr(arg++, kStateAttrName, b.getStringAttr("step"));
+  // The scalars the runtime sets each step: their state is their manifest
+  // role (lipc_abi.h).
+  auto scalarRole = [&](lipc::abi::Role role) {
+    return b.getStringAttr(StringRef(lipc::abi::roleName(role)));
+  };
+  step.setArgAttr(arg++, kStateAttrName, scalarRole(lipc::abi::Role::Step));
   // The run's overrides of the schedule (train --lr and --horizon).
   Value lrScaleArg = body->getArgument(arg);
-  step.setArgAttr(arg++, kStateAttrName, b.getStringAttr("lr_scale"));
+  step.setArgAttr(arg++, kStateAttrName, scalarRole(lipc::abi::Role::LrScale));
   Value horizonArg = body->getArgument(arg);
-  step.setArgAttr(arg++, kStateAttrName, b.getStringAttr("horizon"));
+  step.setArgAttr(arg++, kStateAttrName, scalarRole(lipc::abi::Role::Horizon));
   if (std::isfinite(maxLrScale))
     step->setAttr(kMaxLrScaleAttrName, b.getF64FloatAttr(maxLrScale));
   for (unsigned i = firstInput; i < g.getNumArguments(); ++i)

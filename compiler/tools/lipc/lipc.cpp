@@ -25,6 +25,7 @@
 #include "lipspec/Parser.h"
 #include "lipspec/SpecFile.h"
 #include "lipspec/SpecGen.h"
+#include "lipc_abi.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -269,7 +270,7 @@ int emitGpuObject(ModuleOp trainModule, const std::string &path) {
   OwningOpRef<ModuleOp> module = trainModule.clone();
   if (failed(lip::lowerToLinalg(*module, lip::AttentionLowering::Linalg)) ||
       failed(lip::bufferize(*module, deviceGemm())) ||
-      failed(lip::lowerToGpuLLVMDialect(*module, *target, "gpu_")))
+      failed(lip::lowerToGpuLLVMDialect(*module, *target, StringRef(lipc::abi::kGpuPrefix))))
     return kSpecError;
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> ir = lip::translateToLLVMIR(*module, llvmContext);
@@ -354,7 +355,7 @@ int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage,
     llvm::errs() << "lipc: " << *error << "\n";
     return kSpecError;
   }
-  lip::embedString(*ir, "lipc_manifest",
+  lip::embedString(*ir, StringRef(lipc::abi::kManifestSymbol),
                    llvm::formatv("{0}", llvm::json::Value(std::move(*manifest))).str());
   for (const auto &[symbol, text] : embedded)
     lip::embedString(*ir, symbol, text);
@@ -466,10 +467,10 @@ int compileBinary(spec::CompiledSpec &compiled, const std::string &modelHash,
     removeGpuObject.emplace(gpuObject);
   }
   int rc = emitTrainingStage(compiled, Emit::Obj, objects,
-                             {{"lipc_bounds_table", table},
-                              {"lipc_bounds_json", json},
-                             {"lipc_eval_certificate_json", evalJson},
-                              {"lipc_spec_hash", modelHash}},
+                             {{std::string(lipc::abi::kBoundsTableSymbol), table},
+                              {std::string(lipc::abi::kBoundsJsonSymbol), json},
+                              {std::string(lipc::abi::kEvalCertificateSymbol), evalJson},
+                              {std::string(lipc::abi::kSpecHashSymbol), modelHash}},
                              gpuObject.str().str());
   if (rc != kSuccess)
     return rc;

@@ -17,18 +17,14 @@
 #ifndef LIPRT_GEMM_H
 #define LIPRT_GEMM_H
 
+#include "lipc_abi.h"
+
 #include <cstdint>
 
 namespace liprt {
-/// A rank-`Rank` memref descriptor of f32.
+/// A rank-`Rank` memref descriptor of f32 (lipc_abi.h).
 template <int Rank>
-struct F32Memref {
-  float *allocated;
-  float *aligned;
-  int64_t offset;
-  int64_t sizes[Rank];
-  int64_t strides[Rank];
-};
+using F32Memref = lipc::abi::Descriptor<float, Rank>;
 } // namespace liprt
 
 extern "C" void _mlir_ciface_liprt_sgemm(liprt::F32Memref<2> *a, liprt::F32Memref<2> *b,

@@ -1,7 +1,7 @@
 //===- StepManifest.h - What a compiled step takes and returns ------------===//
 //
 // The runtime's reading of a compiled model's manifest (the JSON string
-// `lipc_manifest`, written by compiler/lib/Driver/StepManifest.cpp): every
+// `lipc_manifest` of lipc_abi.h, written by compiler/lib/Driver/StepManifest.cpp): every
 // argument and result of the training step and the forward pass with its
 // role, dtype and shape, the constraints the certificate assumes, and the
 // spec's train settings. Parsing validates all of it, so the rest of the
@@ -14,6 +14,8 @@
 
 #include "liprt/Status.h"
 
+#include "lipc_abi.h"
+
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -21,15 +23,17 @@
 
 namespace liprt {
 
+using Role = lipc::abi::Role;
+
 /// Highest tensor rank a manifest may describe (descriptors are fixed-size).
-inline constexpr int64_t kMaxTensorRank = 4;
+inline constexpr int64_t kMaxTensorRank = lipc::abi::kMaxRank;
 
 /// Bytes of one element of `dtype` (f32, f64, i32); 0 for any other.
 int64_t dtypeBytes(const std::string &dtype);
 
 /// One argument or result of the step, as the manifest describes it.
 struct StepTensor {
-  std::string role; // param | state | step | input | labels | loss | logits
+  Role role = Role::Input;
   std::string name, state, dtype;
   /// -1 marks the batch extent.
   std::vector<int64_t> shape;
@@ -48,7 +52,7 @@ struct StepTensor {
   int64_t bytes(int64_t batch) const;
   /// A parameter or optimizer state: owned by the runtime, updated by every
   /// step, saved in checkpoints.
-  bool isCarried() const { return role == "param" || role == "state"; }
+  bool isCarried() const { return role == Role::Param || role == Role::State; }
 };
 
 /// The spec's train section: what `train` does when no option overrides it.

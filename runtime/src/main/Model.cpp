@@ -58,7 +58,7 @@ std::string main::weightOutsideCertificate(CompiledStep &model, double tolerance
 const StepTensor *main::modelInput(const CompiledStep &model) {
   const StepTensor *input = nullptr;
   for (const StepTensor &t : model.manifest().arguments)
-    if (t.role == "input")
+    if (t.role == Role::Input)
       input = input ? nullptr : &t;
   return input;
 }
@@ -66,7 +66,7 @@ const StepTensor *main::modelInput(const CompiledStep &model) {
 namespace {
 /// The checkpoint name of a parameter ("out") or its state ("out.momentum").
 std::string checkpointName(const StepTensor &t) {
-  return t.role == "param" ? t.name : t.name + "." + t.state;
+  return t.role == Role::Param ? t.name : t.name + "." + t.state;
 }
 } // namespace
 

@@ -14,19 +14,10 @@
 
 #include "../Json.h"
 
+#include "lipc_abi.h" // the symbols a compiled model defines
+
 #include <cstdio>
 #include <string>
-
-extern "C" void lipc_train_step(void **args);
-extern "C" void lipc_forward(void **args);
-// The GPU build of the step (lipc compile --gpu); null in a CPU-only binary.
-extern "C" void lipc_gpu_train_step(void **args) __attribute__((weak));
-extern "C" void lipc_gpu_forward(void **args) __attribute__((weak));
-extern "C" const char lipc_manifest[];
-extern "C" const char lipc_bounds_table[];
-extern "C" const char lipc_bounds_json[];
-extern "C" const char lipc_eval_certificate_json[];
-extern "C" const char lipc_spec_hash[];
 
 namespace liprt::main {
 

@@ -1,6 +1,7 @@
 //===- StepManifest.h - What the compiled training step takes and returns -===//
 //
-// The manifest is the contract between a compiled model and the runtime: a
+// The manifest is the contract between a compiled model and the runtime
+// (lipc_abi.h says what it holds and how it is read): a
 // JSON description of @train_step's arguments and results (role, name,
 // element type, shape, constraint) read from the lip argument attributes
 // before lowering drops them. lipc embeds it in the object file as the
@@ -18,9 +19,6 @@
 #include "llvm/Support/JSON.h"
 
 namespace lipc {
-
-/// Version of the manifest format; the runtime refuses others.
-inline constexpr int64_t kStepManifestVersion = 4;
 
 /// Describes @train_step of `module`, and under "forward" @forward (the
 /// parameters and inputs it takes, the logits it returns). Errors (no @train_step, results that do
