@@ -1,4 +1,4 @@
-"""Runs lowered lip ops as native code (convert-lip-to-linalg, MLIR's LLVM
+"""Runs lowered lip ops as native code (convert-lip(opt)-to-linalg, MLIR's LLVM
 pipeline, mlir-cpu-runner) on random inputs and compares every output with
 PyTorch, in float64.
 
@@ -258,7 +258,7 @@ func.func @main() {{
 }}
 func.func private @printMemrefF64(memref<*xf64>)
 """
-    lowered = subprocess.run([LIP_OPT, "--convert-lip-to-linalg"], input=program, capture_output=True, text=True)
+    lowered = subprocess.run([LIP_OPT, "--convert-lipopt-to-linalg", "--convert-lip-to-linalg"], input=program, capture_output=True, text=True)
     if lowered.returncode:
         print(f"{name}: lowering failed\n{lowered.stderr}")
         sys.exit(1)

@@ -46,7 +46,7 @@ inline void checkImageSet(const liprt::ImageSet &set, bool unitRange) {
 inline void exerciseExamples(liprt::ImageSet train, liprt::ImageSet heldOut) {
   constexpr int64_t kMaxDimension = 1 << 20, kMaxElements = int64_t(1) << 30;
   liprt::StepTensor input;
-  input.role = "input";
+  input.role = liprt::Role::Input;
   input.dtype = "f32";
   int64_t rows = std::max<int64_t>(train.rows, 1), cols = std::max<int64_t>(train.cols, 1);
   if (rows <= kMaxDimension && cols <= kMaxDimension && rows * cols <= kMaxElements)

@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     for (int64_t seq : {1, 4, 32}) {
       StepTensor input;
-      input.role = "input";
+      input.role = liprt::Role::Input;
       input.dtype = "i32";
       input.shape = {-1, seq};
       Result<Examples> examples = Examples::fromText(*corpus, input, 256);

@@ -10,9 +10,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "lipc/Conversion/Passes.h"
+#include "lipc/Support/GreedyRewrite.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::lip {
 #define GEN_PASS_DEF_FUSEELEMENTWISE
@@ -29,7 +29,7 @@ struct FuseElementwise : lip::impl::FuseElementwiseBase<FuseElementwise> {
       Operation *producer = operand->get().getDefiningOp();
       return producer && producer->hasOneUse();
     });
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };

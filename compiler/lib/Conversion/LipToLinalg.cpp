@@ -10,7 +10,6 @@
 #include "lipc/Conversion/Passes.h"
 
 #include "lip/Dialect/Lip/LipDialect.h"
-#include "lip/Dialect/LipOpt/LipOptDialect.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -185,8 +184,6 @@ struct LowerSplitHeads : OpRewritePattern<SplitHeadsOp> {
 struct ConvertLipToLinalgPass final
     : lip::impl::ConvertLipToLinalgBase<ConvertLipToLinalgPass> {
   void runOnOperation() override {
-    // A module pass, not one per function: the exact cap's lowering declares
-    // the runtime function it calls in the module.
     ModuleOp module = getOperation();
     WalkResult params = module.walk([&](ParamOp p) {
       p.emitError("parameters must be function arguments to generate code (lower the gradient "
@@ -195,28 +192,16 @@ struct ConvertLipToLinalgPass final
     });
     if (params.wasInterrupted())
       return signalPassFailure();
-    // The exact cap is the runtime's float32 kernel: say so at the op rather
-    // than leave a bare legalization failure.
-    WalkResult exact = module.walk([&](lipopt::ExactCapOp op) {
-      auto type = cast<RankedTensorType>(op.getType());
-      if (type.getElementType().isF32() && type.hasStaticShape())
-        return WalkResult::advance();
-      op.emitError("exact_cap is compiled for float32 weights of a static shape, not ") << type;
-      return WalkResult::interrupt();
-    });
-    if (exact.wasInterrupted())
-      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerRelu, LowerAbs, LowerScale, LowerAdd, LowerResidual, LowerGelu, LowerLinear,
                  LowerFlatten, LowerMergeHeads, LowerSplitHeads>(&getContext());
     populateLowerSequencePatterns(patterns);
     populateLowerBackwardPatterns(patterns);
-    populateLowerOptimizerPatterns(patterns);
     ConversionTarget target(getContext());
     target.addLegalDialect<arith::ArithDialect, bufferization::BufferizationDialect,
                            linalg::LinalgDialect, math::MathDialect, memref::MemRefDialect,
                            scf::SCFDialect, tensor::TensorDialect, func::FuncDialect>();
-    target.addIllegalDialect<LipDialect, lipopt::LipOptDialect>();
+    target.addIllegalDialect<LipDialect>();
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();
   }

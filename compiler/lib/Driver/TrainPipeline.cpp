@@ -3,9 +3,15 @@
 #include "lipc/Driver/TrainPipeline.h"
 
 #include "lipc/Autodiff/Gradient.h"
+#include "lipc/Support/CommandLinePassOptions.h"
 #include "lipc/Transforms/Passes.h"
 
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cstdlib>
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -43,24 +49,69 @@ mlir::lip::TrainStepOptions lipc::trainOptionsFromSpec(const spec::TrainConfig &
   return o;
 }
 
+namespace {
+/// `value` in the fewest significant digits that parse back to the same
+/// double.
+std::string exact(double value) {
+  std::string text;
+  for (int digits = 6; digits <= 17; ++digits) {
+    text = llvm::formatv("{0}", llvm::format("%.*g", digits, value));
+    if (std::strtod(text.c_str(), nullptr) == value)
+      break;
+  }
+  return text;
+}
+
+/// trainingPipeline's passes, without the builtin.module anchor.
+std::string trainingPasses(const spec::CompiledSpec &compiled, bool fuseProjections) {
+  lip::TrainStepOptions o = trainOptionsFromSpec(*compiled.train);
+  std::string options = llvm::formatv(
+      "from-logits=true optimizer={0} lr={1} embed-lr={2} embed-inflation={3} momentum={4} "
+      "momentum-warmup={5} momentum-start={6} nesterov={7} coefficients={8} schedule={9} "
+      "steps={10} warmup={11} weight-decay={12} beta1={13} beta2={14} eps={15} "
+      "cooldown-fraction={16} cooldown-floor={17}",
+      o.optimizer, exact(o.lr), exact(o.embedLr), exact(o.embedInflation), exact(o.momentum),
+      o.momentumWarmup, exact(o.momentumStart), o.nesterov ? "true" : "false",
+      lipopt::stringifyNewtonSchulzSet(o.newtonSchulz), lipopt::stringifySchedule(o.schedule),
+      o.steps, o.warmup, exact(o.weightDecay), exact(o.beta1), exact(o.beta2), exact(o.eps),
+      exact(o.cooldownFraction), exact(o.cooldownFloor));
+  std::string paramLr;
+  for (const auto &[param, group] : compiled.paramGroup)
+    for (const spec::ParamGroup &g : compiled.groups)
+      if (g.name == group && g.lr)
+        paramLr += (paramLr.empty() ? "" : ",") + param + "=" + exact(*g.lr);
+  if (!paramLr.empty())
+    options += " param-lr=" + paramLr;
+  return "lip-build-train-step{" + options + "}" +
+         (fuseProjections ? ",func.func(lipopt-fuse-projection)" : "") + ",cse";
+}
+} // namespace
+
+std::string lipc::trainingPipeline(const spec::CompiledSpec &compiled, bool fuseProjections) {
+  return "builtin.module(" + trainingPasses(compiled, fuseProjections) + ")";
+}
+
 LogicalResult lipc::buildTrainingModule(spec::CompiledSpec &compiled, bool fuseProjections) {
   func::FuncOp model = compiled.model;
   if (!compiled.train)
     return model.emitError("the spec has no train section to build a training step from");
   lip::TrainStepOptions options = trainOptionsFromSpec(*compiled.train);
-  for (const auto &[param, group] : compiled.paramGroup)
-    for (const spec::ParamGroup &g : compiled.groups)
-      if (g.name == group && g.lr)
-        options.paramLr[param] = *g.lr;
   if (options.warmup >= options.steps)
     return model.emitError("warm-up (") << options.warmup << " steps) must be shorter than training ("
                                         << options.steps << " steps)";
-  lip::buildForwardFunction(model, kForwardFunctionName);
-  if (failed(lip::appendCrossEntropyLoss(model)) || failed(lip::buildTrainStep(model, options)))
-    return failure();
+  // The pipeline is parsed from its text, by name: its passes must be
+  // registered (registering again is harmless).
+  static const bool registered = [] {
+    lip::registerLipcPasses();
+    registerCSEPass();
+    return true;
+  }();
+  (void)registered;
   PassManager pm(model->getContext());
-  if (fuseProjections)
-    pm.addNestedPass<func::FuncOp>(lip::createLipOptFuseProjection());
-  pm.addPass(createCSEPass());
+  if (failed(applyCommandLinePassOptions(pm)))
+    return failure();
+  std::string pipeline = trainingPasses(compiled, fuseProjections);
+  if (failed(parsePassPipeline(pipeline, pm)))
+    return model.emitError("lipc built an unparsable training pipeline: ") << pipeline;
   return pm.run(*compiled.module);
 }

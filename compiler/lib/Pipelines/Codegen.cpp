@@ -9,6 +9,7 @@
 #include "lipc/Pipelines/Codegen.h"
 
 #include "lipc/Conversion/Passes.h"
+#include "lipc/Support/CommandLinePassOptions.h"
 #include "lipc_abi.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
@@ -40,6 +41,7 @@
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
@@ -72,11 +74,12 @@ void mlir::lip::registerCodegenDialects(DialectRegistry &registry) {
   registerOpenMPDialectTranslation(registry);
 }
 
-LogicalResult mlir::lip::lowerToLinalg(ModuleOp module, AttentionLowering attention) {
-  PassManager pm(module.getContext());
+void mlir::lip::buildLowerToLinalgPipeline(OpPassManager &pm,
+                                           const LowerToLinalgOptions &options) {
   pm.addPass(createSymbolDCEPass());
-  if (attention == AttentionLowering::RuntimeKernels)
+  if (options.attentionKernels)
     pm.addPass(createAttentionToRuntime());
+  pm.addPass(createConvertLipOptToLinalg());
   pm.addPass(createConvertLipToLinalg());
   pm.addPass(createCanonicalizerPass());
   // Chains of elementwise generics (GELU, masking, softmax pieces, residual
@@ -84,52 +87,13 @@ LogicalResult mlir::lip::lowerToLinalg(ModuleOp module, AttentionLowering attent
   // written and read again costs a trip through memory per op.
   pm.addNestedPass<func::FuncOp>(createFuseElementwise());
   pm.addPass(createCanonicalizerPass());
-  return pm.run(module);
 }
 
-namespace {
-/// A public function returning a constant (a learning rate that folded, a
-/// zero gradient) would return a pointer into the binary's read-only data,
-/// which the caller frees with every other result. Return a fresh copy.
-void copyReturnedConstants(func::FuncOp func) {
-  func->getContext()->getOrLoadDialect<bufferization::BufferizationDialect>();
-  func.walk([](func::ReturnOp ret) {
-    OpBuilder b(ret);
-    for (OpOperand &operand : ret->getOpOperands()) {
-      auto type = dyn_cast<RankedTensorType>(operand.get().getType());
-      if (type && operand.get().getDefiningOp<arith::ConstantOp>())
-        operand.set(b.create<bufferization::AllocTensorOp>(ret.getLoc(), type, ValueRange(),
-                                                           operand.get()));
-    }
-  });
-}
-} // namespace
-
-LogicalResult mlir::lip::bufferize(ModuleOp module, GemmBackend gemm,
-                                   ArrayRef<std::string> bf16Functions) {
-  // Public functions get a C entry point `_mlir_ciface_<name>` that takes
-  // pointers to memref descriptors (mlir/ExecutionEngine/CRunnerUtils.h):
-  // what the runtime calls.
-  // The lip argument attributes (names, constraints, state kinds) are
-  // metadata for the runtime, not for LLVM: drop them here.
-  for (auto func : module.getOps<func::FuncOp>()) {
-    for (unsigned i = 0; i < func.getNumArguments(); ++i) {
-      SmallVector<NamedAttribute> kept;
-      for (NamedAttribute attr : func.getArgAttrDict(i) ? func.getArgAttrDict(i).getValue()
-                                                        : ArrayRef<NamedAttribute>())
-        if (!attr.getName().strref().starts_with("lip."))
-          kept.push_back(attr);
-      func.setArgAttrs(i, kept);
-    }
-    if (func.isPublic() && !func.isExternal()) {
-      func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), UnitAttr::get(module.getContext()));
-      copyReturnedConstants(func);
-    }
-  }
-  PassManager pm(module.getContext());
-  bufferization::OneShotBufferizationOptions options;
-  options.bufferizeFunctionBoundaries = true;
-  pm.addPass(bufferization::createOneShotBufferizePass(options));
+void mlir::lip::buildBufferizePipeline(OpPassManager &pm, const BufferizeOptions &options) {
+  pm.addPass(createExportEntryPoints());
+  bufferization::OneShotBufferizationOptions bufferization;
+  bufferization.bufferizeFunctionBoundaries = true;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
   // Upstream's buffer-deallocation-pipeline, with the step's buffers freed
   // at their last use rather than at the end of the step.
   pm.addPass(memref::createExpandReallocPass(/*emitDeallocs=*/false));
@@ -141,20 +105,16 @@ LogicalResult mlir::lip::bufferize(ModuleOp module, GemmBackend gemm,
   pm.addPass(bufferization::createLowerDeallocationsPass());
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
-  if (gemm != GemmBackend::Loops) {
+  if (options.gemm != GemmBackend::Loops) {
     MatmulToBlasOptions products;
-    products.bf16Functions = bf16Functions; // a view: the caller keeps the names
-    products.cuda = gemm == GemmBackend::Cublas;
+    products.bf16Functions = options.bf16Functions; // copied by the pass
+    products.cuda = options.gemm == GemmBackend::Cublas;
     pm.addPass(createMatmulToBlas(products));
   }
-  return pm.run(module);
 }
 
-LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module, GemmBackend gemm,
-                                            ArrayRef<std::string> bf16Functions) {
-  if (failed(bufferize(module, gemm, bf16Functions)))
-    return failure();
-  PassManager pm(module.getContext());
+void mlir::lip::buildLowerToLLVMPipeline(OpPassManager &pm, const BufferizeOptions &options) {
+  buildBufferizePipeline(pm, options);
   // Bounded functions: LLVM's cost grows faster than a function's size, so
   // one giant step made compile time quadratic in depth.
   pm.addPass(createSplitFunctions());
@@ -184,7 +144,59 @@ LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module, GemmBackend gemm,
   pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void mlir::lip::registerCodegenPipelines() {
+  PassPipelineRegistration<LowerToLinalgOptions>(
+      "lip-lower-to-linalg", "lip and lipopt to linalg on tensors (lipc --emit=linalg)",
+      buildLowerToLinalgPipeline);
+  PassPipelineRegistration<BufferizeOptions>(
+      "lip-bufferize", "Entry points, bufferization, deallocation and runtime products",
+      buildBufferizePipeline);
+  PassPipelineRegistration<BufferizeOptions>(
+      "lip-lower-to-llvm", "linalg on tensors to the LLVM dialect (the CPU path)",
+      buildLowerToLLVMPipeline);
+}
+
+namespace {
+/// Runs `build`'s passes on `module` under MLIR's pass manager options from
+/// the command line (IR printing, timing, crash reproducers), where the
+/// tool registered them.
+LogicalResult runPipeline(ModuleOp module, llvm::function_ref<void(OpPassManager &)> build) {
+  PassManager pm(module.getContext());
+  if (failed(lipc::applyCommandLinePassOptions(pm)))
+    return failure();
+  build(pm);
   return pm.run(module);
+}
+} // namespace
+
+LogicalResult mlir::lip::lowerToLinalg(ModuleOp module, AttentionLowering attention) {
+  LowerToLinalgOptions options;
+  options.attentionKernels = attention == AttentionLowering::RuntimeKernels;
+  return runPipeline(module, [&](OpPassManager &pm) { buildLowerToLinalgPipeline(pm, options); });
+}
+
+namespace {
+/// Runs `build` (lip-bufferize or lip-lower-to-llvm) with these options.
+LogicalResult runBufferizeStage(ModuleOp module, lip::GemmBackend gemm,
+                                ArrayRef<std::string> bf16Functions,
+                                void (*build)(OpPassManager &, const lip::BufferizeOptions &)) {
+  lip::BufferizeOptions options;
+  options.gemm = gemm;
+  options.bf16Functions = bf16Functions;
+  return runPipeline(module, [&](OpPassManager &pm) { build(pm, options); });
+}
+} // namespace
+
+LogicalResult mlir::lip::bufferize(ModuleOp module, GemmBackend gemm,
+                                   ArrayRef<std::string> bf16Functions) {
+  return runBufferizeStage(module, gemm, bf16Functions, buildBufferizePipeline);
+}
+
+LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module, GemmBackend gemm,
+                                            ArrayRef<std::string> bf16Functions) {
+  return runBufferizeStage(module, gemm, bf16Functions, buildLowerToLLVMPipeline);
 }
 
 std::unique_ptr<llvm::Module> mlir::lip::translateToLLVMIR(ModuleOp module,

@@ -12,6 +12,9 @@
 
 #include "lipc/Pipelines/DeviceCodegen.h"
 
+#include "lipc/Conversion/Passes.h"
+#include "lipc/Support/CommandLinePassOptions.h"
+
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
 #include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
@@ -97,46 +100,12 @@ void addBinaryPass(PassManager &pm) {
   pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
-/// memref.alloc/dealloc in host code -> gpu.alloc host_shared/gpu.dealloc
-/// (mgpuMemAlloc/mgpuMemFree: managed memory).
-void allocateManaged(ModuleOp module) {
-  module.getContext()->getOrLoadDialect<gpu::GPUDialect>();
-  module.walk([](memref::AllocOp alloc) {
-    OpBuilder b(alloc);
-    auto managed = b.create<gpu::AllocOp>(alloc.getLoc(), alloc.getType(), Type(), ValueRange(),
-                                          alloc.getDynamicSizes(), alloc.getSymbolOperands(),
-                                          /*hostShared=*/true);
-    alloc.replaceAllUsesWith(managed.getMemref());
-    alloc.erase();
-  });
-  // gpu-to-llvm lowers only the async gpu.dealloc: wrap it in waits.
-  module.walk([](memref::DeallocOp dealloc) {
-    OpBuilder b(dealloc);
-    Location loc = dealloc.getLoc();
-    Type token = gpu::AsyncTokenType::get(b.getContext());
-    Value start = b.create<gpu::WaitOp>(loc, token, ValueRange()).getAsyncToken();
-    Value freed = b.create<gpu::DeallocOp>(loc, token, ValueRange{start}, dealloc.getMemref()).getAsyncToken();
-    b.create<gpu::WaitOp>(loc, Type(), ValueRange{freed});
-    dealloc.erase();
-  });
-}
-
-/// Renames every function defined in `module` to `<prefix><name>`.
-LogicalResult prefixSymbols(ModuleOp module, StringRef prefix) {
-  SymbolTable table(module);
-  for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
-    if (func.isExternal())
-      continue;
-    auto renamed = StringAttr::get(module.getContext(), prefix + func.getSymName());
-    if (failed(table.rename(func, renamed)))
-      return failure();
-  }
-  return success();
-}
 } // namespace
 
 LogicalResult mlir::lip::compileDeviceKernels(ModuleOp module, const DeviceTarget &target) {
   PassManager pm(module.getContext());
+  if (failed(lipc::applyCommandLinePassOptions(pm)))
+    return failure();
   addKernelPasses(pm, target);
   addBinaryPass(pm);
   return pm.run(module);
@@ -144,16 +113,14 @@ LogicalResult mlir::lip::compileDeviceKernels(ModuleOp module, const DeviceTarge
 
 LogicalResult mlir::lip::lowerToGpuLLVMDialect(ModuleOp module, const DeviceTarget &target,
                                                StringRef prefix) {
-  if (failed(prefixSymbols(module, prefix)))
-    return failure();
-  {
-    PassManager pm(module.getContext());
-    pm.addPass(createBufferizationToMemRefPass());
-    if (failed(pm.run(module)))
-      return failure();
-  }
-  allocateManaged(module);
   PassManager pm(module.getContext());
+  if (failed(lipc::applyCommandLinePassOptions(pm)))
+    return failure();
+  PrefixSymbolsOptions renamed;
+  renamed.prefix = prefix.str();
+  pm.addPass(createPrefixSymbols(renamed));
+  pm.addPass(createBufferizationToMemRefPass());
+  pm.addPass(createAllocateManaged());
   addKernelPasses(pm, target);
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createConvertMathToLibmPass());

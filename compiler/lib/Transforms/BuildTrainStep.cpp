@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lipc/Autodiff/Gradient.h"
 #include "lipc/Training/TrainStep.h"
 #include "lipc/Transforms/Passes.h"
 
@@ -22,6 +23,21 @@ namespace {
 struct LipBuildTrainStepPass final : lip::impl::LipBuildTrainStepBase<LipBuildTrainStepPass> {
   using Base::Base;
   void runOnOperation() override;
+
+  /// from-logits: the one public function returns logits; @forward keeps
+  /// them, the function itself then returns their cross-entropy.
+  LogicalResult addForwardAndLoss() {
+    SmallVector<func::FuncOp> models;
+    for (func::FuncOp func : getOperation().getOps<func::FuncOp>())
+      if (func.isPublic() && !func.isExternal())
+        models.push_back(func);
+    if (models.size() != 1)
+      return getOperation().emitError("from-logits needs one public function returning logits, "
+                                      "found ")
+             << models.size();
+    buildForwardFunction(models.front(), kForwardFunctionName);
+    return appendCrossEntropyLoss(models.front());
+  }
 };
 } // namespace
 
@@ -38,6 +54,21 @@ void LipBuildTrainStepPass::runOnOperation() {
   o.steps = steps;
   o.warmup = warmup;
   o.weightDecay = weightDecay;
+  o.beta1 = beta1;
+  o.beta2 = beta2;
+  o.eps = eps;
+  o.cooldownFraction = cooldownFraction;
+  o.cooldownFloor = cooldownFloor;
+  for (const std::string &entry : paramLr) {
+    auto [name, text] = StringRef(entry).split('=');
+    double rate;
+    if (name.empty() || text.getAsDouble(rate) || !(rate > 0)) {
+      getOperation().emitError("param-lr entries are NAME=RATE with a positive rate, got '")
+          << entry << "'";
+      return signalPassFailure();
+    }
+    o.paramLr[name.str()] = rate;
+  }
   auto set = lipopt::symbolizeNewtonSchulzSet(coefficients);
   auto kind = lipopt::symbolizeSchedule(schedule);
   if (!set || *set == lipopt::NewtonSchulzSet::custom || !kind) {
@@ -47,6 +78,8 @@ void LipBuildTrainStepPass::runOnOperation() {
   }
   o.newtonSchulz = *set;
   o.schedule = *kind;
+  if (fromLogits && failed(addForwardAndLoss()))
+    return signalPassFailure();
   for (func::FuncOp func : getOperation().getOps<func::FuncOp>()) {
     auto results = func.getFunctionType().getResults();
     if (func.isExternal() || results.size() != 1 ||

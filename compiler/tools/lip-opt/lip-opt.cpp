@@ -1,13 +1,17 @@
 //===- lip-opt.cpp - Run lip passes on MLIR files -------------------------===//
 //
-// A thin MlirOptMain over the lip dialect, lipc's passes and the test passes;
-// all generic flags (--mlir-print-ir-after-all, --mlir-timing, ...) work.
+// A thin MlirOptMain over the lip dialect, lipc's passes and pipelines
+// (lip-lower-to-linalg, lip-bufferize, lip-lower-to-llvm: each stage lipc
+// runs) and the test passes; all generic flags (--mlir-print-ir-after-all,
+// --mlir-timing, ...) work.
 //
 //===----------------------------------------------------------------------===//
 
 #include "lip/Dialect/Lip/LipDialect.h"
 #include "lip/Dialect/LipOpt/LipOptDialect.h"
 #include "lipc/Conversion/Passes.h"
+#include "lipc/Pipelines/Codegen.h"
+#include "lipc/Pipelines/DeviceCodegen.h"
 #include "lipc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -29,6 +33,7 @@ int main(int argc, char **argv) {
   mlir::registerSymbolDCEPass();
   mlir::lip::registerLipcPasses();
   mlir::lip::registerLipcConversionPasses();
+  mlir::lip::registerCodegenPipelines();
   mlir::lip::test::registerTestPasses();
 
   mlir::DialectRegistry registry;
@@ -38,6 +43,10 @@ int main(int argc, char **argv) {
                   mlir::tensor::TensorDialect, mlir::bufferization::BufferizationDialect,
                   mlir::memref::MemRefDialect, mlir::scf::SCFDialect,
                   mlir::cf::ControlFlowDialect>();
+  // What the codegen pipelines produce and need (bufferization models,
+  // conversions to LLVM, the GPU and NVVM dialects).
+  mlir::lip::registerCodegenDialects(registry);
+  mlir::lip::registerDeviceCodegenDialects(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "lip optimizer driver\n", registry));
 }

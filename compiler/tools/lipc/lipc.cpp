@@ -70,7 +70,7 @@ llvm::cl::list<std::string> positionals(llvm::cl::Positional,
                                         llvm::cl::desc("[bounds|compile|certify] <model.lip> [checkpoint]"),
                                         llvm::cl::cat(lipcCategory));
 
-enum class Emit { None, AST, Lip, LipBounds, Train, Manifest, Linalg, LLVM, Obj, PTX };
+enum class Emit { None, AST, Lip, LipBounds, TrainPipeline, Train, Manifest, Linalg, LLVM, Obj, PTX };
 llvm::cl::opt<Emit> emit(
     "emit", llvm::cl::desc("Print a compilation stage instead of running a command"),
     llvm::cl::init(Emit::None),
@@ -78,6 +78,10 @@ llvm::cl::opt<Emit> emit(
                      clEnumValN(Emit::Lip, "lip", "the model in the lip dialect"),
                      clEnumValN(Emit::LipBounds, "lip-bounds",
                                 "the lip dialect with every op's propagated bound"),
+                     clEnumValN(Emit::TrainPipeline, "train-pipeline",
+                                "the pass pipeline that makes --emit=train of --emit=lip, "
+                                "every train setting of the spec as an option (for "
+                                "lip-opt --pass-pipeline=)"),
                      clEnumValN(Emit::Train, "train",
                                 "the training step: loss, gradient, optimizer updates and "
                                 "projections (lip + lipopt)"),
@@ -489,6 +493,7 @@ int main(int argc, char **argv) {
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
   llvm::cl::HideUnrelatedOptions(lipcCategory);
   llvm::cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "lipc " << kVersion << " (LLVM and MLIR " << LLVM_VERSION_STRING << ")\n";
@@ -604,6 +609,12 @@ int main(int argc, char **argv) {
                          runtimeDirectory);
   if (emit == Emit::Obj && outputPath.empty())
     return usage("--emit=obj needs -o FILE");
+  if (emit == Emit::TrainPipeline) {
+    if (!compiled->train)
+      return usage("--emit=train-pipeline needs a spec with a train section");
+    llvm::outs() << trainingPipeline(*compiled, /*fuseProjections=*/!noFuse) << "\n";
+    return kSuccess;
+  }
   if (emit == Emit::Train || emit == Emit::Manifest || emit == Emit::Linalg ||
       emit == Emit::LLVM || emit == Emit::Obj || emit == Emit::PTX)
     return emitTrainingStage(*compiled, emit, {outputPath});

@@ -20,6 +20,10 @@ namespace mlir::lip {
 /// cross-entropy against a new trailing argument of integer labels.
 LogicalResult appendCrossEntropyLoss(func::FuncOp func);
 
+/// The model's forward pass with parameters as arguments, returning logits:
+/// what `eval` (and sampling) call with trained weights.
+inline constexpr llvm::StringLiteral kForwardFunctionName = "forward";
+
 /// Builds (next to `func`, public)
 ///   func @<name>(params..., args...) -> results of func
 /// computing what `func` computes with its lip.param ops read from

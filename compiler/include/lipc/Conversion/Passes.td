@@ -18,18 +18,34 @@ def ConvertLipToLinalg : Pass<"convert-lip-to-linalg", "::mlir::ModuleOp"> {
     too: matmuls for the linear layer's gradients, elementwise derivatives, a
     scatter-add for the embedding, the attention backward through recomputed
     weights. Parameters must be function arguments (lower the gradient or
-    training function, not the forward declaration of a model).
+    training function, not the forward declaration of a model). The lipopt
+    ops are convert-lipopt-to-linalg's.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::func::FuncDialect", "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"];
+}
 
+def ConvertLipOptToLinalg : Pass<"convert-lipopt-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lower lipopt ops to linalg, tensor, arith, math and scf on tensors";
+  let description = [{
     The lipopt ops: schedules and the soft cap's coupling (a bisection in
     scf.for) in scalar arith/math, momentum and Adam as multi-result
     generics, Newton-Schulz and the soft and hard caps as matmuls on the wide
     side, the embedding cap as a row reduction, spectral normalization as
     unrolled Gram squarings (its rigorous bound) and a warm-started power
     iteration (matvecs), the hammer and spectral weight decay as rank-one
-    updates; the fused Muon + soft cap as its sequence. The exact cap (an
-    eigendecomposition) calls the runtime's `liprt_exact_cap` on the
-    weight's buffer (bufferization.to_memref) and returns a fresh buffer as
-    a tensor (bufferization.to_tensor restrict).
+    updates. The fused Muon + soft cap (lipopt-fuse-projection) lowers to the
+    same sequence of linalg ops as the unfused chain; what the fusion buys
+    is the projection kept next to the update, and -lip-fuse-elementwise
+    then merges their elementwise loops (the Gram products stay separate
+    calls). The exact cap (an eigendecomposition) calls the runtime's
+    `liprt_exact_cap` on the weight's buffer (bufferization.to_memref) and
+    returns a fresh buffer as a tensor (bufferization.to_tensor restrict);
+    it is compiled for float32 weights of a static shape (an error
+    otherwise).
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
@@ -185,6 +201,47 @@ def MatmulToBlas : Pass<"lip-matmul-to-blas", "::mlir::ModuleOp"> {
                         "Call the cuBLAS entry points (the GPU build's buffers)">];
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+def ExportEntryPoints : Pass<"lip-export-entry-points", "::mlir::ModuleOp"> {
+  let summary = "Shape the public functions into the runtime's entry points";
+  let description = [{
+    Before bufferization, on tensors: every public function with a body gets
+    `llvm.emit_c_interface` (a C entry `_mlir_ciface_<name>` taking memref
+    descriptors by pointer, which the packed entry points of lipc_abi.h
+    call); its `lip.*` argument attributes, metadata the manifest has
+    already carried to the runtime, are dropped; and a returned constant (a
+    learning rate that folded, a zero gradient) is returned as a fresh copy
+    (`bufferization.alloc_tensor`), since the runtime frees every result
+    and a constant would lower to read-only data. Private functions are
+    left as they are.
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+}
+
+def PrefixSymbols : Pass<"lip-prefix-symbols", "::mlir::ModuleOp"> {
+  let summary = "Rename every function defined in the module to <prefix><name>";
+  let description = [{
+    The GPU build links beside the CPU one in the same binary: its functions
+    become `gpu_train_step`, `gpu_forward`, ... (lipc_abi.h's kGpuPrefix),
+    calls and other symbol uses renamed with them. Declarations (the
+    runtime's functions) keep their names. An empty prefix is an error.
+  }];
+  let options = [Option<"prefix", "prefix", "std::string", "\"gpu_\"",
+                        "What every defined function's name is prefixed with">];
+}
+
+def AllocateManaged : Pass<"lip-allocate-managed", "::mlir::ModuleOp"> {
+  let summary = "Host allocations of a GPU step in CUDA managed memory";
+  let description = [{
+    After bufferization, in host code: each `memref.alloc` becomes
+    `gpu.alloc host_shared` (managed memory, which kernels and the host
+    both reach) and each `memref.dealloc` an async `gpu.dealloc` between
+    two `gpu.wait`s (gpu-to-llvm lowers only the async form). Kernels'
+    own allocations (inside `gpu.module`) are not touched.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
 #endif // LIPC_CONVERSION_PASSES_TD

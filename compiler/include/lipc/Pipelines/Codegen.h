@@ -11,6 +11,8 @@
 #define LIPC_PIPELINES_CODEGEN_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 
@@ -36,20 +38,56 @@ enum class AttentionLowering {
   Linalg,         // scores, softmax and products in linalg (the GPU path, --gemm=loops)
 };
 
-/// Drops what nothing calls, lowers lip/lipopt to linalg on tensors (with
-/// attention as `attention` says) and fuses elementwise producers into
-/// their consumers.
+/// Options of the registered pipelines `lip-lower-to-linalg`.
+struct LowerToLinalgOptions : PassPipelineOptions<LowerToLinalgOptions> {
+  Option<bool> attentionKernels{
+      *this, "attention-kernels",
+      llvm::cl::desc("Attention as the runtime's fused CPU kernels (else in linalg)"),
+      llvm::cl::init(true)};
+};
+
+/// Options of `lip-bufferize` and `lip-lower-to-llvm`.
+struct BufferizeOptions : PassPipelineOptions<BufferizeOptions> {
+  Option<GemmBackend> gemm{
+      *this, "gemm", llvm::cl::desc("How matrix products are compiled"),
+      llvm::cl::init(GemmBackend::Blas),
+      llvm::cl::values(clEnumValN(GemmBackend::Blas, "blas", "the runtime's CPU products"),
+                       clEnumValN(GemmBackend::Cublas, "cublas", "the runtime's cuBLAS products"),
+                       clEnumValN(GemmBackend::Loops, "loops", "linalg's loops"))};
+  ListOption<std::string> bf16Functions{
+      *this, "bf16-functions", llvm::cl::desc("Functions whose products may take bf16 operands")};
+};
+
+/// lip-lower-to-linalg: drops what nothing calls, lowers lip/lipopt to
+/// linalg on tensors (attention as the options say) and fuses elementwise
+/// producers into their consumers. What `lipc --emit=linalg` prints.
+void buildLowerToLinalgPipeline(OpPassManager &pm, const LowerToLinalgOptions &options);
+
+/// lip-bufferize: the runtime's entry points (-lip-export-entry-points),
+/// bufferization with buffers freed where they die, and matrix products as
+/// runtime calls (-lip-matmul-to-blas) unless gemm=loops. The CPU and the
+/// GPU paths both start here.
+void buildBufferizePipeline(OpPassManager &pm, const BufferizeOptions &options);
+
+/// lip-lower-to-llvm: lip-bufferize, then the CPU path to the LLVM dialect
+/// (split functions, OpenMP loops, the step arena's allocation functions).
+/// Translated, it is what `lipc --emit=llvm` prints before the packed entry
+/// points and embedded strings are added.
+void buildLowerToLLVMPipeline(OpPassManager &pm, const BufferizeOptions &options);
+
+/// Registers the three pipelines above (for lip-opt).
+void registerCodegenPipelines();
+
+/// Runs lip-lower-to-linalg on `module` with MLIR's pass manager options
+/// from the command line (--mlir-print-ir-after-all, --mlir-timing, ...).
 LogicalResult lowerToLinalg(ModuleOp module, AttentionLowering attention);
 
-/// Bufferizes a linalg module (buffers freed where they die) and, for
-/// GemmBackend::Blas or Cublas, turns its matrix products into runtime calls, those
-/// of `bf16Functions` allowed bf16 operands (-lip-matmul-to-blas); public
-/// functions get the C entry point `_mlir_ciface_<name>`. The CPU and the
-/// GPU paths both start here.
+/// Runs lip-bufferize on `module`, the products of `bf16Functions` allowed
+/// bf16 operands.
 LogicalResult bufferize(ModuleOp module, GemmBackend gemm,
                         ArrayRef<std::string> bf16Functions = {});
 
-/// Bufferizes and lowers a linalg module to the LLVM dialect.
+/// Runs lip-lower-to-llvm on `module`.
 LogicalResult lowerToLLVMDialect(ModuleOp module, GemmBackend gemm = GemmBackend::Blas,
                                  ArrayRef<std::string> bf16Functions = {});
 

@@ -84,8 +84,16 @@ def LipBuildTrainStep : Pass<"lip-build-train-step", "::mlir::ModuleOp"> {
     projection of the parameter's constraint (`lipopt.soft_cap` with its
     coupling, `lipopt.hard_cap`, ...). Warns where a guarantee lapses (soft
     cap with AdamW, lr beyond the soft cap's condition).
+
+    With `from-logits`, the module's one public function returns logits, as
+    a spec's model does: it is first copied as `@forward` and made to return
+    the mean cross-entropy against a new labels argument, the loss trained.
+    `lipc --emit=train-pipeline` prints the pipeline, with every option of
+    the spec, that makes `--emit=train` of `--emit=lip`.
   }];
   let options = [
+    Option<"fromLogits", "from-logits", "bool", "false",
+           "The public function returns logits: add @forward and the cross-entropy first">,
     Option<"optimizer", "optimizer", "std::string", "\"muon\"", "muon or adamw">,
     Option<"lr", "lr", "double", "0.02", "Base learning rate">,
     Option<"embedLr", "embed-lr", "double", "0.0", "Rate of embeddings (0: lr)">,
@@ -103,7 +111,16 @@ def LipBuildTrainStep : Pass<"lip-build-train-step", "::mlir::ModuleOp"> {
            "constant, linear, cosine or cooldown">,
     Option<"steps", "steps", "int64_t", "1000", "Total steps (for the schedule)">,
     Option<"warmup", "warmup", "int64_t", "0", "Warm-up steps">,
-    Option<"weightDecay", "weight-decay", "double", "0.0", "Decoupled weight decay">
+    Option<"weightDecay", "weight-decay", "double", "0.0", "Decoupled weight decay">,
+    Option<"beta1", "beta1", "double", "0.9", "Adam's first-moment decay">,
+    Option<"beta2", "beta2", "double", "0.95", "Adam's second-moment decay">,
+    Option<"eps", "eps", "double", "1e-8", "Adam's epsilon">,
+    Option<"cooldownFraction", "cooldown-fraction", "double", "0.4",
+           "The cooldown schedule's final fraction of the steps">,
+    Option<"cooldownFloor", "cooldown-floor", "double", "0.1",
+           "The cooldown schedule's last rate, a fraction of lr">,
+    ListOption<"paramLr", "param-lr", "std::string",
+               "NAME=RATE: a parameter's own base rate instead of lr">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::lipopt::LipOptDialect"];
 }

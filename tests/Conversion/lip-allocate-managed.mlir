@@ -1,0 +1,30 @@
+// RUN: lip-opt %s -lip-allocate-managed | FileCheck %s
+
+// Host allocations become managed (host_shared) and their deallocation an
+// async gpu.dealloc between waits; a kernel's own allocation stays.
+// CHECK-LABEL: func.func @step
+// CHECK: %[[B:.*]] = gpu.alloc  host_shared (%arg0) : memref<?x4xf32>
+// CHECK: memref.store %{{.*}}, %[[B]]
+// CHECK: %[[T:.*]] = gpu.wait async
+// CHECK: %[[F:.*]] = gpu.dealloc async [%[[T]]] %[[B]] : memref<?x4xf32>
+// CHECK: gpu.wait [%[[F]]]
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: memref.dealloc
+func.func @step(%n: index, %v: f32) {
+  %c0 = arith.constant 0 : index
+  %b = memref.alloc(%n) : memref<?x4xf32>
+  memref.store %v, %b[%c0, %c0] : memref<?x4xf32>
+  memref.dealloc %b : memref<?x4xf32>
+  return
+}
+
+// CHECK-LABEL: gpu.module @kernels
+// CHECK: memref.alloc() : memref<4xf32>
+// CHECK: memref.dealloc
+gpu.module @kernels {
+  gpu.func @k() kernel {
+    %b = memref.alloc() : memref<4xf32>
+    memref.dealloc %b : memref<4xf32>
+    gpu.return
+  }
+}
