@@ -2,12 +2,15 @@
 # Installs what lipc needs on Debian 12 from Debian's archive, and nothing that is already there.
 # Idempotent: when every package is present it only checks (a second or two) and exits.
 set -euo pipefail
+# The one MLIR/LLVM version lipc is built with (libmlir-19-dev and
+# libmlir-22-dev cannot be installed together).
+LLVM="$(cat "$(dirname "${BASH_SOURCE[0]}")/llvm-version")"
 
 PACKAGES=(
-  # MLIR/LLVM 19: pinned, libmlir-19-dev and libmlir-22-dev cannot be installed together
-  libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools clang-19
-  # clang-19's sanitizer and libFuzzer runtimes (the sanitizer build, tests/fuzz)
-  libclang-rt-19-dev
+  # MLIR/LLVM
+  "libmlir-$LLVM-dev" "mlir-$LLVM-tools" "llvm-$LLVM-dev" "llvm-$LLVM-tools" "clang-$LLVM"
+  # clang's sanitizer and libFuzzer runtimes (the sanitizer build, tests/fuzz)
+  "libclang-rt-$LLVM-dev"
   # build tools
   cmake ninja-build lld ccache
   # libraries and test frameworks
@@ -16,7 +19,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev
   # the BLAS compiled models call for their matrix products (OpenBLAS's
   # OpenMP build), and the OpenMP runtime it and their parallel loops run on
-  libopenblas-dev libopenblas0-openmp libomp-19-dev
+  libopenblas-dev libopenblas0-openmp "libomp-$LLVM-dev"
   # oneDNN: its header at build time; compiled models open libdnnl.so.2
   # when the machine has it and run their large products through it
   libdnnl-dev

@@ -2,9 +2,10 @@
 # Generated (transform dialect: tiled, vectorized) GEMMs against OpenBLAS for
 # the matrix products of the examples' training steps, one static shape at a
 # time; prints GFLOP/s and ratios measured in the same run.
-# usage: bench/gemm/run.sh    (needs mlir-opt-19, clang-19, libopenblas-dev)
+# usage: bench/gemm/run.sh    (needs the pinned mlir-opt and clang (scripts/llvm-version), libopenblas-dev)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+LLVM="$(cat "$here/../../scripts/llvm-version")"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # M N K: the MLP's layer products at batch 512 and its Newton-Schulz/soft-cap
@@ -38,15 +39,15 @@ MLIR
   # the vectorizer leaves as scalar loops.
   ntile=$(( n % 32 == 0 ? 32 : 16 ))
   sed "s/NTILE/$ntile/" "$here/tile_and_vectorize.mlir" > "$work/transform_$ntile.mlir"
-  mlir-opt-19 "$work/$name.mlir" \
+  "mlir-opt-$LLVM" "$work/$name.mlir" \
     --transform-preload-library=transform-library-paths="$work/transform_$ntile.mlir" \
     --transform-interpreter --canonicalize --eliminate-empty-tensors --empty-tensor-to-alloc-tensor \
     --one-shot-bufferize=bufferize-function-boundaries --canonicalize --cse --buffer-deallocation-pipeline \
     --convert-vector-to-scf=full-unroll=true --convert-linalg-to-loops --lower-affine --convert-scf-to-cf \
     --convert-vector-to-llvm --convert-to-llvm --reconcile-unrealized-casts -o "$work/$name.llvm.mlir"
-  mlir-translate-19 --mlir-to-llvmir "$work/$name.llvm.mlir" -o "$work/$name.ll"
-  clang-19 -O3 -march=native -fPIC -c "$work/$name.ll" -o "$work/$name.o" 2>/dev/null
+  "mlir-translate-$LLVM" --mlir-to-llvmir "$work/$name.llvm.mlir" -o "$work/$name.ll"
+  "clang-$LLVM" -O3 -march=native -fPIC -c "$work/$name.ll" -o "$work/$name.o" 2>/dev/null
   objects+=("$work/$name.o")
 done
-clang++-19 -O2 -march=native -I"$work" "$here/harness.cpp" "${objects[@]}" -lopenblas -o "$work/harness"
+"clang++-$LLVM" -O2 -march=native -I"$work" "$here/harness.cpp" "${objects[@]}" -lopenblas -o "$work/harness"
 "$work/harness"

@@ -41,7 +41,7 @@ struct TestPrintLipschitzPass
     func::FuncOp func = getOperation();
     raw_ostream &os = llvm::outs();
     os << "func @" << func.getName() << "\n";
-    LipschitzAnalysis analysis(func);
+    const LipschitzAnalysis &analysis = getAnalysis<LipschitzAnalysis>();
     if (!analysis.succeeded())
       return signalPassFailure();
     AsmState state(func);

@@ -55,7 +55,7 @@ void LipCheckBudgetPass::runOnOperation() {
       return; // No budget was asked for.
     budget = attr.getValueAsDouble();
   }
-  LipschitzAnalysis analysis(func);
+  const LipschitzAnalysis &analysis = getAnalysis<LipschitzAnalysis>();
   if (!analysis.succeeded())
     return signalPassFailure();
   ValueBound result = *analysis.getResultBound();
@@ -74,4 +74,5 @@ void LipCheckBudgetPass::runOnOperation() {
     attachBreakdown(diag, analysis);
     return signalPassFailure();
   }
+  markAllAnalysesPreserved();
 }

@@ -7,9 +7,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "lipc/Transforms/Passes.h"
+#include "lipc/Support/GreedyRewrite.h"
 
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #define DEBUG_TYPE "lipopt-fuse-projection"
 
@@ -62,7 +62,7 @@ struct LipOptFuseProjectionPass final
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseMuonSoftCap>(&getContext());
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
 };

@@ -30,7 +30,7 @@ void LipPropagateBoundsPass::runOnOperation() {
   func::FuncOp func = getOperation();
   if (func.isExternal())
     return; // A declaration has nothing to bound.
-  LipschitzAnalysis analysis(func);
+  const LipschitzAnalysis &analysis = getAnalysis<LipschitzAnalysis>();
   if (!analysis.succeeded())
     return signalPassFailure();
 

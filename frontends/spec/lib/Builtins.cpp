@@ -18,25 +18,6 @@ using namespace lipc::spec;
 using llvm::SMLoc;
 
 namespace {
-const std::map<std::string, Signature> &signatures() {
-  static const std::map<std::string, Signature> table = {
-      {"linear", {{"input", "out"}, {"in", "name", "group", "method", "w_max", "init"}}},
-      {"embedding", {{"ids", "width"}, {"name", "group", "method", "w_max", "init"}}},
-      {"relu", {{"input"}, {}}},
-      {"abs", {{"input"}, {}}},
-      {"maxmin", {{"input"}, {}}},
-      {"gelu", {{"input"}, {"scale", "approximation"}}},
-      {"residual", {{"input", "branch"}, {"alpha"}}},
-      {"attention", {{"query", "key", "value"}, {"causal", "logit_scale", "output_factor"}}},
-      {"rope", {{"input"}, {"base"}}},
-      {"split_heads", {{"input", "heads"}, {}}},
-      {"merge_heads", {{"input"}, {}}},
-      {"flatten", {{"input"}, {}}},
-      {"mean_pool", {{"input"}, {}}},
-      {"scale", {{"input", "factor"}, {}}},
-  };
-  return table;
-}
 
 std::vector<int64_t> shapeOf(Value v) {
   auto shape = cast<RankedTensorType>(v.getType()).getShape();
@@ -48,10 +29,29 @@ RankedTensorType withShape(Value like, ArrayRef<int64_t> shape) {
 }
 } // namespace
 
+/// One call of a builtin layer, its arguments bound and its first argument
+/// (the input) checked.
+struct Generator::BuiltinCall {
+  const Expr &call;
+  llvm::StringRef name;
+  llvm::SMLoc at;
+  BoundArgs args;
+  const Val *input = nullptr;
+
+  const Val &x() const { return *input; }
+  Val fail() const { return Val::error(at); }
+};
+
+/// A builtin layer: the arguments it takes and what builds it.
+struct Generator::Builtin {
+  Signature signature;
+  Val (Generator::*build)(BuiltinCall &);
+};
+
 const std::vector<std::string> &Generator::builtinNames() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> n;
-    for (const auto &entry : signatures())
+    for (const auto &entry : builtins())
       n.push_back(entry.first);
     return n;
   }();
@@ -255,218 +255,302 @@ Value Generator::makeParam(const Expr &call, const BoundArgs &args, llvm::String
                                       builder.getStringAttr(name), attr, zero);
 }
 
+const std::map<std::string, Generator::Builtin> &Generator::builtins() {
+  static const std::map<std::string, Builtin> table = {
+      {"linear",
+       {{{"input", "out"}, {"in", "name", "group", "method", "w_max", "init"}},
+        &Generator::buildLinear}},
+      {"embedding",
+       {{{"ids", "width"}, {"name", "group", "method", "w_max", "init"}},
+        &Generator::buildEmbedding}},
+      {"relu", {{{"input"}, {}}, &Generator::buildRelu}},
+      {"abs", {{{"input"}, {}}, &Generator::buildAbs}},
+      {"maxmin", {{{"input"}, {}}, &Generator::buildMaxMin}},
+      {"gelu", {{{"input"}, {"scale", "approximation"}}, &Generator::buildGelu}},
+      {"residual", {{{"input", "branch"}, {"alpha"}}, &Generator::buildResidual}},
+      {"attention",
+       {{{"query", "key", "value"}, {"causal", "logit_scale", "output_factor"}},
+        &Generator::buildAttention}},
+      {"rope", {{{"input"}, {"base"}}, &Generator::buildRope}},
+      {"split_heads", {{{"input", "heads"}, {}}, &Generator::buildSplitHeads}},
+      {"merge_heads", {{{"input"}, {}}, &Generator::buildMergeHeads}},
+      {"flatten", {{{"input"}, {}}, &Generator::buildFlatten}},
+      {"mean_pool", {{{"input"}, {}}, &Generator::buildMeanPool}},
+      {"scale", {{{"input", "factor"}, {}}, &Generator::buildScale}},
+  };
+  return table;
+}
+
 Val Generator::callBuiltin(const Expr &call, const std::vector<Val> &positional,
                            const std::vector<std::pair<const KeywordArg *, Val>> &keywords) {
-  llvm::StringRef name = call.text;
-  BoundArgs args;
-  if (!bindArgs(call, positional, keywords, signatures().at(call.text), args))
-    return Val::error(call.loc);
-  SMLoc at = call.loc;
-  auto fail = [&] { return Val::error(at); };
-  auto positiveInt = [&](const std::string &arg, int64_t &out) {
-    const Val &v = args.get(arg);
-    if (!inRange(v, kDimensionRange, "argument '" + llvm::Twine(arg) + "' of '" + name + "'"))
-      return false;
-    out = static_cast<int64_t>(v.number);
-    return true;
-  };
-  const std::string first = signatures().at(call.text).positional[0];
-  if (name != "embedding" && !expectTensor(args.get(first), "its " + first, name))
-    return fail();
-  const Val &x = args.get(first);
+  const Builtin &builtin = builtins().at(call.text);
+  BuiltinCall c{call, call.text, call.loc, {}};
+  if (!bindArgs(call, positional, keywords, builtin.signature, c.args))
+    return c.fail();
+  const std::string &first = builtin.signature.positional[0];
+  c.input = &c.args.get(first);
+  if (c.name != "embedding" && !expectTensor(c.x(), "its " + first, c.name))
+    return c.fail();
+  return (this->*builtin.build)(c);
+}
 
-  if (name == "linear") {
-    int64_t out;
-    if (!positiveInt("out", out))
-      return fail();
-    std::vector<int64_t> shape = shapeOf(x.tensor);
-    int64_t width = shape.back();
-    if (args.has("in")) {
-      int64_t in;
-      if (!positiveInt("in", in))
-        return fail();
-      if (in != width) {
-        error(x.loc) << "shape mismatch: linear layer expects input width " << in
-                     << " (in = " << in << ") but its input " << shapeString(x.tensor)
-                     << " has width " << width;
-        return fail();
-      }
-    }
-    shape.back() = out;
-    if (!checkExampleSize(shape, at))
-      return fail();
-    Value w = makeParam(call, args, "linear", {out, width}, lip::NormKind::rms_to_rms);
-    if (!w)
-      return fail();
-    Value y = builder.create<lip::LinearOp>(w.getLoc(), withShape(x.tensor, shape), x.tensor, w);
-    layerOf[y] = cast<lip::ParamOp>(w.getDefiningOp()).getName().str();
-    return Val::ofTensor(y, at);
-  }
-  if (name == "embedding") {
-    auto arg = dyn_cast_or_null<BlockArgument>(x.tensor);
-    auto vocab = arg ? result.model.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(), lip::kVocabAttrName)
-                     : IntegerAttr();
-    if (x.kind != Val::Kind::Tensor || !vocab) {
-      error(x.loc) << "'embedding' needs token ids (an input of type tokens(...)), got "
-                   << (x.kind == Val::Kind::Tensor ? "a float tensor" : x.describe());
-      return fail();
-    }
-    int64_t width;
-    if (!positiveInt("width", width))
-      return fail();
-    std::vector<int64_t> shape = shapeOf(x.tensor);
-    shape.push_back(width);
-    if (!checkExampleSize(shape, at))
-      return fail();
-    Value table = makeParam(call, args, "embed", {vocab.getInt(), width}, lip::NormKind::l1_to_rms);
-    if (!table)
-      return fail();
-    Value y = builder.create<lip::EmbeddingOp>(
-        table.getLoc(), RankedTensorType::get(shape, builder.getF32Type()), x.tensor, table);
-    layerOf[y] = cast<lip::ParamOp>(table.getDefiningOp()).getName().str();
-    return Val::ofTensor(y, at);
-  }
-  Type type = x.tensor.getType();
+bool Generator::positiveIntArg(BuiltinCall &c, const std::string &arg, int64_t &out) {
+  const Val &v = c.args.get(arg);
+  if (!inRange(v, kDimensionRange, "argument '" + llvm::Twine(arg) + "' of '" + c.name + "'"))
+    return false;
+  out = static_cast<int64_t>(v.number);
+  return true;
+}
+
+Val Generator::applyToInput(BuiltinCall &c,
+                            llvm::function_ref<mlir::Value(mlir::Location, mlir::Type)> build) {
   // Ops on one tensor are named after the layer it comes from
-  // (block0.attn.q.rope); `named` records that layer for the next op.
-  std::string root = rootName(x.tensor);
-  Location l = namedLoc(at, root.empty() ? name.str() : root + "." + name.str());
-  auto named = [&](Value y) {
-    layerOf[y] = root;
-    return Val::ofTensor(y, at);
-  };
-  if (name == "relu")
-    return named(builder.create<lip::ReluOp>(l, type, x.tensor));
-  if (name == "abs")
-    return named(builder.create<lip::AbsOp>(l, type, x.tensor));
-  if (name == "maxmin") {
-    if (shapeOf(x.tensor).back() % 2 != 0) {
-      error(x.loc) << "shape mismatch: 'maxmin' sorts pairs and needs an even width, got "
-                   << shapeString(x.tensor);
-      return fail();
+  // (block0.attn.q.rope); the result records that layer for the next op.
+  std::string root = rootName(c.x().tensor);
+  Location l = namedLoc(c.at, root.empty() ? c.name.str() : root + "." + c.name.str());
+  Value y = build(l, c.x().tensor.getType());
+  if (!y)
+    return c.fail();
+  layerOf[y] = root;
+  return Val::ofTensor(y, c.at);
+}
+
+Val Generator::buildLinear(BuiltinCall &c) {
+  const Val &x = c.x();
+  int64_t out;
+  if (!positiveIntArg(c, "out", out))
+    return c.fail();
+  std::vector<int64_t> shape = shapeOf(x.tensor);
+  int64_t width = shape.back();
+  if (c.args.has("in")) {
+    int64_t in;
+    if (!positiveIntArg(c, "in", in))
+      return c.fail();
+    if (in != width) {
+      error(x.loc) << "shape mismatch: linear layer expects input width " << in
+                   << " (in = " << in << ") but its input " << shapeString(x.tensor)
+                   << " has width " << width;
+      return c.fail();
     }
-    return named(builder.create<lip::MaxMinOp>(l, type, x.tensor));
   }
-  if (name == "gelu") {
-    double scale;
-    if (!numberArg(args, "scale", name, 1.0, scale))
-      return fail();
-    bool tanh = false;
-    if (args.has("approximation")) {
-      const Val &a = args.get("approximation");
-      if (a.kind != Val::Kind::Symbol && a.kind != Val::Kind::String) {
-        error(a.loc) << "'approximation' must be erf or tanh, got " << a.describe();
-        return fail();
-      }
-      if (a.text != "erf" && a.text != "tanh") {
-        error(a.loc) << "'approximation' must be erf or tanh, got '" << a.text << "'";
-        return fail();
-      }
-      tanh = a.text == "tanh";
-    }
-    return named(builder.create<lip::GeluOp>(l, type, x.tensor,
-                                             tanh ? builder.getUnitAttr() : UnitAttr(),
-                                             builder.getF64FloatAttr(scale)));
+  shape.back() = out;
+  if (!checkExampleSize(shape, c.at))
+    return c.fail();
+  Value w = makeParam(c.call, c.args, "linear", {out, width}, lip::NormKind::rms_to_rms);
+  if (!w)
+    return c.fail();
+  Value y = builder.create<lip::LinearOp>(w.getLoc(), withShape(x.tensor, shape), x.tensor, w);
+  layerOf[y] = cast<lip::ParamOp>(w.getDefiningOp()).getName().str();
+  return Val::ofTensor(y, c.at);
+}
+
+Val Generator::buildEmbedding(BuiltinCall &c) {
+  const Val &x = c.x();
+  auto arg = dyn_cast_or_null<BlockArgument>(x.tensor);
+  auto vocab = arg ? result.model.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(),
+                                                                 lip::kVocabAttrName)
+                   : IntegerAttr();
+  if (x.kind != Val::Kind::Tensor || !vocab) {
+    error(x.loc) << "'embedding' needs token ids (an input of type tokens(...)), got "
+                 << (x.kind == Val::Kind::Tensor ? "a float tensor" : x.describe());
+    return c.fail();
   }
-  if (name == "residual") {
-    const Val &branch = args.get("branch");
-    double alpha;
-    if (!expectTensor(branch, "its branch", name) || !expectSameShape(x, branch, "'residual'") ||
-        !numberArg(args, "alpha", name, 0.5, alpha))
-      return fail();
-    if (!args.has("alpha")) {
-      error(at) << "'residual' needs alpha: residual(x, f(x), alpha = 1 / (2 * layers))";
-      return fail();
+  int64_t width;
+  if (!positiveIntArg(c, "width", width))
+    return c.fail();
+  std::vector<int64_t> shape = shapeOf(x.tensor);
+  shape.push_back(width);
+  if (!checkExampleSize(shape, c.at))
+    return c.fail();
+  Value table =
+      makeParam(c.call, c.args, "embed", {vocab.getInt(), width}, lip::NormKind::l1_to_rms);
+  if (!table)
+    return c.fail();
+  Value y = builder.create<lip::EmbeddingOp>(
+      table.getLoc(), RankedTensorType::get(shape, builder.getF32Type()), x.tensor, table);
+  layerOf[y] = cast<lip::ParamOp>(table.getDefiningOp()).getName().str();
+  return Val::ofTensor(y, c.at);
+}
+
+Val Generator::buildRelu(BuiltinCall &c) {
+  return applyToInput(c, [&](Location l, Type type) {
+    return builder.create<lip::ReluOp>(l, type, c.x().tensor).getResult();
+  });
+}
+
+Val Generator::buildAbs(BuiltinCall &c) {
+  return applyToInput(c, [&](Location l, Type type) {
+    return builder.create<lip::AbsOp>(l, type, c.x().tensor).getResult();
+  });
+}
+
+Val Generator::buildMaxMin(BuiltinCall &c) {
+  if (shapeOf(c.x().tensor).back() % 2 != 0) {
+    error(c.x().loc) << "shape mismatch: 'maxmin' sorts pairs and needs an even width, got "
+                     << shapeString(c.x().tensor);
+    return c.fail();
+  }
+  return applyToInput(c, [&](Location l, Type type) {
+    return builder.create<lip::MaxMinOp>(l, type, c.x().tensor).getResult();
+  });
+}
+
+Val Generator::buildGelu(BuiltinCall &c) {
+  double scale;
+  if (!numberArg(c.args, "scale", c.name, 1.0, scale))
+    return c.fail();
+  bool tanh = false;
+  if (c.args.has("approximation")) {
+    const Val &a = c.args.get("approximation");
+    if (a.kind != Val::Kind::Symbol && a.kind != Val::Kind::String) {
+      error(a.loc) << "'approximation' must be erf or tanh, got " << a.describe();
+      return c.fail();
     }
-    if (!(alpha >= 0 && alpha <= 1)) {
-      error(args.get("alpha").loc) << "alpha must lie in [0, 1] for a convex residual, got "
+    if (a.text != "erf" && a.text != "tanh") {
+      error(a.loc) << "'approximation' must be erf or tanh, got '" << a.text << "'";
+      return c.fail();
+    }
+    tanh = a.text == "tanh";
+  }
+  return applyToInput(c, [&](Location l, Type type) {
+    return builder
+        .create<lip::GeluOp>(l, type, c.x().tensor, tanh ? builder.getUnitAttr() : UnitAttr(),
+                             builder.getF64FloatAttr(scale))
+        .getResult();
+  });
+}
+
+Val Generator::buildResidual(BuiltinCall &c) {
+  const Val &x = c.x(), &branch = c.args.get("branch");
+  double alpha;
+  if (!expectTensor(branch, "its branch", c.name) ||
+      !expectSameShape(x, branch, "'residual'") ||
+      !numberArg(c.args, "alpha", c.name, 0.5, alpha))
+    return c.fail();
+  if (!c.args.has("alpha")) {
+    error(c.at) << "'residual' needs alpha: residual(x, f(x), alpha = 1 / (2 * layers))";
+    return c.fail();
+  }
+  if (!(alpha >= 0 && alpha <= 1)) {
+    error(c.args.get("alpha").loc) << "alpha must lie in [0, 1] for a convex residual, got "
                                    << num(alpha);
-      return fail();
-    }
-    // A residual belongs to its branch's scope: block0.attn.residual.
-    std::string branchLayer = rootName(branch.tensor);
-    std::string scope = llvm::StringRef(branchLayer).rsplit('.').first.str();
-    if (branchLayer.find('.') == std::string::npos)
-      scope = llvm::join(scopes, ".");
-    std::string rname = scope.empty() ? "residual" : scope + ".residual";
-    Value y = builder.create<lip::ResidualOp>(namedLoc(at, rname), type, x.tensor, branch.tensor,
-                                              builder.getF64FloatAttr(alpha));
-    layerOf[y] = rname;
-    return Val::ofTensor(y, at);
+    return c.fail();
   }
-  if (name == "attention") {
-    const Val &k = args.get("key"), &v = args.get("value");
-    double logitScale, outputFactor;
-    if (!expectTensor(k, "its key", name) || !expectTensor(v, "its value", name) ||
-        !expectRank(x, 4, name, "split heads [batch, tokens, heads, head_dim] (use split_heads)") ||
-        !expectSameShape(x, k, "'attention'") || !expectSameShape(x, v, "'attention'") ||
-        !numberArg(args, "logit_scale", name, 1.0, logitScale) ||
-        !numberArg(args, "output_factor", name, 1.0, outputFactor))
-      return fail();
-    bool causal = true;
-    if (args.has("causal")) {
-      const Val &c = args.get("causal");
-      if (c.kind != Val::Kind::Bool) {
-        error(c.loc) << "'causal' must be true or false, got " << c.describe();
-        return fail();
-      }
-      causal = c.boolean;
+  // A residual belongs to its branch's scope: block0.attn.residual.
+  std::string branchLayer = rootName(branch.tensor);
+  std::string scope = llvm::StringRef(branchLayer).rsplit('.').first.str();
+  if (branchLayer.find('.') == std::string::npos)
+    scope = llvm::join(scopes, ".");
+  std::string name = scope.empty() ? "residual" : scope + ".residual";
+  Value y = builder.create<lip::ResidualOp>(namedLoc(c.at, name), x.tensor.getType(), x.tensor,
+                                            branch.tensor, builder.getF64FloatAttr(alpha));
+  layerOf[y] = name;
+  return Val::ofTensor(y, c.at);
+}
+
+Val Generator::buildAttention(BuiltinCall &c) {
+  const Val &x = c.x(), &k = c.args.get("key"), &v = c.args.get("value");
+  double logitScale, outputFactor;
+  if (!expectTensor(k, "its key", c.name) || !expectTensor(v, "its value", c.name) ||
+      !expectRank(x, 4, c.name, "split heads [batch, tokens, heads, head_dim] (use split_heads)") ||
+      !expectSameShape(x, k, "'attention'") || !expectSameShape(x, v, "'attention'") ||
+      !numberArg(c.args, "logit_scale", c.name, 1.0, logitScale) ||
+      !numberArg(c.args, "output_factor", c.name, 1.0, outputFactor))
+    return c.fail();
+  bool causal = true;
+  if (c.args.has("causal")) {
+    const Val &flag = c.args.get("causal");
+    if (flag.kind != Val::Kind::Bool) {
+      error(flag.loc) << "'causal' must be true or false, got " << flag.describe();
+      return c.fail();
     }
-    Location attnLoc = opLoc(at, "attention");
-    Value y = builder.create<lip::AttentionOp>(attnLoc, type, x.tensor, k.tensor, v.tensor,
-                                               causal ? builder.getUnitAttr() : UnitAttr(),
-                                               builder.getF64FloatAttr(logitScale),
-                                               builder.getF64FloatAttr(outputFactor));
-    layerOf[y] = cast<NameLoc>(attnLoc).getName().str();
-    return Val::ofTensor(y, at);
+    causal = flag.boolean;
   }
-  if (name == "rope") {
-    double base;
-    if (!expectRank(x, 4, name, "split heads [batch, tokens, heads, head_dim]") ||
-        !numberArg(args, "base", name, 10000.0, base))
-      return fail();
-    if (shapeOf(x.tensor).back() % 2 != 0 || !(base > 1)) {
-      error(at) << "'rope' needs an even head_dim and base > 1, got head_dim "
+  Location attnLoc = opLoc(c.at, "attention");
+  Value y = builder.create<lip::AttentionOp>(attnLoc, x.tensor.getType(), x.tensor, k.tensor,
+                                             v.tensor, causal ? builder.getUnitAttr() : UnitAttr(),
+                                             builder.getF64FloatAttr(logitScale),
+                                             builder.getF64FloatAttr(outputFactor));
+  layerOf[y] = cast<NameLoc>(attnLoc).getName().str();
+  return Val::ofTensor(y, c.at);
+}
+
+Val Generator::buildRope(BuiltinCall &c) {
+  const Val &x = c.x();
+  double base;
+  if (!expectRank(x, 4, c.name, "split heads [batch, tokens, heads, head_dim]") ||
+      !numberArg(c.args, "base", c.name, 10000.0, base))
+    return c.fail();
+  if (shapeOf(x.tensor).back() % 2 != 0 || !(base > 1)) {
+    error(c.at) << "'rope' needs an even head_dim and base > 1, got head_dim "
                 << shapeOf(x.tensor).back() << " and base " << num(base);
-      return fail();
-    }
-    return named(builder.create<lip::RopeOp>(l, type, x.tensor, builder.getF64FloatAttr(base)));
+    return c.fail();
   }
-  if (name == "split_heads") {
-    int64_t heads;
-    if (!expectRank(x, 3, name, "[batch, tokens, width]") || !positiveInt("heads", heads))
-      return fail();
-    std::vector<int64_t> shape = shapeOf(x.tensor);
-    if (shape[2] % heads != 0) {
-      error(args.get("heads").loc) << "shape mismatch: width " << shape[2]
+  return applyToInput(c, [&](Location l, Type type) {
+    return builder.create<lip::RopeOp>(l, type, x.tensor, builder.getF64FloatAttr(base))
+        .getResult();
+  });
+}
+
+Val Generator::buildSplitHeads(BuiltinCall &c) {
+  const Val &x = c.x();
+  int64_t heads;
+  if (!expectRank(x, 3, c.name, "[batch, tokens, width]") || !positiveIntArg(c, "heads", heads))
+    return c.fail();
+  std::vector<int64_t> shape = shapeOf(x.tensor);
+  if (shape[2] % heads != 0) {
+    error(c.args.get("heads").loc) << "shape mismatch: width " << shape[2]
                                    << " is not divisible by " << heads << " heads";
-      return fail();
-    }
-    return named(builder.create<lip::SplitHeadsOp>(
-        l, withShape(x.tensor, {shape[0], shape[1], heads, shape[2] / heads}), x.tensor));
+    return c.fail();
   }
-  if (name == "merge_heads") {
-    if (!expectRank(x, 4, name, "[batch, tokens, heads, head_dim]"))
-      return fail();
-    std::vector<int64_t> s = shapeOf(x.tensor);
-    return named(builder.create<lip::MergeHeadsOp>(
-        l, withShape(x.tensor, {s[0], s[1], s[2] * s[3]}), x.tensor));
-  }
-  if (name == "flatten") {
-    std::vector<int64_t> s = shapeOf(x.tensor);
-    int64_t width = 1;
-    for (size_t i = 1; i < s.size(); ++i)
-      width *= s[i];
-    return named(builder.create<lip::FlattenOp>(l, withShape(x.tensor, {s[0], width}), x.tensor));
-  }
-  if (name == "mean_pool") {
-    if (!expectRank(x, 3, name, "[batch, tokens, width]"))
-      return fail();
-    std::vector<int64_t> s = shapeOf(x.tensor);
-    return named(builder.create<lip::MeanPoolOp>(l, withShape(x.tensor, {s[0], s[2]}), x.tensor));
-  }
+  return applyToInput(c, [&](Location l, Type) {
+    return builder
+        .create<lip::SplitHeadsOp>(
+            l, withShape(x.tensor, {shape[0], shape[1], heads, shape[2] / heads}), x.tensor)
+        .getResult();
+  });
+}
+
+Val Generator::buildMergeHeads(BuiltinCall &c) {
+  const Val &x = c.x();
+  if (!expectRank(x, 4, c.name, "[batch, tokens, heads, head_dim]"))
+    return c.fail();
+  std::vector<int64_t> s = shapeOf(x.tensor);
+  return applyToInput(c, [&](Location l, Type) {
+    return builder
+        .create<lip::MergeHeadsOp>(l, withShape(x.tensor, {s[0], s[1], s[2] * s[3]}), x.tensor)
+        .getResult();
+  });
+}
+
+Val Generator::buildFlatten(BuiltinCall &c) {
+  std::vector<int64_t> s = shapeOf(c.x().tensor);
+  int64_t width = 1;
+  for (size_t i = 1; i < s.size(); ++i)
+    width *= s[i];
+  return applyToInput(c, [&](Location l, Type) {
+    return builder.create<lip::FlattenOp>(l, withShape(c.x().tensor, {s[0], width}), c.x().tensor)
+        .getResult();
+  });
+}
+
+Val Generator::buildMeanPool(BuiltinCall &c) {
+  if (!expectRank(c.x(), 3, c.name, "[batch, tokens, width]"))
+    return c.fail();
+  std::vector<int64_t> s = shapeOf(c.x().tensor);
+  return applyToInput(c, [&](Location l, Type) {
+    return builder
+        .create<lip::MeanPoolOp>(l, withShape(c.x().tensor, {s[0], s[2]}), c.x().tensor)
+        .getResult();
+  });
+}
+
+Val Generator::buildScale(BuiltinCall &c) {
   double factor;
-  if (!numberArg(args, "factor", name, 1.0, factor))
-    return fail();
-  return named(builder.create<lip::ScaleOp>(l, type, x.tensor, builder.getF64FloatAttr(factor)));
+  if (!numberArg(c.args, "factor", c.name, 1.0, factor))
+    return c.fail();
+  return applyToInput(c, [&](Location l, Type type) {
+    return builder.create<lip::ScaleOp>(l, type, c.x().tensor, builder.getF64FloatAttr(factor))
+        .getResult();
+  });
 }

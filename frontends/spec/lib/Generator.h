@@ -95,6 +95,9 @@ struct ArgRule;
 
 class Generator {
 public:
+  struct BuiltinCall;
+  struct Builtin;
+
   Generator(const llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
             const Defines &defines);
 
@@ -128,10 +131,31 @@ private:
   mlir::Type inputType(const Val &type, llvm::SMLoc at, std::optional<double> &rmsBound,
                        std::optional<int64_t> &vocab);
 
-  // Layers (Builtins.cpp).
+  // Layers (Builtins.cpp): one handler per builtin, chosen by name.
   static const std::vector<std::string> &builtinNames();
+  static const std::map<std::string, Builtin> &builtins();
   Val callBuiltin(const Expr &call, const std::vector<Val> &positional,
                   const std::vector<std::pair<const KeywordArg *, Val>> &keywords);
+  Val buildLinear(BuiltinCall &c);
+  Val buildEmbedding(BuiltinCall &c);
+  Val buildRelu(BuiltinCall &c);
+  Val buildAbs(BuiltinCall &c);
+  Val buildMaxMin(BuiltinCall &c);
+  Val buildGelu(BuiltinCall &c);
+  Val buildResidual(BuiltinCall &c);
+  Val buildAttention(BuiltinCall &c);
+  Val buildRope(BuiltinCall &c);
+  Val buildSplitHeads(BuiltinCall &c);
+  Val buildMergeHeads(BuiltinCall &c);
+  Val buildFlatten(BuiltinCall &c);
+  Val buildMeanPool(BuiltinCall &c);
+  Val buildScale(BuiltinCall &c);
+  /// Argument `arg` of the call as a dimension; else reported.
+  bool positiveIntArg(BuiltinCall &c, const std::string &arg, int64_t &out);
+  /// The op `build` makes of the call's input, at a location named after
+  /// the layer the input comes from, recorded as that layer's.
+  Val applyToInput(BuiltinCall &c,
+                   llvm::function_ref<mlir::Value(mlir::Location, mlir::Type)> build);
   bool numberArg(const BoundArgs &args, const std::string &name, llvm::StringRef callee,
                  double fallback, double &out);
   mlir::Value makeParam(const Expr &call, const BoundArgs &args, llvm::StringRef defaultName,

@@ -32,6 +32,10 @@ class LipschitzAnalysis {
 public:
   /// Runs the analysis; errors go to the op at fault. Check `succeeded()`.
   explicit LipschitzAnalysis(func::FuncOp func);
+  /// The form the pass manager's analysis cache builds (getAnalysis in a
+  /// pass on func.func): passes that run after another on the same
+  /// function, with the IR unchanged in between, share one result.
+  explicit LipschitzAnalysis(Operation *func) : LipschitzAnalysis(cast<func::FuncOp>(func)) {}
 
   bool succeeded() const { return ok; }
   /// The bound of `value`; null if the analysis failed before reaching it.
