@@ -266,13 +266,40 @@ Result<std::vector<float>> CompiledStep::forward(int64_t batch,
   return std::move((*results)[0]);
 }
 
-Result<std::vector<std::vector<float>>>
-CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
-                     const std::vector<const void *> &data, const std::vector<StepTensor> &results,
-                     int64_t batch, const std::vector<int> &adopt) {
-  if (batch <= 0)
-    return Status::error("the batch size must be positive");
-  // Argument descriptors, contiguous row-major.
+/// The results struct an entry point fills: every result's descriptor, one
+/// after another (lipc_abi.h, all 8-byte words).
+struct liprt::detail::PackedResults {
+  explicit PackedResults(const std::vector<StepTensor> &results) {
+    size_t total = 0;
+    for (const StepTensor &r : results) {
+      offset.push_back(total);
+      total += descriptorWords(r.shape.size());
+    }
+    words.assign(total, 0);
+  }
+  const int64_t *descriptor(size_t k) const { return &words[offset[k]]; }
+  void *allocated(size_t k) const { return pointer(offset[k]); }
+  void *aligned(size_t k) const { return pointer(offset[k] + 1); }
+
+  std::vector<size_t> offset;
+  std::vector<int64_t> words;
+
+private:
+  void *pointer(size_t word) const {
+    void *p;
+    std::memcpy(&p, &words[word], sizeof(void *));
+    return p;
+  }
+};
+
+
+namespace {
+int64_t extent(int64_t shape, int64_t batch) { return shape < 0 ? batch : shape; }
+
+/// Dense row-major descriptors of the arguments, over `data`.
+std::vector<std::vector<int64_t>> argumentDescriptors(const std::vector<StepTensor> &arguments,
+                                                      const std::vector<const void *> &data,
+                                                      int64_t batch) {
   std::vector<std::vector<int64_t>> descriptors;
   for (size_t i = 0; i < arguments.size(); ++i) {
     const StepTensor &a = arguments[i];
@@ -281,110 +308,124 @@ CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
     std::memcpy(&d[1], &data[i], sizeof(void *));
     int64_t stride = 1;
     for (size_t k = a.shape.size(); k-- > 0;) {
-      d[3 + k] = a.shape[k] < 0 ? batch : a.shape[k];
+      d[3 + k] = extent(a.shape[k], batch);
       d[3 + a.shape.size() + k] = stride;
       stride *= d[3 + k];
     }
     descriptors.push_back(std::move(d));
   }
-  // The results struct: the descriptors one after another (all 8-byte words).
-  std::vector<size_t> resultOffset;
-  size_t words = 0;
-  for (const StepTensor &r : results) {
-    resultOffset.push_back(words);
-    words += descriptorWords(r.shape.size());
+  return descriptors;
+}
+
+/// Whether every result has its manifest's shape.
+Status checkResultShapes(const detail::PackedResults &packed, const std::vector<StepTensor> &results,
+                         int64_t batch) {
+  for (size_t k = 0; k < results.size(); ++k)
+    for (size_t j = 0; j < results[k].shape.size(); ++j)
+      if (packed.descriptor(k)[3 + j] != extent(results[k].shape[j], batch))
+        return Status::error("the compiled step returned " +
+                             std::string(lipc::abi::roleName(results[k].role)) + " '" +
+                             results[k].name + "' with a different shape than its manifest");
+  return Status::ok();
+}
+
+/// Result `k` copied out as f32 (an f64 result, the learning rate, rounded).
+std::vector<float> readResult(const detail::PackedResults &packed, size_t k, const StepTensor &result,
+                              int64_t batch) {
+  const int64_t *d = packed.descriptor(k);
+  const char *base = static_cast<const char *>(packed.aligned(k));
+  bool wide = result.dtype == "f64";
+  size_t rank = result.shape.size();
+  std::vector<float> out(result.elements(batch));
+  if (!wide && denseRowMajor(d, rank)) {
+    std::memcpy(out.data(), reinterpret_cast<const float *>(base) + d[2],
+                out.size() * sizeof(float));
+    return out;
   }
-  std::vector<int64_t> packed(words, 0);
-  std::vector<void *> args = {packed.data()};
+  for (size_t flat = 0; flat < out.size(); ++flat) {
+    int64_t offset = d[2], rest = static_cast<int64_t>(flat);
+    for (size_t j = rank; j-- > 0;) {
+      offset += (rest % d[3 + j]) * d[3 + rank + j];
+      rest /= d[3 + j];
+    }
+    out[flat] = wide ? static_cast<float>(reinterpret_cast<const double *>(base)[offset])
+                     : reinterpret_cast<const float *>(base)[offset];
+  }
+  return out;
+}
+} // namespace
+
+Result<std::vector<std::vector<float>>>
+CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
+                     const std::vector<const void *> &data, const std::vector<StepTensor> &results,
+                     int64_t batch, const std::vector<int> &adopt) {
+  if (batch <= 0)
+    return Status::error("the batch size must be positive");
+  std::vector<std::vector<int64_t>> descriptors = argumentDescriptors(arguments, data, batch);
+  detail::PackedResults packed(results);
+  std::vector<void *> args = {packed.words.data()};
   for (std::vector<int64_t> &d : descriptors)
     args.push_back(d.data());
   entry(args.data());
   Status status = gpu_ ? cuda::synchronize() : Status::ok();
+  if (status.isOk())
+    status = checkResultShapes(packed, results, batch);
 
-  // Check every result, read them all into fresh buffers (a result may
-  // share memory with an argument the call updated in place), then free
-  // each buffer the call allocated exactly once (results may share one;
-  // none may be one of the arguments).
-  std::set<void *> allocated;
-  auto pointerAt = [&](size_t word) {
-    void *p;
-    std::memcpy(&p, &packed[word], sizeof(void *));
-    return p;
-  };
-  for (size_t k = 0; k < results.size(); ++k) {
-    const StepTensor &r = results[k];
-    allocated.insert(pointerAt(resultOffset[k]));
-    for (size_t j = 0; j < r.shape.size(); ++j)
-      if (packed[resultOffset[k] + 3 + j] != (r.shape[j] < 0 ? batch : r.shape[j]) &&
-          status.isOk())
-        status = Status::error("the compiled step returned " +
-                               std::string(lipc::abi::roleName(r.role)) + " '" + r.name +
-                               "' with a different shape than its manifest");
-  }
+  // Read every result into fresh buffers (a result may share memory with an
+  // argument the call updated in place), then free each buffer the call
+  // allocated exactly once (results may share one; none may be one of the
+  // arguments).
   auto adopted = [&](size_t k) { return status.isOk() && k < adopt.size() && adopt[k] >= 0; };
   std::vector<std::vector<float>> values;
-  for (size_t k = 0; status.isOk() && k < results.size(); ++k) {
-    if (adopted(k)) {
-      values.emplace_back();
+  for (size_t k = 0; status.isOk() && k < results.size(); ++k)
+    values.push_back(adopted(k) ? std::vector<float>() : readResult(packed, k, results[k], batch));
+  std::set<void *> taken;
+  if (status.isOk())
+    status = adoptResults(packed, results, data, batch, adopt, taken);
+  for (size_t k = 0; k < results.size(); ++k) {
+    void *p = packed.allocated(k);
+    if (taken.count(p) || std::find(data.begin(), data.end(), p) != data.end())
       continue;
-    }
-    const int64_t *d = &packed[resultOffset[k]];
-    const char *base = static_cast<const char *>(pointerAt(resultOffset[k] + 1));
-    bool wide = results[k].dtype == "f64"; // the learning rate; read as f32
-    size_t rank = results[k].shape.size();
-    std::vector<float> &out = values.emplace_back(results[k].elements(batch));
-    if (!wide && denseRowMajor(d, rank)) {
-      std::memcpy(out.data(), reinterpret_cast<const float *>(base) + d[2],
-                  out.size() * sizeof(float));
-      continue;
-    }
-    for (size_t flat = 0; flat < out.size(); ++flat) {
-      int64_t offset = d[2], rest = static_cast<int64_t>(flat);
-      for (size_t j = rank; j-- > 0;) {
-        offset += (rest % d[3 + j]) * d[3 + rank + j];
-        rest /= d[3 + j];
-      }
-      out[flat] = wide ? static_cast<float>(reinterpret_cast<const double *>(base)[offset])
-                       : reinterpret_cast<const float *>(base)[offset];
-    }
+    taken.insert(p); // released once
+    if (resident_)
+      memory_.release(p);
+    else
+      arena::release(p);
   }
+  if (!status.isOk())
+    return status;
+  return values;
+}
+
+Status CompiledStep::adoptResults(const detail::PackedResults &packed,
+                                  const std::vector<StepTensor> &results,
+                                  const std::vector<const void *> &data, int64_t batch,
+                                  const std::vector<int> &adopt, std::set<void *> &taken) {
   // A resident step takes a carried result's buffer as the argument's new
   // one when the buffer is its own (a compiled step's results are dense,
   // offset 0); a buffer shared with another result or argument is copied.
   // The old buffers go only after every result is taken: one may be read.
-  std::set<void *> taken;
   std::vector<std::pair<size_t, Buffer>> replacements;
-  for (size_t k = 0; status.isOk() && k < results.size(); ++k) {
-    if (!adopted(k))
+  for (size_t k = 0; k < results.size(); ++k) {
+    if (k >= adopt.size() || adopt[k] < 0)
       continue;
     size_t i = static_cast<size_t>(adopt[k]);
-    void *base = pointerAt(resultOffset[k]), *aligned = pointerAt(resultOffset[k] + 1);
+    void *base = packed.allocated(k), *aligned = packed.aligned(k);
+    int64_t offset = packed.descriptor(k)[2];
     size_t bytes = results[k].elements(batch) * sizeof(float);
-    const float *from = static_cast<const float *>(aligned) + packed[resultOffset[k] + 2];
     bool shared = taken.count(base) || std::find(data.begin(), data.end(), base) != data.end();
-    if (!shared && base == aligned && packed[resultOffset[k] + 2] == 0) {
+    if (!shared && base == aligned && offset == 0) {
       replacements.emplace_back(i, Buffer(base, memory_.release));
       taken.insert(base);
       continue;
     }
     Buffer copy(memory_.allocate(bytes), memory_.release);
-    if (!copy) {
-      status = Status::error("no memory for '" + results[k].name + "' where the step runs");
-      break;
-    }
-    std::memcpy(copy.get(), from, bytes);
+    if (!copy)
+      return Status::error("no memory for '" + results[k].name + "' where the step runs");
+    std::memcpy(copy.get(), static_cast<const float *>(aligned) + offset, bytes);
     replacements.emplace_back(i, std::move(copy));
   }
   for (auto &[i, buffer] : replacements)
     residentBuffers_[i] = std::move(buffer);
-  for (void *p : allocated)
-    if (!taken.count(p) && std::find(data.begin(), data.end(), p) == data.end()) {
-      if (resident_)
-        memory_.release(p);
-      else
-        arena::release(p);
-    }
-  if (!status.isOk())
-    return status;
-  return values;
+  return Status::ok();
 }

@@ -22,10 +22,14 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 namespace liprt {
+namespace detail {
+struct PackedResults; // CompiledStep.cpp
+} // namespace detail
 
 /// What one training step reports.
 struct StepOutcome {
@@ -115,6 +119,13 @@ private:
                                                  const std::vector<const void *> &data,
                                                  const std::vector<StepTensor> &results,
                                                  int64_t batch, const std::vector<int> &adopt = {});
+
+  /// Makes the results that `adopt` names (result k -> argument adopt[k])
+  /// the resident buffers of their arguments: a result's own dense buffer
+  /// is taken as it is (and added to `taken`), a shared one copied.
+  Status adoptResults(const detail::PackedResults &packed, const std::vector<StepTensor> &results,
+                      const std::vector<const void *> &data, int64_t batch,
+                      const std::vector<int> &adopt, std::set<void *> &taken);
 
   /// `bytes` from `host` in the resident memory's scratch buffer `slot`.
   Result<const void *> stage(size_t slot, const void *host, size_t bytes);
