@@ -101,10 +101,9 @@ extern "C" void _mlir_ciface_liprt_sgemm_batched(F32Memref<3> *a, F32Memref<3> *
                                                  F32Memref<3> *c, int32_t transposeA,
                                                  int32_t transposeB, int32_t accumulate,
                                                  int32_t bf16) {
-  for (int64_t i = 0; i < c->sizes[0]; ++i) {
-    F32Memref<2> as = slice(*a, i), bs = slice(*b, i), cs = slice(*c, i);
-    _mlir_ciface_liprt_sgemm(&as, &bs, &cs, transposeA, transposeB, accumulate, bf16);
-  }
+  forEachMatrix(*a, *b, *c, [&](F32Memref<2> *as, F32Memref<2> *bs, F32Memref<2> *cs) {
+    _mlir_ciface_liprt_sgemm(as, bs, cs, transposeA, transposeB, accumulate, bf16);
+  });
 }
 
 extern "C" void _mlir_ciface_liprt_ssyrk(F32Memref<2> *a, F32Memref<2> *c, int32_t transposeA) {

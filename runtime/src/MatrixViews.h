@@ -45,6 +45,15 @@ inline F32Memref<2> slice(const F32Memref<3> &m, int64_t i) {
           {m.strides[1], m.strides[2]}};
 }
 
+/// Calls `product(a_i, b_i, c_i)` for every leading index i of a batch.
+template <typename Product>
+void forEachMatrix(F32Memref<3> &a, F32Memref<3> &b, F32Memref<3> &c, Product product) {
+  for (int64_t i = 0; i < c.sizes[0]; ++i) {
+    F32Memref<2> as = slice(a, i), bs = slice(b, i), cs = slice(c, i);
+    product(&as, &bs, &cs);
+  }
+}
+
 } // namespace liprt::views
 
 #endif // LIPRT_SRC_MATRIXVIEWS_H
