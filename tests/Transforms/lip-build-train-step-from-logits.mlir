@@ -6,7 +6,14 @@
 // RUN:   | FileCheck %s --check-prefix=COOLDOWN
 // RUN: not lip-opt %s -split-input-file -lip-build-train-step="from-logits=true param-lr=out" 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=MALFORMED
-// MALFORMED: error: param-lr entries are NAME=RATE with a positive rate, got 'out'
+// MALFORMED: error: param-lr entries are NAME=RATE with a positive rate (other bytes of NAME than letters, digits, '_', '.' and '-' as %XX), got 'out'
+// RUN: not lip-opt %s -split-input-file -lip-build-train-step="from-logits=true param-lr=o%7=0.1" 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=ESCAPE
+// ESCAPE: error: param-lr entries are NAME=RATE {{.*}}, got 'o%7=0.1'
+// A name's other bytes arrive as %XX: %6Fut is out.
+// RUN: lip-opt %s -split-input-file -verify-diagnostics \
+// RUN:   -lip-build-train-step="from-logits=true lr=0.1 param-lr=%6Fut=0.05" | FileCheck %s --check-prefix=ESCAPED
+// ESCAPED: lipopt.learning_rate {{.*}} base 5.000000e-02
 
 // from-logits: the model returning logits returns its cross-entropy
 // against new labels (then trained) and @forward keeps the logits; Adam's

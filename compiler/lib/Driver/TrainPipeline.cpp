@@ -8,6 +8,7 @@
 
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
@@ -62,6 +63,20 @@ std::string exact(double value) {
   return text;
 }
 
+/// A parameter name as param-lr takes it: letters, digits, '_', '.' and '-'
+/// as they are, every other byte as %XX, so that no name (a spec's names
+/// are any strings) can break the pipeline's text.
+std::string escapedName(llvm::StringRef name) {
+  std::string out;
+  for (unsigned char c : name) {
+    if (llvm::isAlnum(c) || c == '_' || c == '.' || c == '-')
+      out += static_cast<char>(c);
+    else
+      out += llvm::formatv("%{0:X-2}", c).str();
+  }
+  return out;
+}
+
 /// trainingPipeline's passes, without the builtin.module anchor.
 std::string trainingPasses(const spec::CompiledSpec &compiled, bool fuseProjections) {
   lip::TrainStepOptions o = trainOptionsFromSpec(*compiled.train);
@@ -79,7 +94,7 @@ std::string trainingPasses(const spec::CompiledSpec &compiled, bool fuseProjecti
   for (const auto &[param, group] : compiled.paramGroup)
     for (const spec::ParamGroup &g : compiled.groups)
       if (g.name == group && g.lr)
-        paramLr += (paramLr.empty() ? "" : ",") + param + "=" + exact(*g.lr);
+        paramLr += (paramLr.empty() ? "" : ",") + escapedName(param) + "=" + exact(*g.lr);
   if (!paramLr.empty())
     options += " param-lr=" + paramLr;
   return "lip-build-train-step{" + options + "}" +

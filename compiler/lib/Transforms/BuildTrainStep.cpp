@@ -9,6 +9,8 @@
 #include "lipc/Training/TrainStep.h"
 #include "lipc/Transforms/Passes.h"
 
+#include <optional>
+
 #define DEBUG_TYPE "lip-build-train-step"
 
 namespace mlir::lip {
@@ -20,6 +22,23 @@ using namespace mlir;
 using namespace mlir::lip;
 
 namespace {
+/// A param-lr name with its %XX escapes decoded; none if one is malformed.
+std::optional<std::string> unescapeName(StringRef name) {
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (name[i] != '%') {
+      out += name[i];
+      continue;
+    }
+    unsigned byte;
+    if (i + 2 >= name.size() || name.substr(i + 1, 2).getAsInteger(16, byte))
+      return std::nullopt;
+    out += static_cast<char>(byte);
+    i += 2;
+  }
+  return out;
+}
+
 struct LipBuildTrainStepPass final : lip::impl::LipBuildTrainStepBase<LipBuildTrainStepPass> {
   using Base::Base;
   void runOnOperation() override;
@@ -61,13 +80,16 @@ void LipBuildTrainStepPass::runOnOperation() {
   o.cooldownFloor = cooldownFloor;
   for (const std::string &entry : paramLr) {
     auto [name, text] = StringRef(entry).split('=');
+    std::optional<std::string> unescaped = unescapeName(name);
     double rate;
-    if (name.empty() || text.getAsDouble(rate) || !(rate > 0)) {
-      getOperation().emitError("param-lr entries are NAME=RATE with a positive rate, got '")
+    if (name.empty() || !unescaped || text.getAsDouble(rate) || !(rate > 0)) {
+      getOperation().emitError("param-lr entries are NAME=RATE with a positive rate (other "
+                               "bytes of NAME than letters, digits, '_', '.' and '-' as "
+                               "%XX), got '")
           << entry << "'";
       return signalPassFailure();
     }
-    o.paramLr[name.str()] = rate;
+    o.paramLr[*unescaped] = rate;
   }
   auto set = lipopt::symbolizeNewtonSchulzSet(coefficients);
   auto kind = lipopt::symbolizeSchedule(schedule);

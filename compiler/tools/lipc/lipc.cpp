@@ -3,7 +3,7 @@
 // lipc bounds MODEL [--json]     the certified bound, op by op
 // lipc compile MODEL -o BIN      the model's training binary
 // lipc certify MODEL CHECKPOINT  the bound of trained weights
-// lipc MODEL --emit=ast|lip|lip-bounds|train|manifest|linalg|llvm|obj
+// lipc MODEL --emit=ast|lip|lip-bounds|train-pipeline|train|manifest|linalg|llvm|obj|ptx
 // The stages live in libraries (frontends/spec, compiler/lib/Driver); this
 // file parses the command line, wires diagnostics and maps outcomes to exit
 // codes.

@@ -120,7 +120,8 @@ def LipBuildTrainStep : Pass<"lip-build-train-step", "::mlir::ModuleOp"> {
     Option<"cooldownFloor", "cooldown-floor", "double", "0.1",
            "The cooldown schedule's last rate, a fraction of lr">,
     ListOption<"paramLr", "param-lr", "std::string",
-               "NAME=RATE: a parameter's own base rate instead of lr">
+               "NAME=RATE: a parameter's own base rate instead of lr (bytes of NAME "
+               "other than letters, digits, '_', '.', '-' written %XX)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::lipopt::LipOptDialect"];
 }
