@@ -9,9 +9,13 @@
 // region (the attention kernels' per-head products) gets a single-threaded
 // primitive, created with that thread's OpenMP thread count at 1 (oneDNN
 // runs nested calls on one thread, and its kernels split their work by the
-// count they were created for). Each OpenMP thread has its own stream and
-// scratchpad (the primitives' scratchpads are the caller's: user mode), so
-// the threads of a region run products at once; the cache is locked.
+// count they were created for). Each thread has its own lane: a stream, a
+// scratchpad (the primitives' scratchpads are the caller's: user mode), and
+// the primitives it has run, bound to memory objects made once and pointed
+// at each call's matrices. So the threads of a region run products at once,
+// and after a thread's first product of a shape a product takes no lock and
+// allocates nothing (the attention kernels make about 20,000 small products
+// a step).
 //
 // bf16 products (the model's, in a binary compiled with --precision bf16)
 // reorder A and B to dense bf16 with oneDNN's reorder primitives, then run
@@ -27,6 +31,7 @@
 #include <array>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <dlfcn.h>
 #include <map>
 #include <mutex>
@@ -46,7 +51,7 @@ struct Api {
   X(primitive_desc_create) X(primitive_desc_destroy) X(primitive_desc_query)                      \
   X(primitive_desc_query_md) X(primitive_attr_set_scratchpad_mode)                                \
   X(primitive_attr_set_output_scales) X(memory_desc_get_size) X(primitive_create)                 \
-  X(primitive_execute) X(memory_create) X(memory_destroy) X(version)                             \
+  X(primitive_execute) X(memory_create) X(memory_destroy) X(memory_set_data_handle) X(version)    \
   X(reorder_primitive_desc_create)
   LIPRT_DNNL_ENTRIES(LIPRT_DNNL_ENTRY)
 #undef LIPRT_DNNL_ENTRY
@@ -71,10 +76,23 @@ struct Primitive {
   ToBf16 aToBf16, bToBf16; // for bf16 products: A and B as the matmul reads them
 };
 
-/// What one OpenMP thread runs its products with.
+/// A primitive as one thread runs it: memory objects for its arguments
+/// (and, for a bf16 product, its reorders'), made once and pointed at each
+/// call's matrices. `primitive` is null where oneDNN has none for the shape.
+struct Bound {
+  const Primitive *primitive = nullptr;
+  enum Arg { A, B, C, Scratchpad, AFrom, ATo, BFrom, BTo, Count };
+  std::array<dnnl_memory_t, Count> memories{};
+};
+
+/// What one thread runs its products with: its stream, scratchpad and bf16
+/// copies, and the primitives it has used. Only its own thread touches a
+/// lane after creating it, so a product takes no lock once its thread has
+/// run its shape before.
 struct Lane {
   dnnl_stream_t stream = nullptr;
   std::vector<char> scratchpad, aBf16, bBf16;
+  std::map<Shape, Bound> bound;
 };
 
 struct State {
@@ -86,8 +104,8 @@ struct State {
   std::string bf16Why, bf16Kernel; // why bf16 products are not used; their kernel
   Api api;
   dnnl_engine_t engine = nullptr;
-  std::map<Shape, Primitive> primitives;
-  std::map<int, Lane> lanes; // by OpenMP thread number; nodes never move
+  std::map<Shape, Primitive> primitives; // nodes never move: lanes point at them
+  std::deque<Lane> lanes;                 // one per thread that ran a product
 };
 
 bool resolve(void *library, Api &api, std::string &why) {
@@ -135,8 +153,10 @@ ToBf16 toBf16(const State &s, const dnnl_memory_desc_t &from, int64_t rows, int6
 Primitive create(State &s, const Shape &shape, std::string &kernel) {
   auto [ta, tb, m, n, k, lda, ldb, ldc, alpha, accumulate, threads, bf16] = shape;
   const Api &api = s.api;
-  Primitive p{nullptr, matrix(api, m, k, lda, ta), matrix(api, k, n, ldb, tb),
-              matrix(api, m, n, ldc, false)};
+  Primitive p;
+  p.a = matrix(api, m, k, lda, ta);
+  p.b = matrix(api, k, n, ldb, tb);
+  p.c = matrix(api, m, n, ldc, false);
   if (bf16) {
     p.aToBf16 = toBf16(s, p.a, m, k, ta);
     p.bToBf16 = toBf16(s, p.b, k, n, tb);
@@ -191,14 +211,19 @@ Primitive *lookup(State &s, const Shape &shape) {
   return it->second.primitive ? &it->second : nullptr;
 }
 
-/// The calling OpenMP thread's lane, its stream created on first use (left
-/// null, and tried again at the next call, when oneDNN cannot create one).
-Lane &lane(State &s) {
-  Lane &l = s.lanes[omp_get_thread_num()];
+/// The calling thread's lane, made (with its stream) on its first product;
+/// null when oneDNN cannot create a stream.
+Lane *lane(State &s) {
+  thread_local Lane *mine = nullptr;
+  if (mine)
+    return mine;
   dnnl_stream_t stream = nullptr;
-  if (!l.stream && s.api.stream_create(&stream, s.engine, dnnl_stream_default_flags) == dnnl_success)
-    l.stream = stream;
-  return l;
+  if (s.api.stream_create(&stream, s.engine, dnnl_stream_default_flags) != dnnl_success)
+    return nullptr;
+  std::lock_guard<std::mutex> lock(s.mutex);
+  mine = &s.lanes.emplace_back();
+  mine->stream = stream;
+  return mine;
 }
 
 /// Opens oneDNN and checks that it has an optimized float32 product here.
@@ -238,33 +263,33 @@ State &state() {
   return s;
 }
 
-/// The memory objects of one product's execution, destroyed with it.
-class Memories {
-public:
-  Memories(const State &s) : s(s) {}
-  Memories(const Memories &) = delete;
-  Memories &operator=(const Memories &) = delete;
-  ~Memories() {
-    for (size_t i = 0; i < count; ++i)
-      s.api.memory_destroy(made[i]);
-  }
+/// `descriptor`'s memory object with no data yet, or null.
+dnnl_memory_t emptyMemory(const State &s, const dnnl_memory_desc_t &descriptor) {
+  dnnl_memory_t memory = nullptr;
+  if (s.api.memory_create(&memory, &descriptor, s.engine, DNNL_MEMORY_NONE) != dnnl_success)
+    return nullptr;
+  return memory;
+}
 
-  /// `data` seen as `md`; null when oneDNN cannot make the object.
-  dnnl_memory_t wrap(const dnnl_memory_desc_t &md, const void *data) {
-    dnnl_memory_t memory = nullptr;
-    if (count == made.size() ||
-        s.api.memory_create(&memory, &md, s.engine, const_cast<void *>(data)) != dnnl_success)
-      return nullptr;
-    made[count++] = memory;
-    return memory;
+/// `p` bound to a lane: the memory objects of its arguments; false (and
+/// nothing kept) when oneDNN cannot make one.
+bool bind(const State &s, const Primitive &p, Bound &b) {
+  const dnnl_memory_desc_t *descriptors[Bound::Count] = {
+      &p.a, &p.b, &p.c, &p.scratchpad, &p.aToBf16.from, &p.aToBf16.to, &p.bToBf16.from,
+      &p.bToBf16.to};
+  const size_t used = p.aToBf16.reorder ? Bound::Count : Bound::AFrom;
+  for (size_t i = 0; i < used; ++i) {
+    b.memories[i] = emptyMemory(s, *descriptors[i]);
+    if (!b.memories[i]) {
+      for (size_t j = 0; j < i; ++j)
+        s.api.memory_destroy(b.memories[j]);
+      b.memories = {};
+      return false;
+    }
   }
-
-private:
-  const State &s;
-  // A product's four operands and, for bf16, the two reorders' four.
-  std::array<dnnl_memory_t, 8> made{};
-  size_t count = 0;
-};
+  b.primitive = &p;
+  return true;
+}
 
 /// `buffer` with room for at least `bytes`.
 char *atLeast(std::vector<char> &buffer, size_t bytes) {
@@ -273,36 +298,77 @@ char *atLeast(std::vector<char> &buffer, size_t bytes) {
   return buffer.data();
 }
 
-/// Runs `t` on `from`, writing its bf16 copy to `to`.
-bool convert(const State &s, const ToBf16 &t, Lane &l, Memories &m, const float *from, char *to) {
-  dnnl_memory_t src = m.wrap(t.from, from), dst = m.wrap(t.to, to);
-  dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}};
-  return src && dst && s.api.primitive_execute(t.reorder, l.stream, 2, args) == dnnl_success;
+/// Points the bound memory objects `which` at `data`, in order.
+bool point(const State &s, const Bound &bound,
+           std::initializer_list<std::pair<Bound::Arg, const void *>> which) {
+  for (auto [arg, data] : which)
+    if (s.api.memory_set_data_handle(bound.memories[arg], const_cast<void *>(data)) !=
+        dnnl_success)
+      return false;
+  return true;
 }
 
-/// Runs `p` on the three matrices with the calling thread's stream and
-/// scratchpad (A and B converted to bf16 first for a bf16 product); false
-/// (C untouched or to be rewritten) when oneDNN reports an error.
-bool execute(State &s, const Primitive &p, Lane &l, const float *a, const float *b, float *c) {
-  Memories m(s);
+/// Runs `reorder` from the bound memory `from` to `to`.
+bool convert(const State &s, const ToBf16 &t, const Bound &bound, Lane &l, Bound::Arg from,
+             Bound::Arg to) {
+  dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, bound.memories[from]},
+                            {DNNL_ARG_TO, bound.memories[to]}};
+  return s.api.primitive_execute(t.reorder, l.stream, 2, args) == dnnl_success;
+}
+
+/// Runs the bound primitive on the three matrices with the lane's stream
+/// and scratchpad (A and B converted to bf16 first for a bf16 product);
+/// false (C untouched or to be rewritten) when oneDNN reports an error.
+bool execute(const State &s, const Bound &bound, Lane &l, const float *a, const float *b,
+             float *c) {
+  const Primitive &p = *bound.primitive;
   const void *aIn = a, *bIn = b;
   if (p.aToBf16.reorder) {
     char *aBf16 = atLeast(l.aBf16, p.aToBf16.bytes), *bBf16 = atLeast(l.bBf16, p.bToBf16.bytes);
-    if (!convert(s, p.aToBf16, l, m, a, aBf16) || !convert(s, p.bToBf16, l, m, b, bBf16))
+    if (!point(s, bound, {{Bound::AFrom, a}, {Bound::ATo, aBf16}, {Bound::BFrom, b},
+                          {Bound::BTo, bBf16}}) ||
+        !convert(s, p.aToBf16, bound, l, Bound::AFrom, Bound::ATo) ||
+        !convert(s, p.bToBf16, bound, l, Bound::BFrom, Bound::BTo))
       return false;
     aIn = aBf16;
     bIn = bBf16;
   }
-  dnnl_memory_t src = m.wrap(p.a, aIn), weights = m.wrap(p.b, bIn), dst = m.wrap(p.c, c),
-                scratchpad = m.wrap(p.scratchpad, atLeast(l.scratchpad, p.scratchpadBytes));
-  if (!src || !weights || !dst || !scratchpad)
+  if (!point(s, bound, {{Bound::A, aIn}, {Bound::B, bIn}, {Bound::C, c},
+                        {Bound::Scratchpad, atLeast(l.scratchpad, p.scratchpadBytes)}}))
     return false;
-  dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, src},
-                            {DNNL_ARG_WEIGHTS, weights},
-                            {DNNL_ARG_DST, dst},
-                            {DNNL_ARG_SCRATCHPAD, scratchpad}};
+  dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, bound.memories[Bound::A]},
+                            {DNNL_ARG_WEIGHTS, bound.memories[Bound::B]},
+                            {DNNL_ARG_DST, bound.memories[Bound::C]},
+                            {DNNL_ARG_SCRATCHPAD, bound.memories[Bound::Scratchpad]}};
   return s.api.primitive_execute(p.primitive, l.stream, 4, args) == dnnl_success &&
          s.api.stream_wait(l.stream) == dnnl_success;
+}
+
+/// The lane's primitive for `shape`, found or created (under the lock) and
+/// bound on the lane's first product of that shape; null where oneDNN has
+/// none (remembered) or cannot bind it (tried again next time). A bf16
+/// shape without a bf16 kernel runs in float32.
+const Bound *boundFor(State &s, Lane &l, const Shape &shape) {
+  auto [it, first] = l.bound.try_emplace(shape);
+  if (!first)
+    return it->second.primitive ? &it->second : nullptr;
+  const Primitive *p;
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    p = std::get<11>(shape) ? lookup(s, shape) : nullptr;
+    if (!p) {
+      Shape inFloat32 = shape;
+      std::get<11>(inFloat32) = false;
+      p = lookup(s, inFloat32);
+    }
+  }
+  if (!p)
+    return nullptr;
+  if (!bind(s, *p, it->second)) {
+    l.bound.erase(it);
+    return nullptr;
+  }
+  return &it->second;
 }
 
 /// Whether this processor reports bf16 matrix instructions.
@@ -380,20 +446,11 @@ bool liprt::onednn::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n
   if (!s.loaded || (beta != 0 && beta != 1))
     return false;
   bf16 = bf16 && s.bf16Why.empty();
+  Lane *l = lane(s);
+  if (!l)
+    return false;
   const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
-  const Primitive *p;
-  Lane *l;
-  {
-    std::lock_guard<std::mutex> lock(s.mutex);
-    auto shape = [&](bool inBf16) {
-      return Shape{transposeA, transposeB, m,         n,      k,       lda,
-                   ldb,        ldc,        alpha,     beta != 0, threads, inBf16};
-    };
-    // A shape without a bf16 kernel runs in float32.
-    p = bf16 ? lookup(s, shape(true)) : nullptr;
-    if (!p)
-      p = lookup(s, shape(false));
-    l = &lane(s);
-  }
-  return p && l->stream && execute(s, *p, *l, a, b, c);
+  const Shape shape{transposeA, transposeB, m, n, k, lda, ldb, ldc, alpha, beta != 0, threads, bf16};
+  const Bound *bound = boundFor(s, *l, shape);
+  return bound && execute(s, *bound, *l, a, b, c);
 }

@@ -291,6 +291,24 @@ TEST(GemmTest, OneDnnRunsEachThreadsProductsAtOnce) {
   }
 }
 
+// A thread's primitive for a shape keeps its memory objects from call to
+// call: each call's own matrices must be the ones read and written.
+TEST(GemmTest, OneDnnProductsOfOneShapeUseEachCallsMatrices) {
+  if (!liprt::onednn::active())
+    GTEST_SKIP() << liprt::onednn::describe();
+  const int64_t m = 33, n = 17, k = 29;
+  for (unsigned call = 0; call < 3; ++call) {
+    std::vector<float> aData = randomFloats(m * k, 50 + call), bData = randomFloats(k * n, 60 + call),
+                       cData = randomFloats(m * n, 70 + call);
+    Matrix2D a = view(aData, m, k, k), b = view(bData, k, n, n), c = view(cData, m, n, n);
+    a.offset = b.offset = c.offset = 0;
+    std::vector<double> expected = reference(a, b, c, false, false);
+    ASSERT_TRUE(liprt::onednn::sgemm(false, false, m, n, k, 1.0f, aData.data(), k, bData.data(), n,
+                                     1.0f, cData.data(), n, false));
+    expectEqual(c, expected);
+  }
+}
+
 /// `x` rounded to bf16 (to nearest even), as a float.
 float roundedToBf16(float x) {
   uint32_t bits;
