@@ -4,10 +4,13 @@
 
 #include "liprt/Checkpoint.h"
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <thread>
 #include <variant>
 
@@ -59,7 +62,8 @@ namespace {
 enum Command : unsigned { kTrain = 1, kEval = 2, kSample = 4, kAll = 7 };
 
 /// The field an option sets; its type says how the value is read (a bool:
-/// a flag, which takes none).
+/// a flag, which takes none). CLI11 splits the command line; these
+/// readers check each value against the range the usage text states.
 using Field = std::variant<bool Options::*, int64_t Options::*, double Options::*,
                            std::string Options::*, std::vector<double> Options::*>;
 
@@ -171,11 +175,68 @@ std::string read(const OptionSpec &, const std::string &, bool &out) {
   return "";
 }
 
-const OptionSpec *findOption(const std::string &name, unsigned command) {
-  for (const OptionSpec &spec : kOptions)
-    if (name == spec.name && (spec.commands & command))
-      return &spec;
-  return nullptr;
+/// The message for what CLI11 left unparsed: an option this command does
+/// not take, or an argument that is not an option.
+std::string unexpected(const std::string &command, const std::string &argument) {
+  if (argument.empty() || argument[0] != '-')
+    return "unexpected argument '" + argument + "' (options start with --)";
+  return "unknown " + command + " option '" + argument.substr(0, argument.find('=')) + "'";
+}
+
+/// What CLI11 would read differently from the usage text: an option that
+/// needs a value followed by nothing or by another option (`--data --steps
+/// 5`: CLI11 would take --steps for the value), an empty `--name=` where
+/// the value may not be empty, or a flag given a value. "" when none.
+std::string missingOrExtraValue(unsigned command, const std::vector<std::string> &args) {
+  for (size_t i = 0; i < args.size(); ++i)
+    for (const OptionSpec &spec : kOptions) {
+      if (!(spec.commands & command))
+        continue;
+      const std::string name = spec.name;
+      if (std::holds_alternative<bool Options::*>(spec.field)) {
+        if (args[i].rfind(name + "=", 0) == 0)
+          return name + " takes no value";
+      } else if ((args[i] == name && (i + 1 == args.size() || args[i + 1].rfind("--", 0) == 0)) ||
+                 (args[i] == name + "=" && spec.min > 0)) {
+        return name + " needs a value";
+      }
+    }
+  return "";
+}
+
+/// The arguments after the command as CLI11 parses them: in reverse order,
+/// each `--name=value` split into `--name` and `value`, so that a value may
+/// be empty or start with --.
+std::vector<std::string> forCli11(int argc, char **argv) {
+  std::vector<std::string> args;
+  for (int i = argc - 1; i >= 2; --i) {
+    std::string arg = argv[i];
+    size_t equals = arg.find('=');
+    if (arg.rfind("--", 0) == 0 && equals != std::string::npos) {
+      args.push_back(arg.substr(equals + 1));
+      arg.resize(equals);
+    }
+    args.push_back(arg);
+  }
+  return args;
+}
+
+/// Declares `spec` to `app`: a flag, or an option of one value (the last
+/// one given counts) that our reader checks and stores.
+void declare(CLI::App &app, const OptionSpec &spec, Options &o) {
+  if (auto flag = std::get_if<bool Options::*>(&spec.field)) {
+    app.add_flag(spec.name, o.**flag);
+    return;
+  }
+  app.add_option_function<std::string>(spec.name,
+                                       [&spec, &o](const std::string &value) {
+                                         std::string error = std::visit(
+                                             [&](auto field) { return read(spec, value, o.*field); },
+                                             spec.field);
+                                         if (!error.empty())
+                                           throw CLI::ValidationError(error);
+                                       })
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 }
 } // namespace
 
@@ -186,36 +247,26 @@ std::string main::parseOptions(const std::string &command, int argc, char **argv
   o.seed = defaults.seed;
   o.evalEvery = defaults.evalEvery;
   unsigned commandBit = command == "train" ? kTrain : command == "eval" ? kEval : kSample;
-  for (int i = 2; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") {
-      o.help = true;
-      return "";
-    }
-    if (arg.empty() || arg[0] != '-')
-      return "unexpected argument '" + arg + "' (options start with --)";
-    size_t equals = arg.find('=');
-    std::string name = arg.substr(0, equals);
-    const OptionSpec *spec = findOption(name, commandBit);
-    if (!spec)
-      return "unknown " + command + " option '" + name + "'";
-    bool flag = std::holds_alternative<bool Options::*>(spec->field);
-    if (flag && equals != std::string::npos)
-      return name + " takes no value";
-    std::string value;
-    if (equals != std::string::npos)
-      value = arg.substr(equals + 1);
-    // A missing value, not one that happens to start with --: `--data
-    // --steps 5` is an error, and --prompt=--x gives such a value.
-    else if (!flag && (i + 1 >= argc || std::string(argv[i + 1]).rfind("--", 0) == 0))
-      return name + " needs a value";
-    else if (!flag)
-      value = argv[++i];
-    std::string error =
-        std::visit([&](auto field) { return read(*spec, value, o.*field); }, spec->field);
-    if (!error.empty())
-      return error;
+  const std::vector<std::string> given(argv + 2, argv + argc);
+  if (std::string error = missingOrExtraValue(commandBit, given); !error.empty())
+    return error;
+  CLI::App app;
+  app.set_help_flag("-h,--help");
+  app.allow_extras();
+  for (const OptionSpec &spec : kOptions)
+    if (spec.commands & commandBit)
+      declare(app, spec, o);
+  try {
+    std::vector<std::string> args = forCli11(argc, argv);
+    app.parse(args);
+  } catch (const CLI::CallForHelp &) {
+    o.help = true;
+    return "";
+  } catch (const CLI::ParseError &e) {
+    return e.what();
   }
+  if (!app.remaining().empty())
+    return unexpected(command, app.remaining().front());
   if (o.lr == 0)
     return "--lr takes a positive number, not 0";
   if (!(commandBit & kTrain) && o.checkpoint.empty())
