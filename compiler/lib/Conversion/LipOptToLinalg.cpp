@@ -43,6 +43,7 @@ struct ConvertLipOptToLinalg final
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     populateLowerOptimizerPatterns(patterns);
+    populateLowerProjectionPatterns(patterns);
     ConversionTarget target(getContext());
     target.addLegalDialect<arith::ArithDialect, bufferization::BufferizationDialect,
                            linalg::LinalgDialect, math::MathDialect, memref::MemRefDialect,

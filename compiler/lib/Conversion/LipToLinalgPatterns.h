@@ -165,8 +165,10 @@ Value attentionWeights(OpBuilder &b, Location loc, Value q, Value k, bool causal
 
 /// Lowerings of embedding, maxmin, rope, attention, mean_pool, cross_entropy.
 void populateLowerSequencePatterns(RewritePatternSet &patterns);
-/// Lowerings of the lipopt ops (LowerOptimizer.cpp).
+/// Lowerings of the lipopt schedules, couplings and updates (LowerOptimizer.cpp).
 void populateLowerOptimizerPatterns(RewritePatternSet &patterns);
+/// Lowerings of the lipopt projections (LowerProjections.cpp).
+void populateLowerProjectionPatterns(RewritePatternSet &patterns);
 /// Lowerings of the backward ops (LowerBackward.cpp).
 void populateLowerBackwardPatterns(RewritePatternSet &patterns);
 
