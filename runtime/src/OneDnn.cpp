@@ -428,15 +428,13 @@ std::string liprt::onednn::describeBf16() {
   return "bf16 operands, float32 accumulation (oneDNN " + s.bf16Kernel + ")";
 }
 
-bool liprt::onednn::choiceValid(std::string &message) {
+liprt::Status liprt::onednn::checkChoices() {
   for (auto [name, other] : {std::pair{"LIPRT_GEMM", "openblas"}, std::pair{"LIPRT_BF16", "off"}}) {
     const char *choice = std::getenv(name);
-    if (choice && std::strcmp(choice, "auto") != 0 && std::strcmp(choice, other) != 0) {
-      message = std::string(name) + " is \"" + choice + "\": it takes auto or " + other;
-      return false;
-    }
+    if (choice && std::strcmp(choice, "auto") != 0 && std::strcmp(choice, other) != 0)
+      return Status::error(std::string(name) + " is \"" + choice + "\": it takes auto or " + other);
   }
-  return true;
+  return Status::ok();
 }
 
 bool liprt::onednn::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k,

@@ -204,7 +204,7 @@ std::unique_ptr<llvm::Module> mlir::lip::translateToLLVMIR(ModuleOp module,
   return translateModuleToLLVMIR(module, context);
 }
 
-std::optional<std::string> mlir::lip::addPackedEntryPoints(llvm::Module &module) {
+llvm::Error mlir::lip::addPackedEntryPoints(llvm::Module &module) {
   constexpr llvm::StringLiteral prefix = "_mlir_ciface_";
   SmallVector<llvm::Function *> entries;
   for (llvm::Function &f : module)
@@ -222,14 +222,15 @@ std::optional<std::string> mlir::lip::addPackedEntryPoints(llvm::Module &module)
     SmallVector<llvm::Value *> args;
     for (llvm::Argument &arg : entry->args()) {
       if (!arg.getType()->isPointerTy())
-        return "the C entry point " + entry->getName().str() + " takes a non-pointer argument";
+        return llvm::createStringError("the C entry point " + entry->getName().str() +
+                                       " takes a non-pointer argument");
       llvm::Value *slot = builder.CreateConstGEP1_64(ptr, packed->getArg(0), arg.getArgNo());
       args.push_back(builder.CreateLoad(ptr, slot));
     }
     builder.CreateCall(entry, args);
     builder.CreateRetVoid();
   }
-  return std::nullopt;
+  return llvm::Error::success();
 }
 
 void mlir::lip::embedString(llvm::Module &module, llvm::StringRef symbol, llvm::StringRef text) {

@@ -53,7 +53,7 @@ void mlir::lip::registerDeviceCodegenDialects(DialectRegistry &registry) {
   registerNVVMDialectTranslation(registry);
 }
 
-FailureOr<std::string> mlir::lip::findLibdevice(std::string &error) {
+llvm::Expected<std::string> mlir::lip::findLibdevice() {
   std::string toolkit = "/usr/local/cuda";
   for (const char *variable : {"CUDA_HOME", "CUDA_PATH", "CUDA_ROOT"})
     if (const char *value = std::getenv(variable); value && *value) {
@@ -63,9 +63,8 @@ FailureOr<std::string> mlir::lip::findLibdevice(std::string &error) {
   std::string path = toolkit + "/nvvm/libdevice/libdevice.10.bc";
   if (llvm::sys::fs::exists(path))
     return path;
-  error = "the GPU kernels need CUDA's libdevice, not found at " + path +
-          " (set CUDA_HOME to a CUDA toolkit)";
-  return failure();
+  return llvm::createStringError("the GPU kernels need CUDA's libdevice, not found at " + path +
+                                 " (set CUDA_HOME to a CUDA toolkit)");
 }
 
 namespace {

@@ -57,7 +57,7 @@ void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
 }
 } // namespace
 
-std::optional<std::string> mlir::lip::emitObjectFile(llvm::Module &module, const std::string &path) {
+llvm::Error mlir::lip::emitObjectFile(llvm::Module &module, const std::string &path) {
   static std::once_flag initialized;
   std::call_once(initialized, [] {
     llvm::InitializeNativeTarget();
@@ -66,7 +66,7 @@ std::optional<std::string> mlir::lip::emitObjectFile(llvm::Module &module, const
   std::string triple = llvm::sys::getDefaultTargetTriple(), error;
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
-    return "no LLVM target for " + triple + ": " + error;
+    return llvm::createStringError("no LLVM target for " + triple + ": " + error);
   // The host CPU: generated code uses the vector units of this machine.
   std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
       triple, llvm::sys::getHostCPUName(), "", llvm::TargetOptions(), llvm::Reloc::PIC_));
@@ -76,19 +76,18 @@ std::optional<std::string> mlir::lip::emitObjectFile(llvm::Module &module, const
   std::error_code ec;
   llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
   if (ec)
-    return "cannot write '" + path + "': " + ec.message();
+    return llvm::createStringError("cannot write '" + path + "': " + ec.message());
   llvm::legacy::PassManager passes;
   if (machine->addPassesToEmitFile(passes, out, nullptr, llvm::CodeGenFileType::ObjectFile))
-    return "the target cannot emit object files";
+    return llvm::createStringError("the target cannot emit object files");
   passes.run(module);
   out.flush();
   if (out.has_error())
-    return "cannot write '" + path + "': " + out.error().message();
-  return std::nullopt;
+    return llvm::createStringError("cannot write '" + path + "': " + out.error().message());
+  return llvm::Error::success();
 }
 
-std::optional<std::string> mlir::lip::emitObjectFiles(llvm::Module &module,
-                                                      const std::vector<std::string> &paths) {
+llvm::Error mlir::lip::emitObjectFiles(llvm::Module &module, const std::vector<std::string> &paths) {
   if (paths.size() == 1)
     return emitObjectFile(module, paths[0]);
   // The parts share `module`'s context, which one thread at a time may use:
@@ -98,7 +97,7 @@ std::optional<std::string> mlir::lip::emitObjectFiles(llvm::Module &module,
     llvm::raw_svector_ostream os(parts.emplace_back());
     llvm::WriteBitcodeToFile(*part, os);
   });
-  std::vector<std::optional<std::string>> errors(parts.size());
+  std::vector<std::string> errors(parts.size()); // "" where a part was written
   llvm::DefaultThreadPool pool(llvm::hardware_concurrency(parts.size()));
   for (size_t i = 0; i < parts.size(); ++i)
     pool.async([&, i] {
@@ -107,12 +106,12 @@ std::optional<std::string> mlir::lip::emitObjectFiles(llvm::Module &module,
           llvm::parseBitcodeFile(llvm::MemoryBufferRef(parts[i].str(), "part"), context);
       if (!part)
         errors[i] = "cannot read back a part of the module: " + llvm::toString(part.takeError());
-      else
-        errors[i] = emitObjectFile(**part, paths[i]);
+      else if (llvm::Error error = emitObjectFile(**part, paths[i]))
+        errors[i] = llvm::toString(std::move(error));
     });
   pool.wait();
-  for (std::optional<std::string> &error : errors)
-    if (error)
-      return error;
-  return std::nullopt;
+  for (const std::string &error : errors)
+    if (!error.empty())
+      return llvm::createStringError(error);
+  return llvm::Error::success();
 }

@@ -10,16 +10,14 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "lipc/Autodiff/Gradient.h"
 #include "lipc/Driver/BoundsReport.h"
 #include "lipc/Driver/BudgetSolver.h"
 #include "lipc/Driver/Certify.h"
 #include "lipc/Driver/LinkBinary.h"
-#include "lipc/Driver/StepManifest.h"
 #include "lipc/Driver/TrainPipeline.h"
+#include "lipc/Driver/TrainingStages.h"
 #include "lipc/Pipelines/Codegen.h"
 #include "lipc/Pipelines/DeviceCodegen.h"
-#include "lipc/Pipelines/ObjectEmission.h"
 #include "lipc/Transforms/Passes.h"
 #include "lipspec/Limits.h"
 #include "lipspec/Parser.h"
@@ -245,133 +243,41 @@ void runBudgetCheck(spec::CompiledSpec &compiled, double max) {
   (void)pm.run(*compiled.module);
 }
 
-/// The GPU build's products: cuBLAS where the CPU build calls the runtime's
-/// CPU products (GEMM on managed memory the GPU reads).
-lip::GemmBackend deviceGemm() {
-  return gemmBackend == lip::GemmBackend::Blas ? lip::GemmBackend::Cublas : gemmBackend;
+/// The training stage `--emit` prints (or, for obj, writes).
+TrainingStage trainingStageOf(Emit stage) {
+  switch (stage) {
+  case Emit::Train:
+    return TrainingStage::Train;
+  case Emit::Manifest:
+    return TrainingStage::Manifest;
+  case Emit::PTX:
+    return TrainingStage::Ptx;
+  case Emit::Linalg:
+    return TrainingStage::Linalg;
+  case Emit::LLVM:
+    return TrainingStage::Llvm;
+  default:
+    return TrainingStage::Object;
+  }
 }
 
-/// The GPU the kernels are for, with CUDA's libdevice; nothing (after an
-/// error message) when libdevice is missing.
-std::optional<lip::DeviceTarget> deviceTarget() {
-  lip::DeviceTarget target;
-  std::string error;
-  FailureOr<std::string> libdevice = lip::findLibdevice(error);
-  if (failed(libdevice)) {
-    llvm::errs() << "lipc: " << error << "\n";
-    return std::nullopt;
-  }
-  target.libdevice = *libdevice;
-  return target;
-}
-
-/// The GPU step (`gpu_train_step`, `gpu_forward` and their packed entry
-/// points) as an object file at `path`.
-int emitGpuObject(ModuleOp trainModule, const std::string &path) {
-  std::optional<lip::DeviceTarget> target = deviceTarget();
-  if (!target)
-    return kSpecError;
-  OwningOpRef<ModuleOp> module = trainModule.clone();
-  if (failed(lip::lowerToLinalg(*module, lip::AttentionLowering::Linalg)) ||
-      failed(lip::bufferize(*module, deviceGemm())) ||
-      failed(lip::lowerToGpuLLVMDialect(*module, *target, StringRef(lipc::abi::kGpuPrefix))))
-    return kSpecError;
-  llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> ir = lip::translateToLLVMIR(*module, llvmContext);
-  if (!ir)
-    return kSpecError;
-  std::optional<std::string> error = lip::addPackedEntryPoints(*ir);
-  if (!error)
-    error = lip::emitObjectFile(*ir, path);
-  if (error) {
-    llvm::errs() << "lipc: " << *error << "\n";
-    return kSpecError;
-  }
-  return kSuccess;
-}
-
-/// Lowers the training module for the GPU, compiles its parallel loops to GPU kernels and prints
-/// each kernel module's PTX after a `// kernel module NAME` line.
-int printDeviceKernels(ModuleOp module) {
-  std::optional<lip::DeviceTarget> target = deviceTarget();
-  if (!target)
-    return kSpecError;
-  if (failed(lip::lowerToLinalg(module, lip::AttentionLowering::Linalg)) ||
-      failed(lip::bufferize(module, deviceGemm())) ||
-      failed(lip::compileDeviceKernels(module, *target)))
-    return kSpecError;
-  for (const auto &[name, ptx] : lip::kernelAssembly(module))
-    llvm::outs() << "// kernel module " << name << "\n" << ptx << "\n";
-  return kSuccess;
-}
-
-/// Builds the training step and prints (or, for --emit=obj, writes to
-/// `objectPaths`: one object file, or the step split into one per path,
-/// compiled in parallel) the stage `emit` asks for. The objects carry the
-/// manifest as `lipc_manifest`, the packed entry `lipc_train_step` and
-/// `embedded` (symbol, text) strings.
-int emitTrainingStage(spec::CompiledSpec &compiled, Emit stage,
-                      const std::vector<std::string> &objectPaths,
-                      const std::vector<std::pair<std::string, std::string>> &embedded = {},
-                      const std::string &gpuObjectPath = "") {
-  if (precision != Precision::Spec && compiled.train)
-    compiled.train->precision = precision == Precision::Bf16 ? "bf16" : "fp32";
-  // The forward and backward pass: its products may take bf16 operands.
-  std::vector<std::string> bf16Functions;
-  if (compiled.train && compiled.train->precision == "bf16")
-    bf16Functions.push_back(lip::gradientFunctionName(compiled.model.getSymName()));
-  if (failed(buildTrainingModule(compiled, /*fuseProjections=*/!noFuse)))
-    return kSpecError;
-  if (stage == Emit::Train) {
-    compiled.module->print(llvm::outs());
-    return kSuccess;
-  }
-  FailureOr<llvm::json::Object> manifest = describeTrainStep(*compiled.module);
-  if (failed(manifest))
-    return kSpecError;
-  (*manifest)["train"] = describeTrainDefaults(*compiled.train);
-  if (stage == Emit::Manifest) {
-    llvm::outs() << llvm::formatv("{0:2}", llvm::json::Value(std::move(*manifest))) << "\n";
-    return kSuccess;
-  }
-  if (stage == Emit::PTX)
-    return printDeviceKernels(*compiled.module);
-  if (!gpuObjectPath.empty())
-    if (int rc = emitGpuObject(*compiled.module, gpuObjectPath); rc != kSuccess)
-      return rc;
-  // The runtime's attention kernels call BLAS like the products; with
-  // --gemm=loops attention stays in linalg's loops too.
-  if (failed(lip::lowerToLinalg(*compiled.module, gemmBackend == lip::GemmBackend::Blas
-                                                      ? lip::AttentionLowering::RuntimeKernels
-                                                      : lip::AttentionLowering::Linalg)))
-    return kSpecError;
-  if (stage == Emit::Linalg) {
-    compiled.module->print(llvm::outs());
-    return kSuccess;
-  }
-  if (failed(lip::lowerToLLVMDialect(*compiled.module, gemmBackend, bf16Functions)))
-    return kSpecError;
-  llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::Module> ir = lip::translateToLLVMIR(*compiled.module, llvmContext);
-  if (!ir)
-    return kSpecError;
-  if (std::optional<std::string> error = lip::addPackedEntryPoints(*ir)) {
-    llvm::errs() << "lipc: " << *error << "\n";
-    return kSpecError;
-  }
-  lip::embedString(*ir, StringRef(lipc::abi::kManifestSymbol),
-                   llvm::formatv("{0}", llvm::json::Value(std::move(*manifest))).str());
-  for (const auto &[symbol, text] : embedded)
-    lip::embedString(*ir, symbol, text);
-  if (stage == Emit::LLVM) {
-    ir->print(llvm::outs(), nullptr);
-    return kSuccess;
-  }
-  if (std::optional<std::string> error = lip::emitObjectFiles(*ir, objectPaths)) {
-    llvm::errs() << "lipc: " << *error << "\n";
-    return kSpecError;
-  }
-  return kSuccess;
+/// Builds the training step up to `stage` with the command line's settings
+/// (and `build`'s outputs), printing to stdout; an error not reported as a
+/// diagnostic yet is printed as `lipc: ...`. The exit code.
+int runTrainingStage(spec::CompiledSpec &compiled, TrainingStage stage, TrainingBuild build = {}) {
+  build.gemm = gemmBackend;
+  build.fuseProjections = !noFuse;
+  if (precision != Precision::Spec)
+    build.precision = precision == Precision::Bf16 ? "bf16" : "fp32";
+  int rc = kSuccess;
+  llvm::handleAllErrors(
+      buildTrainingStage(compiled, stage, build, llvm::outs()),
+      [&](const AlreadyDiagnosed &) { rc = kSpecError; },
+      [&](const llvm::ErrorInfoBase &error) {
+        llvm::errs() << "lipc: " << error.message() << "\n";
+        rc = kSpecError;
+      });
+  return rc;
 }
 
 /// The name checkpoints give their model: a hash of the spec's text and of
@@ -470,12 +376,14 @@ int compileBinary(spec::CompiledSpec &compiled, const std::string &modelHash,
     }
     removeGpuObject.emplace(gpuObject);
   }
-  int rc = emitTrainingStage(compiled, Emit::Obj, objects,
-                             {{std::string(lipc::abi::kBoundsTableSymbol), table},
-                              {std::string(lipc::abi::kBoundsJsonSymbol), json},
-                              {std::string(lipc::abi::kEvalCertificateSymbol), evalJson},
-                              {std::string(lipc::abi::kSpecHashSymbol), modelHash}},
-                             gpuObject.str().str());
+  TrainingBuild build;
+  build.objectPaths = objects;
+  build.embedded = {{std::string(lipc::abi::kBoundsTableSymbol), table},
+                    {std::string(lipc::abi::kBoundsJsonSymbol), json},
+                    {std::string(lipc::abi::kEvalCertificateSymbol), evalJson},
+                    {std::string(lipc::abi::kSpecHashSymbol), modelHash}};
+  build.gpuObjectPath = gpuObject.str().str();
+  int rc = runTrainingStage(compiled, TrainingStage::Object, std::move(build));
   if (rc != kSuccess)
     return rc;
   if (buildGpu)
@@ -617,7 +525,11 @@ int main(int argc, char **argv) {
   }
   if (emit == Emit::Train || emit == Emit::Manifest || emit == Emit::Linalg ||
       emit == Emit::LLVM || emit == Emit::Obj || emit == Emit::PTX)
-    return emitTrainingStage(*compiled, emit, {outputPath});
+  {
+    TrainingBuild build;
+    build.objectPaths = {outputPath};
+    return runTrainingStage(*compiled, trainingStageOf(emit), std::move(build));
+  }
   if (emit == Emit::Lip || emit == Emit::LipBounds) {
     if (emit == Emit::LipBounds) {
       PassManager pm(&context);

@@ -19,6 +19,8 @@
 #ifndef LIPRT_ONEDNN_H
 #define LIPRT_ONEDNN_H
 
+#include "liprt/Status.h"
+
 #include <cstdint>
 #include <string>
 
@@ -37,9 +39,9 @@ bool bf16Active();
 /// why not in bf16 when they do not.
 std::string describeBf16();
 
-/// Whether LIPRT_GEMM and LIPRT_BF16 hold values this runtime knows;
-/// `message` says which values one takes when not.
-bool choiceValid(std::string &message);
+/// Whether LIPRT_GEMM and LIPRT_BF16 hold values this runtime knows; the
+/// error says which values one takes when not.
+Status checkChoices();
 
 /// C = alpha op(A) op(B) + beta C on row-major matrices with leading
 /// dimensions (beta 0 or 1). Called inside a parallel region, it runs on

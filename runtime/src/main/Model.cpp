@@ -85,8 +85,8 @@ Result<CompiledStep> main::loadModel() {
 }
 
 Status main::useDevice(CompiledStep &model, const std::string &device, const char *program) {
-  if (std::string message; !onednn::choiceValid(message))
-    return Status::error(message);
+  if (Status choices = onednn::checkChoices(); !choices)
+    return choices;
   if (device == "cpu" || (device == "auto" && !lipc_gpu_train_step))
     return model.keepResidentInArena();
   Status gpu = model.useGpu(lipc_gpu_train_step, lipc_gpu_forward);

@@ -55,10 +55,10 @@ int run(const char *program, int argc, char **argv) {
   // by the command itself.
   Result<StepManifest> manifest = parseStepManifest(lipc_manifest);
   Options options;
-  if (std::string error = parseOptions(command, argc, argv,
-                                       manifest ? manifest->train : TrainDefaults{}, options);
-      !error.empty())
-    return usage(program, error);
+  if (Status parsed = parseOptions(command, argc, argv,
+                                   manifest ? manifest->train : TrainDefaults{}, options);
+      !parsed)
+    return usage(program, parsed.message());
   if (options.help)
     return help(program);
   if (command == "sample")

@@ -240,8 +240,8 @@ void declare(CLI::App &app, const OptionSpec &spec, Options &o) {
 }
 } // namespace
 
-std::string main::parseOptions(const std::string &command, int argc, char **argv,
-                               const TrainDefaults &defaults, Options &o) {
+Status main::parseOptions(const std::string &command, int argc, char **argv,
+                          const TrainDefaults &defaults, Options &o) {
   o.steps = defaults.steps;
   o.batch = defaults.batch;
   o.seed = defaults.seed;
@@ -249,7 +249,7 @@ std::string main::parseOptions(const std::string &command, int argc, char **argv
   unsigned commandBit = command == "train" ? kTrain : command == "eval" ? kEval : kSample;
   const std::vector<std::string> given(argv + 2, argv + argc);
   if (std::string error = missingOrExtraValue(commandBit, given); !error.empty())
-    return error;
+    return Status::error(error);
   CLI::App app;
   app.set_help_flag("-h,--help");
   app.allow_extras();
@@ -261,19 +261,19 @@ std::string main::parseOptions(const std::string &command, int argc, char **argv
     app.parse(args);
   } catch (const CLI::CallForHelp &) {
     o.help = true;
-    return "";
+    return Status::ok();
   } catch (const CLI::ParseError &e) {
-    return e.what();
+    return Status::error(e.what());
   }
   if (!app.remaining().empty())
-    return unexpected(command, app.remaining().front());
+    return Status::error(unexpected(command, app.remaining().front()));
   if (o.lr == 0)
-    return "--lr takes a positive number, not 0";
+    return Status::error("--lr takes a positive number, not 0");
   if (!(commandBit & kTrain) && o.checkpoint.empty())
-    return command + " needs --checkpoint FILE";
+    return Status::error(command + " needs --checkpoint FILE");
   if (o.steps <= 0 || o.batch <= 0)
-    return "the spec sets no steps or batch size; give --steps N and --batch N";
-  return "";
+    return Status::error("the spec sets no steps or batch size; give --steps N and --batch N");
+  return Status::ok();
 }
 
 void main::setThreads(int64_t threads) {

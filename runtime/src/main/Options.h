@@ -34,9 +34,9 @@ struct Options {
 
 /// Parses argv[2..] of `command` (train, eval or sample) over the defaults in
 /// `defaults`, each option as `--name value` or `--name=value`, each number
-/// within the limits the usage text states; returns an error message or "".
-std::string parseOptions(const std::string &command, int argc, char **argv,
-                         const TrainDefaults &defaults, Options &o);
+/// within the limits the usage text states.
+Status parseOptions(const std::string &command, int argc, char **argv,
+                    const TrainDefaults &defaults, Options &o);
 
 /// Uses `threads` cores for matrix products and compiled loops (0: all).
 void setThreads(int64_t threads);

@@ -15,9 +15,9 @@
 #include "mlir/Pass/PassOptions.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/Error.h"
 
 #include <memory>
-#include <optional>
 #include <string>
 
 namespace mlir::lip {
@@ -97,8 +97,8 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module, llvm::LLVMConte
 /// Adds `lipc_<name>(void **args)` next to every C entry point
 /// `_mlir_ciface_<name>`: args[k] is the k-th pointer that entry takes (the
 /// results struct first, then the argument descriptors), so a runtime can
-/// call a step of any signature. Errors are returned as a message.
-std::optional<std::string> addPackedEntryPoints(llvm::Module &module);
+/// call a step of any signature.
+llvm::Error addPackedEntryPoints(llvm::Module &module);
 
 /// Embeds `text` in `module` as the NUL-terminated constant global `symbol`.
 void embedString(llvm::Module &module, llvm::StringRef symbol, llvm::StringRef text);

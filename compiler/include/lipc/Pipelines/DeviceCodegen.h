@@ -15,6 +15,7 @@
 #define LIPC_PIPELINES_DEVICECODEGEN_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
 
 #include <string>
 #include <utility>
@@ -30,8 +31,8 @@ struct DeviceTarget {
 };
 
 /// CUDA's libdevice under $CUDA_HOME (or $CUDA_PATH, $CUDA_ROOT; the first one
-/// set), else /usr/local/cuda; an error message naming where it looked.
-FailureOr<std::string> findLibdevice(std::string &error);
+/// set), else /usr/local/cuda; an error naming where it looked.
+llvm::Expected<std::string> findLibdevice();
 
 /// Dialects, interfaces and translations the device pipeline needs.
 void registerDeviceCodegenDialects(DialectRegistry &registry);

@@ -15,21 +15,21 @@
 #define LIPC_PIPELINES_OBJECTEMISSION_H
 
 #include "llvm/IR/Module.h"
+#include "llvm/Support/Error.h"
 
-#include <optional>
 #include <string>
 #include <vector>
 
 namespace mlir::lip {
 
 /// Optimizes `module` for the host CPU and writes it as an object file to
-/// `path`. Errors are returned as a message.
-std::optional<std::string> emitObjectFile(llvm::Module &module, const std::string &path);
+/// `path`.
+llvm::Error emitObjectFile(llvm::Module &module, const std::string &path);
 
 /// The same for `module` split into `paths.size()` parts (one object file
 /// each, linked together they define what `module` did), compiled on as
 /// many threads. `module` is left in an unspecified state.
-std::optional<std::string> emitObjectFiles(llvm::Module &module, const std::vector<std::string> &paths);
+llvm::Error emitObjectFiles(llvm::Module &module, const std::vector<std::string> &paths);
 
 } // namespace mlir::lip
 
