@@ -194,17 +194,9 @@ private:
   Location loc;
   const TrainStepOptions &o;
 };
-} // namespace
-
-FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const TrainStepOptions &o) {
-  func->getContext()->getOrLoadDialect<lipopt::LipOptDialect>();
-  if (o.optimizer != "muon" && o.optimizer != "adamw")
-    return func.emitError("unknown optimizer '") << o.optimizer << "' (muon or adamw)";
-  FailureOr<func::FuncOp> grad = buildGradientFunction(func);
-  if (failed(grad))
-    return failure();
-  func::FuncOp g = *grad;
-
+/// The gradient function's parameters (its leading arguments with a
+/// constraint), each with its optimizer and state.
+SmallVector<ParamSlot> collectParams(func::FuncOp g, const TrainStepOptions &o) {
   SmallVector<ParamSlot> params;
   for (unsigned i = 0; i < g.getNumArguments(); ++i) {
     auto constraint = g.getArgAttrOfType<ConstraintAttr>(i, kConstraintAttrName);
@@ -229,11 +221,14 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
     }
     params.push_back(p);
   }
+  return params;
+}
 
-  // Compile-time checks of the guarantees the bound analysis relies on, and
-  // the largest run-time lr scale that keeps them.
-  double embedLr = o.embedLr > 0 ? o.embedLr : o.lr;
-  double maxLrScale = INFINITY;
+/// Compile-time checks of the guarantees the bound analysis relies on
+/// (warnings at `func`'s location where a cap's condition fails), and the
+/// largest run-time lr scale that keeps them (infinity: no cap limits it).
+double maxLrScale(func::FuncOp func, ArrayRef<ParamSlot> params, const TrainStepOptions &o) {
+  double scale = INFINITY;
   for (const ParamSlot &p : params) {
     std::optional<CapCondition> cap = capCondition(p.constraint.getMethod());
     if (!cap)
@@ -251,7 +246,7 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
     double lr = own == o.paramLr.end() ? o.lr : own->second;
     double sigmaNS = newtonSchulzMaxSigma(o.newtonSchulz), wMax = p.constraint.getWMaxValue();
     double limit = (cap->maxBefore - cap->after) * wMax / sigmaNS;
-    maxLrScale = std::min(maxLrScale, limit / lr);
+    scale = std::min(scale, limit / lr);
     if (lr > limit)
       mlir::emitWarning(func.getLoc())
           << "parameter '" << p.name.getValue() << "': lr " << formatBound(lr)
@@ -259,34 +254,38 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
           << " w_max, beyond the " << cap->method << "'s guarantee (<= "
           << formatBound(cap->maxBefore) << " w_max); keep lr <= " << formatBound(limit);
   }
+  return scale;
+}
 
-  auto scalarType = RankedTensorType::get({}, Float64Type::get(func.getContext()));
+/// Where @train_step's arguments are: params, state (per parameter, in
+/// order), step, lr_scale, horizon, inputs.
+struct StepArguments {
+  unsigned step, lrScale, horizon, firstInput;
+};
+
+/// Declares @train_step after `g` with its signature and argument
+/// attributes: a parameter's as the gradient function has them (name,
+/// constraint, zero init), each state's parameter and role, the scalars'
+/// manifest roles (lipc_abi.h), the inputs'.
+std::pair<func::FuncOp, StepArguments> declareTrainStep(OpBuilder &b, func::FuncOp g,
+                                                        ArrayRef<ParamSlot> params, Location loc) {
+  auto scalarType = RankedTensorType::get({}, Float64Type::get(g->getContext()));
   SmallVector<Type> argTypes, resultTypes = {g.getFunctionType().getResult(0), scalarType};
   for (const ParamSlot &p : params)
     argTypes.push_back(p.type);
   for (const ParamSlot &p : params)
     argTypes.append(p.stateTypes.begin(), p.stateTypes.end());
   argTypes.append(3, scalarType); // step, lr_scale, horizon
-  unsigned firstInput = params.size();
-  for (unsigned i = firstInput; i < g.getNumArguments(); ++i)
+  for (unsigned i = params.size(); i < g.getNumArguments(); ++i)
     argTypes.push_back(g.getArgument(i).getType());
   for (const ParamSlot &p : params)
     resultTypes.push_back(p.type);
   for (const ParamSlot &p : params)
     resultTypes.append(p.stateTypes.begin(), p.stateTypes.end());
 
-  OpBuilder b(func->getContext());
   b.setInsertionPointAfter(g);
-  auto step = b.create<func::FuncOp>(func.getLoc(), "train_step",
-                                     b.getFunctionType(argTypes, resultTypes));
-  Block *body = step.addEntryBlock();
-  b.setInsertionPointToEnd(body);
-
-  // Argument layout: params, state (per parameter, in order), step,
-  // lr_scale, horizon, inputs.
+  auto step = b.create<func::FuncOp>(loc, "train_step", b.getFunctionType(argTypes, resultTypes));
   unsigned arg = 0;
-  // A parameter's attributes (name, constraint, zero init) as the gradient
-  // function has them.
   for (const ParamSlot &p : params)
     step.setArgAttrs(arg++, g.getArgAttrDict(p.index));
   for (const ParamSlot &p : params) {
@@ -295,43 +294,54 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
       step.setArgAttr(arg++, kStateAttrName, b.getStringAttr(what));
     }
   }
-  Value stepArg = body->getArgument(arg);
-  // The scalars the runtime sets each step: their state is their manifest
-  // role (lipc_abi.h).
-  auto scalarRole = [&](lipc::abi::Role role) {
-    return b.getStringAttr(StringRef(lipc::abi::roleName(role)));
-  };
-  step.setArgAttr(arg++, kStateAttrName, scalarRole(lipc::abi::Role::Step));
-  // The run's overrides of the schedule (train --lr and --horizon).
-  Value lrScaleArg = body->getArgument(arg);
-  step.setArgAttr(arg++, kStateAttrName, scalarRole(lipc::abi::Role::LrScale));
-  Value horizonArg = body->getArgument(arg);
-  step.setArgAttr(arg++, kStateAttrName, scalarRole(lipc::abi::Role::Horizon));
-  if (std::isfinite(maxLrScale))
-    step->setAttr(kMaxLrScaleAttrName, b.getF64FloatAttr(maxLrScale));
-  for (unsigned i = firstInput; i < g.getNumArguments(); ++i)
+  StepArguments where{arg, arg + 1, arg + 2, arg + 3};
+  for (lipc::abi::Role role : {lipc::abi::Role::Step, lipc::abi::Role::LrScale, lipc::abi::Role::Horizon})
+    step.setArgAttr(arg++, kStateAttrName, b.getStringAttr(StringRef(lipc::abi::roleName(role))));
+  for (unsigned i = params.size(); i < g.getNumArguments(); ++i)
     step.setArgAttrs(arg++, g.getArgAttrDict(i));
+  return {step, where};
+}
+} // namespace
 
-  SmallVector<Value> callArgs;
-  for (unsigned i = 0; i < params.size(); ++i)
-    callArgs.push_back(body->getArgument(i));
-  for (unsigned i = arg - (g.getNumArguments() - firstInput); i < arg; ++i)
-    callArgs.push_back(body->getArgument(i));
-  auto call = b.create<func::CallOp>(func.getLoc(), g, callArgs);
+FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const TrainStepOptions &o) {
+  func->getContext()->getOrLoadDialect<lipopt::LipOptDialect>();
+  if (o.optimizer != "muon" && o.optimizer != "adamw")
+    return func.emitError("unknown optimizer '") << o.optimizer << "' (muon or adamw)";
+  FailureOr<func::FuncOp> grad = buildGradientFunction(func);
+  if (failed(grad))
+    return failure();
+  func::FuncOp g = *grad;
+  SmallVector<ParamSlot> params = collectParams(g, o);
+  double lrScaleLimit = maxLrScale(func, params, o);
 
-  UpdateBuilder update(b, func.getLoc(), o);
+  OpBuilder b(func->getContext());
+  Location loc = func.getLoc();
+  auto [step, where] = declareTrainStep(b, g, params, loc);
+  if (std::isfinite(lrScaleLimit))
+    step->setAttr(kMaxLrScaleAttrName, b.getF64FloatAttr(lrScaleLimit));
+  Block *body = step.addEntryBlock();
+  b.setInsertionPointToEnd(body);
+  Value stepArg = body->getArgument(where.step);
+
+  SmallVector<Value> callArgs(body->getArguments().take_front(params.size()));
+  llvm::append_range(callArgs, body->getArguments().drop_front(where.firstInput));
+  auto call = b.create<func::CallOp>(loc, g, callArgs);
+
+  UpdateBuilder update(b, loc, o);
   // One schedule op per distinct base rate, shared by the parameters using it.
   std::map<double, Value> schedules;
+  auto scalarType = RankedTensorType::get({}, Float64Type::get(func.getContext()));
   auto schedule = [&](double base) -> Value {
     Value &lr = schedules[base];
     if (!lr)
-      lr = b.create<lipopt::LearningRateOp>(func.getLoc(), scalarType, stepArg, o.schedule, base,
-                                            o.steps, o.warmup, o.cooldownFraction,
-                                            o.cooldownFloor, lrScaleArg, horizonArg);
+      lr = b.create<lipopt::LearningRateOp>(loc, scalarType, stepArg, o.schedule, base, o.steps,
+                                            o.warmup, o.cooldownFraction, o.cooldownFloor,
+                                            body->getArgument(where.lrScale),
+                                            body->getArgument(where.horizon));
     return lr;
   };
   update.schedule = schedule;
-  update.embedLr = embedLr;
+  update.embedLr = o.embedLr > 0 ? o.embedLr : o.lr;
 
   // The base learning rate of this step, returned for the training log.
   SmallVector<Value> results = {call.getResult(0), schedule(o.lr)}, newState;
@@ -342,7 +352,7 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
     update.update(p, body->getArgument(i), call.getResult(i + 1), state, stepArg, results, newState);
   }
   results.append(newState.begin(), newState.end());
-  b.create<func::ReturnOp>(func.getLoc(), results);
+  b.create<func::ReturnOp>(loc, results);
   // @train_step is the entry point; the model (the certified forward pass,
   // with its parameter declarations) and its gradient are internal.
   func.setPrivate();
