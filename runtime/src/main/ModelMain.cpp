@@ -27,12 +27,12 @@ using namespace liprt::main;
 namespace {
 int usage(const char *program, const std::string &message) {
   std::fprintf(stderr, "%s: %s\n", program, message.c_str());
-  std::fprintf(stderr, kUsageText, program);
+  std::fputs(usageText(program).c_str(), stderr);
   return kUsage;
 }
 
 int help(const char *program) {
-  std::printf(kUsageText, program);
+  std::fputs(usageText(program).c_str(), stdout);
   return kOk;
 }
 

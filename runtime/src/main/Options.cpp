@@ -1,4 +1,10 @@
 //===- Options.cpp - The command line of a model binary -------------------===//
+//
+// One table declares every option of train, eval and sample: CLI11 parses
+// the command line from it, its readers check each value's range, and the
+// usage text's synopsis is generated from it.
+//
+//===----------------------------------------------------------------------===//
 
 #include "Options.h"
 
@@ -22,18 +28,68 @@ extern "C" void kmp_set_blocktime(int milliseconds);
 using namespace liprt;
 using liprt::main::Options;
 
-const char *const main::kUsageText = R"(usage:
-  %1$s bounds
-  %1$s train [--data PATH] [--steps N] [--batch N] [--seed N] [--threads N] [--device D]
-        [--log FILE] [--log-every N] [--eval-every N] [--eval-samples N]
-        [--checkpoint FILE] [--checkpoint-every N] [--resume CHECKPOINT]
-        [--lr RATE] [--horizon N]
-  %1$s eval --checkpoint FILE [--data PATH] [--batch N] [--eval-samples N]
-        [--radii R1,R2,...] [--threads N] [--device D] [--json]
-  %1$s sample --checkpoint FILE [--prompt TEXT] [--length N] [--temperature T]
-        [--seed N] [--threads N] [--device D]
-  %1$s --help
-Defaults come from the spec's train section (steps, batch, seed, eval_every,
+
+namespace {
+/// The commands that take an option.
+enum Command : unsigned { kTrain = 1, kEval = 2, kSample = 4, kAll = 7 };
+
+/// The field an option sets; its type says how the value is read (a bool:
+/// a flag, which takes none). CLI11 splits the command line; these
+/// readers check each value against the range the usage text states.
+using Field = std::variant<bool Options::*, int64_t Options::*, double Options::*,
+                           std::string Options::*, std::vector<double> Options::*>;
+
+struct OptionSpec {
+  const char *name;
+  unsigned commands;
+  Field field;
+  /// What the value is, in the usage text (PATH, N, ...); null for a flag.
+  const char *value;
+  /// Numbers: the range allowed, inclusive (of each number, for a list);
+  /// text: the shortest value allowed.
+  int64_t min = 0, max = 0;
+  /// Text: the values allowed, separated by '|'; null: any.
+  const char *choices = nullptr;
+  /// The command cannot run without it.
+  bool required = false;
+};
+
+// The limits the usage text states. Counts stay far below int64's range, so
+// products such as steps * batch cannot overflow.
+constexpr int64_t kMaxCount = kMaxSteps;
+constexpr int64_t kMaxThreads = 1024, kMaxLength = 100000, kMaxReal = 1000000;
+
+// In the order the usage text lists them.
+const OptionSpec kOptions[] = {
+    {"--checkpoint", kEval | kSample, &Options::checkpoint, "FILE", 1, 0, nullptr, true},
+    {"--data", kTrain | kEval, &Options::data, "PATH", 1},
+    {"--steps", kTrain, &Options::steps, "N", 1, kMaxSteps},
+    {"--batch", kTrain | kEval, &Options::batch, "N", 1, kMaxCount},
+    {"--prompt", kSample, &Options::prompt, "TEXT", 0},
+    {"--length", kSample, &Options::length, "N", 1, kMaxLength},
+    {"--temperature", kSample, &Options::temperature, "T", 0, kMaxReal},
+    {"--seed", kTrain | kSample, &Options::seed, "N", 0, INT64_MAX},
+    {"--threads", kAll, &Options::threads, "N", 1, kMaxThreads},
+    {"--device", kAll, &Options::device, "D", 1, 0, "cpu|cuda|auto"},
+    {"--log", kTrain, &Options::log, "FILE", 1},
+    {"--log-every", kTrain, &Options::logEvery, "N", 1, kMaxCount},
+    {"--eval-every", kTrain, &Options::evalEvery, "N", 0, kMaxCount},
+    {"--eval-samples", kTrain | kEval, &Options::evalSamples, "N", 1, kMaxCount},
+    {"--radii", kEval, &Options::radii, "R1,R2,...", 0, kMaxReal},
+    {"--checkpoint", kTrain, &Options::checkpoint, "FILE", 1},
+    {"--checkpoint-every", kTrain, &Options::checkpointEvery, "N", 1, kMaxCount},
+    {"--resume", kTrain, &Options::resume, "CHECKPOINT", 1},
+    {"--lr", kTrain, &Options::lr, "RATE", 0, kMaxReal},
+    {"--horizon", kTrain, &Options::horizon, "N", 1, kMaxSteps},
+    {"--json", kEval, &Options::json, nullptr},
+};
+
+/// The commands, as the usage text names them.
+constexpr std::pair<Command, const char *> kCommands[] = {
+    {kTrain, "train"}, {kEval, "eval"}, {kSample, "sample"}};
+
+/// What the usage text says after the commands' synopsis.
+const char *const kUsageNotes = R"(Defaults come from the spec's train section (steps, batch, seed, eval_every,
 data). PATH: a text file for a model of tokens; for a model of features, a
 directory with Fashion-MNIST's train-* and t10k-* IDX files (gzip or not) or a
 CSV file of features and a last-column label.
@@ -56,55 +112,6 @@ a loss that is not finite, 2 bad command line (or a batch too large for memory),
 4 the loss stopped being finite in training (the last checkpoint holds the last
 finite weights).
 )";
-
-namespace {
-/// The commands that take an option.
-enum Command : unsigned { kTrain = 1, kEval = 2, kSample = 4, kAll = 7 };
-
-/// The field an option sets; its type says how the value is read (a bool:
-/// a flag, which takes none). CLI11 splits the command line; these
-/// readers check each value against the range the usage text states.
-using Field = std::variant<bool Options::*, int64_t Options::*, double Options::*,
-                           std::string Options::*, std::vector<double> Options::*>;
-
-struct OptionSpec {
-  const char *name;
-  unsigned commands;
-  Field field;
-  /// Numbers: the range allowed, inclusive (of each number, for a list);
-  /// text: the shortest value allowed.
-  int64_t min = 0, max = 0;
-  /// Text: the values allowed, separated by '|'; null: any.
-  const char *choices = nullptr;
-};
-
-// The limits the usage text states. Counts stay far below int64's range, so
-// products such as steps * batch cannot overflow.
-constexpr int64_t kMaxCount = kMaxSteps;
-constexpr int64_t kMaxThreads = 1024, kMaxLength = 100000, kMaxReal = 1000000;
-
-const OptionSpec kOptions[] = {
-    {"--data", kTrain | kEval, &Options::data, 1},
-    {"--checkpoint", kAll, &Options::checkpoint, 1},
-    {"--resume", kTrain, &Options::resume, 1},
-    {"--log", kTrain, &Options::log, 1},
-    {"--prompt", kSample, &Options::prompt, 0},
-    {"--device", kAll, &Options::device, 1, 0, "cpu|cuda|auto"},
-    {"--steps", kTrain, &Options::steps, 1, kMaxSteps},
-    {"--batch", kTrain | kEval, &Options::batch, 1, kMaxCount},
-    {"--seed", kTrain | kSample, &Options::seed, 0, INT64_MAX},
-    {"--threads", kAll, &Options::threads, 1, kMaxThreads},
-    {"--log-every", kTrain, &Options::logEvery, 1, kMaxCount},
-    {"--eval-every", kTrain, &Options::evalEvery, 0, kMaxCount},
-    {"--checkpoint-every", kTrain, &Options::checkpointEvery, 1, kMaxCount},
-    {"--lr", kTrain, &Options::lr, 0, kMaxReal},
-    {"--horizon", kTrain, &Options::horizon, 1, kMaxSteps},
-    {"--eval-samples", kTrain | kEval, &Options::evalSamples, 1, kMaxCount},
-    {"--length", kSample, &Options::length, 1, kMaxLength},
-    {"--temperature", kSample, &Options::temperature, 0, kMaxReal},
-    {"--radii", kEval, &Options::radii, 0, kMaxReal},
-    {"--json", kEval, &Options::json},
-};
 
 /// The whole of `text` as a number (no spaces, no '+', no overflow).
 template <typename T>
@@ -240,6 +247,28 @@ void declare(CLI::App &app, const OptionSpec &spec, Options &o) {
 }
 } // namespace
 
+std::string main::usageText(const std::string &program) {
+  constexpr size_t kWidth = 100;
+  std::string text = "usage:\n  " + program + " bounds\n";
+  for (auto [command, name] : kCommands) {
+    std::string line = "  " + program + " " + name;
+    for (const OptionSpec &spec : kOptions) {
+      if (!(spec.commands & command))
+        continue;
+      std::string item = std::string(spec.name) + (spec.value ? std::string(" ") + spec.value : "");
+      if (!spec.required)
+        item = "[" + item + "]";
+      if (line.size() + 1 + item.size() > kWidth) {
+        text += line + "\n";
+        line = "       ";
+      }
+      line += " " + item;
+    }
+    text += line + "\n";
+  }
+  return text + "  " + program + " --help\n" + kUsageNotes;
+}
+
 Status main::parseOptions(const std::string &command, int argc, char **argv,
                           const TrainDefaults &defaults, Options &o) {
   o.steps = defaults.steps;
@@ -269,8 +298,10 @@ Status main::parseOptions(const std::string &command, int argc, char **argv,
     return Status::error(unexpected(command, app.remaining().front()));
   if (o.lr == 0)
     return Status::error("--lr takes a positive number, not 0");
-  if (!(commandBit & kTrain) && o.checkpoint.empty())
-    return Status::error(command + " needs --checkpoint FILE");
+  for (const OptionSpec &spec : kOptions)
+    if (spec.required && (spec.commands & commandBit) &&
+        (o.*std::get<std::string Options::*>(spec.field)).empty())
+      return Status::error(command + " needs " + spec.name + " " + spec.value);
   if (o.steps <= 0 || o.batch <= 0)
     return Status::error("the spec sets no steps or batch size; give --steps N and --batch N");
   return Status::ok();

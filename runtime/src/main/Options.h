@@ -10,7 +10,9 @@
 
 namespace liprt::main {
 
-extern const char *const kUsageText;
+/// The usage text of the binary `program`: each command's options, from the
+/// same table that declares them to the parser, then what they mean.
+std::string usageText(const std::string &program);
 
 /// The options of `train`, `eval` and `sample`; unset ones take the spec's
 /// train settings.
