@@ -138,11 +138,13 @@ def LipOptFuseProjection : Pass<"lipopt-fuse-projection", "::mlir::func::FuncOp"
     %w3 = lipopt.soft_cap %w2, %alpha w_max W
     ```
 
-    into `%w3, %b2 = lipopt.muon_soft_cap %w, %b, %g, %lr, %alpha ...`, one
-    kernel that reads the weight, momentum and gradient once for the
-    elementwise work and keeps the projection right after the update. It does
-    not fuse when an intermediate (the update, the orthogonalized update or
-    the unprojected weight) has another use: that value must exist.
+    into `%w3, %b2 = lipopt.muon_soft_cap %w, %b, %g, %lr, %alpha ...`, one op
+    that keeps the projection with the update (no other op can read the
+    unprojected weight). It is lowered to the same sequence, whose elementwise
+    passes -lip-fuse-elementwise merges (dialects/lipopt/Rationale.md,
+    "Fusion"). It does not fuse when an intermediate (the update, the
+    orthogonalized update or the unprojected weight) has another use: that
+    value must exist.
   }];
   let dependentDialects = ["::mlir::lipopt::LipOptDialect"];
 }

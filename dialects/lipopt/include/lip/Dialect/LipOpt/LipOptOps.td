@@ -338,10 +338,10 @@ def LipOpt_MuonSoftCapOp : LipOpt_Op<"muon_soft_cap",
   let summary = "Muon step and spectral soft cap of one weight in one op";
   let description = [{
     Made by -lipopt-fuse-projection from momentum -> newton_schulz ->
-    apply_update -> soft_cap on one weight, and equal to that sequence. One
-    kernel: momentum, Nesterov look-ahead and the Frobenius norm in one pass
-    over memory, Newton-Schulz, then the step and the cap's normalization in
-    a second pass, and the cap right after, without a round trip.
+    apply_update -> soft_cap on one weight, and equal to that sequence: one
+    op, so the projection stays with the update and nothing reads the
+    unprojected weight. Lowered to the same sequence, whose elementwise
+    passes -lip-fuse-elementwise merges (Rationale.md, "Fusion").
     Example:
     ```mlir
     %w2, %b2 = lipopt.muon_soft_cap %w, %b, %g, %lr, %alpha beta 0.95 nesterov set<jiacheng6> scale 1.0 decay 0.0 w_max 1.0 : tensor<256x256xf32>, tensor<f64>
