@@ -394,6 +394,137 @@ int compileBinary(spec::CompiledSpec &compiled, const std::string &modelHash,
   }
   return kSuccess;
 }
+/// The command the positional arguments name (--emit: a stage of a model).
+enum class Command { Bounds, Compile, Certify, Emit };
+
+/// The command, after checking that the command line is complete and
+/// consistent; on a usage error its message is printed and `exitCode` set.
+std::optional<Command> checkCommandLine(int &exitCode) {
+  auto fail = [&](const llvm::Twine &message) {
+    exitCode = usage(message);
+    return std::nullopt;
+  };
+  Command command = Command::Emit;
+  if (!positionals.empty() && positionals[0] == "bounds")
+    command = Command::Bounds;
+  else if (!positionals.empty() && positionals[0] == "compile")
+    command = Command::Compile;
+  else if (!positionals.empty() && positionals[0] == "certify")
+    command = Command::Certify;
+  if (command == Command::Emit && positionals.size() >= 2)
+    return fail("unknown command '" + positionals[0] + "' (commands: bounds, compile, certify)");
+  if (command == Command::Certify && positionals.size() != 3)
+    return fail("certify needs a model file and a checkpoint");
+  if (command == Command::Certify && emit != Emit::None)
+    return fail("'certify' and --emit are separate commands");
+  size_t expected = command == Command::Certify ? 3 : command == Command::Emit ? 1 : 2;
+  if (positionals.size() != expected)
+    return fail(positionals.empty() ? "no model file given"
+                                    : "expected one model file, got " +
+                                          std::to_string(positionals.size() - expected + 1) +
+                                          " arguments");
+  if (command == Command::Compile && emit != Emit::None)
+    return fail("'compile' and --emit are separate commands");
+  if (command == Command::Compile && outputPath.empty())
+    return fail("compile needs -o BINARY");
+  if (command == Command::Emit && emit == Emit::None)
+    return fail("nothing to do: use 'lipc bounds " + positionals[0] + "' or --emit=STAGE");
+  if (command == Command::Bounds && emit != Emit::None)
+    return fail("'bounds' and --emit are separate commands");
+  if (certifySamples < 0)
+    return fail("--samples must be 0 or more");
+  return command;
+}
+
+/// The spec's budget as the command line changes it (--budget,
+/// --solve-budget), and what the solver made of it.
+struct Budget {
+  std::optional<spec::BudgetConfig> config;
+  std::optional<BudgetOutcome> outcome;
+};
+
+/// Applies the command line's budget options, solves the budget where asked
+/// and records its maximum on the model. The exit code.
+int applyBudget(spec::CompiledSpec &compiled, llvm::SourceMgr &sourceMgr, Budget &budget) {
+  budget.config = compiled.budget;
+  if (budgetOverride.getNumOccurrences()) {
+    budget.config = budget.config.value_or(spec::BudgetConfig{});
+    budget.config->max = budgetOverride;
+  }
+  if (solveBudgetFlag) {
+    if (!budget.config)
+      return usage("--solve-budget needs a budget (in the spec or --budget=X)");
+    budget.config->solve = true;
+  }
+  if (!budget.config)
+    return kSuccess;
+  MLIRContext *context = compiled.module->getContext();
+  if (budget.config->solve) {
+    Location loc = budget.config->loc.isValid()
+                       ? spec::toLocation(context, sourceMgr, budget.config->loc)
+                       : compiled.model.getLoc();
+    FailureOr<BudgetOutcome> solved = solveBudget(compiled, *budget.config, loc);
+    if (failed(solved))
+      return kBudgetNotMet;
+    budget.outcome = *solved;
+  }
+  compiled.model->setAttr(lip::kBudgetAttrName, Builder(context).getF64FloatAttr(budget.config->max));
+  return kSuccess;
+}
+
+/// `lipc MODEL --emit=STAGE` from the lip dialect on. The exit code.
+int emitStage(spec::CompiledSpec &compiled) {
+  if (emit == Emit::Obj && outputPath.empty())
+    return usage("--emit=obj needs -o FILE");
+  if (emit == Emit::TrainPipeline) {
+    if (!compiled.train)
+      return usage("--emit=train-pipeline needs a spec with a train section");
+    llvm::outs() << trainingPipeline(compiled, /*fuseProjections=*/!noFuse) << "\n";
+    return kSuccess;
+  }
+  if (emit == Emit::Lip || emit == Emit::LipBounds) {
+    if (emit == Emit::LipBounds) {
+      PassManager pm(compiled.module->getContext());
+      if (failed(applyPassManagerCLOptions(pm)))
+        return kUsageError;
+      pm.addNestedPass<func::FuncOp>(lip::createLipPropagateBounds());
+      if (failed(pm.run(*compiled.module)))
+        return kSpecError;
+    }
+    compiled.module->print(llvm::outs());
+    return kSuccess;
+  }
+  TrainingBuild build;
+  build.objectPaths = {outputPath};
+  return runTrainingStage(compiled, trainingStageOf(emit), std::move(build));
+}
+
+/// `lipc bounds MODEL`: the bound report, table or JSON, with the budget's
+/// verdict. The exit code.
+int printBounds(spec::CompiledSpec &compiled, Budget &budget) {
+  FailureOr<BoundsReport> report = buildBoundsReport(compiled);
+  if (failed(report))
+    return kSpecError;
+  if (budget.config) {
+    if (!budget.outcome) {
+      budget.outcome = BudgetOutcome{};
+      budget.outcome->max = budget.config->max;
+    }
+    budget.outcome->met = report->certified && report->bound <= budget.config->max;
+    report->budget = budget.outcome;
+  }
+  if (json)
+    printBoundsJson(*report, llvm::outs());
+  else
+    printBoundsTable(*report, llvm::outs());
+  llvm::outs().flush();
+  if (budget.config && !report->budget->met) {
+    // The pass reports why, with every op's factor at its spec location.
+    runBudgetCheck(compiled, budget.config->max);
+    return kBudgetNotMet;
+  }
+  return kSuccess;
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -410,29 +541,13 @@ int main(int argc, char **argv) {
   // instead of exiting with 1: a bad command line is exit code 2.
   if (!llvm::cl::ParseCommandLineOptions(argc, argv, kOverview, &llvm::errs()))
     return kUsageError;
-
-  bool boundsCommand = !positionals.empty() && positionals[0] == "bounds";
-  bool compileCommand = !positionals.empty() && positionals[0] == "compile";
-  bool certifyCommand = !positionals.empty() && positionals[0] == "certify";
-  if (!boundsCommand && !compileCommand && !certifyCommand && positionals.size() >= 2)
-    return usage("unknown command '" + positionals[0] + "' (commands: bounds, compile, certify)");
-  if (certifyCommand && positionals.size() != 3)
-    return usage("certify needs a model file and a checkpoint");
-  if (certifyCommand && emit != Emit::None)
-    return usage("'certify' and --emit are separate commands");
-  size_t expected = certifyCommand ? 3 : boundsCommand || compileCommand ? 2 : 1;
-  if (positionals.size() != expected)
-    return usage(positionals.empty() ? "no model file given"
-                                     : "expected one model file, got " +
-                                           std::to_string(positionals.size() - expected + 1) +
-                                           " arguments");
-  if (compileCommand && emit != Emit::None)
-    return usage("'compile' and --emit are separate commands");
-  if (compileCommand && outputPath.empty())
-    return usage("compile needs -o BINARY");
+  int exitCode = kSuccess;
+  std::optional<Command> command = checkCommandLine(exitCode);
+  if (!command)
+    return exitCode;
   // Before any work: a lipc without its runtime cannot link a binary.
   std::string runtimeDirectory;
-  if (compileCommand) {
+  if (*command == Command::Compile) {
     llvm::Expected<std::string> found = findRuntimeDirectory(
         llvm::sys::fs::getMainExecutable(argv[0], reinterpret_cast<void *>(&usage)));
     if (!found) {
@@ -441,13 +556,7 @@ int main(int argc, char **argv) {
     }
     runtimeDirectory = *found;
   }
-  if (!boundsCommand && !compileCommand && !certifyCommand && emit == Emit::None)
-    return usage("nothing to do: use 'lipc bounds " + positionals[0] + "' or --emit=STAGE");
-  if (boundsCommand && emit != Emit::None)
-    return usage("'bounds' and --emit are separate commands");
-  if (certifySamples < 0)
-    return usage("--samples must be 0 or more");
-  const std::string &path = positionals[certifyCommand ? 1 : expected - 1];
+  const std::string &path = positionals[*command == Command::Emit ? 0 : 1];
   llvm::Expected<spec::Defines> defines = parseDefines();
   if (!defines)
     return usage(llvm::toString(defines.takeError()));
@@ -484,85 +593,21 @@ int main(int argc, char **argv) {
   FailureOr<spec::CompiledSpec> compiled = spec::generateLip(ast, sourceMgr, context, *defines);
   if (failed(compiled))
     return kSpecError;
+  Budget budget;
+  if (int rc = applyBudget(*compiled, sourceMgr, budget); rc != kSuccess)
+    return rc;
 
-  std::optional<spec::BudgetConfig> budget = compiled->budget;
-  if (budgetOverride.getNumOccurrences()) {
-    budget = budget.value_or(spec::BudgetConfig{});
-    budget->max = budgetOverride;
-  }
-  if (solveBudgetFlag) {
-    if (!budget)
-      return usage("--solve-budget needs a budget (in the spec or --budget=X)");
-    budget->solve = true;
-  }
-  Location budgetLoc = budget && budget->loc.isValid()
-                           ? spec::toLocation(&context, sourceMgr, budget->loc)
-                           : compiled->model.getLoc();
-  std::optional<BudgetOutcome> outcome;
-  if (budget && budget->solve) {
-    FailureOr<BudgetOutcome> solved = solveBudget(*compiled, *budget, budgetLoc);
-    if (failed(solved))
-      return kBudgetNotMet;
-    outcome = *solved;
-  }
-  if (budget)
-    compiled->model->setAttr(lip::kBudgetAttrName,
-                             Builder(&context).getF64FloatAttr(budget->max));
-
-  if (certifyCommand)
+  switch (*command) {
+  case Command::Certify:
     return certify(*compiled, specHash(text, *defines), positionals[2]);
-  if (compileCommand)
+  case Command::Compile:
     return compileBinary(*compiled, specHash(text, *defines),
-                         budget ? std::optional<double>(budget->max) : std::nullopt,
+                         budget.config ? std::optional<double>(budget.config->max) : std::nullopt,
                          runtimeDirectory);
-  if (emit == Emit::Obj && outputPath.empty())
-    return usage("--emit=obj needs -o FILE");
-  if (emit == Emit::TrainPipeline) {
-    if (!compiled->train)
-      return usage("--emit=train-pipeline needs a spec with a train section");
-    llvm::outs() << trainingPipeline(*compiled, /*fuseProjections=*/!noFuse) << "\n";
-    return kSuccess;
-  }
-  if (emit == Emit::Train || emit == Emit::Manifest || emit == Emit::Linalg ||
-      emit == Emit::LLVM || emit == Emit::Obj || emit == Emit::PTX)
-  {
-    TrainingBuild build;
-    build.objectPaths = {outputPath};
-    return runTrainingStage(*compiled, trainingStageOf(emit), std::move(build));
-  }
-  if (emit == Emit::Lip || emit == Emit::LipBounds) {
-    if (emit == Emit::LipBounds) {
-      PassManager pm(&context);
-      if (failed(applyPassManagerCLOptions(pm)))
-        return kUsageError;
-      pm.addNestedPass<func::FuncOp>(lip::createLipPropagateBounds());
-      if (failed(pm.run(*compiled->module)))
-        return kSpecError;
-    }
-    compiled->module->print(llvm::outs());
-    return kSuccess;
-  }
-
-  FailureOr<BoundsReport> report = buildBoundsReport(*compiled);
-  if (failed(report))
-    return kSpecError;
-  if (budget) {
-    if (!outcome) {
-      outcome = BudgetOutcome{};
-      outcome->max = budget->max;
-    }
-    outcome->met = report->certified && report->bound <= budget->max;
-    report->budget = outcome;
-  }
-  if (json)
-    printBoundsJson(*report, llvm::outs());
-  else
-    printBoundsTable(*report, llvm::outs());
-  llvm::outs().flush();
-  if (budget && !report->budget->met) {
-    // The pass reports why, with every op's factor at its spec location.
-    runBudgetCheck(*compiled, budget->max);
-    return kBudgetNotMet;
+  case Command::Emit:
+    return emitStage(*compiled);
+  case Command::Bounds:
+    return printBounds(*compiled, budget);
   }
   return kSuccess;
 }
