@@ -28,7 +28,6 @@ extern "C" void kmp_set_blocktime(int milliseconds);
 using namespace liprt;
 using liprt::main::Options;
 
-
 namespace {
 /// The commands that take an option.
 enum Command : unsigned { kTrain = 1, kEval = 2, kSample = 4, kAll = 7 };
@@ -59,7 +58,8 @@ struct OptionSpec {
 constexpr int64_t kMaxCount = kMaxSteps;
 constexpr int64_t kMaxThreads = 1024, kMaxLength = 100000, kMaxReal = 1000000;
 
-// In the order the usage text lists them.
+// In the order the usage text lists them. --checkpoint has two rows: the
+// file eval and sample read (required), and the one train writes (optional).
 const OptionSpec kOptions[] = {
     {"--checkpoint", kEval | kSample, &Options::checkpoint, "FILE", 1, 0, nullptr, true},
     {"--data", kTrain | kEval, &Options::data, "PATH", 1},
