@@ -102,21 +102,22 @@ LIPRT_INLINE int64_t visibleKeys(int64_t query, int64_t keys, bool causal) {
   return causal ? std::min(keys, query + 1) : keys;
 }
 
-/// Turns each row of the rows x cols block `s` of raw scores q.k into
-/// softmax(scale * row) over the keys its query (firstQuery + i) sees; the
-/// other entries become 0.
-LIPRT_CLONES void softmaxRows(float *s, int64_t rows, int64_t cols, int64_t firstQuery, bool causal,
-                              float scale) {
+/// Turns each row of the rows x cols block `s` of scaled scores c q.k into
+/// softmax(row) over the keys its query (firstQuery + i) sees; the other
+/// entries become 0. The passes run over whole groups of 16 keys: the
+/// masked keys of a row's last group count as -inf (their e^-87 cannot
+/// change a sum of at least 1) and are zeroed with the rest at the end.
+LIPRT_CLONES void softmaxRows(float *s, int64_t rows, int64_t cols, int64_t firstQuery,
+                              bool causal) {
   for (int64_t i = 0; i < rows; ++i) {
     float *row = s + i * cols;
-    int64_t keys = visibleKeys(firstQuery + i, cols, causal);
-    for (int64_t j = 0; j < keys; ++j)
-      row[j] *= scale;
-    float max = laneMax(row, keys);
-    for (int64_t j = 0; j < keys; ++j)
-      row[j] = expNonPositive(row[j] - max);
-    float normalize = 1.0f / laneSum(keys, [&](int64_t j) { return row[j]; });
-    for (int64_t j = 0; j < keys; ++j)
+    const int64_t keys = visibleKeys(firstQuery + i, cols, causal);
+    const int64_t groups = std::min(cols, (keys + kLanes - 1) / kLanes * kLanes);
+    std::fill(row + keys, row + groups, -std::numeric_limits<float>::infinity());
+    const float max = laneMax(row, groups);
+    const float sum = laneSum(groups, [&](int64_t j) { return row[j] = expNonPositive(row[j] - max); });
+    const float normalize = 1.0f / sum;
+    for (int64_t j = 0; j < groups; ++j)
       row[j] *= normalize;
     std::fill(row + keys, row + cols, 0.0f);
   }
@@ -246,9 +247,9 @@ void forEachQueryBlock(const Problem &p, F f) {
 /// `s` (rows x keys).
 void blockWeights(const Problem &p, HeadMatrix q, HeadMatrix k, int64_t first, int64_t rows,
                   int64_t keys, float *s) {
-  gemm(false, true, rows, keys, p.dim, 1.0f, q.row(first), q.ld, k.data, k.ld, 0.0f, s,
+  gemm(false, true, rows, keys, p.dim, p.scale, q.row(first), q.ld, k.data, k.ld, 0.0f, s,
        static_cast<int>(keys));
-  softmaxRows(s, rows, keys, first, p.causal, p.scale);
+  softmaxRows(s, rows, keys, first, p.causal);
 }
 
 /// out = f P v for one head, a block of queries at a time, scores in `s`.

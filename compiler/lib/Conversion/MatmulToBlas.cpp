@@ -121,7 +121,7 @@ struct MatmulToBlas : lip::impl::MatmulToBlasBase<MatmulToBlas> {
         return b.create<arith::ConstantIntOp>(loc, value, 32).getResult();
       };
       // The same operand on both sides of A A^T or A^T A: a Gram product,
-      // symmetric by construction, which the runtime computes by halves.
+      // symmetric by construction, which OpenBLAS computes by halves.
       bool gram = !cuda && zeros && gemm.rank == 2 && gemm.transposeA != gemm.transposeB &&
                   op->getOperand(0) == op->getOperand(1);
       if (gram) {

@@ -10,7 +10,8 @@
 // compiled with --precision bf16) A and B may be rounded to bf16 and the
 // product accumulated in float32 (liprt/OneDnn.h says where); with 0 every
 // operand stays float32. liprt_ssyrk computes a Gram product, C = A A^T
-// (or A^T A with transposeA = 1), by halves.
+// (or A^T A with transposeA = 1): oneDNN's full product, or OpenBLAS's
+// ssyrk by halves where oneDNN is not used.
 //
 //===----------------------------------------------------------------------===//
 

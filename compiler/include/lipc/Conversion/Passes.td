@@ -187,7 +187,8 @@ def MatmulToBlas : Pass<"lip-matmul-to-blas", "::mlir::ModuleOp"> {
     writes C = op(A) op(B) without reading it. A Gram product that
     overwrites (one operand on both sides, A A^T or A^T A, as Newton-Schulz
     and the caps compute them) calls `liprt_ssyrk(A, C, transpose_a)`
-    instead, half the flops, on the CPU. The batched forms
+    instead on the CPU (OpenBLAS's ssyrk, half the flops, or oneDNN's full
+    product, which is faster). The batched forms
     (`linalg.batch_matmul`, `_transpose_a`, `_transpose_b`,
     attention's products per head where linalg lowers attention) call
     `liprt_sgemm_batched` the same way.
