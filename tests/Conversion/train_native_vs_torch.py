@@ -1,5 +1,6 @@
 """Compiles a spec's training step to native code (lipc --emit=train,
-convert-lip(opt)-to-linalg, MLIR's LLVM pipeline) and runs three steps with
+convert-lip(opt)-to-linalg, the all_reduce of a single process,
+MLIR's LLVM pipeline) and runs three steps with
 mlir-cpu-runner; the same three steps in PyTorch (autograd for the gradient,
 Muon with Nesterov, jiacheng6 Newton-Schulz, the soft cap with its coupling)
 must give the same losses and weights.
@@ -70,7 +71,9 @@ for i, shape in ((0, (16, 8)), (1, (4, 16))):
               f"  call @printMemrefF32(%wu{i}) : (memref<*xf32>) -> ()"]
 main = "func.func @main() {\n" + "\n".join(lines) + "\n  return\n}\nfunc.func private @printMemrefF32(memref<*xf32>)\n"
 program = train.rstrip().rstrip("}") + main + "}\n"
-lowered = subprocess.run([LIP_OPT, "--symbol-dce", "--convert-lipopt-to-linalg", "--convert-lip-to-linalg"], input=program,
+# One process, and mlir-cpu-runner has no runtime: the all_reduce is the identity.
+lowered = subprocess.run([LIP_OPT, "--symbol-dce", "--lip-all-reduce-to-runtime=single-process",
+                          "--convert-lipopt-to-linalg", "--convert-lip-to-linalg"], input=program,
                          capture_output=True, text=True)
 if lowered.returncode:
     sys.exit("lowering failed:\n" + lowered.stderr)

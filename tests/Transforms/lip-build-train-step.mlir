@@ -20,7 +20,11 @@
 // The largest run-time lr scale that keeps the soft cap's guarantee:
 // (81/62 - 1) * w_max 0.5 / 0.99934 / lr 0.1.
 // CHECK-SAME: attributes {lip.max_lr_scale = 1.53327002273113{{[0-9]*}} : f64}
-// CHECK:      %[[G:.*]]:4 = call @gpt_grad(%[[E]], %[[W]], %[[H]],
+// The step splits at the gradient: the loss and every gradient go through
+// one all_reduce (a data-parallel run's mean over its ranks), whose results
+// the updates read.
+// CHECK:      %[[C:.*]]:4 = call @gpt_grad(%[[E]], %[[W]], %[[H]],
+// CHECK-NEXT: %[[G:.*]]:4 = lipopt.all_reduce %[[C]]#0, %[[C]]#1, %[[C]]#2, %[[C]]#3 : tensor<f32>, tensor<11x8xf32>, tensor<8x8xf32>, tensor<11x8xf32>
 // CHECK:      %[[LR:.*]] = lipopt.learning_rate %[[STEP]] <linear> base 1.000000e-01 steps 100 warmup 0
 // CHECK-SAME: scale %[[SCALE]] : tensor<f64> horizon %[[HORIZON]] : tensor<f64>
 // CHECK:      lipopt.adam %[[EM]], %[[EV]], %[[G]]#1, %[[STEP]]

@@ -79,6 +79,9 @@ void mlir::lip::buildLowerToLinalgPipeline(OpPassManager &pm,
   pm.addPass(createSymbolDCEPass());
   if (options.attentionKernels)
     pm.addPass(createAttentionToRuntime());
+  AllReduceToRuntimeOptions collectives;
+  collectives.singleProcess = options.singleProcess;
+  pm.addPass(createAllReduceToRuntime(collectives));
   pm.addPass(createConvertLipOptToLinalg());
   pm.addPass(createConvertLipToLinalg());
   pm.addPass(createCanonicalizerPass());
@@ -171,9 +174,11 @@ LogicalResult runPipeline(ModuleOp module, llvm::function_ref<void(OpPassManager
 }
 } // namespace
 
-LogicalResult mlir::lip::lowerToLinalg(ModuleOp module, AttentionLowering attention) {
+LogicalResult mlir::lip::lowerToLinalg(ModuleOp module, AttentionLowering attention,
+                                       Collectives collectives) {
   LowerToLinalgOptions options;
   options.attentionKernels = attention == AttentionLowering::RuntimeKernels;
+  options.singleProcess = collectives == Collectives::SingleProcess;
   return runPipeline(module, [&](OpPassManager &pm) { buildLowerToLinalgPipeline(pm, options); });
 }
 

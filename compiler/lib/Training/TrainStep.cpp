@@ -326,6 +326,10 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
   SmallVector<Value> callArgs(body->getArguments().take_front(params.size()));
   llvm::append_range(callArgs, body->getArguments().drop_front(where.firstInput));
   auto call = b.create<func::CallOp>(loc, g, callArgs);
+  // A data-parallel run splits the step here: each rank's loss and
+  // gradients of its shard become the whole batch's (in one process they
+  // stay as they are), and every rank applies the same update.
+  auto reduced = b.create<lipopt::AllReduceOp>(loc, call.getResults());
 
   UpdateBuilder update(b, loc, o);
   // One schedule op per distinct base rate, shared by the parameters using it.
@@ -344,12 +348,13 @@ FailureOr<func::FuncOp> mlir::lip::buildTrainStep(func::FuncOp func, const Train
   update.embedLr = o.embedLr > 0 ? o.embedLr : o.lr;
 
   // The base learning rate of this step, returned for the training log.
-  SmallVector<Value> results = {call.getResult(0), schedule(o.lr)}, newState;
+  SmallVector<Value> results = {reduced.getResult(0), schedule(o.lr)}, newState;
   unsigned stateArg = params.size();
   for (auto [i, p] : llvm::enumerate(params)) {
     ValueRange state = body->getArguments().slice(stateArg, p.stateTypes.size());
     stateArg += p.stateTypes.size();
-    update.update(p, body->getArgument(i), call.getResult(i + 1), state, stepArg, results, newState);
+    update.update(p, body->getArgument(i), reduced.getResult(i + 1), state, stepArg, results,
+                  newState);
   }
   results.append(newState.begin(), newState.end());
   b.create<func::ReturnOp>(loc, results);

@@ -187,3 +187,19 @@ LogicalResult SpectralHammerOp::verify() {
 LogicalResult SpectralWeightDecayOp::verify() {
   return verifyPowerIteration(*this, getWeight().getType(), getVector().getType());
 }
+
+LogicalResult AllReduceOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                            ValueRange operands, DictionaryAttr, OpaqueProperties,
+                                            RegionRange, SmallVectorImpl<Type> &types) {
+  llvm::append_range(types, operands.getTypes());
+  return success();
+}
+
+LogicalResult AllReduceOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one tensor to reduce");
+  for (Type type : getInputs().getTypes())
+    if (!isa<FloatType>(cast<RankedTensorType>(type).getElementType()))
+      return emitOpError("reduces tensors of floats, got ") << type;
+  return success();
+}

@@ -14,6 +14,8 @@
 #include "Commands.h"
 #include "Model.h"
 
+#include "liprt/Distributed.h"
+
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -61,9 +63,16 @@ int run(const char *program, int argc, char **argv) {
     return usage(program, parsed.message());
   if (options.help)
     return help(program);
-  if (command == "sample")
-    return main::sample(program, options);
-  return command == "train" ? main::train(program, options) : main::eval(program, options);
+  if (command == "train")
+    return dist::finish(main::train(program, options));
+  // Only training is data-parallel; N copies of eval or sample would each
+  // print the same results.
+  Result<dist::Ranks> launched = dist::launchedRanks();
+  if (!launched)
+    return fail(program, launched.status().message());
+  if (launched->size > 1)
+    return usage(program, command + " runs in one process: start it without mpirun");
+  return command == "sample" ? main::sample(program, options) : main::eval(program, options);
 }
 } // namespace
 

@@ -6,8 +6,8 @@
 
 using namespace liprt::main;
 
-Progress::Progress(int64_t total, std::FILE *out)
-    : total_(total), out_(out), terminal_(isatty(fileno(out))) {}
+Progress::Progress(int64_t total, std::FILE *out, bool bar)
+    : total_(total), out_(out), terminal_(bar && isatty(fileno(out))) {}
 
 void Progress::step(int64_t step, double loss, double lr, double rate, const char *unit) {
   if (!terminal_)

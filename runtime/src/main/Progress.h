@@ -10,10 +10,12 @@
 namespace liprt::main {
 
 /// On a terminal, one bar redrawn after every step; elsewhere (a pipe, a
-/// file, CI) only the periodic lines, so logs stay readable.
+/// file, CI) only the periodic lines, so logs stay readable. `bar` false:
+/// only the lines, terminal or not (under mpirun, whose pseudo-terminal
+/// says nothing of where the output goes).
 class Progress {
 public:
-  Progress(int64_t total, std::FILE *out);
+  Progress(int64_t total, std::FILE *out, bool bar = true);
 
   /// After each step: redraws the bar on a terminal.
   void step(int64_t step, double loss, double lr, double rate, const char *unit);

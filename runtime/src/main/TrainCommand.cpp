@@ -1,6 +1,9 @@
 //===- TrainCommand.cpp - `BIN train`: the training loop ------------------===//
 //
 // Initializes (or resumes), then runs the compiled step on shuffled batches.
+// Under mpirun every rank takes its equal slice of each batch, in the order
+// a single process would see them, and rank 0 alone prints, logs,
+// evaluates and writes checkpoints.
 // The projections inside the step enforce the certified bound at every
 // step; a non-finite loss stops the run (exit 4) and leaves the last
 // interval checkpoint as the last good weights. Evaluations on the held-out
@@ -12,6 +15,7 @@
 #include "Model.h"
 #include "Progress.h"
 
+#include "liprt/Distributed.h"
 #include "liprt/Evaluate.h"
 #include "liprt/Files.h"
 #include "liprt/Init.h"
@@ -23,7 +27,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <optional>
+#include <string>
 
 using namespace liprt;
 using namespace liprt::main;
@@ -48,9 +54,34 @@ Status applyScheduleOptions(CompiledStep &model, const Options &o, TrainingMetad
                                      o.lr, model.manifest().maxLrScale * spec.lr));
   return s;
 }
+
+/// The message for a batch that does not split evenly among the ranks, or
+/// none.
+std::optional<std::string> unevenBatch(const Options &o, const dist::Ranks &ranks) {
+  if (o.batch % ranks.size == 0)
+    return std::nullopt;
+  return fmt::format("--batch {} does not split evenly among {} ranks: it is the whole run's "
+                     "batch, of which each rank takes an equal part",
+                     o.batch, ranks.size);
+}
 } // namespace
 
 int main::train(const char *program, const Options &o) {
+  // Every rank finds an uneven batch, before MPI is opened: rank 0 says so.
+  Result<dist::Ranks> launched = dist::launchedRanks();
+  if (!launched)
+    return fail(program, launched.status().message(), kUsage);
+  if (std::optional<std::string> uneven = unevenBatch(o, *launched))
+    return launched->rank == 0 ? fail(program, *uneven, kUsage) : kUsage;
+  Result<dist::Ranks> ranks = dist::join();
+  if (!ranks)
+    return fail(program, ranks.status().message());
+  if (ranks->rank != 0 && !std::freopen("/dev/null", "w", stdout))
+    return fail(program, "rank " + std::to_string(ranks->rank) +
+                             ": cannot silence the standard output");
+  // Rank 0 writes the run's files; every rank runs its part of each batch.
+  const bool writer = ranks->rank == 0;
+  const int64_t shard = o.batch / ranks->size, firstInShard = ranks->rank * shard;
   Result<ModelAndData> loaded = loadModelAndData(o.data);
   if (!loaded)
     return fail(program, loaded.status().message());
@@ -84,17 +115,17 @@ int main::train(const char *program, const Options &o) {
   }
   if (Status s = applyScheduleOptions(model, o, schedule); !s)
     return fail(program, s.message(), kUsage);
-  if (Status s = checkBatchFits(model.manifest(), o.batch, physicalMemoryBytes()); !s)
+  if (Status s = checkBatchFits(model.manifest(), shard, physicalMemoryBytes()); !s)
     return fail(program, s.message(), kUsage);
   // The outputs are checked now, not found unwritable at the end of the run.
   std::optional<LineFile> log;
-  if (!o.log.empty()) {
+  if (writer && !o.log.empty()) {
     Result<LineFile> opened = LineFile::open(o.log, "log");
     if (!opened)
       return fail(program, opened.status().message());
     log.emplace(std::move(*opened));
   }
-  if (!o.checkpoint.empty())
+  if (writer && !o.checkpoint.empty())
     if (Status s = checkCheckpointWritable(trainingCheckpoint(model, examples, first),
                                            o.checkpoint);
         !s)
@@ -102,6 +133,9 @@ int main::train(const char *program, const Options &o) {
   setThreads(o.threads);
   if (Status s = useDevice(model, o.device, program); !s)
     return fail(program, s.message());
+  if (model.onGpu() && ranks->size > 1)
+    return fail(program, "data-parallel training runs on the CPU (--device cpu): the GPU build "
+                         "has no collective yet");
 
   double bound = certifiedBound();
   const char *unit = examples.isText() ? "tokens" : "samples";
@@ -112,6 +146,9 @@ int main::train(const char *program, const Options &o) {
               static_cast<long long>(examples.heldOutCount()),
               std::isfinite(bound) ? fmt::format("certified bound {:.6g}", bound).c_str()
                                    : "the bound is not certified");
+  if (ranks->size > 1)
+    std::printf("data-parallel over %d ranks: %lld examples of each batch per rank\n", ranks->size,
+                static_cast<long long>(shard));
   if (!model.onGpu())
     std::printf("matrix products: %s\n", onednn::describe().c_str());
   if (spec.bf16Products)
@@ -133,17 +170,20 @@ int main::train(const char *program, const Options &o) {
   EpochSampler sampler(examples.trainCount(), static_cast<uint64_t>(o.seed));
   for (int64_t skipped = 0; skipped < first * o.batch; ++skipped)
     sampler.next();
-  std::vector<char> x(o.batch * examples.inputBytes());
-  std::vector<int32_t> y(o.batch * examples.labelElements());
-  Progress progress(o.steps, stdout);
+  std::vector<char> x(shard * examples.inputBytes());
+  std::vector<int32_t> y(shard * examples.labelElements());
+  Progress progress(o.steps, stdout, /*bar=*/ranks->size == 1);
   double trainSeconds = 0; // steps only, not evaluations or checkpoints
   int status = kOk;
   for (int64_t s = first; s < o.steps; ++s) {
     auto start = std::chrono::steady_clock::now();
-    for (int64_t b = 0; b < o.batch; ++b)
-      examples.fill(/*heldOut=*/false, sampler.next(), &x[b * examples.inputBytes()],
-                     &y[b * examples.labelElements()]);
-    Result<StepOutcome> outcome = model.run(static_cast<double>(s), o.batch, {x.data(), y.data()});
+    for (int64_t b = 0; b < o.batch; ++b) {
+      int64_t example = sampler.next(), slot = b - firstInShard;
+      if (slot >= 0 && slot < shard)
+        examples.fill(/*heldOut=*/false, example, &x[slot * examples.inputBytes()],
+                      &y[slot * examples.labelElements()]);
+    }
+    Result<StepOutcome> outcome = model.run(static_cast<double>(s), shard, {x.data(), y.data()});
     if (!outcome) {
       status = fail(program, fmt::format("step {}: {}", s, outcome.status().message()));
       break;
@@ -169,7 +209,7 @@ int main::train(const char *program, const Options &o) {
     double rate = (s + 1 - first) * o.batch * perExample / trainSeconds;
     progress.step(s, outcome->loss, outcome->lr, rate, unit);
     std::optional<Evaluation> evaluation;
-    if (examples.heldOutCount() &&
+    if (writer && examples.heldOutCount() &&
         (last || (o.evalEvery && (s + 1) % o.evalEvery == 0))) {
       // The arena keeps every block a step frees for the next one; the
       // forward pass needs blocks of other sizes. Emptying the cache on the
@@ -207,7 +247,7 @@ int main::train(const char *program, const Options &o) {
       }
     }
     // Every interval and at the end; a later divergence leaves the last one.
-    if (due && !o.checkpoint.empty()) {
+    if (writer && due && !o.checkpoint.empty()) {
       if (Status saved = saveCheckpoint(trainingCheckpoint(model, examples, s + 1), o.checkpoint);
           !saved) {
         status = fail(program, saved.message());

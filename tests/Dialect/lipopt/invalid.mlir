@@ -158,3 +158,20 @@ func.func @momentum_warmup_start(%b: tensor<4x4xf32>, %s: tensor<f64>) {
   %b2, %u = lipopt.momentum %b, %b warmup %s : tensor<f64> beta 0.95 {beta_start = 1.5 : f64, warmup_steps = 300 : i64} : tensor<4x4xf32>
   return
 }
+
+// -----
+
+func.func @all_reduce_nothing() {
+  // expected-error @+1 {{needs at least one tensor to reduce}}
+  "lipopt.all_reduce"() : () -> ()
+  return
+}
+
+// -----
+
+func.func @all_reduce_integers(%t: tensor<4xi32>) {
+  // expected-error @+1 {{reduces tensors of floats, got 'tensor<4xi32>'}}
+  %0 = lipopt.all_reduce %t : tensor<4xi32>
+  return
+}
+

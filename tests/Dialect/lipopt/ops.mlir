@@ -47,3 +47,11 @@ func.func @projections(%w: tensor<8x4xf32>, %v: tensor<4xf32>, %lr: tensor<f32>,
   %11, %12 = lipopt.muon_soft_cap %w, %w, %w, %lr, %a beta 0.9 <nanogpt5> scale 1.0 decay 0.0 w_max 1.0 : tensor<8x4xf32>, tensor<f32>
   return
 }
+
+// CHECK-LABEL: func.func @collectives
+func.func @collectives(%loss: tensor<f32>, %g: tensor<8x4xf32>) -> (tensor<f32>, tensor<8x4xf32>) {
+  // CHECK: %{{.*}}:2 = lipopt.all_reduce %{{.*}}, %{{.*}} : tensor<f32>, tensor<8x4xf32>
+  %0:2 = lipopt.all_reduce %loss, %g : tensor<f32>, tensor<8x4xf32>
+  return %0#0, %0#1 : tensor<f32>, tensor<8x4xf32>
+}
+

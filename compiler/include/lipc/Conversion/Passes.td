@@ -80,6 +80,28 @@ def AttentionToRuntime : Pass<"lip-attention-to-runtime", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def AllReduceToRuntime : Pass<"lip-all-reduce-to-runtime", "::mlir::ModuleOp"> {
+  let summary = "Replace lipopt.all_reduce by calls of the runtime's collective";
+  let description = [{
+    Every float32 operand of a `lipopt.all_reduce` is copied into a fresh
+    dense buffer (`bufferization.to_memref`, read-only, then `memref.copy`
+    into a `memref.alloc`), seen as one flat `memref<?xf32>` and handed to
+    `liprt_all_reduce_mean(buffer)` (runtime/include/liprt/Distributed.h),
+    which replaces it in place by its mean over the ranks of a data-parallel
+    run and leaves it alone in a single process; the buffer leaves as the
+    result (`bufferization.to_tensor restrict`). With `single-process` (the
+    GPU build, which never runs under MPI) each result is its operand and no
+    call is made. An operand of another element type is an error: the
+    runtime reduces float32.
+  }];
+  let options = [Option<"singleProcess", "single-process", "bool", "false",
+                        "Replace each result by its operand (a build that runs in one process)">];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def FuseElementwise : Pass<"lip-fuse-elementwise", "::mlir::func::FuncOp"> {
   let summary = "Fuse chains of elementwise linalg.generic ops on tensors";
   let description = [{

@@ -374,4 +374,28 @@ def LipOpt_MuonSoftCapOp : LipOpt_Op<"muon_soft_cap",
   }];
 }
 
+def LipOpt_AllReduceOp : Op<LipOpt_Dialect, "all_reduce",
+    [DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Each operand's mean across the ranks of a data-parallel run";
+  let description = [{
+    Where a data-parallel training step splits: every rank has computed the
+    loss and gradients of its shard of the batch, and each result is the
+    mean of its operand over the ranks (the loss and gradients of the whole
+    batch, since the shards are of equal size). Every rank receives the same
+    bits, so the optimizer updates that follow keep the weights identical
+    on every rank. In a single process each result equals its operand.
+    Not pure: it communicates, and every rank must reach it in the same order.
+    Lowered by -lip-all-reduce-to-runtime to calls of the runtime's
+    `liprt_all_reduce_mean` (float32).
+    Example:
+    ```mlir
+    %l, %g = lipopt.all_reduce %loss, %grad : tensor<f32>, tensor<64x32xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs)";
+  let hasVerifier = 1;
+}
+
 #endif // LIPOPT_OPS_TD

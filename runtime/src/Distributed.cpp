@@ -1,0 +1,178 @@
+//===- Distributed.cpp - Data-parallel training over MPI ranks ------------===//
+//
+// liprt/Distributed.h. Open MPI is opened with dlopen, so that binaries
+// neither link it nor need it outside mpirun; its functions are resolved by
+// name with the types of its own header, and its predefined handles
+// (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM), which mpi.h defines as the
+// addresses of library globals, by those globals' names.
+//
+//===----------------------------------------------------------------------===//
+
+#include "liprt/Distributed.h"
+
+#include <mpi.h>
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+/// What a joined run uses of Open MPI.
+struct Mpi {
+  decltype(&MPI_Init) init = nullptr;
+  decltype(&MPI_Finalize) finalize = nullptr;
+  decltype(&MPI_Abort) abort = nullptr;
+  decltype(&MPI_Comm_rank) commRank = nullptr;
+  decltype(&MPI_Comm_size) commSize = nullptr;
+  decltype(&MPI_Reduce) reduce = nullptr;
+  decltype(&MPI_Bcast) bcast = nullptr;
+  MPI_Comm world = nullptr;
+  MPI_Datatype float32 = nullptr;
+  MPI_Op sum = nullptr;
+};
+
+Mpi mpi;
+liprt::dist::Ranks joined;
+bool isJoined = false;
+
+/// The symbol `name` of `library`, or null with `why` set.
+void *symbol(void *library, const char *name, std::string &why) {
+  void *address = dlsym(library, name);
+  if (!address)
+    why = std::string("libmpi.so.40 lacks ") + name;
+  return address;
+}
+
+/// Opens Open MPI and resolves what a run uses of it.
+liprt::Status load() {
+  void *library = dlopen("libmpi.so.40", RTLD_NOW | RTLD_GLOBAL);
+  if (!library)
+    return liprt::Status::error(std::string("started by mpirun, but Open MPI's library cannot be "
+                                            "opened (Debian's libopenmpi3): ") +
+                                dlerror());
+  std::string why;
+#define LIPRT_MPI_FUNCTION(field, name)                                                            \
+  mpi.field = reinterpret_cast<decltype(mpi.field)>(symbol(library, name, why));
+  LIPRT_MPI_FUNCTION(init, "MPI_Init")
+  LIPRT_MPI_FUNCTION(finalize, "MPI_Finalize")
+  LIPRT_MPI_FUNCTION(abort, "MPI_Abort")
+  LIPRT_MPI_FUNCTION(commRank, "MPI_Comm_rank")
+  LIPRT_MPI_FUNCTION(commSize, "MPI_Comm_size")
+  LIPRT_MPI_FUNCTION(reduce, "MPI_Reduce")
+  LIPRT_MPI_FUNCTION(bcast, "MPI_Bcast")
+  LIPRT_MPI_FUNCTION(world, "ompi_mpi_comm_world")
+  LIPRT_MPI_FUNCTION(float32, "ompi_mpi_float")
+  LIPRT_MPI_FUNCTION(sum, "ompi_mpi_op_sum")
+#undef LIPRT_MPI_FUNCTION
+  if (!why.empty())
+    return liprt::Status::error(why);
+  return liprt::Status::ok();
+}
+
+/// The environment variable `name` as a number in [least, 2^20], or
+/// `unset` when it is not set.
+liprt::Result<int> environmentCount(const char *name, int least, int unset) {
+  const char *text = std::getenv(name);
+  if (!text)
+    return unset;
+  char *end = nullptr;
+  long count = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || count < least || count > 1 << 20)
+    return liprt::Status::error(std::string(name) + " is \"" + text + "\": not a rank number");
+  return static_cast<int>(count);
+}
+} // namespace
+
+liprt::Result<liprt::dist::Ranks> liprt::dist::launchedRanks() {
+  Result<int> size = environmentCount("OMPI_COMM_WORLD_SIZE", 1, 0);
+  if (!size)
+    return size.status();
+  if (*size > 0) {
+    Result<int> rank = environmentCount("OMPI_COMM_WORLD_RANK", 0, -1);
+    if (!rank)
+      return rank.status();
+    if (*rank < 0 || *rank >= *size)
+      return Status::error("OMPI_COMM_WORLD_SIZE is set without a rank below it");
+    return Ranks{*rank, *size};
+  }
+  // MPICH, Intel MPI and Slurm's PMI launchers: their ranks would not find
+  // each other through Open MPI, and each would train on its own.
+  for (const char *other : {"PMI_SIZE", "PMIX_SIZE"}) {
+    Result<int> count = environmentCount(other, 1, 1);
+    if (!count || *count > 1)
+      return Status::error(std::string("started by a launcher other than Open MPI's mpirun (") +
+                           other + " is set): data-parallel runs need Open MPI");
+  }
+  return Ranks{};
+}
+
+liprt::Result<liprt::dist::Ranks> liprt::dist::join() {
+  Result<Ranks> launched = launchedRanks();
+  if (!launched)
+    return launched.status();
+  if (launched->size == 1 || isJoined)
+    return joined;
+  if (Status s = load(); !s)
+    return s;
+  // MPI's default error handler on MPI_COMM_WORLD is fatal: a failed
+  // collective ends every rank rather than returning here.
+  if (mpi.init(nullptr, nullptr) != MPI_SUCCESS)
+    return Status::error("MPI_Init failed");
+  mpi.commRank(mpi.world, &joined.rank);
+  mpi.commSize(mpi.world, &joined.size);
+  isJoined = true;
+  return joined;
+}
+
+liprt::dist::Ranks liprt::dist::ranks() { return joined; }
+
+int liprt::dist::finish(int code) {
+  if (!isJoined)
+    return code;
+  if (code != 0) {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    mpi.abort(mpi.world, code);
+  }
+  mpi.finalize();
+  isJoined = false;
+  return code;
+}
+
+void liprt::dist::allReduceMean(float *x, int64_t count) {
+  if (joined.size == 1)
+    return;
+  // MPI counts are ints: a long vector goes in pieces, each reduced alike.
+  constexpr int64_t kPiece = 1 << 28;
+  std::vector<float> sum(static_cast<size_t>(std::min(count, kPiece)));
+  const float scale = 1.0f / static_cast<float>(joined.size);
+  for (int64_t first = 0; first < count; first += kPiece) {
+    const int n = static_cast<int>(std::min(kPiece, count - first));
+    mpi.reduce(x + first, sum.data(), n, mpi.float32, mpi.sum, 0, mpi.world);
+    if (joined.rank == 0)
+      for (int i = 0; i < n; ++i)
+        x[first + i] = sum[i] * scale;
+    mpi.bcast(x + first, n, mpi.float32, 0, mpi.world);
+  }
+}
+
+extern "C" void _mlir_ciface_liprt_all_reduce_mean(lipc::abi::Descriptor<float, 1> *buffer) {
+  float *data = buffer->data + buffer->offset;
+  const int64_t count = buffer->sizes[0], stride = buffer->strides[0];
+  if (stride == 1 || count <= 1) {
+    liprt::dist::allReduceMean(data, count);
+    return;
+  }
+  // The lowering passes dense vectors; any other view is reduced densely.
+  std::vector<float> dense(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i)
+    dense[i] = data[i * stride];
+  liprt::dist::allReduceMean(dense.data(), count);
+  for (int64_t i = 0; i < count; ++i)
+    data[i * stride] = dense[i];
+}
