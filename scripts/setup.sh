@@ -23,6 +23,9 @@ PACKAGES=(
   # oneDNN: its header at build time; compiled models open libdnnl.so.2
   # when the machine has it and run their large products through it
   libdnnl-dev
+  # data-parallel training: Open MPI's header at build time, its launcher
+  # (mpirun) and the library compiled models open under it
+  libopenmpi-dev openmpi-bin
   # the default demo data: Fashion-MNIST (IDX, gzip)
   dataset-fashion-mnist
   # lit runs on Debian's Python; torch and numpy serve the reference checks

@@ -44,6 +44,14 @@ if subprocess.call([torch_python, "-c", "import matplotlib"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
     config.available_features.add("matplotlib")
 
+# Data-parallel runs under Open MPI's launcher (scripts/setup.sh installs
+# openmpi-bin); as root it must be told that is intended, and two ranks may
+# share fewer cores.
+import shutil
+if shutil.which("mpirun"):
+    config.available_features.add("mpi")
+config.substitutions.append(("%mpirun", "mpirun --allow-run-as-root --oversubscribe"))
+
 # MLIR's own tools and runner libraries, for the tests that run generated code.
 llvm_config.add_tool_substitutions(["mlir-opt", "mlir-cpu-runner", "llvm-nm"], [config.llvm_tools_dir])
 config.substitutions.append(
