@@ -22,14 +22,18 @@ def run_with_peak_memory(command, env=None):
         return out.read(), usage.ru_maxrss / 1024.0  # Linux reports KiB
 
 
-def step_time_and_memory(binary, data, batch, tokens, steps, log, device="cpu", env=None):
+def step_time_and_memory(binary, data, batch, tokens, steps, log, device="cpu", env=None,
+                         launcher=(), options=()):
     """(steady-state seconds per step, peak resident MiB of the whole run)
     over `steps` steps of `batch` examples of `tokens` tokens (1 for images)
     on `device` (cpu, cuda); the first step, which faults in the step's
     buffers, is left out of the time. `data` may be empty (the spec's data);
-    `env`, the binary's environment (None: this one's)."""
-    command = [binary, "train", "--batch", str(batch), "--steps", str(steps), "--log", log,
-               "--log-every", "1", "--eval-every", "0", "--eval-samples", "1", "--device", device]
+    `env`, the binary's environment (None: this one's); `launcher`, a command
+    that starts the binary (mpirun and its arguments); `options`, more
+    arguments of train."""
+    command = list(launcher) + [binary, "train", "--batch", str(batch), "--steps", str(steps),
+                                "--log", log, "--log-every", "1", "--eval-every", "0",
+                                "--eval-samples", "1", "--device", device] + list(options)
     if data:
         command += ["--data", data]
     _, peak = run_with_peak_memory(command, env)
