@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace {
@@ -56,19 +57,19 @@ liprt::Status load() {
                                             "opened (Debian's libopenmpi3): ") +
                                 dlerror());
   std::string why;
-#define LIPRT_MPI_FUNCTION(field, name)                                                            \
-  mpi.field = reinterpret_cast<decltype(mpi.field)>(symbol(library, name, why));
-  LIPRT_MPI_FUNCTION(init, "MPI_Init")
-  LIPRT_MPI_FUNCTION(finalize, "MPI_Finalize")
-  LIPRT_MPI_FUNCTION(abort, "MPI_Abort")
-  LIPRT_MPI_FUNCTION(commRank, "MPI_Comm_rank")
-  LIPRT_MPI_FUNCTION(commSize, "MPI_Comm_size")
-  LIPRT_MPI_FUNCTION(reduce, "MPI_Reduce")
-  LIPRT_MPI_FUNCTION(bcast, "MPI_Bcast")
-  LIPRT_MPI_FUNCTION(world, "ompi_mpi_comm_world")
-  LIPRT_MPI_FUNCTION(float32, "ompi_mpi_float")
-  LIPRT_MPI_FUNCTION(sum, "ompi_mpi_op_sum")
-#undef LIPRT_MPI_FUNCTION
+  auto resolve = [&](auto &field, const char *name) {
+    field = reinterpret_cast<std::remove_reference_t<decltype(field)>>(symbol(library, name, why));
+  };
+  resolve(mpi.init, "MPI_Init");
+  resolve(mpi.finalize, "MPI_Finalize");
+  resolve(mpi.abort, "MPI_Abort");
+  resolve(mpi.commRank, "MPI_Comm_rank");
+  resolve(mpi.commSize, "MPI_Comm_size");
+  resolve(mpi.reduce, "MPI_Reduce");
+  resolve(mpi.bcast, "MPI_Bcast");
+  resolve(mpi.world, "ompi_mpi_comm_world");
+  resolve(mpi.float32, "ompi_mpi_float");
+  resolve(mpi.sum, "ompi_mpi_op_sum");
   if (!why.empty())
     return liprt::Status::error(why);
   return liprt::Status::ok();

@@ -262,6 +262,13 @@ FailureOr<SmallVector<Tensor>> Interpreter::evaluateOptimizer(Operation *op) {
         return two(r::spectralWeightDecay(in(op, 0), in(op, 1), o.getStrength().convertToDouble(),
                                           o.getPowerSteps()));
       })
+      .Case([&](lipopt::AllReduceOp) {
+        // The interpreter is one process: the mean over one rank.
+        SmallVector<Tensor> same;
+        for (unsigned i = 0; i < op->getNumOperands(); ++i)
+          same.push_back(in(op, i));
+        return Results(std::move(same));
+      })
       .Case([&](lipopt::MuonSoftCapOp o) {
         double beta = o.betaAt(o.getStep() ? get(o.getStep()).data[0] : 0.0);
         return two(r::muonSoftCap(in(op, 0), in(op, 1), in(op, 2), scalar(3), scalar(4), beta,
