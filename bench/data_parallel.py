@@ -23,7 +23,8 @@ sys.path.insert(0, os.path.join(ROOT, "bench"))
 from binary_timing import step_time_and_memory  # noqa: E402
 
 SHAKESPEARE = os.path.join(ROOT, "..", "shared", "data", "tinyshakespeare.txt")
-MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none"]
+MPIRUN = ["mpirun", "--allow-run-as-root", "--oversubscribe", "--bind-to", "none",
+          "--mca", "btl_vader_single_copy_mechanism", "none"]
 SETTINGS = [  # name, launcher, threads per process
     ("1 process, 1 thread", [], 1),
     ("2 ranks, 1 thread each", MPIRUN + ["-np", "2"], 1),

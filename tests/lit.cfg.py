@@ -45,12 +45,14 @@ if subprocess.call([torch_python, "-c", "import matplotlib"],
     config.available_features.add("matplotlib")
 
 # Data-parallel runs under Open MPI's launcher (scripts/setup.sh installs
-# openmpi-bin); as root it must be told that is intended, and two ranks may
-# share fewer cores.
+# openmpi-bin); as root it must be told that is intended, two ranks may
+# share fewer cores, and in a container without ptrace between processes
+# its shared-memory transport must copy instead of reading the other's pages.
 import shutil
 if shutil.which("mpirun"):
     config.available_features.add("mpi")
-config.substitutions.append(("%mpirun", "mpirun --allow-run-as-root --oversubscribe"))
+config.substitutions.append(
+    ("%mpirun", "mpirun --allow-run-as-root --oversubscribe --mca btl_vader_single_copy_mechanism none"))
 
 # MLIR's own tools and runner libraries, for the tests that run generated code.
 llvm_config.add_tool_substitutions(["mlir-opt", "mlir-cpu-runner", "llvm-nm"], [config.llvm_tools_dir])
