@@ -162,18 +162,33 @@ void liprt::dist::allReduceMean(float *x, int64_t count) {
   }
 }
 
-extern "C" void _mlir_ciface_liprt_all_reduce_mean(lipc::abi::Descriptor<float, 1> *buffer) {
-  float *data = buffer->data + buffer->offset;
-  const int64_t count = buffer->sizes[0], stride = buffer->strides[0];
-  if (stride == 1 || count <= 1) {
+extern "C" void _mlir_ciface_liprt_all_reduce_mean(UnrankedMemRefType<float> *buffer) {
+  DynamicMemRefType<float> view(*buffer);
+  const int64_t rank = view.rank, *sizes = view.sizes, *strides = view.strides;
+  float *data = view.data + view.offset;
+  int64_t count = 1;
+  bool dense = true;
+  for (int64_t d = rank - 1; d >= 0; --d) {
+    dense = dense && (sizes[d] == 1 || strides[d] == count);
+    count *= sizes[d];
+  }
+  if (dense || count == 0) {
     liprt::dist::allReduceMean(data, count);
     return;
   }
-  // The lowering passes dense vectors; any other view is reduced densely.
-  std::vector<float> dense(static_cast<size_t>(count));
+  // Any other layout is reduced densely: element i at its row-major index.
+  auto at = [&](int64_t i) -> float & {
+    int64_t offset = 0;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      offset += (i % sizes[d]) * strides[d];
+      i /= sizes[d];
+    }
+    return data[offset];
+  };
+  std::vector<float> copy(static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i)
-    dense[i] = data[i * stride];
-  liprt::dist::allReduceMean(dense.data(), count);
+    copy[i] = at(i);
+  liprt::dist::allReduceMean(copy.data(), count);
   for (int64_t i = 0; i < count; ++i)
-    data[i * stride] = dense[i];
+    at(i) = copy[i];
 }

@@ -1,9 +1,10 @@
 //===- AllReduceToRuntime.cpp - lipopt.all_reduce as runtime calls --------===//
 //
-// -lip-all-reduce-to-runtime: each float32 operand of a lipopt.all_reduce
-// becomes a fresh dense buffer that liprt_all_reduce_mean replaces in place
-// by its mean over the ranks (runtime/include/liprt/Distributed.h); with
-// single-process, the results are the operands.
+// -lip-all-reduce-to-runtime: the form of lipopt.all_reduce on buffers (what
+// one-shot bufferization makes of it) becomes one call of
+// liprt_all_reduce_mean per buffer, which replaces it in place by its mean
+// over the ranks (runtime/include/liprt/Distributed.h). With single-process
+// either form goes away: the results are the operands.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,7 +14,6 @@
 
 #include "lip/Dialect/LipOpt/LipOptDialect.h"
 
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 namespace mlir::lip {
@@ -27,57 +27,23 @@ using namespace mlir::lip::lowering;
 namespace {
 constexpr llvm::StringLiteral kCollective = "liprt_all_reduce_mean";
 
-/// The buffer `tensor` reduces in: a dense copy of it (the operand's own
-/// buffer may be a strided view, or read again after the collective).
-Value denseCopy(OpBuilder &b, Location loc, Value tensor) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
-  auto layout = StridedLayoutAttr::get(b.getContext(), ShapedType::kDynamic, strides);
-  Value source = b.create<bufferization::ToMemrefOp>(
-      loc, MemRefType::get(type.getShape(), type.getElementType(), layout), tensor,
-      /*read_only=*/true);
-  SmallVector<Value> dynamicSizes;
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    if (type.isDynamicDim(d))
-      dynamicSizes.push_back(b.create<tensor::DimOp>(loc, tensor, d));
-  Value buffer = b.create<memref::AllocOp>(
-      loc, MemRefType::get(type.getShape(), type.getElementType()), dynamicSizes);
-  b.create<memref::CopyOp>(loc, source, buffer);
-  return buffer;
-}
-
-/// `buffer` (dense, identity layout) as one flat vector of all its elements.
-Value flat(OpBuilder &b, Location loc, Value buffer) {
-  auto type = cast<MemRefType>(buffer.getType());
-  Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
-  Value count = one;
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    count = b.create<arith::MulIOp>(loc, count, b.create<memref::DimOp>(loc, buffer, d));
-  auto vector = MemRefType::get({ShapedType::kDynamic}, type.getElementType());
-  Value view = b.create<memref::ReinterpretCastOp>(loc, vector, buffer, zero, ValueRange{count},
-                                                   ValueRange{one});
-  return b.create<memref::CastOp>(loc, anyLayoutMemRefType(type.getElementType(), 1), view);
-}
-
-/// The runtime call in place of `op`: one per operand, in operand order
-/// (every rank reduces the same tensors in the same order).
-void replaceByCalls(lipopt::AllReduceOp op) {
+/// One call per buffer, in operand order (every rank reduces the same
+/// buffers in the same order), each passed as an unranked memref.
+LogicalResult replaceByCalls(lipopt::AllReduceOp op) {
   OpBuilder b(op);
-  Location loc = op.getLoc();
-  auto module = op->getParentOfType<ModuleOp>();
-  SmallVector<Value> results;
-  for (Value input : op.getInputs()) {
-    Value buffer = denseCopy(b, loc, input);
-    Value vector = flat(b, loc, buffer);
-    func::FuncOp collective = declareRuntimeFunction(
-        module, kCollective, FunctionType::get(b.getContext(), {vector.getType()}, {}));
-    b.create<func::CallOp>(loc, collective, ValueRange{vector});
-    results.push_back(b.create<bufferization::ToTensorOp>(loc, input.getType(), buffer,
-                                                          /*restrict=*/true,
-                                                          /*writable=*/false));
+  MLIRContext *context = b.getContext();
+  auto unranked = UnrankedMemRefType::get(Float32Type::get(context), /*memorySpace=*/0);
+  func::FuncOp collective =
+      declareRuntimeFunction(op->getParentOfType<ModuleOp>(), kCollective,
+                             FunctionType::get(context, {unranked}, {}));
+  for (Value buffer : op.getInputs()) {
+    if (!cast<MemRefType>(buffer.getType()).getElementType().isF32())
+      return op.emitOpError("the runtime reduces float32 buffers only, got ") << buffer.getType();
+    Value any = b.create<memref::CastOp>(op.getLoc(), unranked, buffer);
+    b.create<func::CallOp>(op.getLoc(), collective, ValueRange{any});
   }
-  op->replaceAllUsesWith(results);
   op->erase();
+  return success();
 }
 
 struct AllReduceToRuntime : lip::impl::AllReduceToRuntimeBase<AllReduceToRuntime> {
@@ -92,12 +58,13 @@ struct AllReduceToRuntime : lip::impl::AllReduceToRuntimeBase<AllReduceToRuntime
         op->erase();
         continue;
       }
-      for (Type type : op.getInputs().getTypes())
-        if (!cast<RankedTensorType>(type).getElementType().isF32()) {
-          op.emitOpError("the runtime reduces float32 tensors only, got ") << type;
-          return signalPassFailure();
-        }
-      replaceByCalls(op);
+      if (!op.onBuffers()) {
+        op.emitOpError("lowers on buffers: bufferize first (one-shot bufferization makes the "
+                       "form in place)");
+        return signalPassFailure();
+      }
+      if (failed(replaceByCalls(op)))
+        return signalPassFailure();
     }
   }
 };

@@ -49,6 +49,9 @@ struct ConvertLipOptToLinalg final
                            linalg::LinalgDialect, math::MathDialect, memref::MemRefDialect,
                            scf::SCFDialect, tensor::TensorDialect, func::FuncDialect>();
     target.addIllegalDialect<lipopt::LipOptDialect>();
+    // The collective stays: it bufferizes in place, and
+    // -lip-all-reduce-to-runtime lowers it on buffers.
+    target.addLegalOp<lipopt::AllReduceOp>();
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
       signalPassFailure();
   }

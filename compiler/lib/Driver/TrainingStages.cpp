@@ -56,8 +56,7 @@ llvm::Error emitGpuObject(ModuleOp trainModule, lip::GemmBackend gemm, const std
   if (!target)
     return target.takeError();
   OwningOpRef<ModuleOp> module = trainModule.clone();
-  if (failed(lip::lowerToLinalg(*module, lip::AttentionLowering::Linalg,
-                                    lip::Collectives::SingleProcess)) ||
+  if (failed(lip::lowerToLinalg(*module, lip::AttentionLowering::Linalg)) ||
       failed(lip::bufferize(*module, deviceGemm(gemm))) ||
       failed(lip::lowerToGpuLLVMDialect(*module, *target, StringRef(lipc::abi::kGpuPrefix))))
     return diagnosed();
@@ -77,8 +76,7 @@ llvm::Error printDeviceKernels(ModuleOp module, lip::GemmBackend gemm, llvm::raw
   llvm::Expected<lip::DeviceTarget> target = deviceTarget();
   if (!target)
     return target.takeError();
-  if (failed(lip::lowerToLinalg(module, lip::AttentionLowering::Linalg,
-                                    lip::Collectives::SingleProcess)) ||
+  if (failed(lip::lowerToLinalg(module, lip::AttentionLowering::Linalg)) ||
       failed(lip::bufferize(module, deviceGemm(gemm))) ||
       failed(lip::compileDeviceKernels(module, *target)))
     return diagnosed();
@@ -141,11 +139,9 @@ llvm::Error lipc::buildTrainingStage(spec::CompiledSpec &compiled, TrainingStage
       return error;
   // The runtime's attention kernels call BLAS like the products; with
   // --gemm=loops attention stays in linalg's loops too.
-  if (failed(lip::lowerToLinalg(*compiled.module,
-                                build.gemm == lip::GemmBackend::Blas
-                                    ? lip::AttentionLowering::RuntimeKernels
-                                    : lip::AttentionLowering::Linalg,
-                                lip::Collectives::Runtime)))
+  if (failed(lip::lowerToLinalg(*compiled.module, build.gemm == lip::GemmBackend::Blas
+                                                      ? lip::AttentionLowering::RuntimeKernels
+                                                      : lip::AttentionLowering::Linalg)))
     return diagnosed();
   if (stage == TrainingStage::Linalg) {
     compiled.module->print(out);

@@ -12,6 +12,8 @@
 #include "lipc/Support/CommandLinePassOptions.h"
 #include "lipc_abi.h"
 
+#include "lip/Dialect/LipOpt/BufferizableOpInterfaceImpl.h"
+
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
@@ -58,6 +60,7 @@ void mlir::lip::registerCodegenDialects(DialectRegistry &registry) {
                   scf::SCFDialect,
                   tensor::TensorDialect>();
   arith::registerBufferizableOpInterfaceExternalModels(registry);
+  lipopt::registerBufferizableOpInterfaceExternalModels(registry);
   bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(registry);
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
@@ -79,9 +82,6 @@ void mlir::lip::buildLowerToLinalgPipeline(OpPassManager &pm,
   pm.addPass(createSymbolDCEPass());
   if (options.attentionKernels)
     pm.addPass(createAttentionToRuntime());
-  AllReduceToRuntimeOptions collectives;
-  collectives.singleProcess = options.singleProcess;
-  pm.addPass(createAllReduceToRuntime(collectives));
   pm.addPass(createConvertLipOptToLinalg());
   pm.addPass(createConvertLipToLinalg());
   pm.addPass(createCanonicalizerPass());
@@ -97,6 +97,8 @@ void mlir::lip::buildBufferizePipeline(OpPassManager &pm, const BufferizeOptions
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  // The gradients' all_reduce, now in place on their buffers.
+  pm.addPass(createAllReduceToRuntime());
   // Upstream's buffer-deallocation-pipeline, with the step's buffers freed
   // at their last use rather than at the end of the step.
   pm.addPass(memref::createExpandReallocPass(/*emitDeallocs=*/false));
@@ -174,11 +176,9 @@ LogicalResult runPipeline(ModuleOp module, llvm::function_ref<void(OpPassManager
 }
 } // namespace
 
-LogicalResult mlir::lip::lowerToLinalg(ModuleOp module, AttentionLowering attention,
-                                       Collectives collectives) {
+LogicalResult mlir::lip::lowerToLinalg(ModuleOp module, AttentionLowering attention) {
   LowerToLinalgOptions options;
   options.attentionKernels = attention == AttentionLowering::RuntimeKernels;
-  options.singleProcess = collectives == Collectives::SingleProcess;
   return runPipeline(module, [&](OpPassManager &pm) { buildLowerToLinalgPipeline(pm, options); });
 }
 

@@ -191,15 +191,23 @@ LogicalResult SpectralWeightDecayOp::verify() {
 LogicalResult AllReduceOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
                                             ValueRange operands, DictionaryAttr, OpaqueProperties,
                                             RegionRange, SmallVectorImpl<Type> &types) {
-  llvm::append_range(types, operands.getTypes());
+  // On buffers the op works in place and has no results.
+  for (Type type : operands.getTypes())
+    if (isa<TensorType>(type))
+      types.push_back(type);
   return success();
 }
 
 LogicalResult AllReduceOp::verify() {
   if (getInputs().empty())
     return emitOpError("needs at least one tensor to reduce");
-  for (Type type : getInputs().getTypes())
-    if (!isa<FloatType>(cast<RankedTensorType>(type).getElementType()))
-      return emitOpError("reduces tensors of floats, got ") << type;
+  bool buffers = onBuffers();
+  for (Type type : getInputs().getTypes()) {
+    auto shaped = cast<ShapedType>(type);
+    if (isa<MemRefType>(type) != buffers)
+      return emitOpError("reduces tensors or buffers, not both, got ") << type;
+    if (!isa<FloatType>(shaped.getElementType()))
+      return emitOpError("reduces floats, got ") << type;
+  }
   return success();
 }

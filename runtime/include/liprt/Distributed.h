@@ -54,8 +54,8 @@ void allReduceMean(float *x, int64_t count);
 
 } // namespace liprt::dist
 
-/// The collective a data-parallel step calls (liprt::dist::allReduceMean
-/// on a dense vector).
-extern "C" void _mlir_ciface_liprt_all_reduce_mean(lipc::abi::Descriptor<float, 1> *buffer);
+/// The collective a data-parallel step calls on each of its gradients'
+/// buffers (liprt::dist::allReduceMean), of any rank and layout.
+extern "C" void _mlir_ciface_liprt_all_reduce_mean(UnrankedMemRefType<float> *buffer);
 
 #endif // LIPRT_DISTRIBUTED_H

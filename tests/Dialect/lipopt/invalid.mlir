@@ -170,8 +170,16 @@ func.func @all_reduce_nothing() {
 // -----
 
 func.func @all_reduce_integers(%t: tensor<4xi32>) {
-  // expected-error @+1 {{reduces tensors of floats, got 'tensor<4xi32>'}}
+  // expected-error @+1 {{reduces floats, got 'tensor<4xi32>'}}
   %0 = lipopt.all_reduce %t : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @all_reduce_mixed(%t: tensor<4xf32>, %m: memref<4xf32>) {
+  // expected-error @+1 {{reduces tensors or buffers, not both, got 'memref<4xf32>'}}
+  %0 = lipopt.all_reduce %t, %m : tensor<4xf32>, memref<4xf32>
   return
 }
 

@@ -55,3 +55,10 @@ func.func @collectives(%loss: tensor<f32>, %g: tensor<8x4xf32>) -> (tensor<f32>,
   return %0#0, %0#1 : tensor<f32>, tensor<8x4xf32>
 }
 
+// CHECK-LABEL: func.func @collectives_on_buffers
+func.func @collectives_on_buffers(%loss: memref<f32>, %g: memref<8x4xf32, strided<[?, 1], offset: ?>>) {
+  // CHECK: lipopt.all_reduce %{{.*}}, %{{.*}} : memref<f32>, memref<8x4xf32, strided<[?, 1], offset: ?>>
+  lipopt.all_reduce %loss, %g : memref<f32>, memref<8x4xf32, strided<[?, 1], offset: ?>>
+  return
+}
+

@@ -45,7 +45,8 @@ def ConvertLipOptToLinalg : Pass<"convert-lipopt-to-linalg", "::mlir::ModuleOp">
     `liprt_exact_cap` on the weight's buffer (bufferization.to_memref) and
     returns a fresh buffer as a tensor (bufferization.to_tensor restrict);
     it is compiled for float32 weights of a static shape (an error
-    otherwise).
+    otherwise). `lipopt.all_reduce` stays: it bufferizes in place and
+    -lip-all-reduce-to-runtime lowers it on buffers.
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
@@ -81,25 +82,21 @@ def AttentionToRuntime : Pass<"lip-attention-to-runtime", "::mlir::ModuleOp"> {
 }
 
 def AllReduceToRuntime : Pass<"lip-all-reduce-to-runtime", "::mlir::ModuleOp"> {
-  let summary = "Replace lipopt.all_reduce by calls of the runtime's collective";
+  let summary = "Replace lipopt.all_reduce on buffers by calls of the runtime's collective";
   let description = [{
-    Every float32 operand of a `lipopt.all_reduce` is copied into a fresh
-    dense buffer (`bufferization.to_memref`, read-only, then `memref.copy`
-    into a `memref.alloc`), seen as one flat `memref<?xf32>` and handed to
-    `liprt_all_reduce_mean(buffer)` (runtime/include/liprt/Distributed.h),
-    which replaces it in place by its mean over the ranks of a data-parallel
-    run and leaves it alone in a single process; the buffer leaves as the
-    result (`bufferization.to_tensor restrict`). With `single-process` (the
-    GPU build, which never runs under MPI) each result is its operand and no
-    call is made. An operand of another element type is an error: the
-    runtime reduces float32.
+    Runs after one-shot bufferization, which turns each `lipopt.all_reduce`
+    into its form on buffers: in place, on the gradients' own buffers. Each
+    buffer becomes one call `liprt_all_reduce_mean(memref<*xf32>)`
+    (runtime/include/liprt/Distributed.h), in operand order, which replaces
+    it by its mean over the ranks of a data-parallel run and leaves it alone
+    in a single process. An operand of another element type is an error
+    (the runtime reduces float32), as is the form on tensors. With
+    `single-process` (a lowering that runs without the runtime, such as
+    MLIR's runner) either form is removed and its results are its operands.
   }];
   let options = [Option<"singleProcess", "single-process", "bool", "false",
-                        "Replace each result by its operand (a build that runs in one process)">];
-  let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::bufferization::BufferizationDialect",
-                           "::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",
-                           "::mlir::tensor::TensorDialect"];
+                        "Remove the ops: each result is its operand (one process, no runtime)">];
+  let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect"];
 }
 
 def FuseElementwise : Pass<"lip-fuse-elementwise", "::mlir::func::FuncOp"> {

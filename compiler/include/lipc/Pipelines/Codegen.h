@@ -38,22 +38,12 @@ enum class AttentionLowering {
   Linalg,         // scores, softmax and products in linalg (the GPU path, --gemm=loops)
 };
 
-/// How lipopt.all_reduce is compiled.
-enum class Collectives {
-  Runtime,       // calls of the runtime's collective (the CPU build, MPI)
-  SingleProcess, // the identity (the GPU build, which runs in one process)
-};
-
 /// Options of the registered pipelines `lip-lower-to-linalg`.
 struct LowerToLinalgOptions : PassPipelineOptions<LowerToLinalgOptions> {
   Option<bool> attentionKernels{
       *this, "attention-kernels",
       llvm::cl::desc("Attention as the runtime's fused CPU kernels (else in linalg)"),
       llvm::cl::init(true)};
-  Option<bool> singleProcess{
-      *this, "single-process",
-      llvm::cl::desc("lipopt.all_reduce as the identity (else the runtime's collective)"),
-      llvm::cl::init(false)};
 };
 
 /// Options of `lip-bufferize` and `lip-lower-to-llvm`.
@@ -90,8 +80,7 @@ void registerCodegenPipelines();
 
 /// Runs lip-lower-to-linalg on `module` with MLIR's pass manager options
 /// from the command line (--mlir-print-ir-after-all, --mlir-timing, ...).
-LogicalResult lowerToLinalg(ModuleOp module, AttentionLowering attention,
-                            Collectives collectives);
+LogicalResult lowerToLinalg(ModuleOp module, AttentionLowering attention);
 
 /// Runs lip-bufferize on `module`, the products of `bf16Functions` allowed
 /// bf16 operands.

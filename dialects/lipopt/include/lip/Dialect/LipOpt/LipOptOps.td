@@ -385,17 +385,25 @@ def LipOpt_AllReduceOp : Op<LipOpt_Dialect, "all_reduce",
     bits, so the optimizer updates that follow keep the weights identical
     on every rank. In a single process each result equals its operand.
     Not pure: it communicates, and every rank must reach it in the same order.
-    Lowered by -lip-all-reduce-to-runtime to calls of the runtime's
+    On tensors it has one result per operand; one-shot bufferization turns
+    it into the form on buffers, which has no results and replaces each
+    buffer by its mean in place (the gradients' own buffers: no copy).
+    -lip-all-reduce-to-runtime lowers that form to calls of the runtime's
     `liprt_all_reduce_mean` (float32).
     Example:
     ```mlir
     %l, %g = lipopt.all_reduce %loss, %grad : tensor<f32>, tensor<64x32xf32>
+    lipopt.all_reduce %lb, %gb : memref<f32>, memref<64x32xf32>
     ```
   }];
-  let arguments = (ins Variadic<AnyRankedTensor>:$inputs);
+  let arguments = (ins Variadic<AnyTypeOf<[AnyRankedTensor, AnyStridedMemRef]>>:$inputs);
   let results = (outs Variadic<AnyRankedTensor>:$results);
   let assemblyFormat = "$inputs attr-dict `:` type($inputs)";
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Whether this is the form on buffers (in place, no results).
+    bool onBuffers() { return !getInputs().empty() && ::mlir::isa<::mlir::MemRefType>(getInputs().front().getType()); }
+  }];
 }
 
 #endif // LIPOPT_OPS_TD
