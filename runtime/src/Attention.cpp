@@ -115,7 +115,8 @@ LIPRT_CLONES void softmaxRows(float *s, int64_t rows, int64_t cols, int64_t firs
     const int64_t groups = std::min(cols, (keys + kLanes - 1) / kLanes * kLanes);
     std::fill(row + keys, row + groups, -std::numeric_limits<float>::infinity());
     const float max = laneMax(row, groups);
-    const float sum = laneSum(groups, [&](int64_t j) { return row[j] = expNonPositive(row[j] - max); });
+    const float sum =
+        laneSum(groups, [&](int64_t j) { return row[j] = expNonPositive(row[j] - max); });
     const float normalize = 1.0f / sum;
     for (int64_t j = 0; j < groups; ++j)
       row[j] *= normalize;

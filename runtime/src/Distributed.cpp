@@ -130,8 +130,6 @@ liprt::Result<liprt::dist::Ranks> liprt::dist::join() {
   return joined;
 }
 
-liprt::dist::Ranks liprt::dist::ranks() { return joined; }
-
 int liprt::dist::finish(int code) {
   if (!isJoined)
     return code;
@@ -150,7 +148,8 @@ void liprt::dist::allReduceMean(float *x, int64_t count) {
     return;
   // MPI counts are ints: a long vector goes in pieces, each reduced alike.
   constexpr int64_t kPiece = 1 << 28;
-  std::vector<float> sum(static_cast<size_t>(std::min(count, kPiece)));
+  // Only rank 0 receives the sums (MPI ignores the other ranks' buffer).
+  std::vector<float> sum(joined.rank == 0 ? static_cast<size_t>(std::min(count, kPiece)) : 0);
   const float scale = 1.0f / static_cast<float>(joined.size);
   for (int64_t first = 0; first < count; first += kPiece) {
     const int n = static_cast<int>(std::min(kPiece, count - first));

@@ -37,9 +37,6 @@ Result<Ranks> launchedRanks();
 /// MPI is not opened and the result is rank 0 of 1.
 Result<Ranks> join();
 
-/// The ranks joined (rank 0 of 1 before join, or without MPI).
-Ranks ranks();
-
 /// Ends this rank's part of a joined run with exit code `code`: 0 finalizes
 /// MPI and returns 0; any other code aborts every rank (MPI_Abort), since
 /// the others would wait for this one in the next collective. Returns

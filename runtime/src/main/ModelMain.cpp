@@ -69,7 +69,7 @@ int run(const char *program, int argc, char **argv) {
   // print the same results.
   Result<dist::Ranks> launched = dist::launchedRanks();
   if (!launched)
-    return fail(program, launched.status().message());
+    return fail(program, launched.status().message(), kUsage);
   if (launched->size > 1)
     return usage(program, command + " runs in one process: start it without mpirun");
   return command == "sample" ? main::sample(program, options) : main::eval(program, options);
