@@ -65,6 +65,7 @@ constexpr int kPointerIsManaged = 8, kBlasOpN = 0, kBlasOpT = 1;
 
 struct State {
   Driver driver{};
+  int ordinal = 0; // the device to run on (selectDevice)
   liprt::cuda::Availability availability;
   CUstream stream = nullptr;
   std::map<const void *, CUmodule> modules;
@@ -118,10 +119,13 @@ std::string load(State &s) {
   int count = 0;
   if (CUresult r = d.deviceGetCount(&count); r != kSuccess || count == 0)
     return "no CUDA device";
+  if (s.ordinal >= count)
+    return "CUDA device " + std::to_string(s.ordinal) + " wanted (one per rank on a machine), but there " +
+           (count == 1 ? "is 1" : "are " + std::to_string(count));
   CUdevice device;
   CUcontext context;
   char name[256] = {};
-  if (CUresult r = d.deviceGet(&device, 0); r != kSuccess)
+  if (CUresult r = d.deviceGet(&device, s.ordinal); r != kSuccess)
     return "cuDeviceGet failed: " + describe(r);
   d.deviceGetName(name, sizeof(name) - 1, device);
   if (CUresult r = d.primaryCtxRetain(&context, device); r != kSuccess)
@@ -203,6 +207,10 @@ bool liprt::cuda::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, 
   failed(state().driver.streamSynchronize(state().stream), "cuStreamSynchronize");
   return true;
 }
+
+void liprt::cuda::selectDevice(int ordinal) { state().ordinal = ordinal; }
+
+void *liprt::cuda::stream() { return state().stream; }
 
 const liprt::cuda::Availability &liprt::cuda::probe() {
   static std::once_flag once;

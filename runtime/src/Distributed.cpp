@@ -4,12 +4,17 @@
 // neither link it nor need it outside mpirun; its functions are resolved by
 // name with the types of its own header, and its predefined handles
 // (MPI_COMM_WORLD, MPI_FLOAT, MPI_SUM), which mpi.h defines as the
-// addresses of library globals, by those globals' names.
+// addresses of library globals, by those globals' names. When the ranks
+// train on GPUs, NCCL averages the gradients instead (Nccl.cpp), and MPI
+// only carries its unique id.
 //
 //===----------------------------------------------------------------------===//
 
 #include "liprt/Distributed.h"
+#include "Nccl.h"
 
+// Only MPI's C interface: its deprecated C++ bindings are not used.
+#define OMPI_SKIP_MPICXX 1
 #include <mpi.h>
 
 #include <dlfcn.h>
@@ -34,6 +39,7 @@ struct Mpi {
   decltype(&MPI_Bcast) bcast = nullptr;
   MPI_Comm world = nullptr;
   MPI_Datatype float32 = nullptr;
+  MPI_Datatype byte = nullptr;
   MPI_Op sum = nullptr;
 };
 
@@ -69,6 +75,7 @@ liprt::Status load() {
   resolve(mpi.bcast, "MPI_Bcast");
   resolve(mpi.world, "ompi_mpi_comm_world");
   resolve(mpi.float32, "ompi_mpi_float");
+  resolve(mpi.byte, "ompi_mpi_byte");
   resolve(mpi.sum, "ompi_mpi_op_sum");
   if (!why.empty())
     return liprt::Status::error(why);
@@ -99,7 +106,11 @@ liprt::Result<liprt::dist::Ranks> liprt::dist::launchedRanks() {
       return rank.status();
     if (*rank < 0 || *rank >= *size)
       return Status::error("OMPI_COMM_WORLD_SIZE is set without a rank below it");
-    return Ranks{*rank, *size};
+    // Without a local rank, all ranks are taken to share one machine.
+    Result<int> local = environmentCount("OMPI_COMM_WORLD_LOCAL_RANK", 0, *rank);
+    if (!local)
+      return local.status();
+    return Ranks{*rank, *size, *local};
   }
   // MPICH, Intel MPI and Slurm's PMI launchers: their ranks would not find
   // each other through Open MPI, and each would train on its own.
@@ -126,13 +137,32 @@ liprt::Result<liprt::dist::Ranks> liprt::dist::join() {
     return Status::error("MPI_Init failed");
   mpi.commRank(mpi.world, &joined.rank);
   mpi.commSize(mpi.world, &joined.size);
+  joined.local = launched->local;
   isJoined = true;
   return joined;
+}
+
+liprt::Status liprt::dist::useNccl(void *stream, std::function<Status()> wait,
+                                   const std::string &library) {
+  if (!isJoined)
+    return Status::error("NCCL averages the gradients of a run that mpirun started with more than "
+                         "one rank");
+  auto broadcast = [](void *bytes, size_t count) {
+    mpi.bcast(bytes, static_cast<int>(count), mpi.byte, 0, mpi.world);
+  };
+  return nccl::join(joined, broadcast, stream, std::move(wait), library);
+}
+
+std::string liprt::dist::describeCollective() {
+  if (nccl::joined())
+    return nccl::describe() + " on the GPUs";
+  return isJoined ? "Open MPI" : "none (one process)";
 }
 
 int liprt::dist::finish(int code) {
   if (!isJoined)
     return code;
+  nccl::leave(/*clean=*/code == 0);
   if (code != 0) {
     std::fflush(stdout);
     std::fflush(stderr);
@@ -143,9 +173,17 @@ int liprt::dist::finish(int code) {
   return code;
 }
 
-void liprt::dist::allReduceMean(float *x, int64_t count) {
-  if (joined.size == 1)
-    return;
+namespace {
+/// A collective failed: the ranks no longer hold the same weights, so the
+/// run ends on every rank.
+[[noreturn]] void endRun(const liprt::Status &why) {
+  std::fprintf(stderr, "rank %d: %s; ending the run\n", joined.rank, why.message().c_str());
+  liprt::dist::finish(1);
+  std::exit(1);
+}
+
+/// allReduceMean over MPI, on host memory.
+void mpiAllReduceMean(float *x, int64_t count) {
   // MPI counts are ints: a long vector goes in pieces, each reduced alike.
   constexpr int64_t kPiece = 1 << 28;
   // Only rank 0 receives the sums (MPI ignores the other ranks' buffer).
@@ -159,6 +197,16 @@ void liprt::dist::allReduceMean(float *x, int64_t count) {
         x[first + i] = sum[i] * scale;
     mpi.bcast(x + first, n, mpi.float32, 0, mpi.world);
   }
+}
+} // namespace
+
+void liprt::dist::allReduceMean(float *x, int64_t count) {
+  if (joined.size == 1)
+    return;
+  if (!nccl::joined())
+    return mpiAllReduceMean(x, count);
+  if (Status s = nccl::allReduceMean(x, static_cast<size_t>(count)); !s)
+    endRun(s);
 }
 
 extern "C" void _mlir_ciface_liprt_all_reduce_mean(UnrankedMemRefType<float> *buffer) {
@@ -175,7 +223,12 @@ extern "C" void _mlir_ciface_liprt_all_reduce_mean(UnrankedMemRefType<float> *bu
     liprt::dist::allReduceMean(data, count);
     return;
   }
-  // Any other layout is reduced densely: element i at its row-major index.
+  // Any other layout is copied through the host and reduced there over MPI
+  // (GPU steps' buffers are managed memory, which the host reads once the
+  // device is done): element i at its row-major index.
+  if (liprt::dist::nccl::joined())
+    if (liprt::Status s = liprt::dist::nccl::synchronize(); !s)
+      endRun(s);
   auto at = [&](int64_t i) -> float & {
     int64_t offset = 0;
     for (int64_t d = rank - 1; d >= 0; --d) {
@@ -187,7 +240,8 @@ extern "C" void _mlir_ciface_liprt_all_reduce_mean(UnrankedMemRefType<float> *bu
   std::vector<float> copy(static_cast<size_t>(count));
   for (int64_t i = 0; i < count; ++i)
     copy[i] = at(i);
-  liprt::dist::allReduceMean(copy.data(), count);
+  if (joined.size > 1)
+    mpiAllReduceMean(copy.data(), count);
   for (int64_t i = 0; i < count; ++i)
     at(i) = copy[i];
 }

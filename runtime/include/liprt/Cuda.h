@@ -23,14 +23,22 @@
 
 namespace liprt::cuda {
 
-/// Whether kernels can run: the driver loaded, initialized, and device 0
-/// made current. Probed once per process.
+/// Whether kernels can run: the driver loaded, initialized, and the
+/// selected device (selectDevice) made current. Probed once per process.
 struct Availability {
   bool usable = false;
   std::string device; // the device's name when usable
   std::string reason; // why not, in one line, when not
 };
 const Availability &probe();
+
+/// Runs on CUDA device `ordinal` (0 unless a data-parallel rank takes
+/// another): takes effect at the first probe(), so call it before.
+void selectDevice(int ordinal);
+
+/// The stream every kernel of a step runs on (the driver's CUstream); null
+/// without a usable GPU.
+void *stream();
 
 /// The first CUDA error since the last call (a failed launch, load or
 /// allocation inside a compiled step), cleared; ok when there was none.

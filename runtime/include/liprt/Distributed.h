@@ -6,7 +6,9 @@
 // liprt_all_reduce_mean, which turns each rank's loss and gradients into
 // the whole batch's. Open MPI (libmpi.so.40) is opened at run time, only
 // under mpirun: a binary started on its own never loads it and behaves as a
-// single process. One rank (N = 1) runs as a single process too.
+// single process. One rank (N = 1) runs as a single process too. A run on
+// GPUs moves the collective onto NCCL (useNccl): one GPU per rank, the
+// gradients averaged on the device.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +20,8 @@
 #include "lipc_abi.h"
 
 #include <cstdint>
+#include <functional>
+#include <string>
 
 namespace liprt::dist {
 
@@ -25,6 +29,7 @@ namespace liprt::dist {
 struct Ranks {
   int rank = 0;
   int size = 1;
+  int local = 0; // among the ranks on this machine: the GPU it takes
 };
 
 /// This process's place among the ranks the launcher started (rank 0 of 1
@@ -43,10 +48,23 @@ Result<Ranks> join();
 /// `code` unchanged when no run was joined.
 int finish(int code);
 
+/// From now on averages the gradients with NCCL (`library`, opened at run
+/// time; by default libnccl.so.2 from the loader's path or the CUDA
+/// toolkit's) on `stream`, waiting with `wait`: for GPU steps, whose buffers the
+/// GPU holds. Every rank of a joined run calls it; rank 0 makes NCCL's
+/// unique id and MPI sends it to the others.
+Status useNccl(void *stream, std::function<Status()> wait,
+               const std::string &library = "");
+
+/// The engine that averages the gradients, for the training log: "Open
+/// MPI", "NCCL 2.28.9 on the GPUs", or "none (one process)".
+std::string describeCollective();
+
 /// Replaces x[0..count) on every rank by its mean over the ranks. Rank 0
 /// sums the ranks' values and broadcasts the mean, so every rank holds the
-/// same bits and the weights they update stay identical. Nothing to do in a
-/// single process.
+/// same bits and the weights they update stay identical (NCCL's all-reduce
+/// also gives every rank the same bits). Nothing to do in a single process.
+/// A failed collective ends the run on every rank.
 void allReduceMean(float *x, int64_t count);
 
 } // namespace liprt::dist

@@ -15,6 +15,7 @@
 #include "Model.h"
 #include "Progress.h"
 
+#include "liprt/Cuda.h"
 #include "liprt/Distributed.h"
 #include "liprt/Evaluate.h"
 #include "liprt/Files.h"
@@ -131,11 +132,13 @@ int main::train(const char *program, const Options &o) {
         !s)
       return fail(program, s.message());
   setThreads(o.threads);
+  // One GPU per rank on each machine; their gradients are averaged by NCCL.
+  cuda::selectDevice(ranks->local);
   if (Status s = useDevice(model, o.device, program); !s)
     return fail(program, s.message());
   if (model.onGpu() && ranks->size > 1)
-    return fail(program, "data-parallel training runs on the CPU (--device cpu): the GPU build "
-                         "has no collective yet");
+    if (Status s = dist::useNccl(cuda::stream(), cuda::synchronize); !s)
+      return fail(program, s.message());
 
   double bound = certifiedBound();
   const char *unit = examples.isText() ? "tokens" : "samples";
@@ -147,8 +150,9 @@ int main::train(const char *program, const Options &o) {
               std::isfinite(bound) ? fmt::format("certified bound {:.6g}", bound).c_str()
                                    : "the bound is not certified");
   if (ranks->size > 1)
-    std::printf("data-parallel over %d ranks: %lld examples of each batch per rank\n", ranks->size,
-                static_cast<long long>(shard));
+    std::printf("data-parallel over %d ranks: %lld examples of each batch per rank, gradients "
+                "averaged by %s\n",
+                ranks->size, static_cast<long long>(shard), dist::describeCollective().c_str());
   if (!model.onGpu())
     std::printf("matrix products: %s\n", onednn::describe().c_str());
   if (spec.bf16Products)
