@@ -11,6 +11,8 @@
 
 #include "liprt/Cuda.h"
 
+#include "CublasAbi.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -19,6 +21,8 @@
 #include <mutex>
 #include <string>
 #include <utility>
+
+namespace cublasabi = liprt::cublas_abi;
 
 namespace {
 using CUresult = int;
@@ -55,13 +59,13 @@ struct Driver {
 /// cuBLAS's entry points, resolved from libcublas when first needed.
 struct Blas {
   bool tried = false;
-  void *handle = nullptr;
-  int (*create)(void **);
-  int (*setStream)(void *, CUstream);
-  int (*sgemm)(void *, int, int, int, int, int, const float *, const float *, int, const float *, int,
-               const float *, float *, int);
+  cublasabi::Handle handle = nullptr;
+  cublasabi::Create create;
+  cublasabi::SetStream setStream;
+  cublasabi::Sgemm sgemm;
+  cublasabi::GemmEx gemmEx;
 };
-constexpr int kPointerIsManaged = 8, kBlasOpN = 0, kBlasOpT = 1;
+constexpr int kPointerIsManaged = 8;
 
 struct State {
   Driver driver{};
@@ -177,13 +181,15 @@ Blas *cublas() {
     std::string home = std::getenv("CUDA_HOME") ? std::getenv("CUDA_HOME") : "/usr/local/cuda";
     void *library = nullptr;
     for (std::string name : {std::string("libcublas.so.13"), std::string("libcublas.so.12"),
-                             home + "/lib64/libcublas.so.13", home + "/lib64/libcublas.so.12"})
+                             home + "/lib64/libcublas.so.13", home + "/lib64/libcublas.so.12",
+                             home + "/lib/libcublas.so.13", home + "/lib/libcublas.so.12"})
       if ((library = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL)))
         break;
-    void *handle = nullptr;
+    cublasabi::Handle handle = nullptr;
     if (library && resolve(library, "cublasCreate_v2", b.create) &&
         resolve(library, "cublasSetStream_v2", b.setStream) && resolve(library, "cublasSgemm_v2", b.sgemm) &&
-        b.create(&handle) == 0 && b.setStream(handle, state().stream) == 0)
+        resolve(library, "cublasGemmEx", b.gemmEx) && b.create(&handle) == cublasabi::kSuccess &&
+        b.setStream(handle, state().stream) == cublasabi::kSuccess)
       b.handle = handle;
   }
   return b.handle ? &b : nullptr;
@@ -191,7 +197,8 @@ Blas *cublas() {
 } // namespace
 
 bool liprt::cuda::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, const float *a,
-                        int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc) {
+                        int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+                        bool bf16) {
   if (!state().managedInUse || !isManaged(a) || !isManaged(b) || !isManaged(c))
     return false;
   Blas *blas = cublas();
@@ -199,11 +206,20 @@ bool liprt::cuda::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, 
     return false;
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
   const float one = 1.0f;
-  int status = blas->sgemm(blas->handle, transposeB ? kBlasOpT : kBlasOpN, transposeA ? kBlasOpT : kBlasOpN,
-                           static_cast<int>(n), static_cast<int>(m), static_cast<int>(k), &one, b,
-                           static_cast<int>(ldb), a, static_cast<int>(lda), &beta, c, static_cast<int>(ldc));
-  if (status != 0 && state().error.empty())
-    state().error = "cublasSgemm failed with status " + std::to_string(status);
+  const int opA = transposeB ? cublasabi::kOpT : cublasabi::kOpN;
+  const int opB = transposeA ? cublasabi::kOpT : cublasabi::kOpN;
+  const int rows = static_cast<int>(n), columns = static_cast<int>(m), inner = static_cast<int>(k);
+  const int ldA = static_cast<int>(ldb), ldB = static_cast<int>(lda), ldC = static_cast<int>(ldc);
+  // bf16: float32 in memory, operands rounded to bf16 for the tensor cores,
+  // sums in float32.
+  cublasabi::Status status =
+      bf16 ? blas->gemmEx(blas->handle, opA, opB, rows, columns, inner, &one, b, cublasabi::kFloat32, ldA, a,
+                          cublasabi::kFloat32, ldB, &beta, c, cublasabi::kFloat32, ldC,
+                          cublasabi::kCompute32fFast16bf, cublasabi::kDefaultAlgorithm)
+           : blas->sgemm(blas->handle, opA, opB, rows, columns, inner, &one, b, ldA, a, ldB, &beta, c, ldC);
+  if (status != cublasabi::kSuccess && state().error.empty())
+    state().error = std::string(bf16 ? "cublasGemmEx (bf16)" : "cublasSgemm") + " failed with status " +
+                    std::to_string(status);
   failed(state().driver.streamSynchronize(state().stream), "cuStreamSynchronize");
   return true;
 }

@@ -24,7 +24,7 @@ extern "C" void _mlir_ciface_liprt_cuda_sgemm(F32Memref<2> *a, F32Memref<2> *b, 
   if (m > 0 && n > 0 && k > 0 && rowMajor(*a, lda) && rowMajor(*b, ldb) && rowMajor(*c, ldc) &&
       fitBlas({m, n, k, lda, ldb, ldc}) &&
       liprt::cuda::sgemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb,
-                         accumulate ? 1.0f : 0.0f, data(*c), ldc))
+                         accumulate ? 1.0f : 0.0f, data(*c), ldc, bf16 != 0))
     return;
   _mlir_ciface_liprt_sgemm(a, b, c, transposeA, transposeB, accumulate, bf16);
 }

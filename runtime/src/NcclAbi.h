@@ -2,8 +2,8 @@
 //
 // NCCL is opened with dlopen (Nccl.cpp), and its few entry points are a
 // stable C ABI, declared here rather than taken from nccl.h so that the
-// runtime builds without a CUDA toolkit. NcclAbiTest checks every value and
-// signature against nccl.h where one is installed.
+// runtime builds without a CUDA toolkit. CudaLibrariesAbiTest checks every
+// value and signature against nccl.h where one is installed.
 //
 //===----------------------------------------------------------------------===//
 

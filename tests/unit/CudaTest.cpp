@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -139,6 +140,36 @@ TEST(CudaTest, ProductsOfManagedMemoryRunOnCublas) {
       for (int p = 0; p < 4; ++p)
         expected += pa[p * 2 + i] * pb[p * 3 + j];
       EXPECT_NEAR(pc[i * 3 + j], expected, 1e-5f) << i << "," << j;
+    }
+  for (float *p : {pa, pb, pc})
+    liprt::cuda::release(p);
+}
+
+// --precision bf16 on the GPU: operands rounded to bf16 (relative error at
+// most 2^-8 each), sums in float32, so every element is within
+// 2^-7 sum |a||b| of the float32 product (plus float32's own rounding).
+TEST(CudaTest, Bf16ProductsAreWithinBf16RoundingOfFloat32) {
+  if (!liprt::cuda::probe().usable)
+    GTEST_SKIP() << "no GPU: " << liprt::cuda::probe().reason;
+  constexpr int m = 64, n = 48, k = 256;
+  auto *pa = static_cast<float *>(liprt::cuda::allocate(m * k * sizeof(float)));
+  auto *pb = static_cast<float *>(liprt::cuda::allocate(k * n * sizeof(float)));
+  auto *pc = static_cast<float *>(liprt::cuda::allocate(m * n * sizeof(float)));
+  ASSERT_TRUE(pa && pb && pc) << liprt::cuda::takeError().message();
+  for (int i = 0; i < m * k; ++i)
+    pa[i] = std::sin(0.37f * static_cast<float>(i)) + 0.001f * static_cast<float>(i % 7);
+  for (int i = 0; i < k * n; ++i)
+    pb[i] = std::cos(0.11f * static_cast<float>(i)) - 0.003f * static_cast<float>(i % 5);
+  ASSERT_TRUE(liprt::cuda::sgemm(false, false, m, n, k, pa, k, pb, n, 0.0f, pc, n, /*bf16=*/true));
+  ASSERT_TRUE(liprt::cuda::takeError().isOk());
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < n; ++j) {
+      double exact = 0, magnitude = 0;
+      for (int p = 0; p < k; ++p) {
+        exact += static_cast<double>(pa[i * k + p]) * pb[p * n + j];
+        magnitude += std::fabs(static_cast<double>(pa[i * k + p]) * pb[p * n + j]);
+      }
+      EXPECT_NEAR(pc[i * n + j], exact, magnitude * (std::ldexp(1.0, -7) + 1e-6)) << i << "," << j;
     }
   for (float *p : {pa, pb, pc})
     liprt::cuda::release(p);

@@ -50,14 +50,17 @@ llvm::Expected<lip::DeviceTarget> deviceTarget() {
   return target;
 }
 
-/// The GPU step and its packed entry points as an object file at `path`.
-llvm::Error emitGpuObject(ModuleOp trainModule, lip::GemmBackend gemm, const std::string &path) {
+/// The GPU step and its packed entry points as an object file at `path`;
+/// the products of `bf16Functions` take bf16 operands (cuBLAS's tensor
+/// cores).
+llvm::Error emitGpuObject(ModuleOp trainModule, lip::GemmBackend gemm,
+                          const std::vector<std::string> &bf16Functions, const std::string &path) {
   llvm::Expected<lip::DeviceTarget> target = deviceTarget();
   if (!target)
     return target.takeError();
   OwningOpRef<ModuleOp> module = trainModule.clone();
   if (failed(lip::lowerToLinalg(*module, lip::AttentionLowering::Linalg)) ||
-      failed(lip::bufferize(*module, deviceGemm(gemm))) ||
+      failed(lip::bufferize(*module, deviceGemm(gemm), bf16Functions)) ||
       failed(lip::lowerToGpuLLVMDialect(*module, *target, StringRef(lipc::abi::kGpuPrefix))))
     return diagnosed();
   llvm::LLVMContext llvmContext;
@@ -135,7 +138,8 @@ llvm::Error lipc::buildTrainingStage(spec::CompiledSpec &compiled, TrainingStage
   if (stage == TrainingStage::Ptx)
     return printDeviceKernels(*compiled.module, build.gemm, out);
   if (!build.gpuObjectPath.empty())
-    if (llvm::Error error = emitGpuObject(*compiled.module, build.gemm, build.gpuObjectPath))
+    if (llvm::Error error =
+            emitGpuObject(*compiled.module, build.gemm, bf16Functions, build.gpuObjectPath))
       return error;
   // The runtime's attention kernels call BLAS like the products; with
   // --gemm=loops attention stays in linalg's loops too.

@@ -57,10 +57,12 @@ void release(void *pointer);
 
 /// C = op(A) op(B) + beta C (row-major, leading dimensions; beta 0 or 1)
 /// with cuBLAS when a GPU step is running and all three are managed memory;
-/// false (nothing done) otherwise, for the caller's CPU product. Waits for
+/// false (nothing done) otherwise, for the caller's CPU product. With
+/// `bf16` the operands are rounded to bf16 and the sums kept in float32
+/// (tensor cores; the model's products under --precision bf16). Waits for
 /// the product, since host code may read C next.
 bool sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-           const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+           const float *b, int64_t ldb, float beta, float *c, int64_t ldc, bool bf16 = false);
 
 } // namespace liprt::cuda
 

@@ -157,7 +157,8 @@ int main::train(const char *program, const Options &o) {
     std::printf("matrix products: %s\n", onednn::describe().c_str());
   if (spec.bf16Products)
     std::printf("model products (--precision bf16): %s\n",
-                model.onGpu() ? "float32 (bf16 runs on the CPU only)"
+                model.onGpu() ? "bf16 operands, float32 accumulation (cuBLAS, "
+                                "CUBLAS_COMPUTE_32F_FAST_16BF)"
                               : onednn::describeBf16().c_str());
   if (model.lrScale() != 1)
     std::printf("learning rates %.6g times the spec's (base %.6g)\n", model.lrScale(),

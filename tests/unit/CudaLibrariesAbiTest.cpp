@@ -1,14 +1,17 @@
-//===- NcclAbiTest.cpp - The runtime's NCCL declarations against nccl.h ---===//
+//===- CudaLibrariesAbiTest.cpp - The runtime's NCCL and cuBLAS declarations ===//
 //
-// runtime/src/NcclAbi.h declares what the runtime calls of NCCL instead of
-// including nccl.h (the runtime builds without a CUDA toolkit). Where the
-// toolkit's nccl.h is installed, this checks every value and layout against
-// it, and the shape of each entry point.
+// runtime/src/NcclAbi.h and CublasAbi.h declare what the runtime calls of
+// NCCL and cuBLAS instead of including their headers (the runtime builds
+// without a CUDA toolkit). Where the toolkit's headers are installed, this
+// checks every value and layout against them, and the shape of each entry
+// point.
 //
 //===----------------------------------------------------------------------===//
 
+#include "../../runtime/src/CublasAbi.h"
 #include "../../runtime/src/NcclAbi.h"
 
+#include <cublas_api.h>
 #include <nccl.h>
 
 #include <gtest/gtest.h>
@@ -16,6 +19,7 @@
 #include <type_traits>
 
 namespace ncclabi = liprt::nccl_abi;
+namespace cublasabi = liprt::cublas_abi;
 
 namespace {
 TEST(NcclAbi, ValuesMatchTheHeader) {
@@ -49,5 +53,30 @@ TEST(NcclAbi, EntryPointsHaveTheDeclaredShapes) {
   EXPECT_TRUE((SameShape<decltype(&ncclCommAbort), ncclabi::CommEnd>::value));
   EXPECT_TRUE((SameShape<decltype(&ncclGetErrorString), ncclabi::GetErrorString>::value));
   EXPECT_TRUE((SameShape<decltype(&ncclGetLastError), ncclabi::GetLastError>::value));
+}
+TEST(CublasAbi, ValuesMatchTheHeader) {
+  EXPECT_EQ(cublasabi::kSuccess, CUBLAS_STATUS_SUCCESS);
+  EXPECT_EQ(cublasabi::kOpN, CUBLAS_OP_N);
+  EXPECT_EQ(cublasabi::kOpT, CUBLAS_OP_T);
+  EXPECT_EQ(cublasabi::kFloat32, CUDA_R_32F);
+  EXPECT_EQ(cublasabi::kCompute32fFast16bf, CUBLAS_COMPUTE_32F_FAST_16BF);
+  EXPECT_EQ(cublasabi::kDefaultAlgorithm, CUBLAS_GEMM_DEFAULT);
+  EXPECT_EQ(sizeof(cublasabi::Handle), sizeof(cublasHandle_t));
+  EXPECT_EQ(sizeof(cublasabi::Stream), sizeof(cudaStream_t));
+}
+
+TEST(CublasAbi, EntryPointsHaveTheDeclaredShapes) {
+  EXPECT_TRUE((SameShape<decltype(&cublasCreate_v2), cublasabi::Create>::value));
+  EXPECT_TRUE((SameShape<decltype(&cublasSetStream_v2), cublasabi::SetStream>::value));
+  EXPECT_TRUE((SameShape<decltype(&cublasSgemm_v2), cublasabi::Sgemm>::value));
+  // The C entry point, not C++'s inline overload that takes a cudaDataType
+  // as its compute type.
+  using CGemmEx = cublasStatus_t (*)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int,
+                                     const void *, const void *, cudaDataType, int, const void *,
+                                     cudaDataType, int, const void *, void *, cudaDataType, int,
+                                     cublasComputeType_t, cublasGemmAlgo_t);
+  CGemmEx gemmEx = &cublasGemmEx;
+  EXPECT_NE(gemmEx, nullptr);
+  EXPECT_TRUE((SameShape<CGemmEx, cublasabi::GemmEx>::value));
 }
 } // namespace
