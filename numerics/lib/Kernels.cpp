@@ -53,6 +53,14 @@ Tensor embedding(const Tensor &ids, const Tensor &table) {
   return y;
 }
 
+Tensor positions(const Tensor &ids) {
+  Tensor p(ids.shape);
+  int64_t length = ids.dim(-1);
+  for (int64_t t = 0; t < p.numel(); ++t)
+    p.data[t] = static_cast<float>(t % length);
+  return p;
+}
+
 Tensor relu(const Tensor &x) {
   return map(x, [](double v) { return std::max(v, 0.0); });
 }

@@ -11,7 +11,7 @@
 // RUN: lip-opt %s -test-print-lipschitz -o /dev/null | FileCheck %s
 
 // CHECK-LABEL: func @gpt
-// CHECK-NEXT: %arg0: lipschitz = 0, rms = inf
+// CHECK-NEXT: %arg0: lipschitz = 1, rms = inf
 // CHECK-NEXT: %0 = lip.param: factor = 1, lipschitz = 0, rms = inf
 // CHECK-NEXT: %1 = lip.embedding: factor = 1, lipschitz = 1, rms = 1
 // CHECK:      %8 = lip.linear: factor = 1, lipschitz = 1, rms = 1

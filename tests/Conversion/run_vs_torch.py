@@ -83,6 +83,10 @@ CASES = {
     "mean_pool": ("lip.mean_pool %a : {t0} -> {out}", [(2, 5, 3)], (2, 3), lambda a: a.mean(1)),
     "embedding": ("lip.embedding %a, %b : {t0}, {t1} -> {out}", [("ids", (2, 3), 7), (7, 4)],
                   (2, 3, 4), lambda ids, e: e[ids.long()]),
+    # Learned positional embeddings: the rows by position, whatever the ids.
+    "position_embedding": (
+        "%p = lip.positions %a : {t0}\n  %r = lip.embedding %p, %b : {t0}, {t1} -> {out}",
+        [("ids", (2, 3), 7), (3, 4)], (2, 3, 4), lambda ids, e: e[torch.arange(3)].expand(2, 3, 4)),
     "cross_entropy": ("lip.cross_entropy %a, %b : {t0}, {t1} -> {out}", [(2, 3, 5), ("ids", (2, 3), 5)],
                       (), lambda z, y: F.cross_entropy(z.reshape(-1, 5), y.reshape(-1).long())),
 }

@@ -238,4 +238,8 @@ void checkModelFile(const std::string &file, const std::string &funcName) {
 
 TEST(GradientCheckModels, Mlp) { checkModelFile("mlp-tiny.mlir", "mlp"); }
 TEST(GradientCheckModels, TransformerFromTokens) { checkModelFile("gpt-tiny.mlir", "gpt"); }
+// The positional tables' gradients flow through lip.positions' rows.
+TEST(GradientCheckModels, PositionalAttention) {
+  checkModelFile("positional-tiny.mlir", "positional");
+}
 } // namespace

@@ -1,7 +1,8 @@
 //===- ModelSoundnessTest.cpp - Whole models stay under their bound -------===//
 //
-// The certified bound of whole small models (an MLP and a 2-block
-// transformer, from the embedded input and from token ids) against the
+// The certified bound of whole small models (an MLP, a 2-block
+// transformer, from the embedded input and from token ids, and a block
+// whose attention is by position) against the
 // worst ratio the search finds; and a check that the search is strong enough
 // to refute an unsound rule: the paper's attention rule, which ignores the
 // number of heads.
@@ -47,6 +48,12 @@ TEST(ModelSoundness, TransformerFromEmbeddedInput) {
 }
 
 TEST(ModelSoundness, TransformerFromTokens) { expectSound("gpt-tiny.mlir", "gpt", 0.15); }
+
+// Attention by position (lip.positions looked up in learned tables): the
+// scores do not depend on the tokens, so the bound has no score term.
+TEST(ModelSoundness, PositionalAttentionFromTokens) {
+  expectSound("positional-tiny.mlir", "positional", 0.25);
+}
 
 // Four heads, weights at w_max = 1, logit scale 1, inputs of RMS <= 1. The
 // reference code's rule gives (1/3) n(W) n(V) (1 + 2 s a^2 n(Q) n(K)) = 1,

@@ -1,6 +1,7 @@
 //===- LowerSequence.cpp - Lower the token-mixing and indexing lip ops ----===//
 //
-// Patterns of convert-lip-to-linalg for embedding (a gather), maxmin (pairs),
+// Patterns of convert-lip-to-linalg for embedding (a gather), positions
+// (each token's index), maxmin (pairs),
 // rope (a rotation by token position), attention (scores, masked softmax,
 // weighted sum), mean_pool and cross_entropy (reductions). Every op becomes
 // linalg.generic on tensors; gathers use tensor.extract in the body.
@@ -46,6 +47,26 @@ struct LowerEmbedding : OpRewritePattern<EmbeddingOp> {
                                                             ValueRange{row, index(nb, l, rank - 1)});
                       });
     b.replaceOp(op, y);
+    return success();
+  }
+};
+
+struct LowerPositions : OpRewritePattern<PositionsOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(PositionsOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto type = op.getType();
+    unsigned rank = type.getRank();
+    SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank)};
+    SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
+    auto positions = b.create<linalg::GenericOp>(
+        loc, TypeRange{type}, ValueRange{}, ValueRange{emptyOf(b, loc, type, sizesOf(b, loc, op.getIds()))},
+        maps, iterators, [&](OpBuilder &nb, Location l, ValueRange) {
+          Value position =
+              nb.create<arith::IndexCastOp>(l, type.getElementType(), index(nb, l, rank - 1));
+          nb.create<linalg::YieldOp>(l, position);
+        });
+    b.replaceOp(op, positions.getResult(0));
     return success();
   }
 };
@@ -327,6 +348,6 @@ Value mlir::lip::lowering::attentionWeights(OpBuilder &b, Location loc, Value q,
 }
 
 void mlir::lip::lowering::populateLowerSequencePatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerEmbedding, LowerMaxMin, LowerRope, LowerAttention, LowerMeanPool,
+  patterns.add<LowerEmbedding, LowerPositions, LowerMaxMin, LowerRope, LowerAttention, LowerMeanPool,
                LowerCrossEntropy>(patterns.getContext());
 }

@@ -159,6 +159,7 @@ FailureOr<Tensor> Interpreter::evaluateForward(Operation *op) {
           return failure();
         return r::embedding(in(op, 0), in(op, 1));
       })
+      .Case([&](PositionsOp) -> FailureOr<Tensor> { return r::positions(in(op, 0)); })
       .Case([&](ReluOp) -> FailureOr<Tensor> { return r::relu(in(op, 0)); })
       .Case([&](AbsOp) -> FailureOr<Tensor> { return r::abs(in(op, 0)); })
       .Case([&](MaxMinOp) -> FailureOr<Tensor> { return r::maxmin(in(op, 0)); })

@@ -93,15 +93,24 @@ RuleResult LinearOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
   return weightedBy(operands, operands[1], "linear weight");
 }
 
+RuleResult PositionsOp::inferLipschitzBound(ArrayRef<ValueBound>) {
+  RuleResult r;
+  r.bound.lipschitz = 0;
+  r.factor = 0;
+  r.note = "positions do not depend on the tokens";
+  return r;
+}
+
 RuleResult EmbeddingOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
   // The ids are one-hot vectors measured in l1: a change of token moves the
-  // input by 2 and the output by at most 2 * (largest row RMS).
+  // input by 2 and the output by at most 2 * (largest row RMS). Ids that do
+  // not depend on the tokens (lip.positions) move nothing.
   ValueBound oneHot;
-  oneHot.lipschitz = 1.0;
+  oneHot.lipschitz = operands[0].lipschitz > 0 ? 1.0 : 0.0;
   oneHot.rms = 1.0;
   SmallVector<ValueBound> asOneHot = {oneHot, operands[1]};
   RuleResult r = weightedBy(asOneHot, operands[1], "embedding table");
-  r.note = "input: one-hot tokens (l1 per token)";
+  r.note = oneHot.lipschitz > 0 ? "input: one-hot tokens (l1 per token)" : "rows by position";
   return r;
 }
 

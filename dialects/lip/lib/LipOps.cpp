@@ -75,6 +75,19 @@ LogicalResult EmbeddingOp::verify() {
   return verifyResultShape(*this, getType(), expected, table.getElementType());
 }
 
+LogicalResult PositionsOp::verify() {
+  RankedTensorType type = getType();
+  if (type.getRank() < 1)
+    return emitOpError("ids must have rank >= 1 (positions run along the last dimension)");
+  int64_t length = type.getShape().back();
+  if (ShapedType::isDynamic(length))
+    return emitOpError("the sequence length (last dimension) must be static");
+  unsigned width = type.getElementType().getIntOrFloatBitWidth();
+  if (width < 64 && length > (int64_t{1} << (width - 1)))
+    return emitOpError("positions up to ") << length - 1 << " do not fit in i" << width;
+  return success();
+}
+
 LogicalResult MaxMinOp::verify() {
   RankedTensorType type = getType();
   if (type.getRank() < 1)

@@ -31,6 +31,9 @@ SmallVector<Value> EmbeddingOp::buildVJP(OpBuilder &b, Value dy) {
   return {Value(), b.create<EmbeddingGradOp>(getLoc(), getTable().getType(), getIds(), dy)};
 }
 
+// Integer positions carry no gradient.
+SmallVector<Value> PositionsOp::buildVJP(OpBuilder &, Value) { return {Value()}; }
+
 SmallVector<Value> ReluOp::buildVJP(OpBuilder &b, Value dy) {
   return {b.create<ReluGradOp>(getLoc(), getType(), getInput(), dy)};
 }

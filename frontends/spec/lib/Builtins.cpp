@@ -263,6 +263,9 @@ const std::map<std::string, Generator::Builtin> &Generator::builtins() {
       {"embedding",
        {{{"ids", "width"}, {"name", "group", "method", "w_max", "init"}},
         &Generator::buildEmbedding}},
+      {"position_embedding",
+       {{{"ids", "width"}, {"name", "group", "method", "w_max", "init"}},
+        &Generator::buildPositionEmbedding}},
       {"relu", {{{"input"}, {}}, &Generator::buildRelu}},
       {"abs", {{{"input"}, {}}, &Generator::buildAbs}},
       {"maxmin", {{{"input"}, {}}, &Generator::buildMaxMin}},
@@ -289,7 +292,7 @@ Val Generator::callBuiltin(const Expr &call, const std::vector<Val> &positional,
     return c.fail();
   const std::string &first = builtin.signature.positional[0];
   c.input = &c.args.get(first);
-  if (c.name != "embedding" && !expectTensor(c.x(), "its " + first, c.name))
+  if (first != "ids" && !expectTensor(c.x(), "its " + first, c.name))
     return c.fail();
   return (this->*builtin.build)(c);
 }
@@ -344,32 +347,52 @@ Val Generator::buildLinear(BuiltinCall &c) {
   return Val::ofTensor(y, c.at);
 }
 
-Val Generator::buildEmbedding(BuiltinCall &c) {
+std::optional<int64_t> Generator::tokenVocabulary(BuiltinCall &c) {
   const Val &x = c.x();
   auto arg = dyn_cast_or_null<BlockArgument>(x.tensor);
   auto vocab = arg ? result.model.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(),
                                                                  lip::kVocabAttrName)
                    : IntegerAttr();
   if (x.kind != Val::Kind::Tensor || !vocab) {
-    error(x.loc) << "'embedding' needs token ids (an input of type tokens(...)), got "
+    error(x.loc) << "'" << c.name << "' needs token ids (an input of type tokens(...)), got "
                  << (x.kind == Val::Kind::Tensor ? "a float tensor" : x.describe());
-    return c.fail();
+    return std::nullopt;
   }
+  return vocab.getInt();
+}
+
+Val Generator::embedRows(BuiltinCall &c, Value ids, int64_t rows, const char *defaultName) {
   int64_t width;
   if (!positiveIntArg(c, "width", width))
     return c.fail();
-  std::vector<int64_t> shape = shapeOf(x.tensor);
+  std::vector<int64_t> shape = shapeOf(ids);
   shape.push_back(width);
   if (!checkExampleSize(shape, c.at))
     return c.fail();
-  Value table =
-      makeParam(c.call, c.args, "embed", {vocab.getInt(), width}, lip::NormKind::l1_to_rms);
+  Value table = makeParam(c.call, c.args, defaultName, {rows, width}, lip::NormKind::l1_to_rms);
   if (!table)
     return c.fail();
   Value y = builder.create<lip::EmbeddingOp>(
-      table.getLoc(), RankedTensorType::get(shape, builder.getF32Type()), x.tensor, table);
+      table.getLoc(), RankedTensorType::get(shape, builder.getF32Type()), ids, table);
   layerOf[y] = cast<lip::ParamOp>(table.getDefiningOp()).getName().str();
   return Val::ofTensor(y, c.at);
+}
+
+Val Generator::buildEmbedding(BuiltinCall &c) {
+  std::optional<int64_t> vocab = tokenVocabulary(c);
+  if (!vocab)
+    return c.fail();
+  return embedRows(c, c.x().tensor, *vocab, "embed");
+}
+
+// A learned row per position: the table has one row per token of the
+// sequence, looked up by lip.positions, so it does not depend on the tokens.
+Val Generator::buildPositionEmbedding(BuiltinCall &c) {
+  if (!tokenVocabulary(c))
+    return c.fail();
+  Value ids = c.x().tensor;
+  Value positions = builder.create<lip::PositionsOp>(opLoc(c.at, "positions"), ids);
+  return embedRows(c, positions, shapeOf(ids).back(), "positions");
 }
 
 Val Generator::buildRelu(BuiltinCall &c) {

@@ -138,6 +138,11 @@ private:
                   const std::vector<std::pair<const KeywordArg *, Val>> &keywords);
   Val buildLinear(BuiltinCall &c);
   Val buildEmbedding(BuiltinCall &c);
+  Val buildPositionEmbedding(BuiltinCall &c);
+  /// The model's token ids `x`, with its vocabulary; an error otherwise.
+  std::optional<int64_t> tokenVocabulary(BuiltinCall &c);
+  /// One row of a new [rows, width] table per id of `ids` (lip.embedding).
+  Val embedRows(BuiltinCall &c, mlir::Value ids, int64_t rows, const char *defaultName);
   Val buildRelu(BuiltinCall &c);
   Val buildAbs(BuiltinCall &c);
   Val buildMaxMin(BuiltinCall &c);

@@ -17,6 +17,8 @@ namespace lipnum {
 Tensor linear(const Tensor &x, const Tensor &w);
 /// One row of `table` ([vocab, width]) per id; ids must lie in [0, vocab).
 Tensor embedding(const Tensor &ids, const Tensor &table);
+/// lip.positions: each element's index along the last dimension of `ids`.
+Tensor positions(const Tensor &ids);
 
 Tensor relu(const Tensor &x);
 Tensor abs(const Tensor &x);

@@ -121,6 +121,30 @@ func.func @embedding_result(%ids: tensor<8xi32>, %e: tensor<65x16xf32>) {
 
 // -----
 
+func.func @positions_rank(%ids: tensor<i32>) {
+  // expected-error @+1 {{ids must have rank >= 1 (positions run along the last dimension)}}
+  %p = lip.positions %ids : tensor<i32>
+  return
+}
+
+// -----
+
+func.func @positions_dynamic_length(%ids: tensor<2x?xi32>) {
+  // expected-error @+1 {{the sequence length (last dimension) must be static}}
+  %p = lip.positions %ids : tensor<2x?xi32>
+  return
+}
+
+// -----
+
+func.func @positions_too_narrow(%ids: tensor<2x300xi8>) {
+  // expected-error @+1 {{positions up to 299 do not fit in i8}}
+  %p = lip.positions %ids : tensor<2x300xi8>
+  return
+}
+
+// -----
+
 func.func @maxmin_odd(%x: tensor<2x5xf32>) {
   // expected-error @+1 {{last dimension must be static and even to form pairs, got 5}}
   %y = lip.maxmin %x : tensor<2x5xf32>

@@ -48,6 +48,15 @@ func.func @layers(%x: tensor<?x784xf32>, %ids: tensor<2x8xi32>, %w: tensor<256x7
   return %y, %t : tensor<?x256xf32>, tensor<2x8x16xf32>
 }
 
+// CHECK-LABEL: func @positions
+func.func @positions(%ids: tensor<?x8xi32>, %p: tensor<8x16xf32>) -> tensor<?x8x16xf32> {
+  // CHECK: %[[POS:.*]] = lip.positions %{{.*}} : tensor<?x8xi32>
+  %pos = lip.positions %ids : tensor<?x8xi32>
+  // CHECK: lip.embedding %[[POS]], %{{.*}} : tensor<?x8xi32>, tensor<8x16xf32> -> tensor<?x8x16xf32>
+  %e = lip.embedding %pos, %p : tensor<?x8xi32>, tensor<8x16xf32> -> tensor<?x8x16xf32>
+  return %e : tensor<?x8x16xf32>
+}
+
 // CHECK-LABEL: func.func @activations
 func.func @activations(%x: tensor<?x16xf32>) -> tensor<?x16xf32> {
   // CHECK: lip.relu %{{.*}} : tensor<?x16xf32>

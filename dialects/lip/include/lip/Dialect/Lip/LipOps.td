@@ -119,6 +119,27 @@ def Lip_EmbeddingOp : Lip_LayerOp<"embedding", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Lip_PositionsOp : Lip_LayerOp<"positions", [Pure, SameOperandsAndResultType]> {
+  let summary = "The position of every token id along the sequence";
+  let description = [{
+    Each element of the result is its index along the last dimension of
+    `ids` (`[batch, tokens]` gives `0 .. tokens-1` in every row). It does
+    not depend on the token ids' values, so its Lipschitz bound is 0, and an
+    embedding of it (learned positional embeddings) adds nothing to the
+    certified bound: only its RMS counts, where the result is used.
+
+    Example:
+    ```mlir
+    %p = lip.positions %ids : tensor<?x256xi32>
+    %e = lip.embedding %p, %table : tensor<?x256xi32>, tensor<256x64xf32> -> tensor<?x256x64xf32>
+    ```
+  }];
+  let arguments = (ins Lip_IndexTensor:$ids);
+  let results = (outs Lip_IndexTensor:$result);
+  let assemblyFormat = "$ids attr-dict `:` type($ids)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Activations
 //===----------------------------------------------------------------------===//
