@@ -50,10 +50,12 @@ Result<Json> parse(const std::string &text) {
     return Json::parse(text, std::ref(checker));
   } catch (const Refused &refused) {
     return Status::error(refused.reason);
-  } catch (const Json::parse_error &error) {
-    // nlohmann's message: "[json.exception.parse_error.101] parse error at
-    // line 1, column 5: syntax error while parsing value - ...". The part
-    // after the bracket is the reader's.
+  } catch (const Json::exception &error) {
+    // A syntax error (parse_error) or a number beyond a double
+    // (out_of_range: "number overflow parsing '4E4444'"). nlohmann's
+    // message: "[json.exception.parse_error.101] parse error at line 1,
+    // column 5: syntax error while parsing value - ...". The part after the
+    // bracket is the reader's.
     std::string what = error.what();
     size_t bracket = what.find("] ");
     return Status::error(bracket == std::string::npos ? what : what.substr(bracket + 2));
