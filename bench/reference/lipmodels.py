@@ -3,7 +3,8 @@
 Written from the paper's description and dialects/lip/Rationale.md, not from
 lipc's IR, so that they can check lipc: the Fashion-MNIST MLP of
 examples/mlp/model.lip and the Shakespeare transformer of
-examples/shakespeare/model.lip. Parameters are passed by their lipc names
+examples/shakespeare/model.lip, and its attention by position
+(positional.lip). Parameters are passed by their lipc names
 (block0.attn.q, ...), as torch tensors of shape [fan_out, fan_in] (embedding:
 [vocab, width]).
 """
@@ -64,9 +65,26 @@ def gpt_logits(params, tokens, layers=3, heads=4):
     return x @ params["head"].T
 
 
+def positional_logits(params, tokens, heads=2):
+    """examples/shakespeare/positional.lip: one block whose attention takes
+    learned rows per position as queries and keys (output factor 1), convex
+    residuals at 1/2, the GELU/1.1289 MLP, linear head."""
+    x = params["embed"][tokens]
+    batch, seq, width = x.shape
+    split = lambda y: y.reshape(batch, seq, heads, width // heads)
+    p = lambda name: params[f"block0.{name}"]
+    by_position = lambda name: split(p(name)[:seq].expand(batch, seq, width))
+    y = attention(by_position("attn.pq"), by_position("attn.pk"), split(x @ p("attn.v").T),
+                  output_factor=1.0)
+    x = 0.5 * x + 0.5 * (y.reshape(batch, seq, width) @ p("attn.out").T)
+    h = F.gelu(x @ p("mlp.in").T) / GELU_MAX_SLOPE
+    x = 0.5 * x + 0.5 * (h @ p("mlp.out").T)
+    return x @ params["head"].T
+
+
 def cross_entropy(logits, labels):
     """Mean cross-entropy over every token."""
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1).long())
 
 
-MODELS = {"mlp": mlp_logits, "shakespeare": gpt_logits}
+MODELS = {"mlp": mlp_logits, "shakespeare": gpt_logits, "shakespeare-positional": positional_logits}

@@ -5,10 +5,12 @@ the spectral soft cap with its coupling, AdamW followed by the embedding cap
 for the embedding, the linear learning-rate schedule. `shakespeare-recipe`
 (examples/shakespeare/paper-recipe.lip) is the paper's recipe instead:
 spectral normalization, the mass split of the learning rate, and the
-embedding's momentum rows normalized (inflation 16) before its cap. Written
+embedding's momentum rows normalized (inflation 16) before its cap.
+`shakespeare-positional` (examples/shakespeare/positional.lip) has attention
+by position, its positional tables trained like the embedding. Written
 from the paper and dialects/lipopt/Rationale.md, so that it checks the binary.
 
-usage: train_reference.py mlp|shakespeare|shakespeare-recipe CHECKPOINT DATA STEPS LOG.jsonl
+usage: train_reference.py mlp|shakespeare|shakespeare-recipe|shakespeare-positional CHECKPOINT DATA STEPS LOG.jsonl
   CHECKPOINT  a checkpoint of the example's binary (weights, optimizer state, step)
   DATA        the data the binary trained on, small enough that one batch is all
               of its training part (a CSV for the MLP, a text for the transformer)
@@ -26,7 +28,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lipmodels import cross_entropy, gpt_logits, mlp_logits  # noqa: E402
+from lipmodels import cross_entropy, gpt_logits, mlp_logits, positional_logits  # noqa: E402
 from lipoptim import (adam, coupling, embed_cap, momentum, normalize_rows, ns, soft_cap,  # noqa: E402
                       spectral_normalize)
 
@@ -38,12 +40,20 @@ def mass_split(name):
     return 0.94118 if name.split(".")[-1] in ("q", "k", "v") else 0.31373
 
 
-# The examples' train sections (examples/*/model.lip, paper-recipe.lip).
+# The examples' train sections (examples/*/model.lip, paper-recipe.lip,
+# positional.lip): `w_max` of the matrices, `caps` where a parameter has its
+# own (embedding tables otherwise 1), `tables` the embedding tables.
 CONFIG = {
-    "mlp": dict(lr=0.1, beta=0.95, nesterov=True, steps=2000, w_max=2.0),
-    "shakespeare": dict(lr=0.1, beta=0.9, nesterov=False, steps=2000, w_max=0.9763),
+    "mlp": dict(lr=0.1, beta=0.95, nesterov=True, steps=2000, w_max=2.0, logits=mlp_logits),
+    "shakespeare": dict(lr=0.1, beta=0.9, nesterov=False, steps=2000, w_max=0.9763, logits=gpt_logits),
     "shakespeare-recipe": dict(lr=0.3, beta=0.9, nesterov=False, steps=2000, w_max=0.9763,
-                               method="spectral_normalize", lr_of=mass_split, inflation=16),
+                               method="spectral_normalize", lr_of=mass_split, inflation=16,
+                               logits=gpt_logits),
+    # The head's w_max as the budget solver sets it (lipc bounds: head 1.6 -> 1.656).
+    "shakespeare-positional": dict(lr=0.1, beta=0.9, nesterov=False, steps=2000, w_max=1.0,
+                                   logits=positional_logits,
+                                   tables=("embed", "block0.attn.pq", "block0.attn.pk"),
+                                   caps={"head": 1.656, "block0.attn.pq": 4.0, "block0.attn.pk": 4.0}),
 }
 NS_MAX_SIGMA = 0.99934  # the jiacheng6 set's largest output singular value
 
@@ -82,32 +92,32 @@ def text_batch(path, seq=256):
     return torch.stack([ids[s:s + seq] for s in starts]), torch.stack([ids[s + 1:s + seq + 1] for s in starts])
 
 
-def embedding_step(cfg, name, w, grad, state, lr, s):
+def embedding_step(cfg, name, w, grad, state, lr, s, cap):
     """AdamW, or with `inflation` the paper's normalized momentum rows; then the cap."""
     if "inflation" in cfg:
         state[name + ".momentum"], update = momentum(state[name + ".momentum"], grad, cfg["beta"],
                                                      cfg["nesterov"])
-        return embed_cap(w - lr * normalize_rows(update, cfg["inflation"]), 1.0)
+        return embed_cap(w - lr * normalize_rows(update, cfg["inflation"]), cap)
     m, v, direction = adam(state[name + ".adam_m"], state[name + ".adam_v"], grad, s)
     state[name + ".adam_m"], state[name + ".adam_v"] = m, v
-    return embed_cap(w - lr * direction, 1.0)
+    return embed_cap(w - lr * direction, cap)
 
 
 def training_step(model, params, state, x, y, s):
     """One step at step count `s`: updates `params` and `state` in place and
     returns the loss (a tensor)."""
     cfg = CONFIG[model]
-    w_max = cfg["w_max"]
-    logits_of = mlp_logits if model == "mlp" else gpt_logits
+    tables = cfg.get("tables", ("embed",))
     ps = {n: p.clone().requires_grad_() for n, p in params.items()}
-    loss = cross_entropy(logits_of(ps, x), y)
+    loss = cross_entropy(cfg["logits"](ps, x), y)
     grads = dict(zip(ps, torch.autograd.grad(loss, list(ps.values()))))
     schedule = 1 - s / cfg["steps"]
     with torch.no_grad():
         for n, w in params.items():
             lr = cfg["lr"] * cfg.get("lr_of", lambda _: 1.0)(n) * schedule
-            if n == "embed":
-                params[n] = embedding_step(cfg, n, w, grads[n], state, lr, s)
+            w_max = cfg.get("caps", {}).get(n, 1.0 if n in tables else cfg["w_max"])
+            if n in tables:
+                params[n] = embedding_step(cfg, n, w, grads[n], state, lr, s, w_max)
                 continue
             state[n + ".momentum"], update = momentum(state[n + ".momentum"], grads[n], cfg["beta"],
                                                       cfg["nesterov"])
