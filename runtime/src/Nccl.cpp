@@ -47,7 +47,7 @@ std::string versionText(int code) {
 /// `library`, or where none is named, libnccl.so.2 from the loader's path
 /// or the CUDA toolkit's ($CUDA_HOME, else /usr/local/cuda); null with the
 /// loader's reason in `why`.
-void *open(const std::string &library, std::string &why) {
+void *openLibrary(const std::string &library, std::string &why) {
   std::vector<std::string> candidates{library};
   if (library.empty()) {
     const char *home = std::getenv("CUDA_HOME");
@@ -65,7 +65,7 @@ void *open(const std::string &library, std::string &why) {
 Status load(const std::string &library) {
   const std::string name = library.empty() ? "libnccl.so.2" : library;
   std::string why;
-  void *handle = open(library, why);
+  void *handle = openLibrary(library, why);
   if (!handle)
     return Status::error(fmt::format("data-parallel training on GPUs needs NCCL, and {} cannot be "
                                      "opened (its directory belongs on LD_LIBRARY_PATH): {}",
