@@ -12,6 +12,7 @@
 #include "liprt/Cuda.h"
 
 #include "CublasAbi.h"
+#include "SharedLibrary.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -91,33 +92,30 @@ std::string describe(CUresult code) {
   return "CUDA error " + std::to_string(code) + (text ? std::string(" (") + text + ")" : "");
 }
 
-template <typename F> bool resolve(void *library, const char *name, F &slot) {
-  slot = reinterpret_cast<F>(dlsym(library, name));
-  return slot != nullptr;
-}
-
 /// Loads and initializes the driver; the reason when that fails.
 std::string load(State &s) {
   void *library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
   if (!library)
     return "libcuda.so.1 not found (no NVIDIA driver)";
   Driver &d = s.driver;
-  bool all = resolve(library, "cuInit", d.init) && resolve(library, "cuDeviceGetCount", d.deviceGetCount) &&
-             resolve(library, "cuDeviceGet", d.deviceGet) &&
-             resolve(library, "cuDeviceGetName", d.deviceGetName) &&
-             resolve(library, "cuDevicePrimaryCtxRetain", d.primaryCtxRetain) &&
-             resolve(library, "cuCtxSetCurrent", d.ctxSetCurrent) &&
-             resolve(library, "cuModuleLoadDataEx", d.moduleLoadDataEx) &&
-             resolve(library, "cuModuleGetFunction", d.moduleGetFunction) &&
-             resolve(library, "cuLaunchKernel", d.launchKernel) &&
-             resolve(library, "cuStreamCreate", d.streamCreate) &&
-             resolve(library, "cuStreamSynchronize", d.streamSynchronize) &&
-             resolve(library, "cuMemAllocManaged", d.memAllocManaged) &&
-             resolve(library, "cuMemFree_v2", d.memFree) &&
-             resolve(library, "cuGetErrorString", d.getErrorString) &&
-             resolve(library, "cuPointerGetAttribute", d.pointerGetAttribute);
-  if (!all)
-    return "libcuda.so.1 lacks a driver API entry point (driver too old)";
+  liprt::Symbols resolve(library);
+  resolve(d.init, "cuInit");
+  resolve(d.deviceGetCount, "cuDeviceGetCount");
+  resolve(d.deviceGet, "cuDeviceGet");
+  resolve(d.deviceGetName, "cuDeviceGetName");
+  resolve(d.primaryCtxRetain, "cuDevicePrimaryCtxRetain");
+  resolve(d.ctxSetCurrent, "cuCtxSetCurrent");
+  resolve(d.moduleLoadDataEx, "cuModuleLoadDataEx");
+  resolve(d.moduleGetFunction, "cuModuleGetFunction");
+  resolve(d.launchKernel, "cuLaunchKernel");
+  resolve(d.streamCreate, "cuStreamCreate");
+  resolve(d.streamSynchronize, "cuStreamSynchronize");
+  resolve(d.memAllocManaged, "cuMemAllocManaged");
+  resolve(d.memFree, "cuMemFree_v2");
+  resolve(d.getErrorString, "cuGetErrorString");
+  resolve(d.pointerGetAttribute, "cuPointerGetAttribute");
+  if (!resolve.firstMissing().empty())
+    return "libcuda.so.1 lacks " + resolve.firstMissing() + " (driver too old)";
   if (CUresult r = d.init(0); r != kSuccess)
     return "cuInit failed: " + describe(r);
   int count = 0;
@@ -178,17 +176,17 @@ Blas *cublas() {
   Blas &b = state().blas;
   if (!b.tried) {
     b.tried = true;
-    std::string home = std::getenv("CUDA_HOME") ? std::getenv("CUDA_HOME") : "/usr/local/cuda";
-    void *library = nullptr;
-    for (std::string name : {std::string("libcublas.so.13"), std::string("libcublas.so.12"),
-                             home + "/lib64/libcublas.so.13", home + "/lib64/libcublas.so.12",
-                             home + "/lib/libcublas.so.13", home + "/lib/libcublas.so.12"})
-      if ((library = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL)))
-        break;
+    std::string why;
+    void *library = liprt::openCudaLibrary({"libcublas.so.13", "libcublas.so.12"}, why);
+    if (!library)
+      return nullptr;
+    liprt::Symbols resolve(library);
+    resolve(b.create, "cublasCreate_v2");
+    resolve(b.setStream, "cublasSetStream_v2");
+    resolve(b.sgemm, "cublasSgemm_v2");
+    resolve(b.gemmEx, "cublasGemmEx");
     cublasabi::Handle handle = nullptr;
-    if (library && resolve(library, "cublasCreate_v2", b.create) &&
-        resolve(library, "cublasSetStream_v2", b.setStream) && resolve(library, "cublasSgemm_v2", b.sgemm) &&
-        resolve(library, "cublasGemmEx", b.gemmEx) && b.create(&handle) == cublasabi::kSuccess &&
+    if (resolve.firstMissing().empty() && b.create(&handle) == cublasabi::kSuccess &&
         b.setStream(handle, state().stream) == cublasabi::kSuccess)
       b.handle = handle;
   }

@@ -12,6 +12,7 @@
 
 #include "liprt/Distributed.h"
 #include "Nccl.h"
+#include "SharedLibrary.h"
 
 // Only MPI's C interface: its deprecated C++ bindings are not used.
 #define OMPI_SKIP_MPICXX 1
@@ -24,7 +25,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 namespace {
@@ -47,14 +47,6 @@ Mpi mpi;
 liprt::dist::Ranks joined;
 bool isJoined = false;
 
-/// The symbol `name` of `library`, or null with `why` set.
-void *symbol(void *library, const char *name, std::string &why) {
-  void *address = dlsym(library, name);
-  if (!address)
-    why = std::string("libmpi.so.40 lacks ") + name;
-  return address;
-}
-
 /// Opens Open MPI and resolves what a run uses of it.
 liprt::Status load() {
   void *library = dlopen("libmpi.so.40", RTLD_NOW | RTLD_GLOBAL);
@@ -62,10 +54,7 @@ liprt::Status load() {
     return liprt::Status::error(std::string("started by mpirun, but Open MPI's library cannot be "
                                             "opened (Debian's libopenmpi3): ") +
                                 dlerror());
-  std::string why;
-  auto resolve = [&](auto &field, const char *name) {
-    field = reinterpret_cast<std::remove_reference_t<decltype(field)>>(symbol(library, name, why));
-  };
+  liprt::Symbols resolve(library);
   resolve(mpi.init, "MPI_Init");
   resolve(mpi.finalize, "MPI_Finalize");
   resolve(mpi.abort, "MPI_Abort");
@@ -77,8 +66,8 @@ liprt::Status load() {
   resolve(mpi.float32, "ompi_mpi_float");
   resolve(mpi.byte, "ompi_mpi_byte");
   resolve(mpi.sum, "ompi_mpi_op_sum");
-  if (!why.empty())
-    return liprt::Status::error(why);
+  if (!resolve.firstMissing().empty())
+    return liprt::Status::error("libmpi.so.40 lacks " + resolve.firstMissing());
   return liprt::Status::ok();
 }
 

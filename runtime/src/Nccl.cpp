@@ -8,14 +8,13 @@
 
 #include "Nccl.h"
 #include "NcclAbi.h"
+#include "SharedLibrary.h"
 
 #include <fmt/format.h>
 
 #include <dlfcn.h>
 
-#include <cstdlib>
 #include <utility>
-#include <vector>
 
 using namespace liprt;
 namespace ncclabi = liprt::nccl_abi;
@@ -44,38 +43,19 @@ std::string versionText(int code) {
   return fmt::format("{}.{}.{}", code / ncclabi::kVersionCodeBase, code / 100 % 100, code % 100);
 }
 
-/// `library`, or where none is named, libnccl.so.2 from the loader's path
-/// or the CUDA toolkit's ($CUDA_HOME, else /usr/local/cuda); null with the
-/// loader's reason in `why`.
-void *openLibrary(const std::string &library, std::string &why) {
-  std::vector<std::string> candidates{library};
-  if (library.empty()) {
-    const char *home = std::getenv("CUDA_HOME");
-    std::string toolkit = home ? home : "/usr/local/cuda";
-    candidates = {"libnccl.so.2", toolkit + "/lib/libnccl.so.2", toolkit + "/lib64/libnccl.so.2"};
-  }
-  for (const std::string &name : candidates)
-    if (void *handle = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL))
-      return handle;
-  why = dlerror();
-  return nullptr;
-}
-
 /// Opens NCCL and resolves every entry point the engine calls.
 Status load(const std::string &library) {
   const std::string name = library.empty() ? "libnccl.so.2" : library;
   std::string why;
-  void *handle = openLibrary(library, why);
+  void *handle = library.empty() ? openCudaLibrary({"libnccl.so.2"}, why)
+                                 : dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle && !library.empty())
+    why = dlerror();
   if (!handle)
     return Status::error(fmt::format("data-parallel training on GPUs needs NCCL, and {} cannot be "
                                      "opened (its directory belongs on LD_LIBRARY_PATH): {}",
                                      name, why));
-  std::string missing;
-  auto resolve = [&](auto &field, const char *name) {
-    field = reinterpret_cast<std::remove_reference_t<decltype(field)>>(dlsym(handle, name));
-    if (!field && missing.empty())
-      missing = name;
-  };
+  Symbols resolve(handle);
   resolve(engine.getVersion, "ncclGetVersion");
   resolve(engine.getUniqueId, "ncclGetUniqueId");
   resolve(engine.commInitRank, "ncclCommInitRank");
@@ -84,8 +64,8 @@ Status load(const std::string &library) {
   resolve(engine.commAbort, "ncclCommAbort");
   resolve(engine.errorString, "ncclGetErrorString");
   resolve(engine.lastError, "ncclGetLastError");
-  if (!missing.empty())
-    return Status::error(fmt::format("{} lacks {}: not a usable NCCL", name, missing));
+  if (!resolve.firstMissing().empty())
+    return Status::error(fmt::format("{} lacks {}: not a usable NCCL", name, resolve.firstMissing()));
   if (engine.getVersion(&engine.version) != ncclabi::kSuccess)
     return Status::error(name + ": ncclGetVersion failed");
   if (engine.version < ncclabi::kOldestWithAverage)
