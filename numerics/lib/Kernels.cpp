@@ -167,6 +167,34 @@ Tensor reshape(const Tensor &x, std::vector<int64_t> shape) {
   return y;
 }
 
+Tensor concat(const std::vector<Tensor> &parts) {
+  std::vector<int64_t> shape = parts.front().shape;
+  shape.back() = 0;
+  for (const Tensor &part : parts)
+    shape.back() += part.dim(-1);
+  Tensor y(shape);
+  int64_t rows = y.numel() / std::max<int64_t>(shape.back(), 1), offset = 0;
+  for (const Tensor &part : parts) {
+    int64_t width = part.dim(-1);
+    for (int64_t r = 0; r < rows; ++r)
+      std::copy_n(part.data.begin() + r * width, width,
+                  y.data.begin() + r * shape.back() + offset);
+    offset += width;
+  }
+  return y;
+}
+
+Tensor sliceLast(const Tensor &x, int64_t offset, int64_t width) {
+  std::vector<int64_t> shape = x.shape;
+  int64_t full = shape.back();
+  shape.back() = width;
+  Tensor y(shape);
+  int64_t rows = x.numel() / std::max<int64_t>(full, 1);
+  for (int64_t r = 0; r < rows; ++r)
+    std::copy_n(x.data.begin() + r * full + offset, width, y.data.begin() + r * width);
+  return y;
+}
+
 Tensor meanPool(const Tensor &x) {
   int64_t batch = x.dim(0), tokens = x.dim(1), width = x.dim(2);
   Tensor y({batch, width});

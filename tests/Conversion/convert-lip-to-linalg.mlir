@@ -58,6 +58,29 @@ func.func @reshapes(%x: tensor<?x4x8xf32>) -> tensor<?x32xf32> {
 
 // -----
 
+// A concat is one generic over the result that reads each part at a clamped
+// feature index (part 1 at j - 8, kept in [0, 3]) and selects the part j
+// lies in; a part of its gradient is a slice, which bufferizes to a view.
+// CHECK-LABEL: func.func @concat
+// CHECK: %[[J:.*]] = linalg.index 2 : index
+// CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] : tensor<?x4x8xf32>
+// CHECK: %[[SHIFT:.*]] = arith.subi %[[J]], %c8
+// CHECK: %[[LOW:.*]] = arith.maxsi %[[SHIFT]], %c0
+// CHECK: %[[IN:.*]] = arith.minsi %[[LOW]], %c3
+// CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}, %[[IN]]] : tensor<?x4x4xf32>
+// CHECK: %[[SECOND:.*]] = arith.cmpi sge, %[[J]], %c8
+// CHECK: arith.select %[[SECOND]]
+// CHECK: } -> tensor<?x4x12xf32>
+// CHECK: tensor.extract_slice %{{.*}}[0, 0, 8] [%{{.*}}, 4, 4] [1, 1, 1] : tensor<?x4x12xf32> to tensor<?x4x4xf32>
+// CHECK-NOT: lip.
+func.func @concat(%x: tensor<?x4x8xf32>, %y: tensor<?x4x4xf32>) -> (tensor<?x4x12xf32>, tensor<?x4x4xf32>) {
+  %c = lip.concat %x, %y : tensor<?x4x8xf32>, tensor<?x4x4xf32> -> tensor<?x4x12xf32>
+  %d = lip.concat_grad %c offset 8 : tensor<?x4x12xf32> -> tensor<?x4x4xf32>
+  return %c, %d : tensor<?x4x12xf32>, tensor<?x4x4xf32>
+}
+
+// -----
+
 // Code needs weights as arguments: a model's lip.param declaration cannot be
 // compiled as it is.
 func.func @declared(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {

@@ -87,6 +87,8 @@ CASES = {
     "position_embedding": (
         "%p = lip.positions %a : {t0}\n  %r = lip.embedding %p, %b : {t0}, {t1} -> {out}",
         [("ids", (2, 3), 7), (3, 4)], (2, 3, 4), lambda ids, e: e[torch.arange(3)].expand(2, 3, 4)),
+    "concat": ("lip.concat %a, %b, %c : {t0}, {t1}, {t2} -> {out}", [(2, 3, 4), (2, 3, 1), (2, 3, 3)],
+               (2, 3, 8), lambda a, b, c: torch.cat([a, b, c], -1)),
     "cross_entropy": ("lip.cross_entropy %a, %b : {t0}, {t1} -> {out}", [(2, 3, 5), ("ids", (2, 3), 5)],
                       (), lambda z, y: F.cross_entropy(z.reshape(-1, 5), y.reshape(-1).long())),
 }
@@ -128,6 +130,10 @@ CASES.update({
                            [(2, 3, 5), ("ids", (2, 3), 5), ()], (2, 3, 5),
                            lambda z, y, dl: vjp(lambda zz: F.cross_entropy(
                                zz.reshape(-1, 5), y.reshape(-1).long()))(z, dl)),
+    # The last part of a concat of widths 5 and 3.
+    "concat_grad": ("lip.concat_grad %a offset 5 : {t0} -> {out}", [(2, 3, 8)], (2, 3, 3),
+                    lambda dy: vjp(lambda x: torch.cat([torch.zeros(2, 3, 5, dtype=x.dtype), x], -1))(
+                        torch.zeros(2, 3, 3, dtype=dy.dtype), dy)),
 })
 
 

@@ -242,4 +242,9 @@ TEST(GradientCheckModels, TransformerFromTokens) { checkModelFile("gpt-tiny.mlir
 TEST(GradientCheckModels, PositionalAttention) {
   checkModelFile("positional-tiny.mlir", "positional");
 }
+// lip.concat hands each part its slice of the gradient.
+TEST(GradientCheckModels, TokensBesidePooledTokens) { checkModelFile("concat-tiny.mlir", "pooled"); }
+TEST(GradientCheckModels, SeparateContentHeads) {
+  checkModelFile("concat-tiny.mlir", "separate_heads");
+}
 } // namespace

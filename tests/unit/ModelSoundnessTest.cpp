@@ -1,8 +1,8 @@
 //===- ModelSoundnessTest.cpp - Whole models stay under their bound -------===//
 //
 // The certified bound of whole small models (an MLP, a 2-block
-// transformer, from the embedded input and from token ids, and a block
-// whose attention is by position) against the
+// transformer, from the embedded input and from token ids, a block
+// whose attention is by position, and models joined by lip.concat) against the
 // worst ratio the search finds; and a check that the search is strong enough
 // to refute an unsound rule: the paper's attention rule, which ignores the
 // number of heads.
@@ -53,6 +53,14 @@ TEST(ModelSoundness, TransformerFromTokens) { expectSound("gpt-tiny.mlir", "gpt"
 // scores do not depend on the tokens, so the bound has no score term.
 TEST(ModelSoundness, PositionalAttentionFromTokens) {
   expectSound("positional-tiny.mlir", "positional", 0.25);
+}
+
+// Parts side by side (lip.concat): the embedded tokens beside attention by
+// position over them, and content-based heads computed by separate maps.
+TEST(ModelSoundness, TokensBesidePooledTokens) { expectSound("concat-tiny.mlir", "pooled", 0.25); }
+
+TEST(ModelSoundness, SeparateContentHeads) {
+  expectSound("concat-tiny.mlir", "separate_heads", 0.2);
 }
 
 // Four heads, weights at w_max = 1, logit scale 1, inputs of RMS <= 1. The

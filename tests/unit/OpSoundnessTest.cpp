@@ -132,6 +132,22 @@ func.func @f(%x: tensor<1x5x8xf32>) -> tensor<1x5x8xf32> {
   %y = lip.merge_heads %r : tensor<1x5x2x4xf32> -> tensor<1x5x8xf32>
   return %y : tensor<1x5x8xf32>
 })mlir", 0.99},
+    {"concat_tight", R"mlir(
+func.func @f(%x: tensor<1x3x8xf32>) -> tensor<1x3x12xf32> {
+  %w = lip.param "w" <exact_cap, w_max = 2.0, norm = rms_to_rms> : tensor<4x8xf32>
+  %y = lip.linear %x, %w : tensor<1x3x8xf32>, tensor<4x8xf32> -> tensor<1x3x4xf32>
+  %c = lip.concat %x, %y : tensor<1x3x8xf32>, tensor<1x3x4xf32> -> tensor<1x3x12xf32>
+  return %c : tensor<1x3x12xf32>
+})mlir", 0.99},
+    {"concat_three_parts", R"mlir(
+func.func @f(%x: tensor<1x3x8xf32>) -> tensor<1x3x16xf32> {
+  %a = lip.param "a" <exact_cap, w_max = 1.5, norm = rms_to_rms> : tensor<6x8xf32>
+  %b = lip.param "b" <soft_cap, w_max = 0.5, norm = rms_to_rms> : tensor<2x8xf32>
+  %ya = lip.linear %x, %a : tensor<1x3x8xf32>, tensor<6x8xf32> -> tensor<1x3x6xf32>
+  %yb = lip.linear %x, %b : tensor<1x3x8xf32>, tensor<2x8xf32> -> tensor<1x3x2xf32>
+  %c = lip.concat %yb, %x, %ya : tensor<1x3x2xf32>, tensor<1x3x8xf32>, tensor<1x3x6xf32> -> tensor<1x3x16xf32>
+  return %c : tensor<1x3x16xf32>
+})mlir", 0.95},
     {"flatten", R"mlir(
 func.func @f(%x: tensor<1x3x4xf32>) -> tensor<1x12xf32> {
   %y = lip.flatten %x : tensor<1x3x4xf32> -> tensor<1x12xf32>

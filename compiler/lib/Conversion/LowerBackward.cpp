@@ -2,8 +2,8 @@
 //
 // Patterns of convert-lip-to-linalg for the ops reverse-mode differentiation
 // builds (LipGradOps.td): matmuls for the linear layer's two gradients,
-// elementwise derivatives, a scatter-add (scf.for) for the embedding, and the
-// attention backward through recomputed attention weights.
+// elementwise derivatives, a scatter-add (scf.for) for the embedding, the
+// parts of a concat's gradient, and the attention backward through recomputed attention weights.
 //
 //===----------------------------------------------------------------------===//
 
@@ -301,6 +301,25 @@ struct LowerMeanPoolGrad : OpRewritePattern<MeanPoolGradOp> {
   }
 };
 
+/// One part of a concat's gradient: a slice of dy's features, which
+/// bufferizes to a view. (A generic that reads dy through an identity map
+/// would take its loop range from dy's wider last dimension.)
+struct LowerConcatGrad : OpRewritePattern<ConcatGradOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConcatGradOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto type = op.getType();
+    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, op.getResultGrad());
+    sizes.back() = b.getIndexAttr(type.getShape().back());
+    SmallVector<OpFoldResult> offsets(sizes.size(), b.getIndexAttr(0));
+    offsets.back() = b.getIndexAttr(op.getOffset());
+    SmallVector<OpFoldResult> strides(sizes.size(), b.getIndexAttr(1));
+    b.replaceOpWithNewOp<tensor::ExtractSliceOp>(op, type, op.getResultGrad(), offsets, sizes,
+                                                 strides);
+    return success();
+  }
+};
+
 struct LowerCrossEntropyGrad : OpRewritePattern<CrossEntropyGradOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(CrossEntropyGradOp op, PatternRewriter &b) const override {
@@ -347,5 +366,5 @@ void mlir::lip::lowering::populateLowerBackwardPatterns(RewritePatternSet &patte
   patterns.add<LowerAttentionGrad, LowerLinearGradInput, LowerLinearGradWeight, LowerEmbeddingGrad,
                LowerReluGrad,
                LowerAbsGrad, LowerGeluGrad, LowerMaxMinGrad, LowerRopeGrad, LowerUnflatten,
-               LowerMeanPoolGrad, LowerCrossEntropyGrad>(patterns.getContext());
+               LowerMeanPoolGrad, LowerConcatGrad, LowerCrossEntropyGrad>(patterns.getContext());
 }

@@ -1,7 +1,7 @@
 //===- LowerSequence.cpp - Lower the token-mixing and indexing lip ops ----===//
 //
 // Patterns of convert-lip-to-linalg for embedding (a gather), positions
-// (each token's index), maxmin (pairs),
+// (each token's index), maxmin (pairs), concat (a gather per part),
 // rope (a rotation by token position), attention (scores, masked softmax,
 // weighted sum), mean_pool and cross_entropy (reductions). Every op becomes
 // linalg.generic on tensors; gathers use tensor.extract in the body.
@@ -91,6 +91,49 @@ struct LowerMaxMin : OpRewritePattern<MaxMinOp> {
                                         nb.create<arith::MinimumFOp>(l, v[0], partner));
     });
     b.replaceOp(op, y);
+    return success();
+  }
+};
+
+/// Each result feature j reads part i at j - offset_i, where
+/// offset_i <= j < offset_i + w_i. Every part is read at a clamped index and
+/// the right value selected, so no read leaves its part.
+struct LowerConcat : OpRewritePattern<ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConcatOp op, PatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    auto type = op.getType();
+    unsigned rank = type.getRank();
+    SmallVector<OpFoldResult> sizes = sizesOf(b, loc, op.getInputs().front());
+    sizes.back() = b.getIndexAttr(type.getShape().back());
+    SmallVector<IteratorType> iterators(rank, IteratorType::parallel);
+    auto concat = b.create<linalg::GenericOp>(
+        loc, TypeRange{type}, ValueRange{}, ValueRange{emptyOf(b, loc, type, sizes)},
+        SmallVector<AffineMap>{b.getMultiDimIdentityMap(rank)}, iterators,
+        [&](OpBuilder &nb, Location l, ValueRange) {
+          SmallVector<Value> at;
+          for (unsigned d = 0; d < rank; ++d)
+            at.push_back(index(nb, l, d));
+          Value j = at.back(), zero = indexConstant(nb, l, 0), picked;
+          int64_t offset = 0;
+          for (Value part : op.getInputs()) {
+            int64_t width = cast<RankedTensorType>(part.getType()).getShape().back();
+            Value local = nb.create<arith::SubIOp>(l, j, indexConstant(nb, l, offset));
+            local = nb.create<arith::MaxSIOp>(l, local, zero);
+            at.back() = nb.create<arith::MinSIOp>(l, local, indexConstant(nb, l, width - 1));
+            Value value = nb.create<tensor::ExtractOp>(l, part, at);
+            offset += width;
+            if (!picked) {
+              picked = value;
+              continue;
+            }
+            Value inPart = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, j,
+                                                    indexConstant(nb, l, offset - width));
+            picked = nb.create<arith::SelectOp>(l, inPart, value, picked);
+          }
+          nb.create<linalg::YieldOp>(l, picked);
+        });
+    b.replaceOp(op, concat.getResult(0));
     return success();
   }
 };
@@ -348,6 +391,6 @@ Value mlir::lip::lowering::attentionWeights(OpBuilder &b, Location loc, Value q,
 }
 
 void mlir::lip::lowering::populateLowerSequencePatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerEmbedding, LowerPositions, LowerMaxMin, LowerRope, LowerAttention, LowerMeanPool,
+  patterns.add<LowerEmbedding, LowerPositions, LowerMaxMin, LowerConcat, LowerRope, LowerAttention, LowerMeanPool,
                LowerCrossEntropy>(patterns.getContext());
 }

@@ -132,6 +132,9 @@ FailureOr<Tensor> Interpreter::evaluateBackward(Operation *op) {
       .Case([&](MeanPoolGradOp g) -> FailureOr<Tensor> {
         return r::meanPoolGrad(in(op, 0), g.getType().getDimSize(1));
       })
+      .Case([&](ConcatGradOp g) -> FailureOr<Tensor> {
+        return r::sliceLast(in(op, 0), g.getOffset(), g.getType().getShape().back());
+      })
       .Case([&](CrossEntropyGradOp) -> FailureOr<Tensor> {
         const Tensor &logits = in(op, 0);
         if (failed(checkIndices(op, in(op, 1), logits.dim(-1), "label")))
@@ -183,6 +186,12 @@ FailureOr<Tensor> Interpreter::evaluateForward(Operation *op) {
       })
       .Case<SplitHeadsOp, MergeHeadsOp, UnflattenOp>([&](auto) -> FailureOr<Tensor> {
         return r::reshape(in(op, 0), resultShape(op, in(op, 0)));
+      })
+      .Case([&](ConcatOp c) -> FailureOr<Tensor> {
+        std::vector<Tensor> parts;
+        for (unsigned i = 0; i < c.getInputs().size(); ++i)
+          parts.push_back(in(op, i));
+        return r::concat(parts);
       })
       .Case([&](FlattenOp) -> FailureOr<Tensor> {
         const Tensor &x = in(op, 0);

@@ -150,6 +150,26 @@ RuleResult ResidualOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
   return r;
 }
 
+RuleResult ConcatOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
+  // A token's squared l2 norm is the sum of its parts'; in RMS units each
+  // part counts with its share of the width.
+  double width = static_cast<double>(getType().getShape().back());
+  double lipschitz2 = 0.0, rms2 = 0.0;
+  for (auto [input, b] : llvm::zip_equal(getInputs(), operands)) {
+    double part = static_cast<double>(cast<RankedTensorType>(input.getType()).getShape().back());
+    double share = divUp(part, width);
+    lipschitz2 = addUp(lipschitz2, mulUp(share, mulUp(b.lipschitz, b.lipschitz)));
+    rms2 = addUp(rms2, mulUp(share, mulUp(b.rms, b.rms)));
+  }
+  RuleResult r;
+  r.bound.lipschitz = sqrtUp(lipschitz2);
+  r.bound.rms = sqrtUp(rms2);
+  r.bound.notCertified = inheritedReason(operands);
+  r.factor = growth(r.bound.lipschitz, operands[0].lipschitz);
+  r.note = "root mean square of " + std::to_string(operands.size()) + " parts";
+  return r;
+}
+
 RuleResult AttentionOp::inferLipschitzBound(ArrayRef<ValueBound> operands) {
   const ValueBound &q = operands[0], &k = operands[1], &v = operands[2];
   double s = std::fabs(getLogitScale().convertToDouble());

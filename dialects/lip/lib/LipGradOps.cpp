@@ -69,3 +69,19 @@ LogicalResult MeanPoolGradOp::verify() {
   return verifyResultShape(*this, out, {dy.getDimSize(0), out.getDimSize(1), dy.getDimSize(1)},
                            dy.getElementType());
 }
+
+LogicalResult ConcatGradOp::verify() {
+  RankedTensorType dy = tensorType(getResultGrad()), out = getType();
+  if (dy.getRank() < 1 || dy.getRank() != out.getRank())
+    return emitOpError("maps a gradient to a part of its features, of the same rank");
+  int64_t width = dy.getShape().back(), part = out.getShape().back();
+  if (ShapedType::isDynamic(width) || ShapedType::isDynamic(part))
+    return emitOpError("widths must be static");
+  int64_t offset = getOffset();
+  if (offset < 0 || part > width - offset)
+    return emitOpError("features [") << offset << ", " << offset + part
+                                     << ") do not lie in the gradient's width " << width;
+  SmallVector<int64_t> expected(dy.getShape());
+  expected.back() = part;
+  return verifyResultShape(*this, out, expected, dy.getElementType());
+}

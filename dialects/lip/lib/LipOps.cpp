@@ -220,3 +220,30 @@ LogicalResult CrossEntropyOp::verify() {
     return emitOpError("result element type must match the logits");
   return success();
 }
+
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError("needs at least one input");
+  RankedTensorType first = tensorType(getInputs().front());
+  SmallVector<int64_t> expected(first.getShape());
+  expected.back() = 0;
+  for (auto [i, input] : llvm::enumerate(getInputs())) {
+    RankedTensorType type = tensorType(input);
+    if (type.getRank() != first.getRank() || type.getRank() < 1)
+      return emitOpError("inputs must have one rank of at least 1; input ")
+             << i << " has rank " << type.getRank() << ", input 0 rank " << first.getRank();
+    if (type.getElementType() != first.getElementType())
+      return emitOpError("input ") << i << " has element type " << type.getElementType()
+                                   << ", input 0 " << first.getElementType();
+    int64_t width = type.getShape().back();
+    if (ShapedType::isDynamic(width))
+      return emitOpError("the width of input ") << i << " must be static";
+    for (int64_t d = 0; d + 1 < type.getRank(); ++d)
+      if (!dimsCompatible(type.getDimSize(d), first.getDimSize(d)))
+        return emitOpError("input ") << i << " dimension " << d << " is "
+                                     << dimString(type.getDimSize(d)) << ", input 0's "
+                                     << dimString(first.getDimSize(d));
+    expected.back() += width;
+  }
+  return verifyResultShape(*this, getType(), expected, first.getElementType());
+}

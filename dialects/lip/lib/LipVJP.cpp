@@ -82,6 +82,16 @@ SmallVector<Value> MergeHeadsOp::buildVJP(OpBuilder &b, Value dy) {
   return {b.create<SplitHeadsOp>(getLoc(), getInput().getType(), dy)};
 }
 
+SmallVector<Value> ConcatOp::buildVJP(OpBuilder &b, Value dy) {
+  SmallVector<Value> parts;
+  int64_t offset = 0;
+  for (Value input : getInputs()) {
+    parts.push_back(b.create<ConcatGradOp>(getLoc(), input.getType(), dy, b.getI64IntegerAttr(offset)));
+    offset += cast<RankedTensorType>(input.getType()).getShape().back();
+  }
+  return parts;
+}
+
 SmallVector<Value> FlattenOp::buildVJP(OpBuilder &b, Value dy) {
   return {b.create<UnflattenOp>(getLoc(), getInput().getType(), dy)};
 }

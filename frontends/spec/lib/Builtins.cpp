@@ -277,6 +277,7 @@ const std::map<std::string, Generator::Builtin> &Generator::builtins() {
       {"rope", {{{"input"}, {"base"}}, &Generator::buildRope}},
       {"split_heads", {{{"input", "heads"}, {}}, &Generator::buildSplitHeads}},
       {"merge_heads", {{{"input"}, {}}, &Generator::buildMergeHeads}},
+      {"concat", {{{"parts"}, {}}, &Generator::buildConcat}},
       {"flatten", {{{"input"}, {}}, &Generator::buildFlatten}},
       {"mean_pool", {{{"input"}, {}}, &Generator::buildMeanPool}},
       {"scale", {{{"input", "factor"}, {}}, &Generator::buildScale}},
@@ -292,7 +293,7 @@ Val Generator::callBuiltin(const Expr &call, const std::vector<Val> &positional,
     return c.fail();
   const std::string &first = builtin.signature.positional[0];
   c.input = &c.args.get(first);
-  if (first != "ids" && !expectTensor(c.x(), "its " + first, c.name))
+  if (first != "ids" && first != "parts" && !expectTensor(c.x(), "its " + first, c.name))
     return c.fail();
   return (this->*builtin.build)(c);
 }
@@ -544,6 +545,41 @@ Val Generator::buildMergeHeads(BuiltinCall &c) {
         .create<lip::MergeHeadsOp>(l, withShape(x.tensor, {s[0], s[1], s[2] * s[3]}), x.tensor)
         .getResult();
   });
+}
+
+Val Generator::buildConcat(BuiltinCall &c) {
+  const Val &list = c.x();
+  if (list.kind != Val::Kind::List || list.list.empty()) {
+    error(list.loc) << "'concat' needs a list of float tensors, [a, b, ...], got "
+                    << (list.kind == Val::Kind::List ? "an empty list" : list.describe());
+    return c.fail();
+  }
+  const Val &first = list.list.front();
+  std::vector<mlir::Value> parts;
+  for (const Val &part : list.list) {
+    if (!expectTensor(part, "each part", c.name))
+      return c.fail();
+    std::vector<int64_t> want = shapeOf(first.tensor), got = shapeOf(part.tensor);
+    if (got.empty() || got.size() != want.size() ||
+        !std::equal(got.begin(), got.end() - 1, want.begin())) {
+      error(part.loc) << "shape mismatch: 'concat' joins parts along their last dimension, "
+                         "so they must agree on the others; "
+                      << shapeString(part.tensor) << " against " << shapeString(first.tensor);
+      return c.fail();
+    }
+    parts.push_back(part.tensor);
+  }
+  std::vector<int64_t> shape = shapeOf(first.tensor);
+  shape.back() = 0;
+  for (mlir::Value part : parts)
+    shape.back() += shapeOf(part).back();
+  if (!checkExampleSize(shape, c.at))
+    return c.fail();
+  // The parts come from several layers: the concat belongs to the scope.
+  Location at = opLoc(c.at, "concat");
+  Value y = builder.create<lip::ConcatOp>(at, withShape(first.tensor, shape), parts);
+  layerOf[y] = cast<NameLoc>(at).getName().str();
+  return Val::ofTensor(y, c.at);
 }
 
 Val Generator::buildFlatten(BuiltinCall &c) {

@@ -152,6 +152,7 @@ private:
   Val buildRope(BuiltinCall &c);
   Val buildSplitHeads(BuiltinCall &c);
   Val buildMergeHeads(BuiltinCall &c);
+  Val buildConcat(BuiltinCall &c);
   Val buildFlatten(BuiltinCall &c);
   Val buildMeanPool(BuiltinCall &c);
   Val buildScale(BuiltinCall &c);

@@ -48,6 +48,10 @@ Tensor rope(const Tensor &x, double base, bool transpose = false);
 
 /// Same data, new shape (split_heads, merge_heads and flatten).
 Tensor reshape(const Tensor &x, std::vector<int64_t> shape);
+/// The parts side by side along the last dimension (they share the others).
+Tensor concat(const std::vector<Tensor> &parts);
+/// `width` features of every row of the last dimension, from `offset`.
+Tensor sliceLast(const Tensor &x, int64_t offset, int64_t width);
 /// Mean over dimension 1 of [batch, tokens, width].
 Tensor meanPool(const Tensor &x);
 /// Mean cross-entropy of logits [..., classes] against integer targets.

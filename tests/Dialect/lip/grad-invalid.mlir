@@ -102,3 +102,43 @@ func.func @mean_pool_grad_width(%x: tensor<1x8xf32>) {
   %0 = lip.mean_pool_grad %x : tensor<1x8xf32> -> tensor<1x4x4xf32>
   return
 }
+
+// -----
+
+func.func @concat_grad_outside(%dy: tensor<2x8xf32>) {
+  // expected-error @+1 {{features [6, 10) do not lie in the gradient's width 8}}
+  %0 = lip.concat_grad %dy offset 6 : tensor<2x8xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @concat_grad_negative(%dy: tensor<2x8xf32>) {
+  // expected-error @+1 {{features [-1, 3) do not lie in the gradient's width 8}}
+  %0 = lip.concat_grad %dy offset -1 : tensor<2x8xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @concat_grad_rank(%dy: tensor<2x8xf32>) {
+  // expected-error @+1 {{maps a gradient to a part of its features, of the same rank}}
+  %0 = lip.concat_grad %dy offset 0 : tensor<2x8xf32> -> tensor<2x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @concat_grad_dynamic(%dy: tensor<2x?xf32>) {
+  // expected-error @+1 {{widths must be static}}
+  %0 = lip.concat_grad %dy offset 0 : tensor<2x?xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @concat_grad_batch(%dy: tensor<2x8xf32>) {
+  // expected-error @+1 {{result dimension 0 must be 2, got 3}}
+  %0 = lip.concat_grad %dy offset 0 : tensor<2x8xf32> -> tensor<3x4xf32>
+  return
+}

@@ -21,6 +21,8 @@ func.func @grads(%x: tensor<?x8xf32>, %dy: tensor<?x4xf32>, %w: tensor<4x8xf32>,
   %6 = lip.gelu_grad %h, %dy tanh scale 0.5 : tensor<?x4xf32>
   // CHECK: lip.cross_entropy_grad %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<?xi32>, tensor<f32>
   %7 = lip.cross_entropy_grad %h, %y, %dl : tensor<?x4xf32>, tensor<?xi32>, tensor<f32>
+  // CHECK: lip.concat_grad %{{.*}} offset 1 : tensor<?x4xf32> -> tensor<?x2xf32>
+  %8 = lip.concat_grad %dy offset 1 : tensor<?x4xf32> -> tensor<?x2xf32>
   return
 }
 

@@ -374,3 +374,51 @@ func.func @ce_result_type(%z: tensor<2x10xf32>, %y: tensor<2xi32>) {
   %l = lip.cross_entropy %z, %y : tensor<2x10xf32>, tensor<2xi32> -> tensor<f64>
   return
 }
+
+// -----
+
+func.func @concat_none() {
+  // expected-error @+1 {{needs at least one input}}
+  %c = "lip.concat"() : () -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @concat_rank(%a: tensor<2x4xf32>, %b: tensor<2x1x4xf32>) {
+  // expected-error @+1 {{inputs must have one rank of at least 1; input 1 has rank 3, input 0 rank 2}}
+  %c = lip.concat %a, %b : tensor<2x4xf32>, tensor<2x1x4xf32> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @concat_element_type(%a: tensor<2x4xf32>, %b: tensor<2x4xf64>) {
+  // expected-error @+1 {{input 1 has element type 'f64', input 0 'f32'}}
+  %c = lip.concat %a, %b : tensor<2x4xf32>, tensor<2x4xf64> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @concat_dynamic_width(%a: tensor<2x4xf32>, %b: tensor<2x?xf32>) {
+  // expected-error @+1 {{the width of input 1 must be static}}
+  %c = lip.concat %a, %b : tensor<2x4xf32>, tensor<2x?xf32> -> tensor<2x8xf32>
+  return
+}
+
+// -----
+
+func.func @concat_leading(%a: tensor<2x8x4xf32>, %b: tensor<2x6x4xf32>) {
+  // expected-error @+1 {{input 1 dimension 1 is 6, input 0's 8}}
+  %c = lip.concat %a, %b : tensor<2x8x4xf32>, tensor<2x6x4xf32> -> tensor<2x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @concat_width(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>) {
+  // expected-error @+1 {{result dimension 1 must be 8, got 6}}
+  %c = lip.concat %a, %b : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x6xf32>
+  return
+}

@@ -102,6 +102,13 @@ func.func @attention_block(%x: tensor<?x8x16xf32>) -> (tensor<?x8x16xf32>, tenso
   return %m, %p, %f : tensor<?x8x16xf32>, tensor<?x16xf32>, tensor<?x128xf32>
 }
 
+// CHECK-LABEL: func.func @concat
+func.func @concat(%a: tensor<?x8x16xf32>, %b: tensor<?x8x4xf32>) -> tensor<?x8x20xf32> {
+  // CHECK: lip.concat %{{.*}}, %{{.*}} : tensor<?x8x16xf32>, tensor<?x8x4xf32> -> tensor<?x8x20xf32>
+  %c = lip.concat %a, %b : tensor<?x8x16xf32>, tensor<?x8x4xf32> -> tensor<?x8x20xf32>
+  return %c : tensor<?x8x20xf32>
+}
+
 // CHECK-LABEL: func.func @loss
 func.func @loss(%z: tensor<?x8x65xf32>, %y: tensor<?x8xi32>) -> tensor<f32> {
   // CHECK: lip.cross_entropy %{{.*}}, %{{.*}} : tensor<?x8x65xf32>, tensor<?x8xi32> -> tensor<f32>

@@ -147,6 +147,17 @@ def Lip_MeanPoolGradOp : Lip_GradOp<"mean_pool_grad"> {
   let hasVerifier = 1;
 }
 
+def Lip_ConcatGradOp : Lip_GradOp<"concat_grad"> {
+  let summary = "One input's part of a lip.concat gradient: the features from `offset`";
+  let description = [{
+    Example: `%da = lip.concat_grad %dy offset 64 : tensor<?x256x128xf32> -> tensor<?x256x64xf32>`
+  }];
+  let arguments = (ins Lip_FloatTensor:$result_grad, I64Attr:$offset);
+  let results = (outs Lip_FloatTensor:$result);
+  let assemblyFormat = "$result_grad `offset` $offset attr-dict `:` type($result_grad) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 def Lip_CrossEntropyGradOp : Lip_GradOp<"cross_entropy_grad",
     [AllTypesMatch<["logits", "result"]>]> {
   let summary = "dl * (softmax(z) - onehot(y)) / tokens";

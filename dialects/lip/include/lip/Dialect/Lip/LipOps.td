@@ -320,6 +320,26 @@ def Lip_MergeHeadsOp : Lip_LayerOp<"merge_heads", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Lip_ConcatOp : Lip_LayerOp<"concat", [Pure]> {
+  let summary = "Concatenates each token's features";
+  let description = [{
+    `[..., w_1], ..., [..., w_n] -> [..., w_1 + ... + w_n]`: the inputs share
+    every dimension but the last. A token's squared l2 norm is the sum of its
+    parts', so with `W = sum w_i` the bounds are
+    `K = sqrt(sum w_i K_i^2 / W)` and `a = sqrt(sum w_i a_i^2 / W)`: the root
+    mean square of the parts' bounds, weighted by width. Heads computed by
+    separate layers and concatenated cost the mean of their bounds, where
+    heads split from one layer may each carry a whole token (Rationale.md,
+    "Separate heads").
+
+    Example: `%y = lip.concat %a, %b : tensor<?x256x64xf32>, tensor<?x256x64xf32> -> tensor<?x256x128xf32>`
+  }];
+  let arguments = (ins Variadic<Lip_FloatTensor>:$inputs);
+  let results = (outs Lip_FloatTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 def Lip_FlattenOp : Lip_LayerOp<"flatten", [Pure]> {
   let extraClassDefinition = Lip_NonExpansiveRule;
   let summary = "Merges every dimension after the batch into one";
