@@ -3,8 +3,8 @@
 Written from the paper's description and dialects/lip/Rationale.md, not from
 lipc's IR, so that they can check lipc: the Fashion-MNIST MLP of
 examples/mlp/model.lip and the Shakespeare transformer of
-examples/shakespeare/model.lip, and its attention by position
-(positional.lip). Parameters are passed by their lipc names
+examples/shakespeare/model.lip, its attention by position
+(positional.lip) and the tokens beside their context (context.lip). Parameters are passed by their lipc names
 (block0.attn.q, ...), as torch tensors of shape [fan_out, fan_in] (embedding:
 [vocab, width]).
 """
@@ -82,9 +82,32 @@ def positional_logits(params, tokens, heads=2):
     return x @ params["head"].T
 
 
+def maxmin(x):
+    """GroupSort of pairs: (x[2i], x[2i+1]) -> (max, min)."""
+    pairs = x.reshape(*x.shape[:-1], -1, 2)
+    return torch.stack([pairs.max(-1).values, pairs.min(-1).values], dim=-1).reshape(x.shape)
+
+
+def context_logits(params, tokens, pools=4):
+    """examples/shakespeare/context.lip: each token's embedding beside
+    `pools` single-head attentions by position over the embedded tokens
+    (learned rows per position as queries and keys, output factor 1), a
+    maxmin layer, linear head."""
+    x = params["embed"][tokens]
+    batch, seq, width = x.shape
+    parts = [x]
+    for i in range(1, pools + 1):
+        by_position = lambda name: params[f"p{i}.{name}"][:seq].expand(batch, seq, width)[:, :, None, :]
+        y = attention(by_position("pq"), by_position("pk"), x[:, :, None, :], output_factor=1.0)
+        parts.append(y.reshape(batch, seq, width))
+    h = maxmin(torch.cat(parts, dim=-1) @ params["in"].T)
+    return h @ params["head"].T
+
+
 def cross_entropy(logits, labels):
     """Mean cross-entropy over every token."""
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1).long())
 
 
-MODELS = {"mlp": mlp_logits, "shakespeare": gpt_logits, "shakespeare-positional": positional_logits}
+MODELS = {"mlp": mlp_logits, "shakespeare": gpt_logits, "shakespeare-positional": positional_logits,
+          "shakespeare-context": context_logits}

@@ -7,10 +7,13 @@ for the embedding, the linear learning-rate schedule. `shakespeare-recipe`
 spectral normalization, the mass split of the learning rate, and the
 embedding's momentum rows normalized (inflation 16) before its cap.
 `shakespeare-positional` (examples/shakespeare/positional.lip) has attention
-by position, its positional tables trained like the embedding. Written
+by position, its positional tables trained like the embedding;
+`shakespeare-context` (examples/shakespeare/context.lip) puts each token
+beside four such attention layers over the tokens. Written
 from the paper and dialects/lipopt/Rationale.md, so that it checks the binary.
 
-usage: train_reference.py mlp|shakespeare|shakespeare-recipe|shakespeare-positional CHECKPOINT DATA STEPS LOG.jsonl
+usage: train_reference.py mlp|shakespeare|shakespeare-recipe|shakespeare-positional|shakespeare-context
+       CHECKPOINT DATA STEPS LOG.jsonl
   CHECKPOINT  a checkpoint of the example's binary (weights, optimizer state, step)
   DATA        the data the binary trained on, small enough that one batch is all
               of its training part (a CSV for the MLP, a text for the transformer)
@@ -28,7 +31,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-from lipmodels import cross_entropy, gpt_logits, mlp_logits, positional_logits  # noqa: E402
+from lipmodels import (context_logits, cross_entropy, gpt_logits, mlp_logits,  # noqa: E402
+                       positional_logits)
 from lipoptim import (adam, coupling, embed_cap, momentum, normalize_rows, ns, soft_cap,  # noqa: E402
                       spectral_normalize)
 
@@ -54,6 +58,12 @@ CONFIG = {
                                    logits=positional_logits,
                                    tables=("embed", "block0.attn.pq", "block0.attn.pk"),
                                    caps={"head": 1.656, "block0.attn.pq": 4.0, "block0.attn.pk": 4.0}),
+    # lipc bounds: head 1.6 -> 1.9984.
+    "shakespeare-context": dict(lr=0.1, beta=0.9, nesterov=False, steps=2000, w_max=1.0,
+                                logits=context_logits,
+                                tables=("embed",) + tuple(f"p{i}.{t}" for i in range(1, 5) for t in ("pq", "pk")),
+                                caps=dict({"head": 1.9984},
+                                          **{f"p{i}.{t}": 4.0 for i in range(1, 5) for t in ("pq", "pk")})),
 }
 NS_MAX_SIGMA = 0.99934  # the jiacheng6 set's largest output singular value
 

@@ -30,7 +30,7 @@ params = {e["name"]: load(e).requires_grad_() for e in manifest if e["role"] == 
 inputs = [load(e) for e in manifest if e["role"] in ("input", "labels")]
 expected = {e["name"]: load(e) for e in manifest if e["role"] in ("loss", "grad")}
 
-features = inputs[0].long() if model == "shakespeare" else inputs[0]
+features = inputs[0].long() if model.startswith("shakespeare") else inputs[0]
 loss = lipmodels.cross_entropy(lipmodels.MODELS[model](params, features), inputs[1])
 loss.backward()
 
