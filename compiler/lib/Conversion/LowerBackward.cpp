@@ -3,7 +3,8 @@
 // Patterns of convert-lip-to-linalg for the ops reverse-mode differentiation
 // builds (LipGradOps.td): matmuls for the linear layer's two gradients,
 // elementwise derivatives, a scatter-add (scf.for) for the embedding, the
-// parts of a concat's gradient, and the attention backward through recomputed attention weights.
+// parts of a concat's gradient, and the attention backward through
+// recomputed attention weights.
 //
 //===----------------------------------------------------------------------===//
 

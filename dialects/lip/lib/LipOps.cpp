@@ -236,8 +236,9 @@ LogicalResult ConcatOp::verify() {
       return emitOpError("input ") << i << " has element type " << type.getElementType()
                                    << ", input 0 " << first.getElementType();
     int64_t width = type.getShape().back();
-    if (ShapedType::isDynamic(width))
-      return emitOpError("the width of input ") << i << " must be static";
+    if (ShapedType::isDynamic(width) || width < 1)
+      return emitOpError("the width of input ") << i << " must be static and positive, got "
+                                                << dimString(width);
     for (int64_t d = 0; d + 1 < type.getRank(); ++d)
       if (!dimsCompatible(type.getDimSize(d), first.getDimSize(d)))
         return emitOpError("input ") << i << " dimension " << d << " is "

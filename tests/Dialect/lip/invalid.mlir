@@ -402,7 +402,7 @@ func.func @concat_element_type(%a: tensor<2x4xf32>, %b: tensor<2x4xf64>) {
 // -----
 
 func.func @concat_dynamic_width(%a: tensor<2x4xf32>, %b: tensor<2x?xf32>) {
-  // expected-error @+1 {{the width of input 1 must be static}}
+  // expected-error @+1 {{the width of input 1 must be static and positive, got ?}}
   %c = lip.concat %a, %b : tensor<2x4xf32>, tensor<2x?xf32> -> tensor<2x8xf32>
   return
 }
@@ -420,5 +420,13 @@ func.func @concat_leading(%a: tensor<2x8x4xf32>, %b: tensor<2x6x4xf32>) {
 func.func @concat_width(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>) {
   // expected-error @+1 {{result dimension 1 must be 8, got 6}}
   %c = lip.concat %a, %b : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2x6xf32>
+  return
+}
+
+// -----
+
+func.func @concat_empty_part(%a: tensor<2x4xf32>, %b: tensor<2x0xf32>) {
+  // expected-error @+1 {{the width of input 1 must be static and positive, got 0}}
+  %c = lip.concat %a, %b : tensor<2x4xf32>, tensor<2x0xf32> -> tensor<2x4xf32>
   return
 }
