@@ -556,23 +556,25 @@ Val Generator::buildConcat(BuiltinCall &c) {
   }
   const Val &first = list.list.front();
   std::vector<mlir::Value> parts;
+  std::vector<int64_t> shape; // first's, its last dimension the sum of the parts'
   for (const Val &part : list.list) {
     if (!expectTensor(part, "each part", c.name))
       return c.fail();
-    std::vector<int64_t> want = shapeOf(first.tensor), got = shapeOf(part.tensor);
-    if (got.empty() || got.size() != want.size() ||
-        !std::equal(got.begin(), got.end() - 1, want.begin())) {
+    std::vector<int64_t> got = shapeOf(part.tensor);
+    if (shape.empty() && !got.empty()) {
+      shape = got;
+      shape.back() = 0;
+    }
+    if (got.empty() || got.size() != shape.size() ||
+        !std::equal(got.begin(), got.end() - 1, shape.begin())) {
       error(part.loc) << "shape mismatch: 'concat' joins parts along their last dimension, "
                          "so they must agree on the others; "
                       << shapeString(part.tensor) << " against " << shapeString(first.tensor);
       return c.fail();
     }
+    shape.back() += got.back();
     parts.push_back(part.tensor);
   }
-  std::vector<int64_t> shape = shapeOf(first.tensor);
-  shape.back() = 0;
-  for (mlir::Value part : parts)
-    shape.back() += shapeOf(part).back();
   if (!checkExampleSize(shape, c.at))
     return c.fail();
   // The parts come from several layers: the concat belongs to the scope.
