@@ -42,7 +42,7 @@ model one(x: features({fan_in}, rms = 1.0)) {{
   return linear(x, {fan_out}, name = "w")
 }}
 train {{
-  data = csv("data.csv")
+  data = csv("update.csv")
   optimizer = muon(lr = {lr}, momentum = {beta}, nesterov = false)
   steps = 100000
   batch = 1
@@ -50,7 +50,28 @@ train {{
 """
 
 
-def torch_seconds_per_update(fan_in, fan_out, steps, threads, device="cpu"):
+def write_update_case(directory, fan_in, fan_out):
+    """The one-weight model of a fan_out x fan_in weight (its spec) and 8
+    random rows of its data, written to `directory`; (spec path, csv path)."""
+    rows = np.concatenate([np.random.default_rng(0).random((8, fan_in)), np.zeros((8, 1))], axis=1)
+    csv = os.path.join(directory, f"update-{fan_out}x{fan_in}.csv")
+    np.savetxt(csv, rows, delimiter=",", fmt="%.4g")
+    spec = os.path.join(directory, f"update-{fan_out}x{fan_in}.lip")
+    with open(spec, "w") as f:
+        f.write(SPEC.format(w_max=W_MAX, fan_in=fan_in, fan_out=fan_out, lr=LR, beta=BETA))
+    return spec, csv
+
+
+def muon_soft_cap_update(w, buf, g, scale, alpha):
+    """PyTorch's unfused sequence: momentum, Newton-Schulz, update, soft cap;
+    the new (weight, momentum)."""
+    buf, update = momentum(buf, g, BETA, False)
+    return soft_cap(w - LR * scale * ns(update), alpha, W_MAX), buf
+
+
+def torch_seconds_per_update(fan_in, fan_out, steps, threads, device="cpu", update=muon_soft_cap_update):
+    """Median seconds of `update` (muon_soft_cap_update or a torch.compile
+    of it) on `device`; the first call (compilation) is left out."""
     torch.set_num_threads(threads)
     gen = torch.Generator().manual_seed(0)
     w = (torch.randn(fan_out, fan_in, generator=gen) / fan_in ** 0.5).to(device)
@@ -61,8 +82,7 @@ def torch_seconds_per_update(fan_in, fan_out, steps, threads, device="cpu"):
     times = []
     for s in range(steps + 1):
         start = time.perf_counter()
-        buf, update = momentum(buf, grads[s % 2], BETA, False)
-        w = soft_cap(w - LR * scale * ns(update), alpha, W_MAX)
+        w, buf = update(w, buf, grads[s % 2], scale, alpha)
         w.sum().item()  # waits for the device
         times.append(time.perf_counter() - start)
     return statistics.median(times[1:])
@@ -85,12 +105,7 @@ def main():
           f"{'unfused/fused':>15}{'torch/fused':>13}{'torch-1t/fused':>16}")
     with tempfile.TemporaryDirectory() as tmp:
         for name, fan_in, fan_out in SHAPES:
-            rows = np.concatenate([np.random.default_rng(0).random((8, fan_in)), np.zeros((8, 1))], axis=1)
-            csv = os.path.join(tmp, "data.csv")
-            np.savetxt(csv, rows, delimiter=",", fmt="%.4g")
-            spec = os.path.join(tmp, "one.lip")
-            with open(spec, "w") as f:
-                f.write(SPEC.format(w_max=W_MAX, fan_in=fan_in, fan_out=fan_out, lr=LR, beta=BETA))
+            spec, csv = write_update_case(tmp, fan_in, fan_out)
             binaries = {}
             for variant, flags in (("fused", []), ("unfused", ["--no-fuse"])):
                 binaries[variant] = os.path.join(tmp, variant)

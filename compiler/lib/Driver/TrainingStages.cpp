@@ -50,17 +50,17 @@ llvm::Expected<lip::DeviceTarget> deviceTarget() {
   return target;
 }
 
-/// The GPU step and its packed entry points as an object file at `path`;
-/// the products of `bf16Functions` take bf16 operands (cuBLAS's tensor
-/// cores).
-llvm::Error emitGpuObject(ModuleOp trainModule, lip::GemmBackend gemm,
-                          const std::vector<std::string> &bf16Functions, const std::string &path) {
+/// The GPU step and its packed entry points as an object file at
+/// `build.gpuObjectPath` (its host code for `build.cpu`); the products of
+/// `bf16Functions` take bf16 operands (cuBLAS's tensor cores).
+llvm::Error emitGpuObject(ModuleOp trainModule, const TrainingBuild &build,
+                          const std::vector<std::string> &bf16Functions) {
   llvm::Expected<lip::DeviceTarget> target = deviceTarget();
   if (!target)
     return target.takeError();
   OwningOpRef<ModuleOp> module = trainModule.clone();
   if (failed(lip::lowerToLinalg(*module, lip::AttentionLowering::Linalg)) ||
-      failed(lip::bufferize(*module, deviceGemm(gemm), bf16Functions)) ||
+      failed(lip::bufferize(*module, deviceGemm(build.gemm), bf16Functions)) ||
       failed(lip::lowerToGpuLLVMDialect(*module, *target, StringRef(lipc::abi::kGpuPrefix))))
     return diagnosed();
   llvm::LLVMContext llvmContext;
@@ -69,7 +69,7 @@ llvm::Error emitGpuObject(ModuleOp trainModule, lip::GemmBackend gemm,
     return diagnosed();
   if (llvm::Error error = lip::addPackedEntryPoints(*ir))
     return error;
-  return lip::emitObjectFile(*ir, path);
+  return lip::emitObjectFile(*ir, build.gpuObjectPath, build.cpu);
 }
 
 /// Lowers the training module for the GPU, compiles its parallel loops to
@@ -109,7 +109,7 @@ llvm::Error emitCpuStep(spec::CompiledSpec &compiled, TrainingStage stage, const
     ir->print(out, nullptr);
     return llvm::Error::success();
   }
-  return lip::emitObjectFiles(*ir, build.objectPaths);
+  return lip::emitObjectFiles(*ir, build.objectPaths, build.cpu);
 }
 } // namespace
 
@@ -138,8 +138,7 @@ llvm::Error lipc::buildTrainingStage(spec::CompiledSpec &compiled, TrainingStage
   if (stage == TrainingStage::Ptx)
     return printDeviceKernels(*compiled.module, build.gemm, out);
   if (!build.gpuObjectPath.empty())
-    if (llvm::Error error =
-            emitGpuObject(*compiled.module, build.gemm, bf16Functions, build.gpuObjectPath))
+    if (llvm::Error error = emitGpuObject(*compiled.module, build, bf16Functions))
       return error;
   // The runtime's attention kernels call BLAS like the products; with
   // --gemm=loops attention stays in linalg's loops too.

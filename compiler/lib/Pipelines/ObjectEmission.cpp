@@ -6,6 +6,7 @@
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
@@ -55,21 +56,50 @@ void optimize(llvm::Module &module, llvm::TargetMachine &machine) {
   builder.crossRegisterProxies(loops, functions, sccs, modules);
   builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, modules);
 }
-} // namespace
 
-llvm::Error mlir::lip::emitObjectFile(llvm::Module &module, const std::string &path) {
+
+/// The native target, initialized once.
+llvm::Expected<const llvm::Target *> nativeTarget(const std::string &triple) {
   static std::once_flag initialized;
   std::call_once(initialized, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
   });
-  std::string triple = llvm::sys::getDefaultTargetTriple(), error;
+  std::string error;
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return llvm::createStringError("no LLVM target for " + triple + ": " + error);
-  // The host CPU: generated code uses the vector units of this machine.
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), "", llvm::TargetOptions(), llvm::Reloc::PIC_));
+  return target;
+}
+} // namespace
+
+llvm::Error mlir::lip::checkTargetCpu(llvm::StringRef cpu) {
+  if (cpu.empty())
+    return llvm::Error::success();
+  std::string triple = llvm::sys::getDefaultTargetTriple();
+  llvm::Expected<const llvm::Target *> target = nativeTarget(triple);
+  if (!target)
+    return target.takeError();
+  // Asked of the host's subtarget: one made for an unknown name warns on stderr.
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
+      (*target)->createMCSubtargetInfo(triple, llvm::sys::getHostCPUName(), ""));
+  if (!subtarget || !subtarget->isCPUStringValid(cpu))
+    return llvm::createStringError("'" + cpu.str() + "' is not a processor LLVM knows for " + triple +
+                                   " (a level such as x86-64-v2, x86-64-v3, x86-64-v4, or a name "
+                                   "such as znver4 or sapphirerapids)");
+  return llvm::Error::success();
+}
+
+llvm::Error mlir::lip::emitObjectFile(llvm::Module &module, const std::string &path, llvm::StringRef cpu) {
+  std::string triple = llvm::sys::getDefaultTargetTriple();
+  llvm::Expected<const llvm::Target *> target = nativeTarget(triple);
+  if (!target)
+    return target.takeError();
+  // By default the host CPU: generated code uses the vector units of this
+  // machine. A named level makes a binary for other machines.
+  std::string name = cpu.empty() ? llvm::sys::getHostCPUName().str() : cpu.str();
+  std::unique_ptr<llvm::TargetMachine> machine((*target)->createTargetMachine(
+      triple, name, "", llvm::TargetOptions(), llvm::Reloc::PIC_));
   module.setTargetTriple(triple);
   module.setDataLayout(machine->createDataLayout());
   optimize(module, *machine);
@@ -87,9 +117,10 @@ llvm::Error mlir::lip::emitObjectFile(llvm::Module &module, const std::string &p
   return llvm::Error::success();
 }
 
-llvm::Error mlir::lip::emitObjectFiles(llvm::Module &module, const std::vector<std::string> &paths) {
+llvm::Error mlir::lip::emitObjectFiles(llvm::Module &module, const std::vector<std::string> &paths,
+                                       llvm::StringRef cpu) {
   if (paths.size() == 1)
-    return emitObjectFile(module, paths[0]);
+    return emitObjectFile(module, paths[0], cpu);
   // The parts share `module`'s context, which one thread at a time may use:
   // each travels as bitcode to a context of its own.
   std::vector<llvm::SmallString<0>> parts;
@@ -106,7 +137,7 @@ llvm::Error mlir::lip::emitObjectFiles(llvm::Module &module, const std::vector<s
           llvm::parseBitcodeFile(llvm::MemoryBufferRef(parts[i].str(), "part"), context);
       if (!part)
         errors[i] = "cannot read back a part of the module: " + llvm::toString(part.takeError());
-      else if (llvm::Error error = emitObjectFile(**part, paths[i]))
+      else if (llvm::Error error = emitObjectFile(**part, paths[i], cpu))
         errors[i] = llvm::toString(std::move(error));
     });
   pool.wait();

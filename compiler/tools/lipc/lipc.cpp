@@ -18,6 +18,7 @@
 #include "lipc/Driver/TrainingStages.h"
 #include "lipc/Pipelines/Codegen.h"
 #include "lipc/Pipelines/DeviceCodegen.h"
+#include "lipc/Pipelines/ObjectEmission.h"
 #include "lipc/Transforms/Passes.h"
 #include "lipspec/Limits.h"
 #include "lipspec/Parser.h"
@@ -119,6 +120,13 @@ llvm::cl::opt<Precision> precision(
                                 "bf16 instructions (float32 elsewhere, said in the training log); "
                                 "weights, optimizer, Newton-Schulz and constraints stay float32")),
     llvm::cl::cat(lipcCategory));
+
+llvm::cl::opt<std::string> targetCpu(
+    "cpu",
+    llvm::cl::desc("The processor the CPU code is compiled for (compile, --emit=obj): an LLVM "
+                   "CPU name, e.g. x86-64-v3 for a binary that runs on any processor of that level "
+                   "(default: this machine's, with every instruction it has)"),
+    llvm::cl::value_desc("name"), llvm::cl::cat(lipcCategory));
 
 llvm::cl::opt<bool> noFuse(
     "no-fuse",
@@ -267,6 +275,7 @@ TrainingStage trainingStageOf(Emit stage) {
 int runTrainingStage(spec::CompiledSpec &compiled, TrainingStage stage, TrainingBuild build = {}) {
   build.gemm = gemmBackend;
   build.fuseProjections = !noFuse;
+  build.cpu = targetCpu;
   if (precision != Precision::Spec)
     build.precision = precision == Precision::Bf16 ? "bf16" : "fp32";
   int rc = kSuccess;
@@ -433,6 +442,8 @@ std::optional<Command> checkCommandLine(int &exitCode) {
     return fail("'bounds' and --emit are separate commands");
   if (certifySamples < 0)
     return fail("--samples must be 0 or more");
+  if (llvm::Error error = lip::checkTargetCpu(targetCpu))
+    return fail("--cpu: " + llvm::toString(std::move(error)));
   return command;
 }
 

@@ -83,7 +83,10 @@ int main::eval(const char *program, const Options &o) {
                          {"loss_finite", std::isfinite(e->loss)},
                          {"accuracy", logNumber(e->accuracy)},
                          {"examples", e->examples},
-                         {"positions", e->positions}};
+                         {"positions", e->positions},
+                         {"certificate_holds", notCertified.empty()}};
+    if (!notCertified.empty())
+      report["not_certified"] = notCertified;
     if (certifiable) {
       report["certified_bound"] = logNumber(robust.lipschitz);
       json::Json robustAccuracy = json::Json::array();
@@ -93,7 +96,6 @@ int main::eval(const char *program, const Options &o) {
       report["robust_accuracy"] = std::move(robustAccuracy);
     } else if (!examples.isText()) {
       report["certified_bound"] = nullptr;
-      report["not_certified"] = notCertified;
     }
     std::printf("%s\n", json::dump(report).c_str());
     return finiteLoss(program, e->loss);

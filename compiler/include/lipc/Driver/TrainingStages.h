@@ -45,6 +45,9 @@ struct TrainingBuild {
   bool fuseProjections = true;
   /// "fp32" or "bf16" in place of the spec's train.precision; "": the spec's.
   std::string precision;
+  /// The processor the CPU code is compiled for (an LLVM CPU name); "":
+  /// this machine's.
+  std::string cpu;
   /// Object: the files to write, one, or the step split into one per path
   /// and compiled in parallel.
   std::vector<std::string> objectPaths;

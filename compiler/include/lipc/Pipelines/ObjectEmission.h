@@ -1,9 +1,9 @@
 //===- ObjectEmission.h - LLVM IR to object files, in parallel -*- C++ -*-===//
 //
 // The last step of code generation: LLVM's -O2 pipeline for the host CPU
-// (loop vectorization, no SLP vectorization: it cost a quarter of the
-// compile time of a transformer's step and gained nothing measurable on its
-// loop nests) and machine code. A module can be split into parts compiled
+// or a named one (loop vectorization, no SLP vectorization: it cost a
+// quarter of the compile time of a transformer's step and gained nothing
+// measurable on its loop nests) and machine code. A module can be split into parts compiled
 // on separate threads, each in its own LLVMContext, into one object file
 // each: with the step cut into bounded functions (-lip-split-functions),
 // most of the work spreads over the cores (the step's top function, which
@@ -22,14 +22,20 @@
 
 namespace mlir::lip {
 
-/// Optimizes `module` for the host CPU and writes it as an object file to
-/// `path`.
-llvm::Error emitObjectFile(llvm::Module &module, const std::string &path);
+/// An error unless `cpu` names a processor LLVM's x86-64 target knows
+/// ("x86-64-v3", "znver4", ...); "" (the host's) passes.
+llvm::Error checkTargetCpu(llvm::StringRef cpu);
+
+/// Optimizes `module` for processor `cpu` ("": the host's, with every
+/// instruction it has; a level such as "x86-64-v3" for a binary that runs on
+/// any processor of that level) and writes it as an object file to `path`.
+llvm::Error emitObjectFile(llvm::Module &module, const std::string &path, llvm::StringRef cpu = "");
 
 /// The same for `module` split into `paths.size()` parts (one object file
 /// each, linked together they define what `module` did), compiled on as
 /// many threads. `module` is left in an unspecified state.
-llvm::Error emitObjectFiles(llvm::Module &module, const std::vector<std::string> &paths);
+llvm::Error emitObjectFiles(llvm::Module &module, const std::vector<std::string> &paths,
+                            llvm::StringRef cpu = "");
 
 } // namespace mlir::lip
 
