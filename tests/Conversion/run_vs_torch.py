@@ -2,7 +2,11 @@
 pipeline, mlir-cpu-runner) on random inputs and compares every output with
 PyTorch, in float64.
 
-    run_vs_torch.py LIP_OPT MLIR_OPT RUNNER LIBDIR
+    run_vs_torch.py LIP_OPT MLIR_OPT RUNNER LIBDIR [--split-reductions]
+
+With --split-reductions, every reduction with few outputs is split into two
+parallel stages after bufferization (-lip-split-reductions, what the GPU path
+runs; 3 lanes per output, so that lanes stride over unequal shares).
 """
 import math
 import re
@@ -16,10 +20,24 @@ sys.path.insert(0, __import__("os").path.join(__import__("os").path.dirname(__fi
                                               "bench", "reference"))
 
 LIP_OPT, MLIR_OPT, RUNNER, LIBDIR = sys.argv[1:5]
+SPLIT_REDUCTIONS = sys.argv[5:] == ["--split-reductions"]
 PIPELINE = ("--one-shot-bufferize=bufferize-function-boundaries --convert-linalg-to-loops "
             "--convert-scf-to-cf --expand-strided-metadata --lower-affine --convert-math-to-libm "
             "--finalize-memref-to-llvm --convert-to-llvm --reconcile-unrealized-casts").split()
 torch.manual_seed(0)
+
+
+def compile_to_llvm(linalg):
+    """The LLVM dialect of a linalg program (a CompletedProcess), split
+    reductions and all when asked."""
+    if not SPLIT_REDUCTIONS:
+        return subprocess.run([MLIR_OPT] + PIPELINE, input=linalg, capture_output=True, text=True)
+    bufferized = subprocess.run([MLIR_OPT, PIPELINE[0]], input=linalg, capture_output=True, text=True)
+    split = subprocess.run([LIP_OPT, "--pass-pipeline=builtin.module(func.func(lip-split-reductions{partials=3}))"],
+                           input=bufferized.stdout, capture_output=True, text=True)
+    if bufferized.returncode or split.returncode:
+        return subprocess.CompletedProcess([], 1, "", bufferized.stderr + split.stderr)
+    return subprocess.run([MLIR_OPT] + PIPELINE[1:], input=split.stdout, capture_output=True, text=True)
 
 
 def ttype(shape, elem="f64"):
@@ -272,7 +290,7 @@ func.func private @printMemrefF64(memref<*xf64>)
     if lowered.returncode:
         print(f"{name}: lowering failed\n{lowered.stderr}")
         sys.exit(1)
-    llvm = subprocess.run([MLIR_OPT] + PIPELINE, input=lowered.stdout, capture_output=True, text=True)
+    llvm = compile_to_llvm(lowered.stdout)
     run = subprocess.run([RUNNER, "-e", "main", "-entry-point-result=void",
                           f"-shared-libs={LIBDIR}/libmlir_runner_utils.so,{LIBDIR}/libmlir_c_runner_utils.so"],
                          input=llvm.stdout, capture_output=True, text=True)

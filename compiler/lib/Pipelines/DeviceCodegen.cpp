@@ -3,6 +3,8 @@
 // The pass pipelines of DeviceCodegen.h. Orders that matter: `arith-expand`
 // before the host lowering (MLIR 19 leaves arith.ceildivui otherwise),
 // `lower-affine` after `expand-strided-metadata` (which makes affine.apply),
+// reductions with few outputs split (-lip-split-reductions) before the host
+// allocations become managed memory (the split allocates its partials),
 // scf lowered inside gpu.module before convert-gpu-to-nvvm. Loops are tiled
 // 16 x 16 with constant inner bounds (`no-min-max-bounds`): the SCF-to-GPU
 // conversion needs loop-invariant thread counts, and leaves a loop with
@@ -105,6 +107,7 @@ LogicalResult mlir::lip::compileDeviceKernels(ModuleOp module, const DeviceTarge
   PassManager pm(module.getContext());
   if (failed(lipc::applyCommandLinePassOptions(pm)))
     return failure();
+  pm.addNestedPass<func::FuncOp>(createSplitReductions());
   addKernelPasses(pm, target);
   addBinaryPass(pm);
   return pm.run(module);
@@ -119,6 +122,7 @@ LogicalResult mlir::lip::lowerToGpuLLVMDialect(ModuleOp module, const DeviceTarg
   renamed.prefix = prefix.str();
   pm.addPass(createPrefixSymbols(renamed));
   pm.addPass(createBufferizationToMemRefPass());
+  pm.addNestedPass<func::FuncOp>(createSplitReductions());
   pm.addPass(createAllocateManaged());
   addKernelPasses(pm, target);
   pm.addPass(createConvertSCFToCFPass());

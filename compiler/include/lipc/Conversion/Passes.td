@@ -252,6 +252,38 @@ def PrefixSymbols : Pass<"lip-prefix-symbols", "::mlir::ModuleOp"> {
                         "What every defined function's name is prefixed with">];
 }
 
+def SplitReductions : Pass<"lip-split-reductions", "::mlir::func::FuncOp"> {
+  let summary = "Reductions with few outputs as two parallel stages (the GPU path)";
+  let description = [{
+    On buffers, before `-convert-linalg-to-parallel-loops`: a `linalg.generic`
+    with one output, reduction loops and a combiner of the output with one
+    value (`arith.addf`, `maximumf`, `mulf`, ...: an op with a neutral
+    element), whose static number of outputs is at most `max-outputs` (a
+    norm, a loss, a column sum over the batch; a dynamic count is taken as
+    large), becomes
+
+    1. an `scf.parallel` over the outputs and `partials` lanes: lane `t`
+       folds elements `t, t + partials, ...` of the flattened reduction
+       space, from the combiner's neutral element, into a buffer of
+       partials;
+    2. an `scf.parallel` over the outputs (over one iteration for a full
+       reduction) that folds the `partials` lanes into the output, starting
+       from its value.
+
+    `-convert-linalg-to-parallel-loops` alone leaves such a reduction as one
+    thread per output, and a full reduction as a loop of the host code,
+    which on the GPU path walked every element of a weight from the host
+    over managed memory. Floating-point sums are reassociated (lane by
+    lane), as any parallel reduction does.
+  }];
+  let options = [
+    Option<"partials", "partials", "int64_t", "256", "Lanes of the first stage per output">,
+    Option<"maxOutputs", "max-outputs", "int64_t", "1024",
+           "Reductions with more (static) outputs keep one thread per output">];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def AllocateManaged : Pass<"lip-allocate-managed", "::mlir::ModuleOp"> {
   let summary = "Host allocations of a GPU step in CUDA managed memory";
   let description = [{
