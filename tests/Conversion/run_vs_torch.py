@@ -2,11 +2,14 @@
 pipeline, mlir-cpu-runner) on random inputs and compares every output with
 PyTorch, in float64.
 
-    run_vs_torch.py LIP_OPT MLIR_OPT RUNNER LIBDIR [--split-reductions]
+    run_vs_torch.py LIP_OPT MLIR_OPT RUNNER LIBDIR [--gpu-loops]
 
-With --split-reductions, every reduction with few outputs is split into two
-parallel stages after bufferization (-lip-split-reductions, what the GPU path
-runs; 3 lanes per output, so that lanes stride over unequal shares).
+With --gpu-loops, the GPU path's parallelizing passes run after
+bufferization: every reduction with few outputs split into two parallel
+stages (-lip-split-reductions; 3 lanes per output, so that lanes stride over
+unequal shares), scatter-adds as parallel atomic additions
+(-lip-parallel-scatter-add), then the loops made parallel and the scalar
+work outside them moved into them (-lip-scalars-into-loops).
 """
 import math
 import re
@@ -20,7 +23,7 @@ sys.path.insert(0, __import__("os").path.join(__import__("os").path.dirname(__fi
                                               "bench", "reference"))
 
 LIP_OPT, MLIR_OPT, RUNNER, LIBDIR = sys.argv[1:5]
-SPLIT_REDUCTIONS = sys.argv[5:] == ["--split-reductions"]
+GPU_LOOPS = sys.argv[5:] == ["--gpu-loops"]
 PIPELINE = ("--one-shot-bufferize=bufferize-function-boundaries --convert-linalg-to-loops "
             "--convert-scf-to-cf --expand-strided-metadata --lower-affine --convert-math-to-libm "
             "--finalize-memref-to-llvm --convert-to-llvm --reconcile-unrealized-casts").split()
@@ -28,12 +31,14 @@ torch.manual_seed(0)
 
 
 def compile_to_llvm(linalg):
-    """The LLVM dialect of a linalg program (a CompletedProcess), split
-    reductions and all when asked."""
-    if not SPLIT_REDUCTIONS:
+    """The LLVM dialect of a linalg program (a CompletedProcess), through the
+    GPU path's parallelizing passes when asked."""
+    if not GPU_LOOPS:
         return subprocess.run([MLIR_OPT] + PIPELINE, input=linalg, capture_output=True, text=True)
     bufferized = subprocess.run([MLIR_OPT, PIPELINE[0]], input=linalg, capture_output=True, text=True)
-    split = subprocess.run([LIP_OPT, "--pass-pipeline=builtin.module(func.func(lip-split-reductions{partials=3}))"],
+    split = subprocess.run([LIP_OPT, "--pass-pipeline=builtin.module(func.func(lip-split-reductions{partials=3},"
+                                     "lip-parallel-scatter-add,convert-linalg-to-parallel-loops,"
+                                     "lip-scalars-into-loops))"],
                            input=bufferized.stdout, capture_output=True, text=True)
     if bufferized.returncode or split.returncode:
         return subprocess.CompletedProcess([], 1, "", bufferized.stderr + split.stderr)

@@ -3,8 +3,10 @@
 // The pass pipelines of DeviceCodegen.h. Orders that matter: `arith-expand`
 // before the host lowering (MLIR 19 leaves arith.ceildivui otherwise),
 // `lower-affine` after `expand-strided-metadata` (which makes affine.apply),
-// reductions with few outputs split (-lip-split-reductions) before the host
-// allocations become managed memory (the split allocates its partials),
+// reductions with few outputs split and scatter-adds made parallel before
+// the host allocations become managed memory (the split allocates its
+// partials), and the scalar work left outside parallel loops moved into
+// them (-lip-scalars-into-loops) before the loops are mapped to the GPU,
 // scf lowered inside gpu.module before convert-gpu-to-nvvm. Loops are tiled
 // 16 x 16 with constant inner bounds (`no-min-max-bounds`): the SCF-to-GPU
 // conversion needs loop-invariant thread counts, and leaves a loop with
@@ -70,11 +72,21 @@ llvm::Expected<std::string> mlir::lip::findLibdevice() {
 }
 
 namespace {
+/// Adds the passes that make parallel loops of the linalg ops, including
+/// what would run as one thread or in the host code: reductions with few
+/// outputs, scatter-adds, the scalar work between loops.
+void addParallelLoopPasses(PassManager &pm) {
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(lip::createSplitReductions());
+  func.addPass(lip::createParallelScatterAdd());
+  func.addPass(createConvertLinalgToParallelLoopsPass());
+  func.addPass(lip::createScalarsIntoLoops());
+}
+
 /// Adds the kernel pipeline (parallel loops to PTX in gpu.binary ops) to `pm`.
 /// `target` must outlive the pipeline's run (the pass keeps its libdevice path).
 void addKernelPasses(PassManager &pm, const lip::DeviceTarget &target) {
   OpPassManager &func = pm.nest<func::FuncOp>();
-  func.addPass(createConvertLinalgToParallelLoopsPass());
   func.addPass(createParallelLoopTilingPass({16, 16}, /*noMinMaxBounds=*/true));
   func.addPass(createGpuMapParallelLoopsPass());
   func.addPass(createParallelLoopToGpuPass());
@@ -107,7 +119,7 @@ LogicalResult mlir::lip::compileDeviceKernels(ModuleOp module, const DeviceTarge
   PassManager pm(module.getContext());
   if (failed(lipc::applyCommandLinePassOptions(pm)))
     return failure();
-  pm.addNestedPass<func::FuncOp>(createSplitReductions());
+  addParallelLoopPasses(pm);
   addKernelPasses(pm, target);
   addBinaryPass(pm);
   return pm.run(module);
@@ -122,7 +134,7 @@ LogicalResult mlir::lip::lowerToGpuLLVMDialect(ModuleOp module, const DeviceTarg
   renamed.prefix = prefix.str();
   pm.addPass(createPrefixSymbols(renamed));
   pm.addPass(createBufferizationToMemRefPass());
-  pm.addNestedPass<func::FuncOp>(createSplitReductions());
+  addParallelLoopPasses(pm);
   pm.addPass(createAllocateManaged());
   addKernelPasses(pm, target);
   pm.addPass(createConvertSCFToCFPass());

@@ -284,6 +284,52 @@ def SplitReductions : Pass<"lip-split-reductions", "::mlir::func::FuncOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def ParallelScatterAdd : Pass<"lip-parallel-scatter-add", "::mlir::func::FuncOp"> {
+  let summary = "A sequential scatter-add loop nest as a parallel loop of atomic additions";
+  let description = [{
+    On buffers: a nest of `scf.for` loops without results whose innermost
+    body adds a value to one element of a buffer, `T[i...] = T[i...] + v`
+    (`arith.addf`, the element read and written at the same indices, which
+    may come from loaded ids), and otherwise only reads memory other than
+    `T`, becomes one `scf.parallel` over all the loops whose addition is a
+    `memref.atomic_rmw addf` (loops are first canonicalized, which drops a
+    buffer carried through them unchanged). The embedding's gradient
+    (`dE[ids[n], :] += dy[n, :]`) is such a nest: on the GPU path it was a
+    loop of the host code over managed memory, now one kernel. Colliding
+    additions land in an unspecified order (float sums may differ in the
+    last bits from run to run).
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect"];
+}
+
+def ScalarsIntoLoops : Pass<"lip-scalars-into-loops", "::mlir::func::FuncOp"> {
+  let summary = "The memory accesses left outside parallel loops, into parallel loops (the GPU path)";
+  let description = [{
+    After `-convert-linalg-to-parallel-loops`, in the code outside
+    `scf.parallel` (what becomes the GPU step's host code):
+
+    - each `memref.store` becomes a one-iteration `scf.parallel` holding it
+      and a copy of the loads and pure ops its value is computed from (in
+      the same block);
+    - a value computed from a `memref.load` there (with pure ops) and used
+      inside parallel loops is recomputed at the start of each such loop
+      that follows it in the block, when nothing between the load and the
+      loop may write the loaded buffer (its `memref.dealloc` moves after the
+      last such loop).
+
+    A load of a scalar argument of the function (the step count, the
+    learning-rate scale) stays where it is, with what is computed from it:
+    the host has those values and passes them to the loops by value.
+
+    The host code then reads and writes no buffer for these scalars (a
+    norm's scale, a mean): on the GPU each
+    becomes a one-thread kernel or a load inside the kernels that use it,
+    on the step's stream, without a wait. Loads and ops left without uses
+    are erased.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def AllocateManaged : Pass<"lip-allocate-managed", "::mlir::ModuleOp"> {
   let summary = "Host allocations of a GPU step in CUDA managed memory";
   let description = [{

@@ -1,0 +1,204 @@
+//===- ScalarsIntoLoops.cpp - Scalar memory accesses into parallel loops --===//
+//
+// -lip-scalars-into-loops: after -convert-linalg-to-parallel-loops, what is
+// left outside parallel loops and touches memory is scalar work (a norm's
+// scale, a mean, the learning rate). On the GPU path the code outside
+// parallel loops is host code: each of those accesses read managed memory
+// from the host after waiting for the kernels. Stores become one-iteration
+// parallel loops (one-thread kernels) and loaded scalars are recomputed
+// inside the loops that use them, so that no buffer is touched on the host.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lipc/Conversion/Passes.h"
+
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+#include "llvm/ADT/SetVector.h"
+
+namespace mlir::lip {
+#define GEN_PASS_DEF_SCALARSINTOLOOPS
+#include "lipc/Conversion/Passes.h.inc"
+} // namespace mlir::lip
+
+using namespace mlir;
+
+namespace {
+bool inParallelLoop(Operation *op) { return op->getParentOfType<scf::ParallelOp>() != nullptr; }
+
+/// Whether `load` reads a scalar argument of the function (the step count,
+/// the learning-rate scale): the host has it, and what is computed from it
+/// stays in the host code, passed to the loops by value.
+bool readsScalarArgument(memref::LoadOp load) {
+  auto argument = dyn_cast<BlockArgument>(load.getMemRef());
+  return argument && isa<FunctionOpInterface>(argument.getOwner()->getParentOp()) &&
+         load.getMemRefType().getRank() == 0;
+}
+
+/// Whether `op` may be recomputed elsewhere: a load (but of a scalar
+/// argument), or pure, without regions and no terminator.
+bool recomputable(Operation *op) {
+  if (auto load = dyn_cast<memref::LoadOp>(op))
+    return !readsScalarArgument(load);
+  return isMemoryEffectFree(op) && op->getNumRegions() == 0 && !op->hasTrait<OpTrait::IsTerminator>();
+}
+
+/// The ops of `block` that `values` are computed from (loads, through their
+/// indices, and pure ops), in block order; other values are used as they are.
+SmallVector<Operation *> sliceOf(ValueRange values, Block *block) {
+  llvm::SetVector<Operation *> slice;
+  SmallVector<Value> work(values.begin(), values.end());
+  while (!work.empty()) {
+    Operation *def = work.pop_back_val().getDefiningOp();
+    if (!def || def->getBlock() != block || !recomputable(def) || !slice.insert(def))
+      continue;
+    if (auto load = dyn_cast<memref::LoadOp>(def))
+      llvm::append_range(work, load.getIndices());
+    else
+      llvm::append_range(work, def->getOperands());
+  }
+  SmallVector<Operation *> ordered(slice.begin(), slice.end());
+  llvm::sort(ordered, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  return ordered;
+}
+
+/// `buffer` and the views of it (casts, subviews, reshapes) in the function.
+llvm::SmallPtrSet<Value, 8> aliasesOf(Value buffer) {
+  llvm::SmallPtrSet<Value, 8> aliases{buffer};
+  SmallVector<Value> work{buffer};
+  while (!work.empty())
+    for (Operation *user : work.pop_back_val().getUsers())
+      if (isa<ViewLikeOpInterface, memref::CastOp>(user))
+        for (Value result : user->getResults())
+          if (aliases.insert(result).second)
+            work.push_back(result);
+  return aliases;
+}
+
+/// Whether `op` (or an op inside it) may write `aliases`: uses one of them
+/// other than by a load or a deallocation.
+bool mayWrite(Operation *op, const llvm::SmallPtrSet<Value, 8> &aliases) {
+  WalkResult walk = op->walk([&](Operation *inner) {
+    if (isa<memref::LoadOp, memref::DeallocOp>(inner))
+      return WalkResult::advance();
+    for (Value operand : inner->getOperands())
+      if (aliases.contains(operand))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return walk.wasInterrupted();
+}
+
+/// Whether the loads of `slice` read at `loop` what they read where they are.
+bool sameValuesAt(ArrayRef<Operation *> slice, Operation *loop) {
+  for (Operation *op : slice) {
+    auto load = dyn_cast<memref::LoadOp>(op);
+    if (!load)
+      continue;
+    llvm::SmallPtrSet<Value, 8> aliases = aliasesOf(load.getMemRef());
+    for (Operation *between = load->getNextNode(); between != loop; between = between->getNextNode())
+      if (mayWrite(between, aliases))
+        return false;
+  }
+  return true;
+}
+
+/// Each store outside parallel loops as a one-iteration parallel loop that
+/// recomputes its value and indices.
+void storesIntoLoops(func::FuncOp function) {
+  SmallVector<memref::StoreOp> stores;
+  function.walk([&](memref::StoreOp store) {
+    if (!inParallelLoop(store))
+      stores.push_back(store);
+  });
+  for (memref::StoreOp store : stores) {
+    SmallVector<Operation *> slice = sliceOf(store->getOperands(), store->getBlock());
+    OpBuilder b(store);
+    Location loc = store.getLoc();
+    Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
+    b.create<scf::ParallelOp>(loc, zero, one, one, [&](OpBuilder &nested, Location, ValueRange) {
+      IRMapping mapping;
+      for (Operation *op : slice)
+        nested.clone(*op, mapping);
+      nested.clone(*store, mapping);
+    });
+    store.erase();
+  }
+}
+
+/// Recomputes, at the start of each top-level parallel loop of a block
+/// outside parallel loops, the loaded scalars of that block it uses.
+void loadsIntoLoops(func::FuncOp function) {
+  SmallVector<scf::ParallelOp> loops;
+  function.walk([&](scf::ParallelOp loop) {
+    if (!inParallelLoop(loop->getParentOp()))
+      loops.push_back(loop);
+  });
+  for (scf::ParallelOp loop : loops) {
+    llvm::SetVector<Value> captured;
+    getUsedValuesDefinedAbove(loop.getRegion(), captured);
+    SmallVector<Value> scalars;
+    for (Value value : captured)
+      if (Operation *def = value.getDefiningOp(); def && def->getBlock() == loop->getBlock())
+        scalars.push_back(value);
+    SmallVector<Operation *> slice = sliceOf(scalars, loop->getBlock());
+    if (llvm::none_of(slice, [](Operation *op) { return isa<memref::LoadOp>(op); }) ||
+        !sameValuesAt(slice, loop))
+      continue;
+    OpBuilder b = OpBuilder::atBlockBegin(loop.getBody());
+    IRMapping mapping;
+    for (Operation *op : slice)
+      b.clone(*op, mapping);
+    for (Value value : scalars)
+      if (Value copy = mapping.lookupOrNull(value))
+        replaceAllUsesInRegionWith(value, copy, loop.getRegion());
+  }
+}
+
+/// Moves each deallocation after the last op of its block that still uses
+/// the buffer (a load recomputed in a later loop).
+void deallocateAfterLastUse(func::FuncOp function) {
+  SmallVector<memref::DeallocOp> deallocs;
+  function.walk([&](memref::DeallocOp dealloc) { deallocs.push_back(dealloc); });
+  for (memref::DeallocOp dealloc : deallocs) {
+    llvm::SmallPtrSet<Value, 8> aliases = aliasesOf(dealloc.getMemref());
+    Operation *last = nullptr;
+    for (Operation *op = dealloc->getNextNode(); op; op = op->getNextNode()) {
+      WalkResult walk = op->walk([&](Operation *inner) {
+        return llvm::any_of(inner->getOperands(), [&](Value v) { return aliases.contains(v); })
+                   ? WalkResult::interrupt()
+                   : WalkResult::advance();
+      });
+      if (walk.wasInterrupted())
+        last = op;
+    }
+    if (last)
+      dealloc->moveAfter(last);
+  }
+}
+
+/// Erases the ops outside parallel loops left without uses.
+void eraseDead(func::FuncOp function) {
+  SmallVector<Operation *> ops;
+  function.walk([&](Operation *op) {
+    if (!inParallelLoop(op) && recomputable(op))
+      ops.push_back(op);
+  });
+  for (Operation *op : llvm::reverse(ops))
+    if (op->use_empty())
+      op->erase();
+}
+
+struct ScalarsIntoLoops : lip::impl::ScalarsIntoLoopsBase<ScalarsIntoLoops> {
+  void runOnOperation() override {
+    func::FuncOp function = getOperation();
+    storesIntoLoops(function);
+    loadsIntoLoops(function);
+    deallocateAfterLastUse(function);
+    eraseDead(function);
+  }
+};
+} // namespace
