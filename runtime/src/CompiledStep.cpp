@@ -86,7 +86,7 @@ bool CompiledStep::carriedFinite() const {
       continue;
     const float *v = owned_[i].data();
     size_t count = owned_[i].size();
-    if (resident_ && residentNewer_ && !gpu_)
+    if (resident_ && residentNewer_ && memory_.host)
       v = static_cast<const float *>(residentBuffers_[i].get());
     else if (residentNewer_)
       v = values(i).data();
@@ -102,7 +102,7 @@ void CompiledStep::fetchCarried() const {
     return;
   for (size_t i = 0; i < manifest_.arguments.size(); ++i)
     if (manifest_.arguments[i].isCarried())
-      std::memcpy(owned_[i].data(), residentBuffers_[i].get(), owned_[i].size() * sizeof(float));
+      memory_.toHost(owned_[i].data(), residentBuffers_[i].get(), owned_[i].size() * sizeof(float));
   residentNewer_ = false;
 }
 
@@ -116,7 +116,7 @@ Status CompiledStep::sendCarried() {
       if (!residentBuffers_[i])
         return Status::error("no memory for '" + manifest_.arguments[i].name + "' where the step runs");
     }
-    std::memcpy(residentBuffers_[i].get(), owned_[i].data(), bytes);
+    memory_.toDevice(residentBuffers_[i].get(), owned_[i].data(), bytes);
   }
   hostNewer_ = false;
   return Status::ok();
@@ -133,13 +133,13 @@ Result<const void *> CompiledStep::stage(size_t slot, const void *host, size_t b
     if (!scratch_[slot])
       return Status::error("no memory for " + std::to_string(bytes) + " bytes of batch where the step runs");
   }
-  std::memcpy(scratch_[slot].get(), host, bytes);
+  memory_.toDevice(scratch_[slot].get(), host, bytes);
   return static_cast<const void *>(scratch_[slot].get());
 }
 
 Status CompiledStep::keepResident(StepMemory memory, Entry train, Entry forward) {
-  if (!memory.allocate || !memory.release)
-    return Status::error("resident memory needs an allocator and a release");
+  if (!memory.allocate || !memory.release || !memory.toDevice || !memory.toHost || !memory.within)
+    return Status::error("resident memory needs an allocator, a release and the copies");
   fetchCarried();
   memory_ = memory;
   residentBuffers_.clear();
@@ -160,14 +160,20 @@ Status CompiledStep::useGpu(Entry train, Entry forward) {
   const cuda::Availability &gpu = cuda::probe();
   if (!gpu.usable)
     return Status::error("no usable GPU: " + gpu.reason);
-  if (Status s = keepResident({cuda::allocate, cuda::release}, train, forward); !s.isOk())
+  if (Status s = cuda::loadBlas(); !s.isOk())
+    return Status::error("no usable GPU: " + s.message());
+  if (Status s = keepResident({cuda::allocate, cuda::release, cuda::copyToDevice, cuda::copyToHost,
+                               cuda::copyOnDevice},
+                              train, forward);
+      !s.isOk())
     return s;
   gpu_ = true;
   return Status::ok();
 }
 
 Status CompiledStep::keepResidentInArena() {
-  return keepResident({[](size_t bytes) { return arena::allocate(bytes); }, arena::release,
+  auto copy = [](void *to, const void *from, size_t bytes) { std::memcpy(to, from, bytes); };
+  return keepResident({[](size_t bytes) { return arena::allocate(bytes); }, arena::release, copy, copy, copy,
                        /*host=*/true},
                       entry_, forward_);
 }
@@ -197,7 +203,8 @@ Result<StepOutcome> CompiledStep::run(double step, int64_t batch,
       continue;
     }
     // Host memory reads the batch where it is; device memory needs a copy.
-    if (!resident_ || memory_.host) {
+    // Scalars stay on the host, whose code reads them.
+    if (!resident_ || memory_.host || a.shape.empty()) {
       data.push_back(host);
       continue;
     }
@@ -329,27 +336,40 @@ Status checkResultShapes(const detail::PackedResults &packed, const std::vector<
   return Status::ok();
 }
 
-/// Result `k` copied out as f32 (an f64 result, the learning rate, rounded).
+/// Result `k` copied out as f32 (an f64 result, the learning rate, rounded);
+/// from `device` memory (null: host memory) through a copy of its span.
 std::vector<float> readResult(const detail::PackedResults &packed, size_t k, const StepTensor &result,
-                              int64_t batch) {
+                              int64_t batch, const StepMemory *device) {
   const int64_t *d = packed.descriptor(k);
   const char *base = static_cast<const char *>(packed.aligned(k));
   bool wide = result.dtype == "f64";
-  size_t rank = result.shape.size();
+  size_t rank = result.shape.size(), element = wide ? sizeof(double) : sizeof(float);
   std::vector<float> out(result.elements(batch));
+  if (out.empty())
+    return out;
+  int64_t offset = d[2];
+  std::vector<char> staged;
+  if (device) {
+    int64_t last = 0; // the span's last element, from the first
+    for (size_t j = 0; j < rank; ++j)
+      last += (d[3 + j] - 1) * d[3 + rank + j];
+    staged.resize(static_cast<size_t>(last + 1) * element);
+    device->toHost(staged.data(), base + offset * static_cast<int64_t>(element), staged.size());
+    base = staged.data();
+    offset = 0;
+  }
   if (!wide && denseRowMajor(d, rank)) {
-    std::memcpy(out.data(), reinterpret_cast<const float *>(base) + d[2],
-                out.size() * sizeof(float));
+    std::memcpy(out.data(), reinterpret_cast<const float *>(base) + offset, out.size() * sizeof(float));
     return out;
   }
   for (size_t flat = 0; flat < out.size(); ++flat) {
-    int64_t offset = d[2], rest = static_cast<int64_t>(flat);
+    int64_t at = offset, rest = static_cast<int64_t>(flat);
     for (size_t j = rank; j-- > 0;) {
-      offset += (rest % d[3 + j]) * d[3 + rank + j];
+      at += (rest % d[3 + j]) * d[3 + rank + j];
       rest /= d[3 + j];
     }
-    out[flat] = wide ? static_cast<float>(reinterpret_cast<const double *>(base)[offset])
-                     : reinterpret_cast<const float *>(base)[offset];
+    out[flat] = wide ? static_cast<float>(reinterpret_cast<const double *>(base)[at])
+                     : reinterpret_cast<const float *>(base)[at];
   }
   return out;
 }
@@ -378,7 +398,9 @@ CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
   auto adopted = [&](size_t k) { return status.isOk() && k < adopt.size() && adopt[k] >= 0; };
   std::vector<std::vector<float>> values;
   for (size_t k = 0; status.isOk() && k < results.size(); ++k)
-    values.push_back(adopted(k) ? std::vector<float>() : readResult(packed, k, results[k], batch));
+    values.push_back(adopted(k) ? std::vector<float>()
+                                : readResult(packed, k, results[k], batch,
+                                             resident_ && !memory_.host ? &memory_ : nullptr));
   std::set<void *> taken;
   if (status.isOk())
     status = adoptResults(packed, results, data, batch, adopt, taken);
@@ -422,7 +444,7 @@ Status CompiledStep::adoptResults(const detail::PackedResults &packed,
     Buffer copy(memory_.allocate(bytes), memory_.release);
     if (!copy)
       return Status::error("no memory for '" + results[k].name + "' where the step runs");
-    std::memcpy(copy.get(), static_cast<const float *>(aligned) + offset, bytes);
+    memory_.within(copy.get(), static_cast<const float *>(aligned) + offset, bytes);
     replacements.emplace_back(i, std::move(copy));
   }
   for (auto &[i, buffer] : replacements)

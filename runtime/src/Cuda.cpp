@@ -14,6 +14,8 @@
 #include "CublasAbi.h"
 #include "SharedLibrary.h"
 
+#include "liprt/BlockCache.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -35,7 +37,6 @@ using CUstream = struct CUstream_st *;
 using CUdeviceptr = unsigned long long;
 constexpr CUresult kSuccess = 0;
 constexpr int kJitErrorLogBuffer = 5, kJitErrorLogBufferSize = 6, kJitOptimizationLevel = 7;
-constexpr unsigned kAttachGlobal = 1;
 
 /// The driver's entry points, resolved from libcuda.so.1.
 struct Driver {
@@ -51,8 +52,11 @@ struct Driver {
                            unsigned, CUstream, void **, void **);
   CUresult (*streamCreate)(CUstream *, unsigned);
   CUresult (*streamSynchronize)(CUstream);
-  CUresult (*memAllocManaged)(CUdeviceptr *, size_t, unsigned);
+  CUresult (*memAlloc)(CUdeviceptr *, size_t);
   CUresult (*memFree)(CUdeviceptr);
+  CUresult (*memcpyHtoDAsync)(CUdeviceptr, const void *, size_t, CUstream);
+  CUresult (*memcpyDtoHAsync)(void *, CUdeviceptr, size_t, CUstream);
+  CUresult (*memcpyDtoDAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
   CUresult (*getErrorString)(CUresult, const char **);
   CUresult (*pointerGetAttribute)(void *, int, CUdeviceptr);
 };
@@ -66,7 +70,7 @@ struct Blas {
   cublasabi::Sgemm sgemm;
   cublasabi::GemmEx gemmEx;
 };
-constexpr int kPointerIsManaged = 8;
+constexpr int kPointerMemoryType = 2, kMemoryTypeDevice = 2;
 
 struct State {
   Driver driver{};
@@ -76,8 +80,9 @@ struct State {
   std::map<const void *, CUmodule> modules;
   std::map<std::pair<CUmodule, std::string>, CUfunction> functions;
   std::string error;
-  bool managedInUse = false; // a GPU step has allocated: products may be on the device
+  bool allocated = false; // device memory was handed out: products may be on the device
   Blas blas;
+  std::string blasMissing; // why cuBLAS could not be had, once tried
 };
 
 State &state() {
@@ -110,8 +115,11 @@ std::string load(State &s) {
   resolve(d.launchKernel, "cuLaunchKernel");
   resolve(d.streamCreate, "cuStreamCreate");
   resolve(d.streamSynchronize, "cuStreamSynchronize");
-  resolve(d.memAllocManaged, "cuMemAllocManaged");
+  resolve(d.memAlloc, "cuMemAlloc_v2");
   resolve(d.memFree, "cuMemFree_v2");
+  resolve(d.memcpyHtoDAsync, "cuMemcpyHtoDAsync_v2");
+  resolve(d.memcpyDtoHAsync, "cuMemcpyDtoHAsync_v2");
+  resolve(d.memcpyDtoDAsync, "cuMemcpyDtoDAsync_v2");
   resolve(d.getErrorString, "cuGetErrorString");
   resolve(d.pointerGetAttribute, "cuPointerGetAttribute");
   if (!resolve.firstMissing().empty())
@@ -163,45 +171,73 @@ bool ready(const char *what) {
 } // namespace
 
 namespace {
-bool isManaged(const void *pointer) {
-  unsigned value = 0;
-  return state().driver.pointerGetAttribute(&value, kPointerIsManaged,
-                                            reinterpret_cast<CUdeviceptr>(pointer)) == kSuccess &&
-         value;
+bool onDevice(const void *pointer) {
+  unsigned type = 0;
+  return state().driver.pointerGetAttribute(&type, kPointerMemoryType, reinterpret_cast<CUdeviceptr>(pointer)) ==
+             kSuccess &&
+         type == kMemoryTypeDevice;
 }
 
-/// cuBLAS with a handle on the step's stream; null when it cannot be had
-/// (the products then stay on the CPU, over managed memory).
+/// cuBLAS with a handle on the step's stream; null, with the reason in
+/// blasMissing, when it cannot be had.
 Blas *cublas() {
   Blas &b = state().blas;
   if (!b.tried) {
     b.tried = true;
     std::string why;
     void *library = liprt::openCudaLibrary({"libcublas.so.13", "libcublas.so.12"}, why);
-    if (!library)
+    if (!library) {
+      state().blasMissing = "cuBLAS not found (libcublas.so.13 or .12): " + why;
       return nullptr;
+    }
     liprt::Symbols resolve(library);
     resolve(b.create, "cublasCreate_v2");
     resolve(b.setStream, "cublasSetStream_v2");
     resolve(b.sgemm, "cublasSgemm_v2");
     resolve(b.gemmEx, "cublasGemmEx");
     cublasabi::Handle handle = nullptr;
-    if (resolve.firstMissing().empty() && b.create(&handle) == cublasabi::kSuccess &&
-        b.setStream(handle, state().stream) == cublasabi::kSuccess)
+    if (!resolve.firstMissing().empty())
+      state().blasMissing = "cuBLAS lacks " + resolve.firstMissing();
+    else if (b.create(&handle) != cublasabi::kSuccess || b.setStream(handle, state().stream) != cublasabi::kSuccess)
+      state().blasMissing = "cuBLAS could not make a handle on the step's stream";
+    else
       b.handle = handle;
   }
   return b.handle ? &b : nullptr;
+}
+
+/// The device memory a GPU step's buffers come from: freed blocks wait for
+/// the next step (cuMemFree would wait for the whole device every time).
+liprt::BlockCache &deviceBlocks() {
+  static liprt::BlockCache cache({[](size_t bytes) -> void * {
+                                    CUdeviceptr pointer = 0;
+                                    if (failed(state().driver.memAlloc(&pointer, bytes), "cuMemAlloc"))
+                                      return nullptr;
+                                    return reinterpret_cast<void *>(pointer);
+                                  },
+                                  [](void *block) {
+                                    failed(state().driver.memFree(reinterpret_cast<CUdeviceptr>(block)),
+                                           "cuMemFree");
+                                  }});
+  return cache;
 }
 } // namespace
 
 bool liprt::cuda::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, const float *a,
                         int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
                         bool bf16) {
-  if (!state().managedInUse || !isManaged(a) || !isManaged(b) || !isManaged(c))
+  if (!state().allocated || !onDevice(a) || !onDevice(b) || !onDevice(c))
     return false;
+  // From here on the operands are device memory, which the CPU cannot read:
+  // without cuBLAS the product fails rather than falls back.
   Blas *blas = cublas();
-  if (!blas || !ready("a matrix product"))
-    return false;
+  if (!blas) {
+    if (state().error.empty())
+      state().error = "a matrix product on the GPU: " + state().blasMissing;
+    return true;
+  }
+  if (!ready("a matrix product"))
+    return true;
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
   const float one = 1.0f;
   const int opA = transposeB ? cublasabi::kOpT : cublasabi::kOpN;
@@ -218,8 +254,17 @@ bool liprt::cuda::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, 
   if (status != cublasabi::kSuccess && state().error.empty())
     state().error = std::string(bf16 ? "cublasGemmEx (bf16)" : "cublasSgemm") + " failed with status " +
                     std::to_string(status);
-  failed(state().driver.streamSynchronize(state().stream), "cuStreamSynchronize");
+  // No wait: the product is queued on the step's stream, where the kernels
+  // that read C follow it; the host code reads no buffer.
   return true;
+}
+
+liprt::Status liprt::cuda::loadBlas() {
+  if (!probe().usable)
+    return Status::error("no usable GPU: " + probe().reason);
+  if (!cublas())
+    return Status::error(state().blasMissing);
+  return Status::ok();
 }
 
 void liprt::cuda::selectDevice(int ordinal) { state().ordinal = ordinal; }
@@ -293,10 +338,10 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
 void *mgpuStreamCreate() { return ready("creating a stream") ? state().stream : nullptr; }
 void mgpuStreamDestroy(void *) {}
 
-void mgpuStreamSynchronize(void *stream) {
-  if (stream && ready("synchronizing"))
-    failed(state().driver.streamSynchronize(static_cast<CUstream>(stream)), "cuStreamSynchronize");
-}
+// MLIR's host code waits after every launch; lipc's steps leave no host
+// code that reads a buffer, so the launches stay queued on the one stream and
+// the runtime waits once, after the step (synchronize).
+void mgpuStreamSynchronize(void *) {}
 
 void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t gridZ, intptr_t blockX,
                       intptr_t blockY, intptr_t blockZ, int32_t sharedBytes, void *stream, void **params,
@@ -310,22 +355,48 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t g
          "cuLaunchKernel");
 }
 
-void *mgpuMemAlloc(uint64_t bytes, void *, bool) {
+void *mgpuMemAlloc(uint64_t bytes, void *, bool hostShared) {
   if (!ready("allocating device memory"))
     return nullptr;
-  CUdeviceptr pointer = 0;
-  if (failed(state().driver.memAllocManaged(&pointer, bytes ? bytes : 1, kAttachGlobal), "cuMemAllocManaged"))
+  if (hostShared) {
+    state().error = "a GPU step asked for managed memory; lipc's steps allocate device memory only";
     return nullptr;
-  state().managedInUse = true;
-  return reinterpret_cast<void *>(pointer);
+  }
+  void *block = deviceBlocks().allocate(bytes);
+  if (!block && state().error.empty())
+    state().error = "no device memory left for " + std::to_string(bytes) + " bytes";
+  state().allocated = state().allocated || block;
+  return block;
 }
 
+// The block waits for the next request of its size: a later kernel that
+// reuses it runs after every earlier one on the same stream.
 void mgpuMemFree(void *pointer, void *) {
   if (pointer && liprt::cuda::probe().usable)
-    failed(state().driver.memFree(reinterpret_cast<CUdeviceptr>(pointer)), "cuMemFree");
+    deviceBlocks().release(pointer);
 }
 }
 
-void *liprt::cuda::allocate(size_t bytes) { return mgpuMemAlloc(bytes, nullptr, true); }
+void *liprt::cuda::allocate(size_t bytes) { return mgpuMemAlloc(bytes, nullptr, false); }
 
 void liprt::cuda::release(void *pointer) { mgpuMemFree(pointer, nullptr); }
+
+void liprt::cuda::copyToDevice(void *device, const void *host, size_t bytes) {
+  if (bytes && ready("copying to the GPU"))
+    failed(state().driver.memcpyHtoDAsync(reinterpret_cast<CUdeviceptr>(device), host, bytes, state().stream),
+           "cuMemcpyHtoDAsync");
+}
+
+void liprt::cuda::copyToHost(void *host, const void *device, size_t bytes) {
+  if (bytes && ready("copying from the GPU") &&
+      !failed(state().driver.memcpyDtoHAsync(host, reinterpret_cast<CUdeviceptr>(device), bytes, state().stream),
+              "cuMemcpyDtoHAsync"))
+    failed(state().driver.streamSynchronize(state().stream), "cuStreamSynchronize");
+}
+
+void liprt::cuda::copyOnDevice(void *to, const void *from, size_t bytes) {
+  if (bytes && ready("copying on the GPU"))
+    failed(state().driver.memcpyDtoDAsync(reinterpret_cast<CUdeviceptr>(to), reinterpret_cast<CUdeviceptr>(from),
+                                          bytes, state().stream),
+           "cuMemcpyDtoDAsync");
+}

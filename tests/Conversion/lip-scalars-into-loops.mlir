@@ -129,3 +129,23 @@ func.func @scalar_argument(%scale: memref<f64>, %rate: memref<f64>, %y: memref<8
   }
   return
 }
+
+// -----
+
+// A copy of a strided view into a dense buffer: a parallel loop over its
+// elements, each loaded and stored; a scalar copy: one iteration.
+// CHECK-LABEL: func.func @copies
+// CHECK: %[[N:.*]] = memref.dim %arg0, %{{.*}} : memref<?x4xi32, strided<[?, ?], offset: ?>>
+// CHECK: scf.parallel (%[[I:.*]], %[[J:.*]]) = (%{{.*}}, %{{.*}}) to (%[[N]], %{{.*}}) step
+// CHECK-NEXT: %[[V:.*]] = memref.load %arg0[%[[I]], %[[J]]]
+// CHECK-NEXT: memref.store %[[V]], %arg1[%[[I]], %[[J]]] : memref<?x4xi32>
+// CHECK: scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step
+// CHECK-NEXT: %[[S:.*]] = memref.load %arg2[] : memref<f32>
+// CHECK-NEXT: memref.store %[[S]], %arg3[] : memref<f32>
+// CHECK-NOT: memref.copy
+func.func @copies(%view: memref<?x4xi32, strided<[?, ?], offset: ?>>, %dense: memref<?x4xi32>,
+                  %a: memref<f32>, %b: memref<f32>) {
+  memref.copy %view, %dense : memref<?x4xi32, strided<[?, ?], offset: ?>> to memref<?x4xi32>
+  memref.copy %a, %b : memref<f32> to memref<f32>
+  return
+}

@@ -2,9 +2,11 @@
 //
 // runtime/src/Cuda.cpp: without a GPU (the build machines) the probe says
 // why in one line and every GPU entry point fails cleanly into takeError();
-// with one, a kernel JIT-compiled from PTX runs on managed memory and a
-// product of managed buffers runs on cuBLAS, while host buffers always stay
-// on the CPU. The GPU cases are reported as skipped where there is none.
+// with one, a kernel JIT-compiled from PTX runs on device memory, values
+// cross through the copies, a product of device buffers runs on cuBLAS,
+// while host buffers always stay on the CPU, and managed memory is refused.
+// The GPU cases are reported as skipped where there is none (the device
+// memory's cache of blocks is tested on the host: BlockCacheTest).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +17,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 extern "C" {
 void *mgpuModuleLoadJIT(void *ptx, int optLevel);
@@ -76,7 +79,13 @@ TEST(CudaTest, WithoutAGpuEveryEntryPointFailsCleanly) {
   EXPECT_TRUE(liprt::cuda::takeError().isOk()) << "the error is cleared once taken";
   EXPECT_EQ(mgpuModuleGetFunction(nullptr, "add_one"), nullptr);
   EXPECT_EQ(mgpuStreamCreate(), nullptr);
-  EXPECT_EQ(mgpuMemAlloc(64, nullptr, true), nullptr);
+  EXPECT_EQ(mgpuMemAlloc(64, nullptr, false), nullptr);
+  EXPECT_EQ(liprt::cuda::allocate(64), nullptr);
+  float host[2] = {1, 2};
+  liprt::cuda::copyToDevice(host, host, sizeof(host));
+  liprt::cuda::copyToHost(host, host, sizeof(host));
+  EXPECT_EQ(host[1], 2.0f) << "nothing copied";
+  EXPECT_FALSE(liprt::cuda::loadBlas().isOk());
   mgpuLaunchKernel(nullptr, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr, 0);
   mgpuStreamSynchronize(nullptr);
   mgpuMemFree(nullptr, nullptr);
@@ -85,7 +94,7 @@ TEST(CudaTest, WithoutAGpuEveryEntryPointFailsCleanly) {
   EXPECT_FALSE(liprt::cuda::synchronize().isOk());
 }
 
-TEST(CudaTest, RunsAKernelFromPtxOnManagedMemory) {
+TEST(CudaTest, RunsAKernelFromPtxOnDeviceMemory) {
   if (!liprt::cuda::probe().usable)
     GTEST_SKIP() << "no GPU: " << liprt::cuda::probe().reason;
   void *module = mgpuModuleLoadJIT(kAddOne, 3);
@@ -94,20 +103,26 @@ TEST(CudaTest, RunsAKernelFromPtxOnManagedMemory) {
   void *function = mgpuModuleGetFunction(module, "add_one");
   ASSERT_NE(function, nullptr);
   constexpr uint32_t n = 100;
-  auto *data = static_cast<float *>(mgpuMemAlloc(n * sizeof(float), nullptr, true));
-  ASSERT_NE(data, nullptr);
+  float host[n];
   for (uint32_t i = 0; i < n; ++i)
-    data[i] = static_cast<float>(i);
+    host[i] = static_cast<float>(i);
+  void *data = mgpuMemAlloc(n * sizeof(float), nullptr, false);
+  ASSERT_NE(data, nullptr) << liprt::cuda::takeError().message();
+  liprt::cuda::copyToDevice(data, host, sizeof(host));
   uint32_t count = n;
   void *params[] = {&data, &count};
   void *stream = mgpuStreamCreate();
   mgpuLaunchKernel(function, 1, 1, 1, 128, 1, 1, 0, stream, params, nullptr, 2);
-  mgpuStreamSynchronize(stream);
+  mgpuLaunchKernel(function, 1, 1, 1, 128, 1, 1, 0, stream, params, nullptr, 2);
+  liprt::cuda::copyToHost(host, data, sizeof(host)); // after both launches, on the same stream
   ASSERT_TRUE(liprt::cuda::takeError().isOk());
   for (uint32_t i = 0; i < n; ++i)
-    EXPECT_EQ(data[i], static_cast<float>(i) + 1.0f) << "at " << i;
+    EXPECT_EQ(host[i], static_cast<float>(i) + 2.0f) << "at " << i;
   mgpuMemFree(data, stream);
-  EXPECT_TRUE(liprt::cuda::takeError().isOk());
+  EXPECT_EQ(mgpuMemAlloc(n * sizeof(float), nullptr, false), data) << "the freed block is reused";
+  mgpuMemFree(data, stream);
+  EXPECT_EQ(mgpuMemAlloc(64, nullptr, /*hostShared=*/true), nullptr);
+  EXPECT_NE(liprt::cuda::takeError().message().find("managed memory"), std::string::npos);
 }
 } // namespace
 
@@ -118,28 +133,41 @@ TEST(CudaTest, ProductsOfHostMemoryStayOnTheCpu) {
   EXPECT_EQ(c[0], 0.0f) << "nothing computed";
 }
 
-TEST(CudaTest, ProductsOfManagedMemoryRunOnCublas) {
+/// `values` in fresh device memory.
+float *onDevice(const std::vector<float> &values) {
+  auto *device = static_cast<float *>(liprt::cuda::allocate(values.size() * sizeof(float)));
+  if (device)
+    liprt::cuda::copyToDevice(device, values.data(), values.size() * sizeof(float));
+  return device;
+}
+
+std::vector<float> toHost(const float *device, size_t count) {
+  std::vector<float> values(count);
+  liprt::cuda::copyToHost(values.data(), device, count * sizeof(float));
+  return values;
+}
+
+TEST(CudaTest, ProductsOfDeviceMemoryRunOnCublas) {
   if (!liprt::cuda::probe().usable)
     GTEST_SKIP() << "no GPU: " << liprt::cuda::probe().reason;
+  ASSERT_TRUE(liprt::cuda::loadBlas().isOk()) << liprt::cuda::loadBlas().message();
   // C (2x3) += A^T (2x4 from A 4x2) B (4x3), row-major, against a loop.
-  auto *pa = static_cast<float *>(liprt::cuda::allocate(8 * sizeof(float)));
-  auto *pb = static_cast<float *>(liprt::cuda::allocate(12 * sizeof(float)));
-  auto *pc = static_cast<float *>(liprt::cuda::allocate(6 * sizeof(float)));
-  ASSERT_TRUE(pa && pb && pc) << liprt::cuda::takeError().message();
+  std::vector<float> a(8), b(12), c(6, 1.0f);
   for (int i = 0; i < 8; ++i)
-    pa[i] = 0.5f * static_cast<float>(i) - 1.0f;
+    a[i] = 0.5f * static_cast<float>(i) - 1.0f;
   for (int i = 0; i < 12; ++i)
-    pb[i] = 0.25f * static_cast<float>(i % 5);
-  for (int i = 0; i < 6; ++i)
-    pc[i] = 1.0f;
+    b[i] = 0.25f * static_cast<float>(i % 5);
+  float *pa = onDevice(a), *pb = onDevice(b), *pc = onDevice(c);
+  ASSERT_TRUE(pa && pb && pc) << liprt::cuda::takeError().message();
   ASSERT_TRUE(liprt::cuda::sgemm(true, false, 2, 3, 4, pa, 2, pb, 3, 1.0f, pc, 3));
+  std::vector<float> product = toHost(pc, 6);
   ASSERT_TRUE(liprt::cuda::takeError().isOk());
   for (int i = 0; i < 2; ++i)
     for (int j = 0; j < 3; ++j) {
       float expected = 1.0f;
       for (int p = 0; p < 4; ++p)
-        expected += pa[p * 2 + i] * pb[p * 3 + j];
-      EXPECT_NEAR(pc[i * 3 + j], expected, 1e-5f) << i << "," << j;
+        expected += a[p * 2 + i] * b[p * 3 + j];
+      EXPECT_NEAR(product[i * 3 + j], expected, 1e-5f) << i << "," << j;
     }
   for (float *p : {pa, pb, pc})
     liprt::cuda::release(p);
@@ -152,24 +180,24 @@ TEST(CudaTest, Bf16ProductsAreWithinBf16RoundingOfFloat32) {
   if (!liprt::cuda::probe().usable)
     GTEST_SKIP() << "no GPU: " << liprt::cuda::probe().reason;
   constexpr int m = 64, n = 48, k = 256;
-  auto *pa = static_cast<float *>(liprt::cuda::allocate(m * k * sizeof(float)));
-  auto *pb = static_cast<float *>(liprt::cuda::allocate(k * n * sizeof(float)));
-  auto *pc = static_cast<float *>(liprt::cuda::allocate(m * n * sizeof(float)));
-  ASSERT_TRUE(pa && pb && pc) << liprt::cuda::takeError().message();
+  std::vector<float> a(m * k), b(k * n), c(m * n);
   for (int i = 0; i < m * k; ++i)
-    pa[i] = std::sin(0.37f * static_cast<float>(i)) + 0.001f * static_cast<float>(i % 7);
+    a[i] = std::sin(0.37f * static_cast<float>(i)) + 0.001f * static_cast<float>(i % 7);
   for (int i = 0; i < k * n; ++i)
-    pb[i] = std::cos(0.11f * static_cast<float>(i)) - 0.003f * static_cast<float>(i % 5);
+    b[i] = std::cos(0.11f * static_cast<float>(i)) - 0.003f * static_cast<float>(i % 5);
+  float *pa = onDevice(a), *pb = onDevice(b), *pc = onDevice(c);
+  ASSERT_TRUE(pa && pb && pc) << liprt::cuda::takeError().message();
   ASSERT_TRUE(liprt::cuda::sgemm(false, false, m, n, k, pa, k, pb, n, 0.0f, pc, n, /*bf16=*/true));
+  std::vector<float> product = toHost(pc, m * n);
   ASSERT_TRUE(liprt::cuda::takeError().isOk());
   for (int i = 0; i < m; ++i)
     for (int j = 0; j < n; ++j) {
       double exact = 0, magnitude = 0;
       for (int p = 0; p < k; ++p) {
-        exact += static_cast<double>(pa[i * k + p]) * pb[p * n + j];
-        magnitude += std::fabs(static_cast<double>(pa[i * k + p]) * pb[p * n + j]);
+        exact += static_cast<double>(a[i * k + p]) * b[p * n + j];
+        magnitude += std::fabs(static_cast<double>(a[i * k + p]) * b[p * n + j]);
       }
-      EXPECT_NEAR(pc[i * n + j], exact, magnitude * (std::ldexp(1.0, -7) + 1e-6)) << i << "," << j;
+      EXPECT_NEAR(product[i * n + j], exact, magnitude * (std::ldexp(1.0, -7) + 1e-6)) << i << "," << j;
     }
   for (float *p : {pa, pb, pc})
     liprt::cuda::release(p);

@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 // The object's packed entry points and its manifest are declared by the
@@ -124,16 +125,37 @@ TEST(NativeTrainStep, MatchesTheReferenceInterpreter) {
   EXPECT_FALSE(bool(compiledStep->forward(kBatch, {x.data(), y.data()})));
 }
 
-// A step whose parameters and state stay resident between calls (as on the
-// GPU, here in the step arena, which the compiled step also uses for its
-// results) trains bit for bit as the plain one: the values read back after
-// a step, changes made through tensor() between steps, and the forward pass
-// all agree.
+/// Bytes that crossed between the host and a StepMemory, by direction.
+struct Traffic {
+  static inline size_t in = 0, out = 0, within = 0;
+  static void toDevice(void *memory, const void *host, size_t bytes) {
+    in += bytes;
+    std::memcpy(memory, host, bytes);
+  }
+  static void toHost(void *host, const void *memory, size_t bytes) {
+    out += bytes;
+    std::memcpy(host, memory, bytes);
+  }
+  static void copy(void *to, const void *from, size_t bytes) {
+    within += bytes;
+    std::memcpy(to, from, bytes);
+  }
+};
+
+// A step whose parameters and state stay resident between calls, in memory
+// the host reaches only through copies (as the GPU's device memory; here
+// the step arena, which the compiled step also uses for its results, behind
+// counting copies), trains bit for bit as the plain one: the values read
+// back after a step, changes made through tensor() between steps, and the
+// forward pass all agree. A step sends its batch and nothing else (its
+// scalar arguments stay on the host) and brings back the loss and the
+// learning rate alone.
 TEST(NativeTrainStep, ResidentStateTrainsTheSame) {
   constexpr int64_t kBatch = 5, kSteps = 3;
   static int allocations = 0, releases = 0;
   liprt::StepMemory host{[](size_t bytes) { return ++allocations, liprt::arena::allocate(bytes); },
-                         [](void *p) { releases += p != nullptr, liprt::arena::release(p); }};
+                         [](void *p) { releases += p != nullptr, liprt::arena::release(p); },
+                         Traffic::toDevice, Traffic::toHost, Traffic::copy};
   liprt::Result<liprt::CompiledStep> plain =
       liprt::CompiledStep::create(lipc_manifest, lipc_train_step, lipc_forward);
   liprt::Result<liprt::CompiledStep> resident =
@@ -153,13 +175,19 @@ TEST(NativeTrainStep, ResidentStateTrainsTheSame) {
     for (unsigned t = 0; t < 4; ++t)
       EXPECT_EQ(resident->values(t), plain->values(t)) << when << ", argument " << t;
   };
+  const size_t batchBytes = x.size() * sizeof(float) + y.size() * sizeof(int32_t);
   for (int round = 0; round < 2; ++round) {
     for (int64_t s = 0; s < kSteps; ++s) {
       auto a = plain->run(static_cast<double>(s), kBatch, {x.data(), y.data()});
+      size_t in = Traffic::in, out = Traffic::out;
       auto b = resident->run(static_cast<double>(s), kBatch, {x.data(), y.data()});
       ASSERT_TRUE(a && b) << (b ? a.status().message() : b.status().message());
       EXPECT_EQ(a->loss, b->loss) << "round " << round << ", step " << s;
       EXPECT_EQ(a->lr, b->lr);
+      if (s > 0) { // the first step of a round also sends the weights changed on the host
+        EXPECT_EQ(Traffic::in - in, batchBytes) << "only the batch goes in";
+        EXPECT_EQ(Traffic::out - out, sizeof(float) + sizeof(double)) << "only the loss and the rate come out";
+      }
     }
     sameState("after the steps");
     // A change made on the host reaches the resident step's next call.

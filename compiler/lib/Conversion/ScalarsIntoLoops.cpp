@@ -5,8 +5,9 @@
 // scale, a mean, the learning rate). On the GPU path the code outside
 // parallel loops is host code: each of those accesses read managed memory
 // from the host after waiting for the kernels. Stores become one-iteration
-// parallel loops (one-thread kernels) and loaded scalars are recomputed
-// inside the loops that use them, so that no buffer is touched on the host.
+// parallel loops (one-thread kernels), copies between buffers parallel
+// loops over their elements, and loaded scalars are recomputed inside the
+// loops that use them, so that no buffer is touched on the host.
 //
 //===----------------------------------------------------------------------===//
 
@@ -106,6 +107,35 @@ bool sameValuesAt(ArrayRef<Operation *> slice, Operation *loop) {
   return true;
 }
 
+/// Each copy between buffers outside parallel loops as a parallel loop over
+/// its elements (a one-iteration loop for a scalar).
+void copiesIntoLoops(func::FuncOp function) {
+  SmallVector<memref::CopyOp> copies;
+  function.walk([&](memref::CopyOp copy) {
+    if (!inParallelLoop(copy) && isa<MemRefType>(copy.getSource().getType()))
+      copies.push_back(copy);
+  });
+  for (memref::CopyOp copy : copies) {
+    OpBuilder b(copy);
+    Location loc = copy.getLoc();
+    auto type = cast<MemRefType>(copy.getSource().getType());
+    Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
+    SmallVector<Value> upper;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      upper.push_back(b.createOrFold<memref::DimOp>(loc, copy.getSource(), d));
+    if (upper.empty())
+      upper.push_back(one);
+    b.create<scf::ParallelOp>(loc, SmallVector<Value>(upper.size(), zero), upper,
+                              SmallVector<Value>(upper.size(), one),
+                              [&](OpBuilder &nested, Location, ValueRange ivs) {
+                                ValueRange at = type.getRank() == 0 ? ValueRange() : ivs;
+                                Value v = nested.create<memref::LoadOp>(loc, copy.getSource(), at);
+                                nested.create<memref::StoreOp>(loc, v, copy.getTarget(), at);
+                              });
+    copy.erase();
+  }
+}
+
 /// Each store outside parallel loops as a one-iteration parallel loop that
 /// recomputes its value and indices.
 void storesIntoLoops(func::FuncOp function) {
@@ -195,6 +225,7 @@ void eraseDead(func::FuncOp function) {
 struct ScalarsIntoLoops : lip::impl::ScalarsIntoLoopsBase<ScalarsIntoLoops> {
   void runOnOperation() override {
     func::FuncOp function = getOperation();
+    copiesIntoLoops(function);
     storesIntoLoops(function);
     loadsIntoLoops(function);
     deallocateAfterLastUse(function);

@@ -4,7 +4,7 @@
 // before the host lowering (MLIR 19 leaves arith.ceildivui otherwise),
 // `lower-affine` after `expand-strided-metadata` (which makes affine.apply),
 // reductions with few outputs split and scatter-adds made parallel before
-// the host allocations become managed memory (the split allocates its
+// the host allocations move to device memory (the split allocates its
 // partials), and the scalar work left outside parallel loops moved into
 // them (-lip-scalars-into-loops) before the loops are mapped to the GPU,
 // scf lowered inside gpu.module before convert-gpu-to-nvvm. Loops are tiled
@@ -135,7 +135,7 @@ LogicalResult mlir::lip::lowerToGpuLLVMDialect(ModuleOp module, const DeviceTarg
   pm.addPass(createPrefixSymbols(renamed));
   pm.addPass(createBufferizationToMemRefPass());
   addParallelLoopPasses(pm);
-  pm.addPass(createAllocateManaged());
+  pm.addPass(createAllocateOnDevice());
   addKernelPasses(pm, target);
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createConvertMathToLibmPass());

@@ -10,7 +10,9 @@
 // (a CPU step allocates from the step arena, liprt/StepArena.h).
 // One runtime drives any model this way. A resident step (the GPU build)
 // keeps the parameters and state where it runs and swaps in each call's
-// results, copying values to the host only when they are read.
+// results, copying values to the host only when they are read. Scalar
+// arguments (the step count, the schedule's overrides) stay in host memory:
+// the step's host code reads them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,14 +40,18 @@ struct StepOutcome {
 };
 
 /// Memory for a step whose parameters and state stay where it runs between
-/// calls: CUDA managed memory for the GPU build, the step arena for a CPU
+/// calls: GPU device memory for the GPU build, the step arena for a CPU
 /// step. `release` frees what `allocate` gave and what the step itself
-/// allocated for its results (the same allocator in both cases).
+/// allocated for its results (the same allocator in both cases). Values
+/// cross between it and the host only through the copies.
 struct StepMemory {
   void *(*allocate)(size_t bytes) = nullptr; // null on failure
   void (*release)(void *) = nullptr;
+  void (*toDevice)(void *memory, const void *host, size_t bytes) = nullptr;
+  void (*toHost)(void *host, const void *memory, size_t bytes) = nullptr;
+  void (*within)(void *to, const void *from, size_t bytes) = nullptr;
   /// Plain host memory: batches are read where they are instead of staged
-  /// into this memory first.
+  /// into this memory first, and values are read in place.
   bool host = false;
 };
 
@@ -92,8 +98,8 @@ public:
   /// call returns as they are, only the batch goes in and the loss and
   /// learning rate (or the logits) come out.
   Status keepResident(StepMemory memory, Entry train, Entry forward);
-  /// keepResident in CUDA managed memory with the GPU build's entry points;
-  /// fails when no GPU is usable.
+  /// keepResident in GPU device memory with the GPU build's entry points;
+  /// fails when no GPU is usable or cuBLAS is missing.
   Status useGpu(Entry train, Entry forward);
   /// keepResident in the step arena with this step's own entry points: on
   /// the CPU, each step's new parameters and state are the buffers it

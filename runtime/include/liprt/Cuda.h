@@ -5,10 +5,13 @@
 // driver. The `mgpu*` functions that MLIR's GPU host code calls
 // (gpu-to-llvm) are defined in Cuda.cpp on top of it: each kernel module is
 // JIT-compiled from its embedded PTX once and cached (MLIR 19's host code
-// loads and unloads the module around every launch), kernels run on one
-// stream, and buffers are managed memory, which host code, BLAS and kernels
-// can all address. Matrix products on managed memory go to cuBLAS (opened
-// with dlopen too).
+// loads and unloads the module around every launch), every launch and
+// product of a step is queued on one stream without a wait (the step's host
+// code reads no buffer: the runtime waits once, after the step), and
+// buffers are device memory (cuMemAlloc) kept in a BlockCache across steps.
+// Only the batch goes in and the results come out, through the copies
+// below. Matrix products of device memory go to cuBLAS (opened with dlopen
+// too).
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,20 +50,33 @@ Status takeError();
 /// Waits for every kernel issued so far.
 Status synchronize();
 
-/// `bytes` of managed memory (the host and the device address it); null,
-/// with the reason for takeError(), when there is none.
+/// `bytes` of device memory, from the cache of blocks that GPU steps
+/// allocate from; null, with the reason for takeError(), when there is none.
 void *allocate(size_t bytes);
 
-/// Frees managed memory from allocate() or from a compiled GPU step (its
-/// results).
+/// Returns device memory from allocate() or from a compiled GPU step (its
+/// results) to the cache.
 void release(void *pointer);
 
+/// Queues a copy of `bytes` from host memory to device memory on the
+/// step's stream (the host buffer may be reused when it returns).
+void copyToDevice(void *device, const void *host, size_t bytes);
+/// Copies `bytes` from device memory to host memory after everything queued
+/// before it (it waits).
+void copyToHost(void *host, const void *device, size_t bytes);
+/// Queues a copy of `bytes` within device memory.
+void copyOnDevice(void *to, const void *from, size_t bytes);
+
+/// Loads cuBLAS, which a GPU step's products need (device memory cannot
+/// fall back to the CPU); the reason when it cannot.
+Status loadBlas();
+
 /// C = op(A) op(B) + beta C (row-major, leading dimensions; beta 0 or 1)
-/// with cuBLAS when a GPU step is running and all three are managed memory;
-/// false (nothing done) otherwise, for the caller's CPU product. With
-/// `bf16` the operands are rounded to bf16 and the sums kept in float32
-/// (tensor cores; the model's products under --precision bf16). Waits for
-/// the product, since host code may read C next.
+/// queued on cuBLAS when all three are device memory (true; without cuBLAS
+/// the error goes to takeError()); false (nothing done) for host memory,
+/// for the caller's CPU product. With `bf16` the operands are rounded to
+/// bf16 and the sums kept in float32 (tensor cores; the model's products
+/// under --precision bf16).
 bool sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
            const float *b, int64_t ldb, float beta, float *c, int64_t ldc, bool bf16 = false);
 

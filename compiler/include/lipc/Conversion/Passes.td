@@ -308,6 +308,9 @@ def ScalarsIntoLoops : Pass<"lip-scalars-into-loops", "::mlir::func::FuncOp"> {
     After `-convert-linalg-to-parallel-loops`, in the code outside
     `scf.parallel` (what becomes the GPU step's host code):
 
+    - each `memref.copy` becomes an `scf.parallel` over its elements (a
+      strided view of an argument copied to a dense buffer; on the host it
+      was a memcpy or the runtime's element loop over device memory);
     - each `memref.store` becomes a one-iteration `scf.parallel` holding it
       and a copy of the loads and pure ops its value is computed from (in
       the same block);
@@ -330,14 +333,15 @@ def ScalarsIntoLoops : Pass<"lip-scalars-into-loops", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
-def AllocateManaged : Pass<"lip-allocate-managed", "::mlir::ModuleOp"> {
-  let summary = "Host allocations of a GPU step in CUDA managed memory";
+def AllocateOnDevice : Pass<"lip-allocate-on-device", "::mlir::ModuleOp"> {
+  let summary = "Host allocations of a GPU step in the GPU's device memory";
   let description = [{
-    After bufferization, in host code: each `memref.alloc` becomes
-    `gpu.alloc host_shared` (managed memory, which kernels and the host
-    both reach) and each `memref.dealloc` an async `gpu.dealloc` between
-    two `gpu.wait`s (gpu-to-llvm lowers only the async form). Kernels'
-    own allocations (inside `gpu.module`) are not touched.
+    After bufferization and the loop passes, in host code: each
+    `memref.alloc` becomes an async `gpu.alloc` (device memory, which only
+    kernels and cuBLAS read: the host code reads no buffer after
+    `-lip-scalars-into-loops`) and each `memref.dealloc` an async
+    `gpu.dealloc`, each between two `gpu.wait`s (gpu-to-llvm lowers only the
+    async forms of both). Kernels' own allocations (inside `gpu.module`) are not touched.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }

@@ -37,16 +37,19 @@ llvm::Expected<std::string> findLibdevice();
 /// Dialects, interfaces and translations the device pipeline needs.
 void registerDeviceCodegenDialects(DialectRegistry &registry);
 
-/// Maps the module's parallel loops to GPU blocks and threads, outlines the
-/// kernels and compiles them to PTX. Loops that are not parallel (scalar
-/// schedules, the embedding's scatter-add) stay on the host.
+/// Makes parallel loops of the module's linalg ops (reductions with few
+/// outputs split, scatter-adds atomic, the scalar work between loops moved
+/// into loops), maps them to GPU blocks and threads, outlines the kernels
+/// and compiles them to PTX. What is not a parallel loop (sequential loops
+/// over scalars, such as the soft cap's coupling from the learning rate)
+/// stays on the host, reading no buffer.
 LogicalResult compileDeviceKernels(ModuleOp module, const DeviceTarget &target);
 
 /// The GPU variant of a bufferized step, lowered to the LLVM dialect: every
 /// function renamed `<prefix><name>` (so it links beside the CPU step),
-/// buffers allocated as managed memory (gpu.alloc host_shared: host code,
-/// BLAS calls and kernels address the same buffers), the kernels compiled
-/// to PTX and embedded, launches as calls to the runtime's mgpu* functions.
+/// buffers allocated in device memory (gpu.alloc: kernels and cuBLAS read
+/// them, the host code none), the kernels compiled to PTX and embedded,
+/// launches as calls to the runtime's mgpu* functions.
 LogicalResult lowerToGpuLLVMDialect(ModuleOp module, const DeviceTarget &target, StringRef prefix);
 
 /// (kernel module name, PTX) for every compiled kernel module.

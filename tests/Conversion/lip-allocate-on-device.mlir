@@ -1,9 +1,12 @@
-// RUN: lip-opt %s -lip-allocate-managed | FileCheck %s
+// RUN: lip-opt %s -lip-allocate-on-device | FileCheck %s
 
-// Host allocations become managed (host_shared) and their deallocation an
-// async gpu.dealloc between waits; a kernel's own allocation stays.
+// Host allocations become async device allocations (not host_shared)
+// between waits, and their deallocation an async gpu.dealloc between waits;
+// a kernel's own allocation stays.
 // CHECK-LABEL: func.func @step
-// CHECK: %[[B:.*]] = gpu.alloc  host_shared (%arg0) : memref<?x4xf32>
+// CHECK: %[[S:.*]] = gpu.wait async
+// CHECK: %[[B:.*]], %[[A:.*]] = gpu.alloc async [%[[S]]] (%arg0) : memref<?x4xf32>
+// CHECK: gpu.wait [%[[A]]]
 // CHECK: memref.store %{{.*}}, %[[B]]
 // CHECK: %[[T:.*]] = gpu.wait async
 // CHECK: %[[F:.*]] = gpu.dealloc async [%[[T]]] %[[B]] : memref<?x4xf32>

@@ -1,8 +1,10 @@
-//===- AllocateManaged.cpp - A GPU step's buffers in managed memory -------===//
+//===- AllocateOnDevice.cpp - A GPU step's buffers in device memory -------===//
 //
-// -lip-allocate-managed: the host code of a GPU step allocates every buffer
-// where both the host and the kernels reach it. gpu.alloc host_shared lowers
-// to the runtime's mgpuMemAlloc (CUDA managed memory, runtime/src/Cuda.cpp).
+// -lip-allocate-on-device: the host code of a GPU step allocates every
+// buffer in the GPU's memory, which only kernels and cuBLAS read (the loop
+// passes before it leave no host code that reads a buffer). gpu.alloc lowers
+// to the runtime's mgpuMemAlloc (device memory from a cache of blocks,
+// runtime/src/Cuda.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,7 +13,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
 namespace mlir::lip {
-#define GEN_PASS_DEF_ALLOCATEMANAGED
+#define GEN_PASS_DEF_ALLOCATEONDEVICE
 #include "lipc/Conversion/Passes.h.inc"
 } // namespace mlir::lip
 
@@ -21,7 +23,7 @@ namespace {
 /// Whether `op` is kernel code (a gpu.module's), which keeps its allocations.
 bool inKernel(Operation *op) { return op->getParentOfType<gpu::GPUModuleOp>() != nullptr; }
 
-struct AllocateManaged : lip::impl::AllocateManagedBase<AllocateManaged> {
+struct AllocateOnDevice : lip::impl::AllocateOnDeviceBase<AllocateOnDevice> {
   void runOnOperation() override {
     SmallVector<memref::AllocOp> allocs;
     SmallVector<memref::DeallocOp> deallocs;
@@ -33,19 +35,24 @@ struct AllocateManaged : lip::impl::AllocateManagedBase<AllocateManaged> {
       else if (auto dealloc = dyn_cast<memref::DeallocOp>(op))
         deallocs.push_back(dealloc);
     });
+    // gpu-to-llvm lowers only the async forms of device allocation and
+    // deallocation: each between two waits (which the runtime makes no-ops:
+    // everything is queued on one stream).
+    Type token = gpu::AsyncTokenType::get(&getContext());
     for (memref::AllocOp alloc : allocs) {
       OpBuilder b(alloc);
-      auto managed = b.create<gpu::AllocOp>(alloc.getLoc(), alloc.getType(), Type(), ValueRange(),
-                                            alloc.getDynamicSizes(), alloc.getSymbolOperands(),
-                                            /*hostShared=*/true);
-      alloc.replaceAllUsesWith(managed.getMemref());
+      Location loc = alloc.getLoc();
+      Value start = b.create<gpu::WaitOp>(loc, token, ValueRange()).getAsyncToken();
+      auto device = b.create<gpu::AllocOp>(loc, alloc.getType(), token, ValueRange{start},
+                                           alloc.getDynamicSizes(), alloc.getSymbolOperands(),
+                                           /*hostShared=*/false);
+      b.create<gpu::WaitOp>(loc, Type(), ValueRange{device.getAsyncToken()});
+      alloc.replaceAllUsesWith(device.getMemref());
       alloc.erase();
     }
-    // gpu-to-llvm lowers only the async gpu.dealloc: wrap it in waits.
     for (memref::DeallocOp dealloc : deallocs) {
       OpBuilder b(dealloc);
       Location loc = dealloc.getLoc();
-      Type token = gpu::AsyncTokenType::get(&getContext());
       Value start = b.create<gpu::WaitOp>(loc, token, ValueRange()).getAsyncToken();
       Value freed =
           b.create<gpu::DeallocOp>(loc, token, ValueRange{start}, dealloc.getMemref())
