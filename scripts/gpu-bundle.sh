@@ -7,7 +7,7 @@
 #             the portable level x86-64-v3 (AVX2, FMA), stripped
 #   lib/      every shared library they load that is not glibc's (glibc, the
 #             CUDA driver and cuBLAS come from the GPU machine)
-#   data/     Tiny Shakespeare, a subset of Fashion-MNIST, the one-weight CSV
+#   data/     Tiny Shakespeare, 2500 Fashion-MNIST images, the one-weight models' CSV
 #   bench/    bench/gpu_step.py and the benchmark and PyTorch reference files it imports
 #   gpu-check.sh, MANIFEST (what was built, from which commit, for which glibc)
 # The folder must stay under 64 MiB (what a device run can carry): the script
@@ -63,12 +63,12 @@ ldd "$OUT"/bin/* | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' | sort -u |
   done
 
 cp "$DATA/tinyshakespeare.txt" "$OUT/data/"
-# The first 6000 training and 1000 test images of Fashion-MNIST, as IDX files.
+# The first 2000 training and 500 test images of Fashion-MNIST, as IDX files.
 /usr/bin/python3 - "$FASHION" "$OUT/data/fashion-mnist" <<'EOF'
 import gzip, os, struct, sys
 source, target = sys.argv[1:]
 os.makedirs(target)
-for prefix, count in (("train", 6000), ("t10k", 1000)):
+for prefix, count in (("train", 2000), ("t10k", 500)):
     for kind, item in (("images-idx3-ubyte", 28 * 28), ("labels-idx1-ubyte", 1)):
         with gzip.open(os.path.join(source, f"{prefix}-{kind}.gz")) as f:
             magic, total = struct.unpack(">II", f.read(8))

@@ -76,6 +76,10 @@ cuda_home = os.environ.get("CUDA_HOME") or os.environ.get("CUDA_PATH") or os.env
     or "/usr/local/cuda"
 if os.path.exists(os.path.join(cuda_home, "nvvm", "libdevice", "libdevice.10.bc")):
     config.available_features.add("cuda-libdevice")
+# ptxas and fatbinary in that toolkit: lipc compile --gpu embeds fatbinaries.
+if all(os.access(os.path.join(cuda_home, "bin", tool), os.X_OK) for tool in ("ptxas", "fatbinary")):
+    config.available_features.add("cuda-assembler")
+config.substitutions.append(("%cuda_home", cuda_home))
 
 # A usable NVIDIA GPU (driver loads, a device answers): the GPU tests need
 # one and are reported UNSUPPORTED without; the CPU-fallback tests need none.

@@ -47,6 +47,7 @@ struct Driver {
   CUresult (*primaryCtxRetain)(CUcontext *, CUdevice);
   CUresult (*ctxSetCurrent)(CUcontext);
   CUresult (*moduleLoadDataEx)(CUmodule *, const void *, unsigned, int *, void **);
+  CUresult (*moduleLoadData)(CUmodule *, const void *);
   CUresult (*moduleGetFunction)(CUfunction *, CUmodule, const char *);
   CUresult (*launchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
                            unsigned, CUstream, void **, void **);
@@ -111,6 +112,7 @@ std::string load(State &s) {
   resolve(d.primaryCtxRetain, "cuDevicePrimaryCtxRetain");
   resolve(d.ctxSetCurrent, "cuCtxSetCurrent");
   resolve(d.moduleLoadDataEx, "cuModuleLoadDataEx");
+  resolve(d.moduleLoadData, "cuModuleLoadData");
   resolve(d.moduleGetFunction, "cuModuleGetFunction");
   resolve(d.launchKernel, "cuLaunchKernel");
   resolve(d.streamCreate, "cuStreamCreate");
@@ -313,6 +315,21 @@ void *mgpuModuleLoadJIT(void *ptx, int optLevel) {
     return nullptr;
   }
   s.modules[ptx] = module;
+  return module;
+}
+
+// A fatbinary (lipc compile --gpu with ptxas): the driver takes the machine
+// code for this GPU, or compiles the PTX beside it for a later one.
+void *mgpuModuleLoad(void *data, size_t) {
+  if (!ready("loading a kernel module"))
+    return nullptr;
+  State &s = state();
+  if (auto it = s.modules.find(data); it != s.modules.end())
+    return it->second;
+  CUmodule module = nullptr;
+  if (failed(s.driver.moduleLoadData(&module, data), "loading a kernel module (fatbinary)"))
+    return nullptr;
+  s.modules[data] = module;
   return module;
 }
 

@@ -40,13 +40,15 @@ lip::GemmBackend deviceGemm(lip::GemmBackend gemm) {
   return gemm == lip::GemmBackend::Blas ? lip::GemmBackend::Cublas : gemm;
 }
 
-/// The GPU the kernels are for, with CUDA's libdevice.
+/// The GPU the kernels are for, with CUDA's libdevice and, where the
+/// toolkit has them, ptxas and fatbinary.
 llvm::Expected<lip::DeviceTarget> deviceTarget() {
   llvm::Expected<std::string> libdevice = lip::findLibdevice();
   if (!libdevice)
     return libdevice.takeError();
   lip::DeviceTarget target;
   target.libdevice = *libdevice;
+  target.toolkit = lip::findKernelAssembler();
   return target;
 }
 
@@ -58,6 +60,10 @@ llvm::Error emitGpuObject(ModuleOp trainModule, const TrainingBuild &build,
   llvm::Expected<lip::DeviceTarget> target = deviceTarget();
   if (!target)
     return target.takeError();
+  if (target->toolkit.empty())
+    emitWarning(trainModule.getLoc())
+        << "no ptxas and fatbinary in " << lip::cudaToolkitRoot()
+        << "/bin: the GPU kernels are embedded as PTX only, which the driver compiles at the first run";
   OwningOpRef<ModuleOp> module = trainModule.clone();
   if (failed(lip::lowerToLinalg(*module, lip::AttentionLowering::Linalg)) ||
       failed(lip::bufferize(*module, deviceGemm(build.gemm), bf16Functions)) ||

@@ -57,13 +57,23 @@ void mlir::lip::registerDeviceCodegenDialects(DialectRegistry &registry) {
   registerNVVMDialectTranslation(registry);
 }
 
-llvm::Expected<std::string> mlir::lip::findLibdevice() {
-  std::string toolkit = "/usr/local/cuda";
+std::string mlir::lip::cudaToolkitRoot() {
   for (const char *variable : {"CUDA_HOME", "CUDA_PATH", "CUDA_ROOT"})
-    if (const char *value = std::getenv(variable); value && *value) {
-      toolkit = value;
-      break;
-    }
+    if (const char *value = std::getenv(variable); value && *value)
+      return value;
+  return "/usr/local/cuda";
+}
+
+std::string mlir::lip::findKernelAssembler() {
+  std::string toolkit = cudaToolkitRoot();
+  for (const char *tool : {"/bin/ptxas", "/bin/fatbinary"})
+    if (!llvm::sys::fs::can_execute(toolkit + tool))
+      return "";
+  return toolkit;
+}
+
+llvm::Expected<std::string> mlir::lip::findLibdevice() {
+  std::string toolkit = cudaToolkitRoot();
   std::string path = toolkit + "/nvvm/libdevice/libdevice.10.bc";
   if (llvm::sys::fs::exists(path))
     return path;
@@ -107,9 +117,13 @@ void addKernelPasses(PassManager &pm, const lip::DeviceTarget &target) {
   kernels.addPass(createReconcileUnrealizedCastsPass());
 }
 
-void addBinaryPass(PassManager &pm) {
+/// Kernels as PTX text (LLVM's NVPTX back end, no CUDA needed), or with a
+/// toolkit as fatbinaries: ptxas's sm_90 machine code, which the driver loads
+/// as it is, beside the PTX, which it compiles for another GPU.
+void addBinaryPass(PassManager &pm, const std::string &toolkit = "") {
   GpuModuleToBinaryPassOptions binary;
-  binary.compilationTarget = "isa"; // PTX text: LLVM's NVPTX back end, no CUDA needed
+  binary.compilationTarget = toolkit.empty() ? "isa" : "fatbin";
+  binary.toolkitPath = toolkit;
   pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
@@ -143,7 +157,7 @@ LogicalResult mlir::lip::lowerToGpuLLVMDialect(ModuleOp module, const DeviceTarg
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  addBinaryPass(pm);
+  addBinaryPass(pm, target.toolkit);
   return pm.run(module);
 }
 

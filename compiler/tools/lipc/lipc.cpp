@@ -137,9 +137,9 @@ llvm::cl::opt<bool> noFuse(
 
 llvm::cl::opt<bool> buildGpu(
     "gpu",
-    llvm::cl::desc("Also build the GPU step into the binary (compile): kernels as PTX for sm_90, "
-                   "JIT-compiled by the driver at first use; the binary then runs on a GPU or the "
-                   "CPU (--device); needs CUDA's libdevice"),
+    llvm::cl::desc("Also build the GPU step into the binary (compile): kernels as sm_90 machine "
+                   "code from ptxas beside their PTX (PTX alone without ptxas); the binary then runs "
+                   "on a GPU or the CPU (--device); needs CUDA's libdevice"),
     llvm::cl::cat(lipcCategory));
 
 llvm::cl::opt<std::string> certifyData(

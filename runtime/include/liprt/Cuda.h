@@ -4,7 +4,8 @@
 // needed, so a binary starts and runs on CPU on a machine without a GPU or a
 // driver. The `mgpu*` functions that MLIR's GPU host code calls
 // (gpu-to-llvm) are defined in Cuda.cpp on top of it: each kernel module is
-// JIT-compiled from its embedded PTX once and cached (MLIR 19's host code
+// loaded once from its embedded fatbinary (sm_90 machine code, PTX for
+// later GPUs) or JIT-compiled from its PTX, and cached (MLIR 19's host code
 // loads and unloads the module around every launch), every launch and
 // product of a step is queued on one stream without a wait (the step's host
 // code reads no buffer: the runtime waits once, after the step), and

@@ -28,11 +28,21 @@ struct DeviceTarget {
   std::string chip = "sm_90";       // Hopper (H100, H200)
   std::string features = "+ptx80"; // PTX ISA 8.0, which sm_90 needs at least
   std::string libdevice;            // CUDA's libdevice bitcode
+  /// A CUDA toolkit with ptxas and fatbinary: the GPU step's kernels become
+  /// fatbinaries of sm_90 machine code and PTX (which the driver compiles
+  /// for a later GPU). "": PTX only, compiled by the driver at first use.
+  std::string toolkit;
 };
 
-/// CUDA's libdevice under $CUDA_HOME (or $CUDA_PATH, $CUDA_ROOT; the first one
-/// set), else /usr/local/cuda; an error naming where it looked.
+/// The CUDA toolkit: $CUDA_HOME (or $CUDA_PATH, $CUDA_ROOT; the first one
+/// set), else /usr/local/cuda.
+std::string cudaToolkitRoot();
+
+/// CUDA's libdevice in the toolkit; an error naming where it looked.
 llvm::Expected<std::string> findLibdevice();
+
+/// The toolkit when it has ptxas and fatbinary (its bin/), else "".
+std::string findKernelAssembler();
 
 /// Dialects, interfaces and translations the device pipeline needs.
 void registerDeviceCodegenDialects(DialectRegistry &registry);
@@ -48,7 +58,8 @@ LogicalResult compileDeviceKernels(ModuleOp module, const DeviceTarget &target);
 /// The GPU variant of a bufferized step, lowered to the LLVM dialect: every
 /// function renamed `<prefix><name>` (so it links beside the CPU step),
 /// buffers allocated in device memory (gpu.alloc: kernels and cuBLAS read
-/// them, the host code none), the kernels compiled to PTX and embedded,
+/// them, the host code none), the kernels compiled and embedded (a
+/// fatbinary of machine code and PTX with `target.toolkit`, else PTX),
 /// launches as calls to the runtime's mgpu* functions.
 LogicalResult lowerToGpuLLVMDialect(ModuleOp module, const DeviceTarget &target, StringRef prefix);
 
