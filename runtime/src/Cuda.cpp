@@ -173,12 +173,23 @@ bool ready(const char *what) {
 } // namespace
 
 namespace {
-bool onDevice(const void *pointer) {
+} // namespace
+
+bool liprt::cuda::onDevice(const void *pointer) {
+  if (!probe().usable)
+    return false;
   unsigned type = 0;
   return state().driver.pointerGetAttribute(&type, kPointerMemoryType, reinterpret_cast<CUdeviceptr>(pointer)) ==
              kSuccess &&
          type == kMemoryTypeDevice;
 }
+
+void liprt::cuda::recordError(const std::string &message) {
+  if (state().error.empty())
+    state().error = message;
+}
+
+namespace {
 
 /// cuBLAS with a handle on the step's stream; null, with the reason in
 /// blasMissing, when it cannot be had.
@@ -210,18 +221,23 @@ Blas *cublas() {
 
 /// The device memory a GPU step's buffers come from: freed blocks wait for
 /// the next step (cuMemFree would wait for the whole device every time).
+/// A failed cuMemAlloc is not recorded here: the cache then gives back its
+/// blocks and asks again, and only a request that still fails is an error
+/// (mgpuMemAlloc). The cache lives as long as the process and is never
+/// destroyed: at exit the driver may already be gone.
 liprt::BlockCache &deviceBlocks() {
-  static liprt::BlockCache cache({[](size_t bytes) -> void * {
-                                    CUdeviceptr pointer = 0;
-                                    if (failed(state().driver.memAlloc(&pointer, bytes), "cuMemAlloc"))
-                                      return nullptr;
-                                    return reinterpret_cast<void *>(pointer);
-                                  },
-                                  [](void *block) {
-                                    failed(state().driver.memFree(reinterpret_cast<CUdeviceptr>(block)),
-                                           "cuMemFree");
-                                  }});
-  return cache;
+  static auto *cache = new liprt::BlockCache({[](size_t bytes) -> void * {
+                                                CUdeviceptr pointer = 0;
+                                                if (state().driver.memAlloc(&pointer, bytes) != kSuccess)
+                                                  return nullptr;
+                                                return reinterpret_cast<void *>(pointer);
+                                              },
+                                              [](void *block) {
+                                                failed(state().driver.memFree(
+                                                           reinterpret_cast<CUdeviceptr>(block)),
+                                                       "cuMemFree");
+                                              }});
+  return *cache;
 }
 } // namespace
 
@@ -230,6 +246,8 @@ bool liprt::cuda::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, 
                         bool bf16) {
   if (!state().allocated || !onDevice(a) || !onDevice(b) || !onDevice(c))
     return false;
+  if (!ready("a matrix product"))
+    return true;
   // From here on the operands are device memory, which the CPU cannot read:
   // without cuBLAS the product fails rather than falls back.
   Blas *blas = cublas();
@@ -238,8 +256,6 @@ bool liprt::cuda::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, 
       state().error = "a matrix product on the GPU: " + state().blasMissing;
     return true;
   }
-  if (!ready("a matrix product"))
-    return true;
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
   const float one = 1.0f;
   const int opA = transposeB ? cublasabi::kOpT : cublasabi::kOpN;

@@ -1,8 +1,8 @@
 //===- CudaGemm.cpp - The matrix products of a step on the GPU ------------===//
 //
 // liprt/CudaGemm.h's entry points: cuBLAS (liprt/Cuda.h, loaded at run
-// time) for row-major views within its int sizes, the CPU entry point for
-// anything else.
+// time) for row-major views of device memory within its int sizes, the CPU
+// entry point for host memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +26,15 @@ extern "C" void _mlir_ciface_liprt_cuda_sgemm(F32Memref<2> *a, F32Memref<2> *b, 
       liprt::cuda::sgemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb,
                          accumulate ? 1.0f : 0.0f, data(*c), ldc, bf16 != 0))
     return;
+  // The CPU cannot read device memory: a product there that cuBLAS does not
+  // take (an empty one aside) is an error of the step.
+  if (liprt::cuda::onDevice(data(*a)) || liprt::cuda::onDevice(data(*b)) || liprt::cuda::onDevice(data(*c))) {
+    if (m > 0 && n > 0)
+      liprt::cuda::recordError("a matrix product in device memory that cuBLAS cannot take (a view that is "
+                               "not row-major, an empty inner dimension, sizes beyond int, or an operand "
+                               "in host memory)");
+    return;
+  }
   _mlir_ciface_liprt_sgemm(a, b, c, transposeA, transposeB, accumulate, bf16);
 }
 

@@ -7,7 +7,8 @@
 // CHECK: %[[S:.*]] = gpu.wait async
 // CHECK: %[[B:.*]], %[[A:.*]] = gpu.alloc async [%[[S]]] (%arg0) : memref<?x4xf32>
 // CHECK: gpu.wait [%[[A]]]
-// CHECK: memref.store %{{.*}}, %[[B]]
+// CHECK: scf.parallel
+// CHECK:   memref.store %{{.*}}, %[[B]]
 // CHECK: %[[T:.*]] = gpu.wait async
 // CHECK: %[[F:.*]] = gpu.dealloc async [%[[T]]] %[[B]] : memref<?x4xf32>
 // CHECK: gpu.wait [%[[F]]]
@@ -15,8 +16,12 @@
 // CHECK-NOT: memref.dealloc
 func.func @step(%n: index, %v: f32) {
   %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
   %b = memref.alloc(%n) : memref<?x4xf32>
-  memref.store %v, %b[%c0, %c0] : memref<?x4xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    memref.store %v, %b[%i, %c0] : memref<?x4xf32>
+    scf.reduce
+  }
   memref.dealloc %b : memref<?x4xf32>
   return
 }

@@ -23,8 +23,27 @@ namespace {
 /// Whether `op` is kernel code (a gpu.module's), which keeps its allocations.
 bool inKernel(Operation *op) { return op->getParentOfType<gpu::GPUModuleOp>() != nullptr; }
 
+/// Whether `op`, in host code, reads or writes a buffer (which is now device
+/// memory), but for the loads of scalar arguments, which the host has.
+bool touchesBuffer(Operation *op) {
+  if (auto load = dyn_cast<memref::LoadOp>(op))
+    return !lip::readsScalarArgument(load);
+  return isa<memref::StoreOp, memref::AtomicRMWOp, memref::CopyOp>(op);
+}
+
 struct AllocateOnDevice : lip::impl::AllocateOnDeviceBase<AllocateOnDevice> {
   void runOnOperation() override {
+    // The host cannot reach device memory: code that would is an error here,
+    // not a crash on the GPU.
+    WalkResult hostAccess = getOperation().walk([&](Operation *op) {
+      if (inKernel(op) || op->getParentOfType<scf::ParallelOp>() || !touchesBuffer(op))
+        return WalkResult::advance();
+      op->emitError("the GPU step's host code would access a buffer in device memory here (this op "
+                    "could not be moved into a parallel loop)");
+      return WalkResult::interrupt();
+    });
+    if (hostAccess.wasInterrupted())
+      return signalPassFailure();
     SmallVector<memref::AllocOp> allocs;
     SmallVector<memref::DeallocOp> deallocs;
     getOperation().walk([&](Operation *op) {

@@ -30,20 +30,20 @@ using namespace mlir;
 namespace {
 bool inParallelLoop(Operation *op) { return op->getParentOfType<scf::ParallelOp>() != nullptr; }
 
-/// Whether `load` reads a scalar argument of the function (the step count,
-/// the learning-rate scale): the host has it, and what is computed from it
-/// stays in the host code, passed to the loops by value.
-bool readsScalarArgument(memref::LoadOp load) {
+} // namespace
+
+bool mlir::lip::readsScalarArgument(memref::LoadOp load) {
   auto argument = dyn_cast<BlockArgument>(load.getMemRef());
   return argument && isa<FunctionOpInterface>(argument.getOwner()->getParentOp()) &&
          load.getMemRefType().getRank() == 0;
 }
 
+namespace {
 /// Whether `op` may be recomputed elsewhere: a load (but of a scalar
 /// argument), or pure, without regions and no terminator.
 bool recomputable(Operation *op) {
   if (auto load = dyn_cast<memref::LoadOp>(op))
-    return !readsScalarArgument(load);
+    return !lip::readsScalarArgument(load);
   return isMemoryEffectFree(op) && op->getNumRegions() == 0 && !op->hasTrait<OpTrait::IsTerminator>();
 }
 
@@ -66,8 +66,17 @@ SmallVector<Operation *> sliceOf(ValueRange values, Block *block) {
   return ordered;
 }
 
-/// `buffer` and the views of it (casts, subviews, reshapes) in the function.
+/// `buffer`, the buffer it views and every view of that (casts, subviews,
+/// reshapes) in the function.
 llvm::SmallPtrSet<Value, 8> aliasesOf(Value buffer) {
+  while (Operation *def = buffer.getDefiningOp()) {
+    if (auto view = dyn_cast<ViewLikeOpInterface>(def))
+      buffer = view.getViewSource();
+    else if (auto cast = dyn_cast<memref::CastOp>(def))
+      buffer = cast.getSource();
+    else
+      break;
+  }
   llvm::SmallPtrSet<Value, 8> aliases{buffer};
   SmallVector<Value> work{buffer};
   while (!work.empty())
@@ -146,6 +155,8 @@ void storesIntoLoops(func::FuncOp function) {
   });
   for (memref::StoreOp store : stores) {
     SmallVector<Operation *> slice = sliceOf(store->getOperands(), store->getBlock());
+    if (!sameValuesAt(slice, store))
+      continue; // the host keeps it; -lip-allocate-on-device reports it
     OpBuilder b(store);
     Location loc = store.getLoc();
     Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
@@ -175,7 +186,9 @@ void loadsIntoLoops(func::FuncOp function) {
       if (Operation *def = value.getDefiningOp(); def && def->getBlock() == loop->getBlock())
         scalars.push_back(value);
     SmallVector<Operation *> slice = sliceOf(scalars, loop->getBlock());
-    if (llvm::none_of(slice, [](Operation *op) { return isa<memref::LoadOp>(op); }) ||
+    // A global (a constant table, such as rope's angles) is taken into the
+    // loop too: kernel outlining then copies it into the device code.
+    if (llvm::none_of(slice, [](Operation *op) { return isa<memref::LoadOp, memref::GetGlobalOp>(op); }) ||
         !sameValuesAt(slice, loop))
       continue;
     OpBuilder b = OpBuilder::atBlockBegin(loop.getBody());

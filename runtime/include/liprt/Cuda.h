@@ -68,6 +68,13 @@ void copyToHost(void *host, const void *device, size_t bytes);
 /// Queues a copy of `bytes` within device memory.
 void copyOnDevice(void *to, const void *from, size_t bytes);
 
+/// Whether `pointer` is device memory (false without a usable GPU).
+bool onDevice(const void *pointer);
+
+/// Records `message` as the step's error for takeError(), unless one is
+/// recorded already.
+void recordError(const std::string &message);
+
 /// Loads cuBLAS, which a GPU step's products need (device memory cannot
 /// fall back to the CPU); the reason when it cannot.
 Status loadBlas();

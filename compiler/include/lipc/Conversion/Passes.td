@@ -341,7 +341,9 @@ def AllocateOnDevice : Pass<"lip-allocate-on-device", "::mlir::ModuleOp"> {
     kernels and cuBLAS read: the host code reads no buffer after
     `-lip-scalars-into-loops`) and each `memref.dealloc` an async
     `gpu.dealloc`, each between two `gpu.wait`s (gpu-to-llvm lowers only the
-    async forms of both). Kernels' own allocations (inside `gpu.module`) are not touched.
+    async forms of both). A load, store, atomic update or copy of a buffer
+    left in host code (outside `scf.parallel`), other than a load of a
+    scalar argument, is an error: the host cannot reach device memory. Kernels' own allocations (inside `gpu.module`) are not touched.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
