@@ -2,6 +2,8 @@
 
 #include "liprt/BlockCache.h"
 
+#include <algorithm>
+
 using namespace liprt;
 
 size_t BlockCache::sizeClass(size_t bytes) {
@@ -54,6 +56,20 @@ void BlockCache::release(void *block) {
   cached_[size].push_back(block);
   stats_.liveBytes -= size;
   stats_.cachedBytes += size;
+}
+
+bool BlockCache::claim(void *block) {
+  for (auto &[size, blocks] : cached_) {
+    auto it = std::find(blocks.begin(), blocks.end(), block);
+    if (it == blocks.end())
+      continue;
+    blocks.erase(it);
+    handedOut_[block] = size;
+    stats_.cachedBytes -= size;
+    stats_.liveBytes += size;
+    return true;
+  }
+  return false;
 }
 
 void BlockCache::trim() {

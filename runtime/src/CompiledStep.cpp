@@ -5,9 +5,10 @@
 #include "liprt/Cuda.h"
 #include "liprt/StepArena.h"
 
-#include <cmath>
-#include <cstdlib>
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -27,11 +28,67 @@ bool denseRowMajor(const int64_t *d, size_t rank) {
   }
   return true;
 }
+
+} // namespace
+
+/// The results struct an entry point fills: every result's descriptor, one
+/// after another (lipc_abi.h, all 8-byte words).
+struct liprt::detail::PackedResults {
+  explicit PackedResults(const std::vector<StepTensor> &results) {
+    size_t total = 0;
+    for (const StepTensor &r : results) {
+      offset.push_back(total);
+      total += descriptorWords(r.shape.size());
+    }
+    words.assign(total, 0);
+  }
+  const int64_t *descriptor(size_t k) const { return &words[offset[k]]; }
+  void *allocated(size_t k) const { return pointer(offset[k]); }
+  void *aligned(size_t k) const { return pointer(offset[k] + 1); }
+
+  std::vector<size_t> offset;
+  std::vector<int64_t> words;
+
+private:
+  void *pointer(size_t word) const {
+    void *p;
+    std::memcpy(&p, &words[word], sizeof(void *));
+    return p;
+  }
+};
+
+
+/// A step recorded as a graph: the batch and the argument buffers it was
+/// recorded over (its work reads them there), its results' descriptors (its
+/// work writes them there), and the result buffers it keeps.
+struct liprt::detail::CapturedStep {
+  CapturedStep(const std::vector<StepTensor> &results, const StepMemory &memory)
+      : packed(results), memory(memory) {}
+  CapturedStep(const CapturedStep &) = delete;
+  CapturedStep &operator=(const CapturedStep &) = delete;
+  ~CapturedStep() {
+    if (graph)
+      memory.graphs.drop(graph);
+    for (void *buffer : kept)
+      memory.release(buffer);
+  }
+
+  PackedResults packed;
+  StepMemory memory;
+  void *graph = nullptr;
+  int64_t batch = 0;
+  std::vector<const void *> data;
+  std::vector<void *> kept;
+};
+
+namespace {
+void deleteCaptured(detail::CapturedStep *captured) { delete captured; }
 } // namespace
 
 CompiledStep::CompiledStep(StepManifest manifest, Entry entry, Entry forward)
     : manifest_(std::move(manifest)), entry_(entry), forward_(forward),
-      horizon_(static_cast<double>(manifest_.train.steps)), owned_(manifest_.arguments.size()) {
+      horizon_(static_cast<double>(manifest_.train.steps)), owned_(manifest_.arguments.size()),
+      captured_(nullptr, deleteCaptured) {
   for (size_t i = 0; i < manifest_.arguments.size(); ++i)
     if (manifest_.arguments[i].isCarried())
       owned_[i].assign(manifest_.arguments[i].elements(0), 0.0f);
@@ -141,6 +198,8 @@ Status CompiledStep::keepResident(StepMemory memory, Entry train, Entry forward)
   if (!memory.allocate || !memory.release || !memory.toDevice || !memory.toHost || !memory.within)
     return Status::error("resident memory needs an allocator, a release and the copies");
   fetchCarried();
+  captured_.reset();
+  lastBatch_ = 0;
   memory_ = memory;
   residentBuffers_.clear();
   scratch_.clear();
@@ -163,7 +222,8 @@ Status CompiledStep::useGpu(Entry train, Entry forward) {
   if (Status s = cuda::loadBlas(); !s.isOk())
     return Status::error("no usable GPU: " + s.message());
   if (Status s = keepResident({cuda::allocate, cuda::release, cuda::copyToDevice, cuda::copyToHost,
-                               cuda::copyOnDevice},
+                               cuda::copyOnDevice, /*host=*/false,
+                               {cuda::beginCapture, cuda::endCapture, cuda::launchGraph, cuda::dropGraph}},
                               train, forward);
       !s.isOk())
     return s;
@@ -174,7 +234,7 @@ Status CompiledStep::useGpu(Entry train, Entry forward) {
 Status CompiledStep::keepResidentInArena() {
   auto copy = [](void *to, const void *from, size_t bytes) { std::memcpy(to, from, bytes); };
   return keepResident({[](size_t bytes) { return arena::allocate(bytes); }, arena::release, copy, copy, copy,
-                       /*host=*/true},
+                       /*host=*/true, /*graphs=*/{}},
                       entry_, forward_);
 }
 
@@ -202,9 +262,9 @@ Result<StepOutcome> CompiledStep::run(double step, int64_t batch,
       data.push_back(resident_ ? residentBuffers_[i].get() : owned_[i].data());
       continue;
     }
-    // Host memory reads the batch where it is; device memory needs a copy.
-    // Scalars stay on the host, whose code reads them.
-    if (!resident_ || memory_.host || a.shape.empty()) {
+    // Host memory reads the batch where it is; device memory needs a copy,
+    // scalars included (the step's host code reads no memory).
+    if (!resident_ || memory_.host) {
       data.push_back(host);
       continue;
     }
@@ -215,6 +275,18 @@ Result<StepOutcome> CompiledStep::run(double step, int64_t batch,
   }
   if (nextBatchArgument != batchData.size())
     return Status::error("the step takes fewer batch tensors than were given");
+  if (batch > 0 && replaysAt(batch) && captured_->data == data)
+    return replay();
+  if (batch > 0 && resident_ && graphs_ && memory_.graphs.usable() && lastBatch_ == batch) {
+    Result<bool> recorded = capture(data, batch);
+    if (!recorded)
+      return recorded.status();
+    if (*recorded)
+      return replay();
+  }
+  // The host code swaps in new resident buffers, which a recorded step
+  // would not read.
+  captured_.reset();
   // Result k > 1 is the new value of the (k-2)-th parameter or state.
   std::vector<int> adopt(manifest_.results.size(), -1);
   size_t next = 2;
@@ -225,6 +297,7 @@ Result<StepOutcome> CompiledStep::run(double step, int64_t batch,
       invoke(entry_, manifest_.arguments, data, manifest_.results, batch, adopt);
   if (!results)
     return results.status();
+  lastBatch_ = batch;
   if (resident_) {
     residentNewer_ = true;
   } else {
@@ -273,33 +346,6 @@ Result<std::vector<float>> CompiledStep::forward(int64_t batch,
   return std::move((*results)[0]);
 }
 
-/// The results struct an entry point fills: every result's descriptor, one
-/// after another (lipc_abi.h, all 8-byte words).
-struct liprt::detail::PackedResults {
-  explicit PackedResults(const std::vector<StepTensor> &results) {
-    size_t total = 0;
-    for (const StepTensor &r : results) {
-      offset.push_back(total);
-      total += descriptorWords(r.shape.size());
-    }
-    words.assign(total, 0);
-  }
-  const int64_t *descriptor(size_t k) const { return &words[offset[k]]; }
-  void *allocated(size_t k) const { return pointer(offset[k]); }
-  void *aligned(size_t k) const { return pointer(offset[k] + 1); }
-
-  std::vector<size_t> offset;
-  std::vector<int64_t> words;
-
-private:
-  void *pointer(size_t word) const {
-    void *p;
-    std::memcpy(&p, &words[word], sizeof(void *));
-    return p;
-  }
-};
-
-
 namespace {
 int64_t extent(int64_t shape, int64_t batch) { return shape < 0 ? batch : shape; }
 
@@ -334,6 +380,15 @@ Status checkResultShapes(const detail::PackedResults &packed, const std::vector<
                              std::string(lipc::abi::roleName(results[k].role)) + " '" +
                              results[k].name + "' with a different shape than its manifest");
   return Status::ok();
+}
+
+/// Whether carried result `k` is dense row-major, as a resident step takes
+/// it (as its new buffer, or copied as one span).
+Status checkDense(const detail::PackedResults &packed, size_t k, const StepTensor &result) {
+  if (denseRowMajor(packed.descriptor(k), result.shape.size()))
+    return Status::ok();
+  return Status::error("the compiled step returned " + std::string(lipc::abi::roleName(result.role)) + " '" +
+                       result.name + "' in a layout other than dense row-major, which a resident step cannot take");
 }
 
 /// Result `k` copied out as f32 (an f64 result, the learning rate, rounded);
@@ -431,6 +486,8 @@ Status CompiledStep::adoptResults(const detail::PackedResults &packed,
   for (size_t k = 0; k < results.size(); ++k) {
     if (k >= adopt.size() || adopt[k] < 0)
       continue;
+    if (Status dense = checkDense(packed, k, results[k]); !dense.isOk())
+      return dense;
     size_t i = static_cast<size_t>(adopt[k]);
     void *base = packed.allocated(k), *aligned = packed.aligned(k);
     int64_t offset = packed.descriptor(k)[2];
@@ -450,4 +507,75 @@ Status CompiledStep::adoptResults(const detail::PackedResults &packed,
   for (auto &[i, buffer] : replacements)
     residentBuffers_[i] = std::move(buffer);
   return Status::ok();
+}
+
+void CompiledStep::withoutGraphs() {
+  graphs_ = false;
+  captured_.reset();
+}
+
+bool CompiledStep::replaysAt(int64_t batch) const { return captured_ && captured_->batch == batch; }
+
+Result<bool> CompiledStep::capture(const std::vector<const void *> &data, int64_t batch) {
+  captured_.reset();
+  std::unique_ptr<detail::CapturedStep, void (*)(detail::CapturedStep *)> captured(
+      new detail::CapturedStep(manifest_.results, memory_), deleteCaptured);
+  captured->batch = batch;
+  captured->data = data;
+  auto stop = [&](const std::string &why) -> Result<bool> {
+    graphs_ = false;
+    std::fprintf(stderr, "liprt: the step could not be recorded as a graph (%s); every step runs its host code\n",
+                 why.c_str());
+    return false;
+  };
+  if (!memory_.graphs.begin())
+    return stop(gpu_ ? cuda::takeError().message() : "recording did not start");
+  std::vector<std::vector<int64_t>> descriptors = argumentDescriptors(manifest_.arguments, data, batch);
+  std::vector<void *> args = {captured->packed.words.data()};
+  for (std::vector<int64_t> &d : descriptors)
+    args.push_back(d.data());
+  entry_(args.data());
+  // The recorded work ends with the new parameters and state copied where
+  // the next replay reads them. Result k > 1 is the (k-2)-th carried value.
+  Status shapes = checkResultShapes(captured->packed, manifest_.results, batch);
+  size_t k = 2;
+  for (size_t i = 0; shapes.isOk() && i < manifest_.arguments.size(); ++i) {
+    if (!manifest_.arguments[i].isCarried())
+      continue;
+    if (shapes = checkDense(captured->packed, k, manifest_.results[k]); !shapes.isOk())
+      break;
+    const float *from = static_cast<const float *>(captured->packed.aligned(k)) + captured->packed.descriptor(k)[2];
+    if (from != residentBuffers_[i].get())
+      memory_.within(residentBuffers_[i].get(), from, owned_[i].size() * sizeof(float));
+    ++k;
+  }
+  std::string why;
+  captured->graph = memory_.graphs.end(why);
+  for (size_t r = 0; r < manifest_.results.size(); ++r) {
+    void *buffer = captured->packed.allocated(r);
+    if (buffer && std::find(data.begin(), data.end(), buffer) == data.end() &&
+        std::find(captured->kept.begin(), captured->kept.end(), buffer) == captured->kept.end())
+      captured->kept.push_back(buffer);
+  }
+  if (!shapes.isOk())
+    return shapes;
+  if (!captured->graph)
+    return stop(why);
+  captured_ = std::move(captured);
+  return true;
+}
+
+Result<StepOutcome> CompiledStep::replay() {
+  detail::CapturedStep &c = *captured_;
+  if (!memory_.graphs.launch(c.graph)) {
+    Status why = gpu_ ? cuda::takeError() : Status::ok();
+    return Status::error("launching the recorded step failed" + (why.isOk() ? "" : ": " + why.message()));
+  }
+  if (gpu_)
+    if (Status s = cuda::synchronize(); !s.isOk())
+      return s;
+  residentNewer_ = true;
+  std::vector<float> loss = readResult(c.packed, 0, manifest_.results[0], c.batch, &memory_);
+  std::vector<float> lr = readResult(c.packed, 1, manifest_.results[1], c.batch, &memory_);
+  return StepOutcome{loss[0], lr[0]};
 }

@@ -10,6 +10,8 @@
 #ifndef LIPRT_CUBLASABI_H
 #define LIPRT_CUBLASABI_H
 
+#include <cstddef>
+
 namespace liprt::cublas_abi {
 using Status = int;     // cublasStatus_t
 using Handle = void *;  // cublasHandle_t
@@ -28,6 +30,7 @@ using SetStream = Status (*)(Handle handle, Stream stream);
 using Sgemm = Status (*)(Handle handle, int transA, int transB, int m, int n, int k, const float *alpha,
                          const float *a, int lda, const float *b, int ldb, const float *beta, float *c,
                          int ldc);
+using SetWorkspace = Status (*)(Handle handle, void *workspace, size_t bytes);
 using GemmEx = Status (*)(Handle handle, int transA, int transB, int m, int n, int k, const void *alpha,
                           const void *a, int aType, int lda, const void *b, int bType, int ldb,
                           const void *beta, void *c, int cType, int ldc, int computeType, int algorithm);

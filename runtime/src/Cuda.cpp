@@ -22,8 +22,10 @@
 #include <dlfcn.h>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace cublasabi = liprt::cublas_abi;
 
@@ -35,7 +37,12 @@ using CUmodule = struct CUmod_st *;
 using CUfunction = struct CUfunc_st *;
 using CUstream = struct CUstream_st *;
 using CUdeviceptr = unsigned long long;
+using CUgraph = struct CUgraph_st *;
+using CUgraphExec = struct CUgraphExec_st *;
 constexpr CUresult kSuccess = 0;
+/// CU_STREAM_CAPTURE_MODE_RELAXED: the step's host code may allocate (a
+/// block the cache lacks) and load modules while its work is recorded.
+constexpr int kCaptureModeRelaxed = 2;
 constexpr int kJitErrorLogBuffer = 5, kJitErrorLogBufferSize = 6, kJitOptimizationLevel = 7;
 
 /// The driver's entry points, resolved from libcuda.so.1.
@@ -60,6 +67,20 @@ struct Driver {
   CUresult (*memcpyDtoDAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
   CUresult (*getErrorString)(CUresult, const char **);
   CUresult (*pointerGetAttribute)(void *, int, CUdeviceptr);
+  CUresult (*streamBeginCapture)(CUstream, int);
+  CUresult (*streamEndCapture)(CUstream, CUgraph *);
+  CUresult (*graphInstantiate)(CUgraphExec *, CUgraph, unsigned long long);
+  CUresult (*graphLaunch)(CUgraphExec, CUstream);
+  CUresult (*graphExecDestroy)(CUgraphExec);
+  CUresult (*graphDestroy)(CUgraph);
+};
+
+/// A step recorded by beginCapture/endCapture, with the blocks its work
+/// uses that the capture released (the cache must not hand them out).
+struct Graph {
+  CUgraph graph = nullptr;
+  CUgraphExec exec = nullptr;
+  std::vector<void *> blocks;
 };
 
 /// cuBLAS's entry points, resolved from libcublas when first needed.
@@ -70,7 +91,11 @@ struct Blas {
   cublasabi::SetStream setStream;
   cublasabi::Sgemm sgemm;
   cublasabi::GemmEx gemmEx;
+  cublasabi::SetWorkspace setWorkspace;
 };
+/// cuBLAS's workspace on Hopper (its guide's size): given up front, so that
+/// a product recorded in a graph needs no allocation of its own.
+constexpr size_t kBlasWorkspaceBytes = size_t(32) << 20;
 constexpr int kPointerMemoryType = 2, kMemoryTypeDevice = 2;
 
 struct State {
@@ -82,6 +107,8 @@ struct State {
   std::map<std::pair<CUmodule, std::string>, CUfunction> functions;
   std::string error;
   bool allocated = false; // device memory was handed out: products may be on the device
+  bool capturing = false;  // between beginCapture and endCapture
+  std::set<void *> captureBlocks; // the blocks handed out while capturing
   Blas blas;
   std::string blasMissing; // why cuBLAS could not be had, once tried
 };
@@ -124,6 +151,12 @@ std::string load(State &s) {
   resolve(d.memcpyDtoDAsync, "cuMemcpyDtoDAsync_v2");
   resolve(d.getErrorString, "cuGetErrorString");
   resolve(d.pointerGetAttribute, "cuPointerGetAttribute");
+  resolve(d.streamBeginCapture, "cuStreamBeginCapture_v2");
+  resolve(d.streamEndCapture, "cuStreamEndCapture");
+  resolve(d.graphInstantiate, "cuGraphInstantiateWithFlags");
+  resolve(d.graphLaunch, "cuGraphLaunch");
+  resolve(d.graphExecDestroy, "cuGraphExecDestroy");
+  resolve(d.graphDestroy, "cuGraphDestroy");
   if (!resolve.firstMissing().empty())
     return "libcuda.so.1 lacks " + resolve.firstMissing() + " (driver too old)";
   if (CUresult r = d.init(0); r != kSuccess)
@@ -172,9 +205,6 @@ bool ready(const char *what) {
 }
 } // namespace
 
-namespace {
-} // namespace
-
 bool liprt::cuda::onDevice(const void *pointer) {
   if (!probe().usable)
     return false;
@@ -208,11 +238,18 @@ Blas *cublas() {
     resolve(b.setStream, "cublasSetStream_v2");
     resolve(b.sgemm, "cublasSgemm_v2");
     resolve(b.gemmEx, "cublasGemmEx");
+    resolve(b.setWorkspace, "cublasSetWorkspace_v2");
     cublasabi::Handle handle = nullptr;
+    CUdeviceptr workspace = 0;
     if (!resolve.firstMissing().empty())
       state().blasMissing = "cuBLAS lacks " + resolve.firstMissing();
     else if (b.create(&handle) != cublasabi::kSuccess || b.setStream(handle, state().stream) != cublasabi::kSuccess)
       state().blasMissing = "cuBLAS could not make a handle on the step's stream";
+    else if (state().driver.memAlloc(&workspace, kBlasWorkspaceBytes) != kSuccess ||
+             b.setWorkspace(handle, reinterpret_cast<void *>(workspace), kBlasWorkspaceBytes) !=
+                 cublasabi::kSuccess)
+      state().blasMissing = "cuBLAS could not take a workspace of " +
+                            std::to_string(kBlasWorkspaceBytes >> 20) + " MiB of device memory";
     else
       b.handle = handle;
   }
@@ -399,6 +436,8 @@ void *mgpuMemAlloc(uint64_t bytes, void *, bool hostShared) {
   if (!block && state().error.empty())
     state().error = "no device memory left for " + std::to_string(bytes) + " bytes";
   state().allocated = state().allocated || block;
+  if (block && state().capturing)
+    state().captureBlocks.insert(block);
   return block;
 }
 
@@ -432,4 +471,55 @@ void liprt::cuda::copyOnDevice(void *to, const void *from, size_t bytes) {
     failed(state().driver.memcpyDtoDAsync(reinterpret_cast<CUdeviceptr>(to), reinterpret_cast<CUdeviceptr>(from),
                                           bytes, state().stream),
            "cuMemcpyDtoDAsync");
+}
+
+bool liprt::cuda::beginCapture() {
+  State &s = state();
+  if (!ready("capturing a graph") ||
+      failed(s.driver.streamBeginCapture(s.stream, kCaptureModeRelaxed), "cuStreamBeginCapture"))
+    return false;
+  s.capturing = true;
+  s.captureBlocks.clear();
+  return true;
+}
+
+void *liprt::cuda::endCapture(std::string &why) {
+  State &s = state();
+  s.capturing = false;
+  CUgraph graph = nullptr;
+  failed(s.driver.streamEndCapture(s.stream, &graph), "cuStreamEndCapture");
+  CUgraphExec exec = nullptr;
+  if (s.error.empty() && graph)
+    failed(s.driver.graphInstantiate(&exec, graph, 0), "cuGraphInstantiate");
+  if (!s.error.empty() || !exec) {
+    if (graph)
+      s.driver.graphDestroy(graph);
+    why = s.error.empty() ? "the capture recorded no graph" : takeError().message();
+    return nullptr;
+  }
+  auto *recorded = new Graph{graph, exec, {}};
+  for (void *block : s.captureBlocks)
+    if (deviceBlocks().claim(block))
+      recorded->blocks.push_back(block);
+  s.captureBlocks.clear();
+  return recorded;
+}
+
+bool liprt::cuda::launchGraph(void *graph) {
+  return graph && ready("launching the step's graph") &&
+         !failed(state().driver.graphLaunch(static_cast<Graph *>(graph)->exec, state().stream), "cuGraphLaunch");
+}
+
+void liprt::cuda::dropGraph(void *graph) {
+  auto *recorded = static_cast<Graph *>(graph);
+  if (!recorded)
+    return;
+  State &s = state();
+  // Its launches finish first: its work still uses the blocks.
+  failed(s.driver.streamSynchronize(s.stream), "cuStreamSynchronize");
+  s.driver.graphExecDestroy(recorded->exec);
+  s.driver.graphDestroy(recorded->graph);
+  for (void *block : recorded->blocks)
+    deviceBlocks().release(block);
+  delete recorded;
 }

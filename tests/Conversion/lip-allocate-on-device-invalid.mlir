@@ -1,10 +1,9 @@
 // RUN: lip-opt %s -split-input-file -verify-diagnostics -lip-allocate-on-device
 
 // A buffer read by the host code would be device memory: an error, not a
-// crash on the GPU. A scalar argument (the host's own) may be read.
-func.func @host_read(%step: memref<f64>, %n: index) -> f32 {
+// crash on the GPU.
+func.func @host_read(%n: index) -> f32 {
   %c0 = arith.constant 0 : index
-  %s = memref.load %step[] : memref<f64>
   %b = memref.alloc(%n) : memref<?xf32>
   // expected-error @+1 {{the GPU step's host code would access a buffer in device memory here (this op could not be moved into a parallel loop)}}
   %v = memref.load %b[%c0] : memref<?xf32>
@@ -18,4 +17,14 @@ func.func @host_copy(%a: memref<4xf32>, %b: memref<4xf32>) {
   // expected-error @+1 {{the GPU step's host code would access a buffer in device memory here}}
   memref.copy %a, %b : memref<4xf32> to memref<4xf32>
   return
+}
+
+// -----
+
+// So would a scalar argument: the runtime stages the step count in device
+// memory too.
+func.func @host_reads_step(%step: memref<f64>) -> f64 {
+  // expected-error @+1 {{the GPU step's host code would access a buffer in device memory here}}
+  %s = memref.load %step[] : memref<f64>
+  return %s : f64
 }

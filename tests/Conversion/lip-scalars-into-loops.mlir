@@ -95,20 +95,29 @@ func.func @written_between(%s: memref<f32>, %y: memref<8xf32>) {
 
 // -----
 
-// A scalar argument (the learning-rate scale) is read by the host: what is
-// computed from it, a loop included, stays in the host code and reaches the
-// loops by value; its store into a result becomes a one-iteration loop that
-// recomputes the product from the loaded value.
+// A scalar argument (the learning-rate scale) is a buffer like any other:
+// its store into a result becomes a one-iteration loop that loads it; the
+// loop computed from it runs once in a one-iteration loop that stores its
+// result in a 0-d buffer, which the parallel loop that used the result by
+// value loads (a graph of the step then replays it with the step's scale).
 // CHECK-LABEL: func.func @scalar_argument
+// CHECK-NOT: memref.load
+// CHECK: scf.parallel
 // CHECK: %[[S:.*]] = memref.load %arg0[] : memref<f64>
 // CHECK: %[[R:.*]] = arith.mulf %[[S]], %{{.*}} : f64
+// CHECK-NEXT: memref.store %[[R]], %arg1[] : memref<f64>
+// CHECK: %[[B:.*]] = memref.alloc() : memref<f64>
+// CHECK-NOT: memref.load
 // CHECK: scf.parallel
-// CHECK: %[[R2:.*]] = arith.mulf %[[S]], %{{.*}} : f64
-// CHECK-NEXT: memref.store %[[R2]], %arg1[] : memref<f64>
-// CHECK: %[[F:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[R]])
+// CHECK: %[[S2:.*]] = memref.load %arg0[] : memref<f64>
+// CHECK: %[[R2:.*]] = arith.mulf %[[S2]], %{{.*}} : f64
+// CHECK: %[[F:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[R2]])
+// CHECK: memref.store %[[F]], %[[B]][] : memref<f64>
 // CHECK: scf.parallel
-// CHECK-NOT: memref.load %arg0
-// CHECK: arith.mulf %{{.*}}, %[[F]] : f64
+// CHECK-NEXT: %[[L:.*]] = memref.load %[[B]][] : memref<f64>
+// CHECK: arith.mulf %{{.*}}, %[[L]] : f64
+// CHECK: memref.dealloc %[[B]] : memref<f64>
+// CHECK-NEXT: return
 func.func @scalar_argument(%scale: memref<f64>, %rate: memref<f64>, %y: memref<8xf64>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -118,6 +127,33 @@ func.func @scalar_argument(%scale: memref<f64>, %rate: memref<f64>, %y: memref<8
   %r = arith.mulf %s, %base : f64
   memref.store %r, %rate[] : memref<f64>
   %f = scf.for %i = %c0 to %c8 step %c1 iter_args(%a = %r) -> (f64) {
+    %h = arith.mulf %a, %base : f64
+    scf.yield %h : f64
+  }
+  scf.parallel (%j) = (%c0) to (%c8) step (%c1) {
+    %old = memref.load %y[%j] : memref<8xf64>
+    %new = arith.mulf %old, %f : f64
+    memref.store %new, %y[%j] : memref<8xf64>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A scalar loop of constants reads no memory: the host computes it, and
+// the parallel loop takes its result by value.
+// CHECK-LABEL: func.func @constant_loop
+// CHECK-NOT: memref.alloc
+// CHECK: %[[F:.*]] = scf.for
+// CHECK: scf.parallel
+// CHECK: arith.mulf %{{.*}}, %[[F]] : f64
+func.func @constant_loop(%y: memref<8xf64>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %base = arith.constant 0.5 : f64
+  %f = scf.for %i = %c0 to %c8 step %c1 iter_args(%a = %base) -> (f64) {
     %h = arith.mulf %a, %base : f64
     scf.yield %h : f64
   }

@@ -4,8 +4,9 @@
 // run out, the same interface the CUDA runtime gives cuMemAlloc: a step
 // repeated with the same requests is served from the cache alone, live
 // blocks are distinct, size classes bound the waste, an allocator out of
-// memory gets the cached blocks back before the request fails, and
-// everything goes back at the end.
+// memory gets the cached blocks back before the request fails, a block
+// claimed back from the cache (a CUDA graph's) is not handed out until it
+// is released again, and everything goes back at the end.
 //
 //===----------------------------------------------------------------------===//
 
@@ -118,5 +119,26 @@ TEST(BlockCacheTest, ForeignAndNullBlocksAreIgnored) {
   cache.release(a); // a second release of the same block
   EXPECT_EQ(cache.stats().cachedBytes, 512u);
   EXPECT_EQ(cache.allocate(10), a);
+}
+
+// A CUDA graph's work keeps using the blocks its capture released: claimed
+// back, they are live (not handed to the next request) until released.
+TEST(BlockCacheTest, ClaimedBlocksAreNotHandedOut) {
+  Host::reset();
+  liprt::BlockCache cache(host());
+  void *graphs = cache.allocate(1000), *other = cache.allocate(1000);
+  cache.release(graphs);
+  cache.release(other);
+  EXPECT_TRUE(cache.claim(graphs));
+  EXPECT_FALSE(cache.claim(graphs)) << "claimed once";
+  int onStack = 0;
+  EXPECT_FALSE(cache.claim(&onStack));
+  EXPECT_EQ(cache.stats().liveBytes, 1024u);
+  EXPECT_EQ(cache.stats().cachedBytes, 1024u);
+  void *next = cache.allocate(1000), *fresh = cache.allocate(1000);
+  EXPECT_EQ(next, other);
+  EXPECT_NE(fresh, graphs) << "a claimed block is not handed out";
+  cache.release(graphs);
+  EXPECT_EQ(cache.allocate(1000), graphs) << "released again, it is";
 }
 } // namespace

@@ -3,7 +3,8 @@
 // The manifest reader's checks, and CompiledStep against a hand-written step
 // with the calling convention of a compiled one (packed descriptors, results
 // allocated by the step, a transposed layout), so the runtime's side is
-// tested without the compiler. NativeTrainStepTest drives a real one.
+// tested without the compiler, the recording of a step as a graph included
+// (on a host stand-in for the GPU). NativeTrainStepTest drives a real one.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +18,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
+#include <utility>
 
 using namespace liprt;
 
@@ -137,20 +140,36 @@ TEST(CompiledStep, RejectsBadManifests) {
             "updated parameters and state");
 }
 
+/// The data pointer of a memref descriptor.
+void *pointer(void *descriptor) {
+  void *p;
+  std::memcpy(&p, &static_cast<int64_t *>(descriptor)[1], sizeof(void *));
+  return p;
+}
+
+/// Fills the results struct of the hand-written steps below with the loss,
+/// the learning rate and w, `transposed` (strides 1, 2) or row-major.
+void packResults(int64_t *results, float *loss, double *lr, float *w, bool transposed) {
+  // loss, lr: allocated, aligned, offset; w: allocated, aligned, offset, sizes, strides.
+  int64_t words[13] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, transposed ? 1 : 3, transposed ? 2 : 1};
+  std::memcpy(&words[0], &loss, sizeof(void *));
+  std::memcpy(&words[1], &loss, sizeof(void *));
+  std::memcpy(&words[3], &lr, sizeof(void *));
+  std::memcpy(&words[4], &lr, sizeof(void *));
+  std::memcpy(&words[6], &w, sizeof(void *));
+  std::memcpy(&words[7], &w, sizeof(void *));
+  std::memcpy(results, words, sizeof(words));
+}
+
 /// The hand-written step: loss = step + x[0][0] + labels[1], lr = step / 4,
 /// and w becomes w + 1, returned transposed (strides 1, 2) in a buffer it
 /// allocates from the step arena, as compiled steps do.
 void fakeStep(void **args) {
   auto *results = static_cast<int64_t *>(args[0]);
-  auto pointer = [](const int64_t *descriptor) {
-    void *p;
-    std::memcpy(&p, &descriptor[1], sizeof(void *));
-    return p;
-  };
-  const float *w = static_cast<const float *>(pointer(static_cast<int64_t *>(args[1])));
-  double step = *static_cast<const double *>(pointer(static_cast<int64_t *>(args[2])));
-  const float *x = static_cast<const float *>(pointer(static_cast<int64_t *>(args[3])));
-  const int32_t *y = static_cast<const int32_t *>(pointer(static_cast<int64_t *>(args[4])));
+  const float *w = static_cast<const float *>(pointer(args[1]));
+  double step = *static_cast<const double *>(pointer(args[2]));
+  const float *x = static_cast<const float *>(pointer(args[3]));
+  const int32_t *y = static_cast<const int32_t *>(pointer(args[4]));
   auto *loss = static_cast<float *>(liprt::arena::allocate(sizeof(float)));
   *loss = static_cast<float>(step + x[0] + y[1]);
   auto *lr = static_cast<double *>(liprt::arena::allocate(sizeof(double)));
@@ -159,15 +178,7 @@ void fakeStep(void **args) {
   for (int i = 0; i < 2; ++i)
     for (int j = 0; j < 3; ++j)
       wt[j * 2 + i] = w[i * 3 + j] + 1;
-  // loss, lr: allocated, aligned, offset; w: allocated, aligned, offset, sizes, strides.
-  int64_t words[13] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 1, 2};
-  std::memcpy(&words[0], &loss, sizeof(void *));
-  std::memcpy(&words[1], &loss, sizeof(void *));
-  std::memcpy(&words[3], &lr, sizeof(void *));
-  std::memcpy(&words[4], &lr, sizeof(void *));
-  std::memcpy(&words[6], &wt, sizeof(void *));
-  std::memcpy(&words[7], &wt, sizeof(void *));
-  std::memcpy(results, words, sizeof(words));
+  packResults(results, loss, lr, wt, /*transposed=*/true);
 }
 
 /// The same step, claiming to return w as 3x2.
@@ -279,6 +290,204 @@ TEST(CompiledStep, ReportsAResultOfTheWrongShape) {
   EXPECT_EQ(loss.status().message(),
             "the compiled step returned param 'w' with a different shape than its manifest");
   EXPECT_EQ(step->tensor(0), std::vector<float>(6, 0)) << "the parameters are left as they were";
+}
+
+/// A host stand-in for a GPU's stream and memory with CUDA graphs: queued
+/// work runs at once, or is recorded while capturing; a recorded graph runs
+/// its work again when launched and keeps the blocks its capture released
+/// until it is dropped, as liprt/Cuda.h's graphs do. Copies between the host
+/// and this memory while recording are counted as misuse: a graph would
+/// freeze them.
+struct Stream {
+  struct Graph {
+    std::vector<std::function<void()>> work;
+    std::vector<void *> blocks;
+  };
+  static inline Graph *recording = nullptr;
+  static inline bool failRecording = false;
+  static inline int hostCalls = 0, launches = 0, graphsLive = 0, misuse = 0, blocksLive = 0;
+
+  static void reset(bool fail = false) {
+    failRecording = fail;
+    hostCalls = launches = graphsLive = misuse = blocksLive = 0;
+  }
+  static void queue(std::function<void()> work) {
+    if (recording)
+      recording->work.push_back(std::move(work));
+    else
+      work();
+  }
+  static void *allocate(size_t bytes) { return ++blocksLive, std::malloc(bytes); }
+  static void release(void *block) {
+    if (!block)
+      return;
+    if (recording) {
+      recording->blocks.push_back(block);
+      return;
+    }
+    --blocksLive;
+    std::free(block);
+  }
+  static void toDevice(void *memory, const void *host, size_t bytes) {
+    misuse += recording != nullptr;
+    std::vector<char> copy(static_cast<const char *>(host), static_cast<const char *>(host) + bytes);
+    queue([memory, copy] { std::memcpy(memory, copy.data(), copy.size()); });
+  }
+  static void toHost(void *host, const void *memory, size_t bytes) {
+    misuse += recording != nullptr;
+    std::memcpy(host, memory, bytes);
+  }
+  static void within(void *to, const void *from, size_t bytes) {
+    queue([=] { std::memcpy(to, from, bytes); });
+  }
+  static bool begin() {
+    recording = new Graph;
+    return true;
+  }
+  static void *end(std::string &why) {
+    Graph *graph = std::exchange(recording, nullptr);
+    if (failRecording) {
+      why = "no graphs here";
+      for (void *block : graph->blocks)
+        release(block);
+      delete graph;
+      return nullptr;
+    }
+    ++graphsLive;
+    return graph;
+  }
+  static bool launch(void *graph) {
+    ++launches;
+    for (auto &work : static_cast<Graph *>(graph)->work)
+      work();
+    return true;
+  }
+  static void drop(void *graph) {
+    --graphsLive;
+    for (void *block : static_cast<Graph *>(graph)->blocks)
+      release(block);
+    delete static_cast<Graph *>(graph);
+  }
+  static StepMemory memory() {
+    return {allocate, release, toDevice, toHost, within, /*host=*/false, {begin, end, launch, drop}};
+  }
+};
+
+/// fakeStep as a compiled GPU step runs it: its host code reads only the
+/// descriptors, allocates its results (dense, as compiled steps return
+/// them) and a temporary it frees, and queues the work, which reads the
+/// step count, the batch and w when it runs.
+void queuedStep(void **args) {
+  ++Stream::hostCalls;
+  const float *w = static_cast<const float *>(pointer(args[1]));
+  const double *step = static_cast<const double *>(pointer(args[2]));
+  const float *x = static_cast<const float *>(pointer(args[3]));
+  const int32_t *y = static_cast<const int32_t *>(pointer(args[4]));
+  auto *loss = static_cast<float *>(Stream::allocate(sizeof(float)));
+  auto *lr = static_cast<double *>(Stream::allocate(sizeof(double)));
+  auto *next = static_cast<float *>(Stream::allocate(6 * sizeof(float)));
+  auto *sum = static_cast<double *>(Stream::allocate(sizeof(double)));
+  Stream::queue([=] { *sum = *step + x[0]; });
+  Stream::queue([=] {
+    *loss = static_cast<float>(*sum + y[1]);
+    *lr = *step / 4;
+    for (int i = 0; i < 6; ++i)
+      next[i] = w[i] + 1;
+  });
+  Stream::release(sum);
+  packResults(static_cast<int64_t *>(args[0]), loss, lr, next, /*transposed=*/false);
+}
+
+/// Runs `plain` and `graphed` at steps [first, first + count) on batches of
+/// `batch` that differ from step to step; both must agree.
+void runBoth(CompiledStep &plain, CompiledStep &graphed, int first, int count, int64_t batch) {
+  for (int s = first; s < first + count; ++s) {
+    std::vector<float> x(batch * 3, 0.5f);
+    std::vector<int32_t> y(batch, 0);
+    x[0] = 0.25f * s;
+    y[1] = s % 5;
+    Result<StepOutcome> a = plain.run(s, batch, {x.data(), y.data()});
+    Result<StepOutcome> b = graphed.run(s, batch, {x.data(), y.data()});
+    ASSERT_TRUE(a && b) << (a ? b.status().message() : a.status().message());
+    EXPECT_EQ(a->loss, b->loss) << "step " << s << ": the batch and the step count reach the work";
+    EXPECT_EQ(a->lr, b->lr) << "step " << s;
+    EXPECT_EQ(plain.values(0), graphed.values(0)) << "step " << s << ": w is where the next step reads it";
+  }
+}
+
+// The graph bookkeeping of a resident step: the first step at a batch size
+// runs its host code, the second is recorded and launched, every later one
+// is a launch of the recording alone (its scalars and batch staged into the
+// buffers it was recorded over, its new w copied back into w's buffer), and
+// the results agree with the plain step's throughout: across a change made
+// on the host, a new batch size (recorded anew) and a switch to no graphs.
+// Every block and graph is freed at the end.
+TEST(StepGraph, RecordsTheSecondStepAndReplaysTheRest) {
+  Stream::reset();
+  {
+    Result<CompiledStep> plain = CompiledStep::create(manifest(), fakeStep);
+    Result<CompiledStep> graphed = CompiledStep::create(manifest(), queuedStep);
+    ASSERT_TRUE(plain && graphed);
+    for (size_t i = 0; i < 6; ++i)
+      plain->tensor(0)[i] = graphed->tensor(0)[i] = 0.5f * i;
+    ASSERT_TRUE(graphed->keepResident(Stream::memory(), queuedStep, nullptr).isOk());
+    runBoth(*plain, *graphed, 0, 6, 2);
+    EXPECT_EQ(Stream::hostCalls, 2) << "the first step runs its host code, the second is recorded";
+    EXPECT_EQ(Stream::launches, 5);
+    EXPECT_TRUE(graphed->replaysAt(2));
+    EXPECT_FALSE(graphed->replaysAt(3));
+
+    plain->tensor(0)[4] = graphed->tensor(0)[4] = -3;
+    runBoth(*plain, *graphed, 6, 2, 2);
+    EXPECT_EQ(Stream::hostCalls, 2) << "a change made on the host reaches the recording";
+
+    runBoth(*plain, *graphed, 8, 3, 3);
+    EXPECT_EQ(Stream::hostCalls, 4) << "a new batch size: host code once, then recorded";
+    EXPECT_EQ(Stream::launches, 7 + 2);
+    EXPECT_EQ(Stream::graphsLive, 1) << "the recording at the old size is dropped";
+
+    graphed->withoutGraphs();
+    EXPECT_EQ(Stream::graphsLive, 0);
+    runBoth(*plain, *graphed, 11, 2, 3);
+    EXPECT_EQ(Stream::hostCalls, 6);
+    EXPECT_EQ(Stream::misuse, 0) << "nothing crosses to or from the host while recording";
+  }
+  EXPECT_EQ(Stream::graphsLive, 0);
+  EXPECT_EQ(Stream::blocksLive, 0) << "every block is freed, those the recordings kept included";
+}
+
+// A resident step takes its new parameters and state as dense buffers: a
+// strided one is an error, never values read out of order.
+TEST(CompiledStep, AResidentStepRejectsAStridedResult) {
+  Result<CompiledStep> step = CompiledStep::create(manifest(), fakeStep);
+  ASSERT_TRUE(bool(step));
+  ASSERT_TRUE(step->keepResidentInArena().isOk());
+  std::vector<float> x(6, 0);
+  std::vector<int32_t> y = {0, 0};
+  Result<StepOutcome> loss = step->run(0, 2, {x.data(), y.data()});
+  ASSERT_FALSE(bool(loss));
+  EXPECT_EQ(loss.status().message(), "the compiled step returned param 'w' in a layout other than dense "
+                                     "row-major, which a resident step cannot take");
+}
+
+// Memory that cannot record a step says so once and runs every step
+// through its host code, with the same results.
+TEST(StepGraph, AStepThatCannotBeRecordedRunsItsHostCode) {
+  Stream::reset(/*fail=*/true);
+  {
+    Result<CompiledStep> plain = CompiledStep::create(manifest(), fakeStep);
+    Result<CompiledStep> graphed = CompiledStep::create(manifest(), queuedStep);
+    ASSERT_TRUE(plain && graphed);
+    ASSERT_TRUE(graphed->keepResident(Stream::memory(), queuedStep, nullptr).isOk());
+    testing::internal::CaptureStderr();
+    runBoth(*plain, *graphed, 0, 4, 2);
+    std::string said = testing::internal::GetCapturedStderr();
+    EXPECT_EQ(said, "liprt: the step could not be recorded as a graph (no graphs here); every step runs "
+                    "its host code\n");
+    EXPECT_EQ(Stream::hostCalls, 4 + 1) << "4 steps, and the failed recording";
+    EXPECT_FALSE(graphed->replaysAt(2));
+  }
+  EXPECT_EQ(Stream::blocksLive, 0);
 }
 } // namespace
 

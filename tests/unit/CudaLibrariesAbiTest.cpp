@@ -69,6 +69,7 @@ TEST(CublasAbi, EntryPointsHaveTheDeclaredShapes) {
   EXPECT_TRUE((SameShape<decltype(&cublasCreate_v2), cublasabi::Create>::value));
   EXPECT_TRUE((SameShape<decltype(&cublasSetStream_v2), cublasabi::SetStream>::value));
   EXPECT_TRUE((SameShape<decltype(&cublasSgemm_v2), cublasabi::Sgemm>::value));
+  EXPECT_TRUE((SameShape<decltype(&cublasSetWorkspace_v2), cublasabi::SetWorkspace>::value));
   // The C entry point, not C++'s inline overload that takes a cudaDataType
   // as its compute type.
   using CGemmEx = cublasStatus_t (*)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int,

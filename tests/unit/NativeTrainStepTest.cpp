@@ -147,15 +147,15 @@ struct Traffic {
 // the step arena, which the compiled step also uses for its results, behind
 // counting copies), trains bit for bit as the plain one: the values read
 // back after a step, changes made through tensor() between steps, and the
-// forward pass all agree. A step sends its batch and nothing else (its
-// scalar arguments stay on the host) and brings back the loss and the
-// learning rate alone.
+// forward pass all agree. A step sends its batch and its scalar arguments
+// (the step count: the step's host code reads no memory) and nothing else,
+// and brings back the loss and the learning rate alone.
 TEST(NativeTrainStep, ResidentStateTrainsTheSame) {
   constexpr int64_t kBatch = 5, kSteps = 3;
   static int allocations = 0, releases = 0;
   liprt::StepMemory host{[](size_t bytes) { return ++allocations, liprt::arena::allocate(bytes); },
                          [](void *p) { releases += p != nullptr, liprt::arena::release(p); },
-                         Traffic::toDevice, Traffic::toHost, Traffic::copy};
+                         Traffic::toDevice, Traffic::toHost, Traffic::copy, /*host=*/false, /*graphs=*/{}};
   liprt::Result<liprt::CompiledStep> plain =
       liprt::CompiledStep::create(lipc_manifest, lipc_train_step, lipc_forward);
   liprt::Result<liprt::CompiledStep> resident =
@@ -175,7 +175,10 @@ TEST(NativeTrainStep, ResidentStateTrainsTheSame) {
     for (unsigned t = 0; t < 4; ++t)
       EXPECT_EQ(resident->values(t), plain->values(t)) << when << ", argument " << t;
   };
-  const size_t batchBytes = x.size() * sizeof(float) + y.size() * sizeof(int32_t);
+  size_t batchBytes = x.size() * sizeof(float) + y.size() * sizeof(int32_t);
+  for (const liprt::StepTensor &a : resident->manifest().arguments)
+    if (a.shape.empty())
+      batchBytes += a.bytes(kBatch);
   for (int round = 0; round < 2; ++round) {
     for (int64_t s = 0; s < kSteps; ++s) {
       auto a = plain->run(static_cast<double>(s), kBatch, {x.data(), y.data()});
@@ -185,7 +188,7 @@ TEST(NativeTrainStep, ResidentStateTrainsTheSame) {
       EXPECT_EQ(a->loss, b->loss) << "round " << round << ", step " << s;
       EXPECT_EQ(a->lr, b->lr);
       if (s > 0) { // the first step of a round also sends the weights changed on the host
-        EXPECT_EQ(Traffic::in - in, batchBytes) << "only the batch goes in";
+        EXPECT_EQ(Traffic::in - in, batchBytes) << "only the batch and the scalars go in";
         EXPECT_EQ(Traffic::out - out, sizeof(float) + sizeof(double)) << "only the loss and the rate come out";
       }
     }

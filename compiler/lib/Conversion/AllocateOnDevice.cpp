@@ -24,11 +24,9 @@ namespace {
 bool inKernel(Operation *op) { return op->getParentOfType<gpu::GPUModuleOp>() != nullptr; }
 
 /// Whether `op`, in host code, reads or writes a buffer (which is now device
-/// memory), but for the loads of scalar arguments, which the host has.
+/// memory, scalar arguments included: the runtime stages them there).
 bool touchesBuffer(Operation *op) {
-  if (auto load = dyn_cast<memref::LoadOp>(op))
-    return !lip::readsScalarArgument(load);
-  return isa<memref::StoreOp, memref::AtomicRMWOp, memref::CopyOp>(op);
+  return isa<memref::LoadOp, memref::StoreOp, memref::AtomicRMWOp, memref::CopyOp>(op);
 }
 
 struct AllocateOnDevice : lip::impl::AllocateOnDeviceBase<AllocateOnDevice> {

@@ -6,14 +6,18 @@
 // parallel loops is host code: each of those accesses read managed memory
 // from the host after waiting for the kernels. Stores become one-iteration
 // parallel loops (one-thread kernels), copies between buffers parallel
-// loops over their elements, and loaded scalars are recomputed inside the
-// loops that use them, so that no buffer is touched on the host.
+// loops over their elements, loaded scalars are recomputed inside the
+// loops that use them, and scalar loops that read memory (a bisection on
+// the learning rate) run once in a one-thread kernel that leaves their
+// results in device memory, so that no buffer is touched on the host and
+// nothing the kernels take by value depends on memory: a CUDA graph of the
+// step replays it with this step's scalars (the step count, the
+// learning-rate scale), not the ones it was captured with.
 //
 //===----------------------------------------------------------------------===//
 
 #include "lipc/Conversion/Passes.h"
 
-#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -30,36 +34,47 @@ using namespace mlir;
 namespace {
 bool inParallelLoop(Operation *op) { return op->getParentOfType<scf::ParallelOp>() != nullptr; }
 
-} // namespace
-
-bool mlir::lip::readsScalarArgument(memref::LoadOp load) {
-  auto argument = dyn_cast<BlockArgument>(load.getMemRef());
-  return argument && isa<FunctionOpInterface>(argument.getOwner()->getParentOp()) &&
-         load.getMemRefType().getRank() == 0;
-}
-
-namespace {
-/// Whether `op` may be recomputed elsewhere: a load (but of a scalar
-/// argument), or pure, without regions and no terminator.
+/// Whether `op` may be recomputed elsewhere: a load, or pure, without
+/// regions and no terminator.
 bool recomputable(Operation *op) {
-  if (auto load = dyn_cast<memref::LoadOp>(op))
-    return !lip::readsScalarArgument(load);
+  if (isa<memref::LoadOp>(op))
+    return true;
   return isMemoryEffectFree(op) && op->getNumRegions() == 0 && !op->hasTrait<OpTrait::IsTerminator>();
 }
 
+/// Whether `op` is a loop or branch outside parallel loops that computes
+/// scalars and touches memory only through loads (a bisection on the
+/// learning rate's coupling).
+bool scalarLoop(Operation *op) {
+  if (op->getNumRegions() == 0 || op->getNumResults() == 0 || isa<scf::ParallelOp>(op) || inParallelLoop(op) ||
+      !llvm::all_of(op->getResultTypes(), [](Type t) { return t.isIntOrIndexOrFloat(); }))
+    return false;
+  return !op->walk([](Operation *inner) {
+              bool reads = isa<memref::LoadOp>(inner) || isMemoryEffectFree(inner) ||
+                           inner->hasTrait<OpTrait::HasRecursiveMemoryEffects>();
+              return reads ? WalkResult::advance() : WalkResult::interrupt();
+            }).wasInterrupted();
+}
+
 /// The ops of `block` that `values` are computed from (loads, through their
-/// indices, and pure ops), in block order; other values are used as they are.
-SmallVector<Operation *> sliceOf(ValueRange values, Block *block) {
+/// indices, and pure ops; with `withLoops`, scalar loops and what their
+/// regions use too), in block order; other values are used as they are.
+SmallVector<Operation *> sliceOf(ArrayRef<Value> values, Block *block, bool withLoops = false) {
   llvm::SetVector<Operation *> slice;
   SmallVector<Value> work(values.begin(), values.end());
   while (!work.empty()) {
     Operation *def = work.pop_back_val().getDefiningOp();
-    if (!def || def->getBlock() != block || !recomputable(def) || !slice.insert(def))
+    if (!def || def->getBlock() != block || !(recomputable(def) || (withLoops && scalarLoop(def))) ||
+        !slice.insert(def))
       continue;
-    if (auto load = dyn_cast<memref::LoadOp>(def))
+    if (auto load = dyn_cast<memref::LoadOp>(def)) {
       llvm::append_range(work, load.getIndices());
-    else
-      llvm::append_range(work, def->getOperands());
+      continue;
+    }
+    llvm::append_range(work, def->getOperands());
+    llvm::SetVector<Value> captured;
+    getUsedValuesDefinedAbove(def->getRegions(), captured);
+    llvm::append_range(work, captured);
   }
   SmallVector<Operation *> ordered(slice.begin(), slice.end());
   llvm::sort(ordered, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
@@ -154,7 +169,8 @@ void storesIntoLoops(func::FuncOp function) {
       stores.push_back(store);
   });
   for (memref::StoreOp store : stores) {
-    SmallVector<Operation *> slice = sliceOf(store->getOperands(), store->getBlock());
+    SmallVector<Value> operands(store->getOperands());
+    SmallVector<Operation *> slice = sliceOf(operands, store->getBlock());
     if (!sameValuesAt(slice, store))
       continue; // the host keeps it; -lip-allocate-on-device reports it
     OpBuilder b(store);
@@ -167,6 +183,53 @@ void storesIntoLoops(func::FuncOp function) {
       nested.clone(*store, mapping);
     });
     store.erase();
+  }
+}
+
+/// Runs each scalar loop outside parallel loops whose results depend on
+/// memory (a scalar argument, such as the step) once, in a one-iteration
+/// parallel loop that stores its results in 0-d buffers; its uses load them
+/// there. Recomputing it in every loop that uses it would repeat its
+/// iterations in every thread.
+void scalarLoopsIntoBuffers(func::FuncOp function) {
+  SmallVector<Operation *> loops;
+  function.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (isa<scf::ParallelOp>(op))
+      return WalkResult::skip();
+    if (!scalarLoop(op))
+      return WalkResult::advance();
+    loops.push_back(op);
+    return WalkResult::skip();
+  });
+  for (Operation *loop : loops) {
+    llvm::SetVector<Value> inputs(loop->operand_begin(), loop->operand_end());
+    getUsedValuesDefinedAbove(loop->getRegions(), inputs);
+    SmallVector<Operation *> slice = sliceOf(inputs.getArrayRef(), loop->getBlock(), /*withLoops=*/true);
+    auto isLoad = [](Operation *op) { return isa<memref::LoadOp>(op); };
+    bool readsMemory = llvm::any_of(slice, isLoad) ||
+                       loop->walk([](memref::LoadOp) { return WalkResult::interrupt(); }).wasInterrupted();
+    if (!readsMemory || !sameValuesAt(slice, loop))
+      continue; // a constant of the step, or the host keeps it (-lip-allocate-on-device reports it)
+    OpBuilder b(loop->getContext());
+    b.setInsertionPointAfter(loop);
+    Location loc = loop->getLoc();
+    SmallVector<Value> buffers;
+    for (Type type : loop->getResultTypes())
+      buffers.push_back(b.create<memref::AllocOp>(loc, MemRefType::get({}, type)));
+    Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
+    b.create<scf::ParallelOp>(loc, zero, one, one, [&](OpBuilder &nested, Location, ValueRange) {
+      IRMapping mapping;
+      for (Operation *op : slice)
+        nested.clone(*op, mapping);
+      Operation *copy = nested.clone(*loop, mapping);
+      for (auto [value, buffer] : llvm::zip(copy->getResults(), buffers))
+        nested.create<memref::StoreOp>(loc, value, buffer);
+    });
+    for (auto [result, buffer] : llvm::zip(loop->getResults(), buffers))
+      result.replaceAllUsesWith(b.create<memref::LoadOp>(loc, buffer).getResult());
+    OpBuilder atEnd(loop->getBlock()->getTerminator());
+    for (Value buffer : buffers)
+      atEnd.create<memref::DeallocOp>(loc, buffer);
   }
 }
 
@@ -223,12 +286,20 @@ void deallocateAfterLastUse(func::FuncOp function) {
   }
 }
 
-/// Erases the ops outside parallel loops left without uses.
+/// Erases the ops outside parallel loops left without uses (a scalar
+/// loop with what is inside it), users before what they use.
 void eraseDead(func::FuncOp function) {
   SmallVector<Operation *> ops;
-  function.walk([&](Operation *op) {
-    if (!inParallelLoop(op) && recomputable(op))
+  function.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (isa<scf::ParallelOp>(op))
+      return WalkResult::skip();
+    if (scalarLoop(op)) {
       ops.push_back(op);
+      return WalkResult::skip();
+    }
+    if (recomputable(op))
+      ops.push_back(op);
+    return WalkResult::advance();
   });
   for (Operation *op : llvm::reverse(ops))
     if (op->use_empty())
@@ -239,6 +310,7 @@ struct ScalarsIntoLoops : lip::impl::ScalarsIntoLoopsBase<ScalarsIntoLoops> {
   void runOnOperation() override {
     func::FuncOp function = getOperation();
     copiesIntoLoops(function);
+    scalarLoopsIntoBuffers(function);
     storesIntoLoops(function);
     loadsIntoLoops(function);
     deallocateAfterLastUse(function);

@@ -52,6 +52,10 @@ public:
   /// Keeps a block from allocate() for the next request of its class (null
   /// and blocks the cache did not hand out are ignored).
   void release(void *block);
+  /// Takes `block` back out of the cache as if allocate() had handed it out
+  /// again (a CUDA graph's work keeps using the blocks its capture
+  /// released); false when the cache does not hold it.
+  bool claim(void *block);
   /// Gives the cached blocks back to the allocator.
   void trim();
   const Stats &stats() const { return stats_; }

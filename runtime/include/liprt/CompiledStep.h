@@ -10,9 +10,12 @@
 // (a CPU step allocates from the step arena, liprt/StepArena.h).
 // One runtime drives any model this way. A resident step (the GPU build)
 // keeps the parameters and state where it runs and swaps in each call's
-// results, copying values to the host only when they are read. Scalar
-// arguments (the step count, the schedule's overrides) stay in host memory:
-// the step's host code reads them.
+// results, copying values to the host only when they are read; its scalar
+// arguments (the step count, the schedule's overrides) are staged there
+// with the batch. Where the memory records graphs (CUDA graphs), the second
+// step at a batch size is recorded once, with copies of the new parameters
+// and state into their resident buffers at its end, and every later step at
+// that size replays it: one launch, no host code of the step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,12 +34,27 @@
 namespace liprt {
 namespace detail {
 struct PackedResults; // CompiledStep.cpp
+struct CapturedStep;  // CompiledStep.cpp
 } // namespace detail
 
 /// What one training step reports.
 struct StepOutcome {
   double loss;
   double lr; // the schedule's base learning rate at this step
+};
+
+/// Recording the work a step queues as a graph, and replaying it (CUDA
+/// graphs); all null where the memory cannot.
+struct StepGraphs {
+  /// Starts recording: work queued from now on is recorded, not run.
+  bool (*begin)() = nullptr;
+  /// Ends the recording: the graph, or null with the reason in `why`.
+  void *(*end)(std::string &why) = nullptr;
+  /// Queues the graph's work again (false when it could not).
+  bool (*launch)(void *graph) = nullptr;
+  /// Frees the graph after its work finished.
+  void (*drop)(void *graph) = nullptr;
+  bool usable() const { return begin && end && launch && drop; }
 };
 
 /// Memory for a step whose parameters and state stay where it runs between
@@ -53,6 +71,7 @@ struct StepMemory {
   /// Plain host memory: batches are read where they are instead of staged
   /// into this memory first, and values are read in place.
   bool host = false;
+  StepGraphs graphs;
 };
 
 class CompiledStep {
@@ -106,6 +125,11 @@ public:
   /// returned (no copy per step).
   Status keepResidentInArena();
   bool onGpu() const { return gpu_; }
+  /// Runs every step through its host code from now on, without recording
+  /// graphs (a data-parallel step's collectives are not recorded).
+  void withoutGraphs();
+  /// Whether the next step at `batch` replays a recorded graph.
+  bool replaysAt(int64_t batch) const;
 
   /// The logits of the current parameters on a batch; `inputs` as for run,
   /// without labels. Row-major, the manifest's logits shape.
@@ -133,6 +157,14 @@ private:
                       const std::vector<const void *> &data, int64_t batch,
                       const std::vector<int> &adopt, std::set<void *> &taken);
 
+  /// Records the step over `data` at `batch` as a graph that ends with
+  /// copies of the new parameters and state into their resident buffers;
+  /// false, with a warning, when the memory could not record it (no graphs
+  /// from then on).
+  Result<bool> capture(const std::vector<const void *> &data, int64_t batch);
+  /// Launches the recorded step: its loss and learning rate.
+  Result<StepOutcome> replay();
+
   /// `bytes` from `host` in the resident memory's scratch buffer `slot`.
   Result<const void *> stage(size_t slot, const void *host, size_t bytes);
   /// Sends the host's values of the carried arguments to their resident buffers.
@@ -154,6 +186,10 @@ private:
   std::vector<size_t> scratchBytes_;
   mutable bool residentNewer_ = false; // the resident buffers hold newer values than owned_
   bool hostNewer_ = true;              // owned_ may hold newer values than the resident buffers
+  /// The recorded step, with the results it writes (null: none).
+  std::unique_ptr<detail::CapturedStep, void (*)(detail::CapturedStep *)> captured_;
+  int64_t lastBatch_ = 0; // the batch of the last step run through its host code
+  bool graphs_ = true;    // whether steps may be recorded as graphs
 };
 
 } // namespace liprt

@@ -10,8 +10,9 @@
 // product of a step is queued on one stream without a wait (the step's host
 // code reads no buffer: the runtime waits once, after the step), and
 // buffers are device memory (cuMemAlloc) kept in a BlockCache across steps.
-// Only the batch goes in and the results come out, through the copies
-// below. Matrix products of device memory go to cuBLAS (opened with dlopen
+// Only the batch and the scalar arguments go in and the results come out,
+// through the copies below. A step's work can be recorded once as a CUDA
+// graph and replayed (CompiledStep does), one launch per step. Matrix products of device memory go to cuBLAS (opened with dlopen
 // too).
 //
 //===----------------------------------------------------------------------===//
@@ -67,6 +68,21 @@ void copyToDevice(void *device, const void *host, size_t bytes);
 void copyToHost(void *host, const void *device, size_t bytes);
 /// Queues a copy of `bytes` within device memory.
 void copyOnDevice(void *to, const void *from, size_t bytes);
+
+/// Starts recording what is queued on the step's stream as a CUDA graph
+/// instead of running it (false, with the reason for takeError(), when it
+/// cannot). The blocks allocated until endCapture belong to the graph.
+bool beginCapture();
+/// Ends the recording: the graph, ready to launch, which keeps the blocks its
+/// work used and the capture released (until dropGraph); null, with the
+/// reason in `why`, when the recording failed.
+void *endCapture(std::string &why);
+/// Queues a graph from endCapture on the step's stream (false, with the
+/// reason for takeError(), when it could not).
+bool launchGraph(void *graph);
+/// Frees a graph from endCapture after its launches finished, and gives its
+/// blocks back to the cache.
+void dropGraph(void *graph);
 
 /// Whether `pointer` is device memory (false without a usable GPU).
 bool onDevice(const void *pointer);

@@ -136,9 +136,11 @@ int main::train(const char *program, const Options &o) {
   cuda::selectDevice(ranks->local);
   if (Status s = useDevice(model, o.device, program); !s)
     return fail(program, s.message());
-  if (model.onGpu() && ranks->size > 1)
+  if (model.onGpu() && ranks->size > 1) {
     if (Status s = dist::useNccl(cuda::stream(), cuda::synchronize); !s)
       return fail(program, s.message());
+    model.withoutGraphs(); // the step's collectives wait on the host
+  }
 
   double bound = certifiedBound();
   const char *unit = examples.isText() ? "tokens" : "samples";

@@ -23,12 +23,6 @@ namespace mlir::lip {
 #define GEN_PASS_REGISTRATION
 #include "lipc/Conversion/Passes.h.inc"
 
-/// Whether `load` reads a scalar argument of its function (the step count,
-/// the learning-rate scale): on the GPU path the host has those values, and
-/// what is computed from them stays in the host code, passed to kernels by
-/// value (-lip-scalars-into-loops, -lip-allocate-on-device).
-bool readsScalarArgument(memref::LoadOp load);
-
 } // namespace mlir::lip
 
 #endif // LIPC_CONVERSION_PASSES_H

@@ -320,15 +320,20 @@ def ScalarsIntoLoops : Pass<"lip-scalars-into-loops", "::mlir::func::FuncOp"> {
       loop may write the loaded buffer (its `memref.dealloc` moves after the
       last such loop).
 
-    A load of a scalar argument of the function (the step count, the
-    learning-rate scale) stays where it is, with what is computed from it:
-    the host has those values and passes them to the loops by value.
+    - a loop or branch there that computes scalars and reads memory only
+      through loads (the soft cap's bisection on the learning rate, which
+      depends on the step) runs once in a one-iteration `scf.parallel`,
+      with the ops its operands come from, and stores its results in 0-d
+      buffers (`memref.alloc`, freed at the end of the block); its uses
+      load them there, and so are recomputed in the loops that use them.
 
-    The host code then reads and writes no buffer for these scalars (a
-    norm's scale, a mean): on the GPU each
-    becomes a one-thread kernel or a load inside the kernels that use it,
-    on the step's stream, without a wait. Loads and ops left without uses
-    are erased.
+    Loads of scalar arguments (the step count, the learning-rate scale) are
+    loads like any other. The host code then reads and writes no buffer,
+    and nothing the loops take by value is computed from memory: on the GPU
+    each of these becomes a one-thread kernel or a load inside the kernels
+    that use it, on the step's stream, without a wait, and a CUDA graph of
+    the step computes them anew when replayed. Loads and ops left without
+    uses are erased.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
@@ -342,8 +347,9 @@ def AllocateOnDevice : Pass<"lip-allocate-on-device", "::mlir::ModuleOp"> {
     `-lip-scalars-into-loops`) and each `memref.dealloc` an async
     `gpu.dealloc`, each between two `gpu.wait`s (gpu-to-llvm lowers only the
     async forms of both). A load, store, atomic update or copy of a buffer
-    left in host code (outside `scf.parallel`), other than a load of a
-    scalar argument, is an error: the host cannot reach device memory. Kernels' own allocations (inside `gpu.module`) are not touched.
+    left in host code (outside `scf.parallel`), scalar arguments included
+    (the runtime stages them in device memory), is an error: the host
+    cannot reach device memory. Kernels' own allocations (inside `gpu.module`) are not touched.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
