@@ -103,6 +103,25 @@ constexpr std::optional<Role> roleFromName(std::string_view name) {
   return std::nullopt;
 }
 
+/// How a matrix product may round its operands: the last argument of the
+/// runtime's liprt_sgemm and its kin (-lip-matmul-to-blas), and the
+/// manifest's train.precision. Sums are float32 in every case.
+enum class ProductPrecision : int32_t {
+  Fp32 = 0, // float32 operands
+  Bf16 = 1, // operands rounded to bf16 (8 bits of mantissa)
+  Tf32 = 2, // operands rounded to TF32 (11 bits of mantissa; GPU tensor cores)
+};
+
+/// The spelling of each precision, in ProductPrecision's order.
+inline constexpr std::array<std::string_view, 3> kPrecisionNames = {"fp32", "bf16", "tf32"};
+
+constexpr std::optional<ProductPrecision> precisionFromName(std::string_view name) {
+  for (size_t i = 0; i < kPrecisionNames.size(); ++i)
+    if (kPrecisionNames[i] == name)
+      return static_cast<ProductPrecision>(i);
+  return std::nullopt;
+}
+
 /// Highest rank of a tensor in a manifest.
 inline constexpr int64_t kMaxRank = 4;
 

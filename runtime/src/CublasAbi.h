@@ -23,6 +23,8 @@ constexpr int kFloat32 = 0;       // cudaDataType CUDA_R_32F
 /// cublasComputeType_t CUBLAS_COMPUTE_32F_FAST_16BF: float32 storage and
 /// accumulation, operands rounded to bf16 for the tensor cores.
 constexpr int kCompute32fFast16bf = 75;
+/// CUBLAS_COMPUTE_32F_FAST_TF32: the same, operands rounded to TF32.
+constexpr int kCompute32fFastTf32 = 77;
 constexpr int kDefaultAlgorithm = -1; // CUBLAS_GEMM_DEFAULT
 
 using Create = Status (*)(Handle *handle);

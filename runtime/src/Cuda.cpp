@@ -280,7 +280,7 @@ liprt::BlockCache &deviceBlocks() {
 
 bool liprt::cuda::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, const float *a,
                         int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
-                        bool bf16) {
+                        lipc::abi::ProductPrecision precision) {
   if (!state().allocated || !onDevice(a) || !onDevice(b) || !onDevice(c))
     return false;
   if (!ready("a matrix product"))
@@ -299,16 +299,23 @@ bool liprt::cuda::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, 
   const int opB = transposeA ? cublasabi::kOpT : cublasabi::kOpN;
   const int rows = static_cast<int>(n), columns = static_cast<int>(m), inner = static_cast<int>(k);
   const int ldA = static_cast<int>(ldb), ldB = static_cast<int>(lda), ldC = static_cast<int>(ldc);
-  // bf16: float32 in memory, operands rounded to bf16 for the tensor cores,
+  // bf16 or tf32: float32 in memory, operands rounded for the tensor cores,
   // sums in float32.
+  using lipc::abi::ProductPrecision;
   cublasabi::Status status =
-      bf16 ? blas->gemmEx(blas->handle, opA, opB, rows, columns, inner, &one, b, cublasabi::kFloat32, ldA, a,
-                          cublasabi::kFloat32, ldB, &beta, c, cublasabi::kFloat32, ldC,
-                          cublasabi::kCompute32fFast16bf, cublasabi::kDefaultAlgorithm)
-           : blas->sgemm(blas->handle, opA, opB, rows, columns, inner, &one, b, ldA, a, ldB, &beta, c, ldC);
+      precision == ProductPrecision::Fp32
+          ? blas->sgemm(blas->handle, opA, opB, rows, columns, inner, &one, b, ldA, a, ldB, &beta, c, ldC)
+          : blas->gemmEx(blas->handle, opA, opB, rows, columns, inner, &one, b, cublasabi::kFloat32, ldA, a,
+                         cublasabi::kFloat32, ldB, &beta, c, cublasabi::kFloat32, ldC,
+                         precision == ProductPrecision::Bf16 ? cublasabi::kCompute32fFast16bf
+                                                             : cublasabi::kCompute32fFastTf32,
+                         cublasabi::kDefaultAlgorithm);
   if (status != cublasabi::kSuccess && state().error.empty())
-    state().error = std::string(bf16 ? "cublasGemmEx (bf16)" : "cublasSgemm") + " failed with status " +
-                    std::to_string(status);
+    state().error = (precision == ProductPrecision::Fp32
+                         ? std::string("cublasSgemm")
+                         : "cublasGemmEx (" + std::string(lipc::abi::kPrecisionNames[static_cast<size_t>(precision)]) +
+                               ")") +
+                    " failed with status " + std::to_string(status);
   // No wait: the product is queued on the step's stream, where the kernels
   // that read C follow it; the host code reads no buffer.
   return true;

@@ -68,7 +68,7 @@ void rowMajorGemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_
 
 extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Memref<2> *c,
                                          int32_t transposeA, int32_t transposeB,
-                                         int32_t accumulate, int32_t bf16) {
+                                         int32_t accumulate, int32_t precision) {
   int64_t m = c->sizes[0], n = c->sizes[1];
   int64_t k = transposeA ? a->sizes[0] : a->sizes[1];
   const float beta = accumulate ? 1.0f : 0.0f;
@@ -81,7 +81,8 @@ extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Me
   if (k > 0 && rowMajor(*a, lda) && rowMajor(*b, ldb) && rowMajor(*c, ldc) &&
       fitBlas({m, n, k, lda, ldb, ldc})) {
     if (liprt::onednn::sgemm(transposeA, transposeB, m, n, k, 1.0f, data(*a), lda, data(*b), ldb,
-                             beta, data(*c), ldc, bf16 != 0))
+                             beta, data(*c), ldc,
+                             precision == static_cast<int32_t>(lipc::abi::ProductPrecision::Bf16)))
       return;
     rowMajorGemm(transposeA, transposeB, m, n, k, data(*a), lda, data(*b), ldb, beta, data(*c),
                  ldc);
@@ -101,9 +102,9 @@ extern "C" void _mlir_ciface_liprt_sgemm(F32Memref<2> *a, F32Memref<2> *b, F32Me
 extern "C" void _mlir_ciface_liprt_sgemm_batched(F32Memref<3> *a, F32Memref<3> *b,
                                                  F32Memref<3> *c, int32_t transposeA,
                                                  int32_t transposeB, int32_t accumulate,
-                                                 int32_t bf16) {
+                                                 int32_t precision) {
   forEachMatrix(*a, *b, *c, [&](F32Memref<2> *as, F32Memref<2> *bs, F32Memref<2> *cs) {
-    _mlir_ciface_liprt_sgemm(as, bs, cs, transposeA, transposeB, accumulate, bf16);
+    _mlir_ciface_liprt_sgemm(as, bs, cs, transposeA, transposeB, accumulate, precision);
   });
 }
 
@@ -125,5 +126,6 @@ extern "C" void _mlir_ciface_liprt_ssyrk(F32Memref<2> *a, F32Memref<2> *c, int32
   }
   // With oneDNN, any other view, and an empty inner dimension: the product
   // sgemm computes.
-  _mlir_ciface_liprt_sgemm(a, a, c, transposeA, !transposeA, /*accumulate=*/0, /*bf16=*/0);
+  _mlir_ciface_liprt_sgemm(a, a, c, transposeA, !transposeA, /*accumulate=*/0,
+                           static_cast<int32_t>(lipc::abi::ProductPrecision::Fp32));
 }

@@ -160,9 +160,11 @@ Status parseTrainDefaults(const json::Json &train, TrainDefaults &out) {
     out.schedule = schedule->get<std::string>();
   }
   if (const json::Json *precision = json::member(train, "precision")) {
-    if (*precision != "fp32" && *precision != "bf16")
-      return fail("'precision' is not fp32 or bf16");
-    out.bf16Products = *precision == "bf16";
+    std::optional<lipc::abi::ProductPrecision> products =
+        precision->is_string() ? lipc::abi::precisionFromName(precision->get<std::string>()) : std::nullopt;
+    if (!products)
+      return fail("'precision' is not fp32, bf16 or tf32");
+    out.products = *products;
   }
   if (const json::Json *data = json::member(train, "data")) {
     const json::Json *kind = json::member(*data, "kind"), *path = json::member(*data, "path"),

@@ -1,5 +1,8 @@
 // RUN: lip-opt %s -lip-matmul-to-blas | FileCheck %s
-// RUN: lip-opt %s -lip-matmul-to-blas=bf16-functions=model_grad,views | FileCheck %s --check-prefix=BF16
+// RUN: lip-opt %s -lip-matmul-to-blas=fast-functions=model_grad,views | FileCheck %s --check-prefix=BF16
+// RUN: lip-opt %s '-lip-matmul-to-blas=fast-functions=model_grad fast-precision=tf32' | FileCheck %s --check-prefix=TF32
+// RUN: not lip-opt %s -lip-matmul-to-blas=fast-precision=fp16 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not lip-opt %s -lip-matmul-to-blas=fast-precision=fp32 2>&1 | FileCheck %s --check-prefix=BAD32
 // RUN: lip-opt %s -lip-matmul-to-blas=cuda=true | FileCheck %s --check-prefix=CUDA
 
 // The GPU build's products: cuBLAS's entries, the same arguments.
@@ -80,10 +83,17 @@ func.func @fills(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>
   return
 }
 
-// The products of the functions named in bf16-functions pass bf16 = 1 (a
-// model's forward and backward pass under --precision bf16); every other
-// product (here @forms, standing for the optimizer's) passes 0, with or
-// without the option.
+// The products of the functions named in fast-functions pass the code of
+// fast-precision, bf16 = 1 (the default) or tf32 = 2 (a model's forward and
+// backward pass under --precision bf16 or tf32); every other product (here
+// @forms, standing for the optimizer's) passes 0, with or without the
+// option. A fast-precision other than bf16 or tf32 is an error.
+// BAD: error: -lip-matmul-to-blas: fast-precision must be bf16 or tf32, got 'fp16'
+// BAD32: error: -lip-matmul-to-blas: fast-precision must be bf16 or tf32, got 'fp32'
+// TF32-LABEL: func.func @forms
+// TF32-COUNT-3: call @liprt_sgemm({{.*}}, %c0_i32{{[_0-9]*}})
+// TF32-LABEL: func.func @model_grad
+// TF32: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c2_i32{{[_0-9]*}})
 // CHECK-LABEL: func.func @model_grad
 // CHECK: call @liprt_sgemm(%{{.*}}, %{{.*}}, %{{.*}}, %c0_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c1_i32{{[_0-9]*}}, %c0_i32{{[_0-9]*}})
 // BF16-LABEL: func.func @forms

@@ -66,7 +66,7 @@ TEST(CompiledStep, ReadsTheForwardPassAndTrainDefaults) {
   Result<StepManifest> m = parseStepManifest(withMembers(
       std::string(R"("forward":{)") + kForwardArguments +
       R"(,"results":[{"role":"logits","dtype":"f32","shape":[-1,2]}]},
-         "train":{"steps":7,"batch":3,"seed":1,"eval_every":2,
+         "train":{"steps":7,"batch":3,"seed":1,"eval_every":2,"precision":"tf32",
                   "data":{"kind":"text","path":"t.txt","split":0.5}})"));
   ASSERT_TRUE(bool(m)) << m.status().message();
   EXPECT_TRUE(m->hasForward());
@@ -77,6 +77,8 @@ TEST(CompiledStep, ReadsTheForwardPassAndTrainDefaults) {
   EXPECT_EQ(m->train.dataKind, "text");
   EXPECT_EQ(m->train.dataPath, "t.txt");
   EXPECT_EQ(m->train.split, 0.5);
+  EXPECT_EQ(m->train.products, lipc::abi::ProductPrecision::Tf32);
+  EXPECT_EQ(parseStepManifest(manifest())->train.products, lipc::abi::ProductPrecision::Fp32);
   EXPECT_FALSE(parseStepManifest(manifest())->hasForward());
 }
 
@@ -114,9 +116,9 @@ TEST(CompiledStep, RejectsBadForwardAndTrainMembers) {
   EXPECT_EQ(parseError(withMembers(R"("train":{"data":{"kind":"text","split":1.5}})")),
             "step manifest: train: malformed data setting");
   EXPECT_EQ(parseError(withMembers(R"("train":{"precision":"fp16"})")),
-            "step manifest: train: 'precision' is not fp32 or bf16");
+            "step manifest: train: 'precision' is not fp32, bf16 or tf32");
   EXPECT_EQ(parseError(withMembers(R"("train":{"precision":16})")),
-            "step manifest: train: 'precision' is not fp32 or bf16");
+            "step manifest: train: 'precision' is not fp32, bf16 or tf32");
 }
 
 TEST(CompiledStep, RejectsBadManifests) {

@@ -60,6 +60,7 @@ TEST(CublasAbi, ValuesMatchTheHeader) {
   EXPECT_EQ(cublasabi::kOpT, CUBLAS_OP_T);
   EXPECT_EQ(cublasabi::kFloat32, CUDA_R_32F);
   EXPECT_EQ(cublasabi::kCompute32fFast16bf, CUBLAS_COMPUTE_32F_FAST_16BF);
+  EXPECT_EQ(cublasabi::kCompute32fFastTf32, CUBLAS_COMPUTE_32F_FAST_TF32);
   EXPECT_EQ(cublasabi::kDefaultAlgorithm, CUBLAS_GEMM_DEFAULT);
   EXPECT_EQ(sizeof(cublasabi::Handle), sizeof(cublasHandle_t));
   EXPECT_EQ(sizeof(cublasabi::Stream), sizeof(cudaStream_t));

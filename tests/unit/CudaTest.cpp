@@ -173,12 +173,11 @@ TEST(CudaTest, ProductsOfDeviceMemoryRunOnCublas) {
     liprt::cuda::release(p);
 }
 
-// --precision bf16 on the GPU: operands rounded to bf16 (relative error at
-// most 2^-8 each), sums in float32, so every element is within
-// 2^-7 sum |a||b| of the float32 product (plus float32's own rounding).
-TEST(CudaTest, Bf16ProductsAreWithinBf16RoundingOfFloat32) {
-  if (!liprt::cuda::probe().usable)
-    GTEST_SKIP() << "no GPU: " << liprt::cuda::probe().reason;
+/// A product on the GPU with its operands rounded to `precision`, whose
+/// unit roundoff is 2^-`bits`: relative error at most 2^-bits per operand,
+/// sums in float32, so every element is within 2^-(bits-1) sum |a||b| of
+/// the exact product (plus float32's own rounding).
+void expectWithinRounding(lipc::abi::ProductPrecision precision, int bits) {
   constexpr int m = 64, n = 48, k = 256;
   std::vector<float> a(m * k), b(k * n), c(m * n);
   for (int i = 0; i < m * k; ++i)
@@ -187,7 +186,7 @@ TEST(CudaTest, Bf16ProductsAreWithinBf16RoundingOfFloat32) {
     b[i] = std::cos(0.11f * static_cast<float>(i)) - 0.003f * static_cast<float>(i % 5);
   float *pa = onDevice(a), *pb = onDevice(b), *pc = onDevice(c);
   ASSERT_TRUE(pa && pb && pc) << liprt::cuda::takeError().message();
-  ASSERT_TRUE(liprt::cuda::sgemm(false, false, m, n, k, pa, k, pb, n, 0.0f, pc, n, /*bf16=*/true));
+  ASSERT_TRUE(liprt::cuda::sgemm(false, false, m, n, k, pa, k, pb, n, 0.0f, pc, n, precision));
   std::vector<float> product = toHost(pc, m * n);
   ASSERT_TRUE(liprt::cuda::takeError().isOk());
   for (int i = 0; i < m; ++i)
@@ -197,9 +196,23 @@ TEST(CudaTest, Bf16ProductsAreWithinBf16RoundingOfFloat32) {
         exact += static_cast<double>(a[i * k + p]) * b[p * n + j];
         magnitude += std::fabs(static_cast<double>(a[i * k + p]) * b[p * n + j]);
       }
-      EXPECT_NEAR(product[i * n + j], exact, magnitude * (std::ldexp(1.0, -7) + 1e-6)) << i << "," << j;
+      EXPECT_NEAR(product[i * n + j], exact, magnitude * (std::ldexp(1.0, 1 - bits) + 1e-6)) << i << "," << j;
     }
   for (float *p : {pa, pb, pc})
     liprt::cuda::release(p);
+}
+
+// --precision bf16 on the GPU: operands rounded to bf16 (unit roundoff 2^-8).
+TEST(CudaTest, Bf16ProductsAreWithinBf16RoundingOfFloat32) {
+  if (!liprt::cuda::probe().usable)
+    GTEST_SKIP() << "no GPU: " << liprt::cuda::probe().reason;
+  expectWithinRounding(lipc::abi::ProductPrecision::Bf16, 8);
+}
+
+// --precision tf32 on the GPU: operands rounded to TF32 (unit roundoff 2^-11).
+TEST(CudaTest, Tf32ProductsAreWithinTf32RoundingOfFloat32) {
+  if (!liprt::cuda::probe().usable)
+    GTEST_SKIP() << "no GPU: " << liprt::cuda::probe().reason;
+  expectWithinRounding(lipc::abi::ProductPrecision::Tf32, 11);
 }
 } // namespace

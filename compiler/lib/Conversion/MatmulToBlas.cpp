@@ -3,9 +3,10 @@
 // -lip-matmul-to-blas: the GEMMs of a training step (the layers' forward and
 // backward products, Newton-Schulz and the caps' Gram products) dominate its
 // time; naive loops reach about 1 GFLOP/s, OpenBLAS two orders more. The
-// functions named in bf16-functions (the model's forward and backward pass
-// under --precision bf16) pass bf16 = 1: their products may round operands
-// to bf16; the optimizer's, on which the certificate rests, never do. The
+// functions named in fast-functions (the model's forward and backward pass
+// under --precision bf16 or tf32) pass fast-precision's code: their
+// products may round operands to bf16 or TF32; the optimizer's, on which
+// the certificate rests, never do. The
 // pass runs after bufferization, where a matmul's operands are buffers the
 // runtime can hand to cblas_sgemm as (pointer, leading dimension). A zero
 // fill of the output just before the product is dropped: the call then
@@ -16,6 +17,8 @@
 #include "LipToLinalgPatterns.h"
 
 #include "lipc/Conversion/Passes.h"
+
+#include "lipc_abi.h"
 
 namespace mlir::lip {
 #define GEN_PASS_DEF_MATMULTOBLAS
@@ -95,14 +98,21 @@ std::optional<Gemm> asGemm(linalg::LinalgOp op) {
 struct MatmulToBlas : lip::impl::MatmulToBlasBase<MatmulToBlas> {
   using MatmulToBlasBase::MatmulToBlasBase;
 
-  /// Whether `op`'s product may take bf16 operands.
-  bool inBf16(Operation *op) {
+  /// The precision `op`'s product may round its operands to.
+  lipc::abi::ProductPrecision precisionOf(Operation *op, lipc::abi::ProductPrecision fast) {
     auto func = op->getParentOfType<func::FuncOp>();
-    return func && llvm::is_contained(bf16Functions, func.getSymName());
+    return func && llvm::is_contained(fastFunctions, func.getSymName()) ? fast
+                                                                        : lipc::abi::ProductPrecision::Fp32;
   }
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    std::optional<lipc::abi::ProductPrecision> fast = lipc::abi::precisionFromName(fastPrecision);
+    if (!fast || *fast == lipc::abi::ProductPrecision::Fp32) {
+      module.emitError() << "-lip-matmul-to-blas: fast-precision must be bf16 or tf32, got '" << fastPrecision
+                         << "'";
+      return signalPassFailure();
+    }
     SmallVector<std::pair<linalg::LinalgOp, Gemm>> products;
     module.walk([&](linalg::LinalgOp op) {
       if (std::optional<Gemm> gemm = asGemm(op))
@@ -117,7 +127,7 @@ struct MatmulToBlas : lip::impl::MatmulToBlasBase<MatmulToBlas> {
       auto cast = [&](Value operand) {
         return b.create<memref::CastOp>(loc, operandType, operand).getResult();
       };
-      auto flag = [&](bool value) {
+      auto flag = [&](int64_t value) {
         return b.create<arith::ConstantIntOp>(loc, value, 32).getResult();
       };
       // The same operand on both sides of A A^T or A^T A: a Gram product,
@@ -132,7 +142,8 @@ struct MatmulToBlas : lip::impl::MatmulToBlasBase<MatmulToBlas> {
         b.create<func::CallOp>(loc, declareGemm(module, gemm.rank, cuda),
                                ValueRange{cast(op->getOperand(0)), cast(op->getOperand(1)),
                                           cast(op->getOperand(2)), flag(gemm.transposeA),
-                                          flag(gemm.transposeB), flag(!zeros), flag(inBf16(op))});
+                                          flag(gemm.transposeB), flag(!zeros),
+                                          flag(static_cast<int64_t>(precisionOf(op, *fast)))});
       }
       op->erase();
       if (zeros)

@@ -54,9 +54,8 @@ llvm::Expected<lip::DeviceTarget> deviceTarget() {
 
 /// The GPU step and its packed entry points as an object file at
 /// `build.gpuObjectPath` (its host code for `build.cpu`); the products of
-/// `bf16Functions` take bf16 operands (cuBLAS's tensor cores).
-llvm::Error emitGpuObject(ModuleOp trainModule, const TrainingBuild &build,
-                          const std::vector<std::string> &bf16Functions) {
+/// `fast` take rounded operands (cuBLAS's tensor cores).
+llvm::Error emitGpuObject(ModuleOp trainModule, const TrainingBuild &build, const lip::FastProducts &fast) {
   llvm::Expected<lip::DeviceTarget> target = deviceTarget();
   if (!target)
     return target.takeError();
@@ -66,7 +65,7 @@ llvm::Error emitGpuObject(ModuleOp trainModule, const TrainingBuild &build,
         << "/bin: the GPU kernels are embedded as PTX only, which the driver compiles at the first run";
   OwningOpRef<ModuleOp> module = trainModule.clone();
   if (failed(lip::lowerToLinalg(*module, lip::AttentionLowering::Linalg)) ||
-      failed(lip::bufferize(*module, deviceGemm(build.gemm), bf16Functions)) ||
+      failed(lip::bufferize(*module, deviceGemm(build.gemm), fast)) ||
       failed(lip::lowerToGpuLLVMDialect(*module, *target, StringRef(lipc::abi::kGpuPrefix))))
     return diagnosed();
   llvm::LLVMContext llvmContext;
@@ -97,9 +96,8 @@ llvm::Error printDeviceKernels(ModuleOp module, lip::GemmBackend gemm, llvm::raw
 /// The CPU step from linalg on: LLVM IR with the packed entry points and
 /// the embedded manifest and strings, printed (Llvm) or written as objects.
 llvm::Error emitCpuStep(spec::CompiledSpec &compiled, TrainingStage stage, const TrainingBuild &build,
-                        const std::vector<std::string> &bf16Functions, llvm::json::Object manifest,
-                        llvm::raw_ostream &out) {
-  if (failed(lip::lowerToLLVMDialect(*compiled.module, build.gemm, bf16Functions)))
+                        const lip::FastProducts &fast, llvm::json::Object manifest, llvm::raw_ostream &out) {
+  if (failed(lip::lowerToLLVMDialect(*compiled.module, build.gemm, fast)))
     return diagnosed();
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> ir = lip::translateToLLVMIR(*compiled.module, llvmContext);
@@ -123,10 +121,12 @@ llvm::Error lipc::buildTrainingStage(spec::CompiledSpec &compiled, TrainingStage
                                      const TrainingBuild &build, llvm::raw_ostream &out) {
   if (!build.precision.empty() && compiled.train)
     compiled.train->precision = build.precision;
-  // The forward and backward pass: its products may take bf16 operands.
-  std::vector<std::string> bf16Functions;
-  if (compiled.train && compiled.train->precision == "bf16")
-    bf16Functions.push_back(lip::gradientFunctionName(compiled.model.getSymName()));
+  // The forward and backward pass: its products may round their operands.
+  lip::FastProducts fast;
+  if (compiled.train && compiled.train->precision != "fp32") {
+    fast.functions.push_back(lip::gradientFunctionName(compiled.model.getSymName()));
+    fast.precision = compiled.train->precision;
+  }
   if (failed(buildTrainingModule(compiled, build.fuseProjections)))
     return diagnosed();
   if (stage == TrainingStage::Train) {
@@ -144,7 +144,7 @@ llvm::Error lipc::buildTrainingStage(spec::CompiledSpec &compiled, TrainingStage
   if (stage == TrainingStage::Ptx)
     return printDeviceKernels(*compiled.module, build.gemm, out);
   if (!build.gpuObjectPath.empty())
-    if (llvm::Error error = emitGpuObject(*compiled.module, build, bf16Functions))
+    if (llvm::Error error = emitGpuObject(*compiled.module, build, fast))
       return error;
   // The runtime's attention kernels call BLAS like the products; with
   // --gemm=loops attention stays in linalg's loops too.
@@ -156,5 +156,5 @@ llvm::Error lipc::buildTrainingStage(spec::CompiledSpec &compiled, TrainingStage
     compiled.module->print(out);
     return llvm::Error::success();
   }
-  return emitCpuStep(compiled, stage, build, bf16Functions, std::move(*manifest), out);
+  return emitCpuStep(compiled, stage, build, fast, std::move(*manifest), out);
 }

@@ -112,7 +112,8 @@ void mlir::lip::buildBufferizePipeline(OpPassManager &pm, const BufferizeOptions
   pm.addPass(createCanonicalizerPass());
   if (options.gemm != GemmBackend::Loops) {
     MatmulToBlasOptions products;
-    products.bf16Functions = options.bf16Functions; // copied by the pass
+    products.fastFunctions = options.fastFunctions; // copied by the pass
+    products.fastPrecision = options.fastPrecision;
     products.cuda = options.gemm == GemmBackend::Cublas;
     pm.addPass(createMatmulToBlas(products));
   }
@@ -184,24 +185,22 @@ LogicalResult mlir::lip::lowerToLinalg(ModuleOp module, AttentionLowering attent
 
 namespace {
 /// Runs `build` (lip-bufferize or lip-lower-to-llvm) with these options.
-LogicalResult runBufferizeStage(ModuleOp module, lip::GemmBackend gemm,
-                                ArrayRef<std::string> bf16Functions,
+LogicalResult runBufferizeStage(ModuleOp module, lip::GemmBackend gemm, const lip::FastProducts &fast,
                                 void (*build)(OpPassManager &, const lip::BufferizeOptions &)) {
   lip::BufferizeOptions options;
   options.gemm = gemm;
-  options.bf16Functions = bf16Functions;
+  options.fastFunctions = fast.functions;
+  options.fastPrecision = fast.precision;
   return runPipeline(module, [&](OpPassManager &pm) { build(pm, options); });
 }
 } // namespace
 
-LogicalResult mlir::lip::bufferize(ModuleOp module, GemmBackend gemm,
-                                   ArrayRef<std::string> bf16Functions) {
-  return runBufferizeStage(module, gemm, bf16Functions, buildBufferizePipeline);
+LogicalResult mlir::lip::bufferize(ModuleOp module, GemmBackend gemm, const FastProducts &fast) {
+  return runBufferizeStage(module, gemm, fast, buildBufferizePipeline);
 }
 
-LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module, GemmBackend gemm,
-                                            ArrayRef<std::string> bf16Functions) {
-  return runBufferizeStage(module, gemm, bf16Functions, buildLowerToLLVMPipeline);
+LogicalResult mlir::lip::lowerToLLVMDialect(ModuleOp module, GemmBackend gemm, const FastProducts &fast) {
+  return runBufferizeStage(module, gemm, fast, buildLowerToLLVMPipeline);
 }
 
 std::unique_ptr<llvm::Module> mlir::lip::translateToLLVMIR(ModuleOp module,

@@ -108,7 +108,7 @@ llvm::cl::opt<lip::GemmBackend> gemmBackend(
                                 "generated loops, no BLAS (slower; for comparison)")),
     llvm::cl::cat(lipcCategory));
 
-enum class Precision { Spec, Fp32, Bf16 };
+enum class Precision { Spec, Fp32, Bf16, Tf32 };
 llvm::cl::opt<Precision> precision(
     "precision",
     llvm::cl::desc("The model's matrix products (compile, --emit=manifest|llvm|obj; default: the "
@@ -118,7 +118,10 @@ llvm::cl::opt<Precision> precision(
                      clEnumValN(Precision::Bf16, "bf16",
                                 "bf16 operands, float32 accumulation, where the processor has "
                                 "bf16 instructions (float32 elsewhere, said in the training log); "
-                                "weights, optimizer, Newton-Schulz and constraints stay float32")),
+                                "weights, optimizer, Newton-Schulz and constraints stay float32"),
+                     clEnumValN(Precision::Tf32, "tf32",
+                                "TF32 operands, float32 accumulation, on the GPU's tensor cores "
+                                "(float32 on the CPU, said in the training log); the rest as for bf16")),
     llvm::cl::cat(lipcCategory));
 
 llvm::cl::opt<std::string> targetCpu(
@@ -277,7 +280,7 @@ int runTrainingStage(spec::CompiledSpec &compiled, TrainingStage stage, Training
   build.fuseProjections = !noFuse;
   build.cpu = targetCpu;
   if (precision != Precision::Spec)
-    build.precision = precision == Precision::Bf16 ? "bf16" : "fp32";
+    build.precision = precision == Precision::Bf16 ? "bf16" : precision == Precision::Tf32 ? "tf32" : "fp32";
   int rc = kSuccess;
   llvm::handleAllErrors(
       buildTrainingStage(compiled, stage, build, llvm::outs()),

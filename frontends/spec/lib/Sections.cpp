@@ -367,10 +367,10 @@ void Generator::readTrain(const Item &item) {
         error(v.loc) << "train.loss must be cross_entropy, got " << v.describe();
     } else if (field.name == "precision") {
       Val v = eval(*field.value, globals, Context::Settings);
-      if (!v.isError() && v.kind == Val::Kind::Symbol && (v.text == "fp32" || v.text == "bf16"))
+      if (!v.isError() && v.kind == Val::Kind::Symbol && (v.text == "fp32" || v.text == "bf16" || v.text == "tf32"))
         train.precision = v.text;
       else if (!v.isError())
-        error(v.loc) << "train.precision must be fp32 or bf16, got " << v.describe();
+        error(v.loc) << "train.precision must be fp32, bf16 or tf32, got " << v.describe();
     } else if (integer != integers.end()) {
       Val v = eval(*field.value, globals, Context::Settings);
       if (v.isError() || !inRange(v, integer->second, "train." + field.name))

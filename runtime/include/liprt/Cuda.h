@@ -22,6 +22,8 @@
 
 #include "liprt/Status.h"
 
+#include "lipc_abi.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -98,11 +100,12 @@ Status loadBlas();
 /// C = op(A) op(B) + beta C (row-major, leading dimensions; beta 0 or 1)
 /// queued on cuBLAS when all three are device memory (true; without cuBLAS
 /// the error goes to takeError()); false (nothing done) for host memory,
-/// for the caller's CPU product. With `bf16` the operands are rounded to
-/// bf16 and the sums kept in float32 (tensor cores; the model's products
-/// under --precision bf16).
+/// for the caller's CPU product. With `precision` bf16 or tf32 the operands
+/// are rounded to it and the sums kept in float32 (tensor cores; the
+/// model's products under --precision bf16 or tf32).
 bool sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
-           const float *b, int64_t ldb, float beta, float *c, int64_t ldc, bool bf16 = false);
+           const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+           lipc::abi::ProductPrecision precision = lipc::abi::ProductPrecision::Fp32);
 
 } // namespace liprt::cuda
 

@@ -72,8 +72,8 @@ struct TrainDefaults {
   /// Feature data whose tokens exceed the input's RMS bound: scaled onto it
   /// (and counted) when set, an error when not.
   bool clipToRmsBound = false;
-  /// The model's products asked for in bf16 (lipc --precision bf16).
-  bool bf16Products = false;
+  /// The precision asked for the model's products (lipc --precision).
+  lipc::abi::ProductPrecision products = lipc::abi::ProductPrecision::Fp32;
 };
 
 struct StepManifest {

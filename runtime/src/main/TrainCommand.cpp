@@ -157,11 +157,15 @@ int main::train(const char *program, const Options &o) {
                 ranks->size, static_cast<long long>(shard), dist::describeCollective().c_str());
   if (!model.onGpu())
     std::printf("matrix products: %s\n", onednn::describe().c_str());
-  if (spec.bf16Products)
+  if (spec.products == lipc::abi::ProductPrecision::Bf16)
     std::printf("model products (--precision bf16): %s\n",
                 model.onGpu() ? "bf16 operands, float32 accumulation (cuBLAS, "
                                 "CUBLAS_COMPUTE_32F_FAST_16BF)"
                               : onednn::describeBf16().c_str());
+  if (spec.products == lipc::abi::ProductPrecision::Tf32)
+    std::printf("model products (--precision tf32): %s\n",
+                model.onGpu() ? "TF32 operands, float32 accumulation (cuBLAS, CUBLAS_COMPUTE_32F_FAST_TF32)"
+                              : "float32 (TF32 is a GPU tensor-core format; a CPU has no TF32 instructions)");
   if (model.lrScale() != 1)
     std::printf("learning rates %.6g times the spec's (base %.6g)\n", model.lrScale(),
                 model.lrScale() * spec.lr);

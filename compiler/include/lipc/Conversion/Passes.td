@@ -191,16 +191,19 @@ def MatmulToBlas : Pass<"lip-matmul-to-blas", "::mlir::ModuleOp"> {
   let description = [{
     After bufferization, every `linalg.matmul`, `linalg.matmul_transpose_a`
     and `linalg.matmul_transpose_b` on f32 memrefs becomes a call to
-    `liprt_sgemm(A, B, C, transpose_a, transpose_b, accumulate, bf16)` with
+    `liprt_sgemm(A, B, C, transpose_a, transpose_b, accumulate, precision)` with
     its operands cast to fully dynamic strided memrefs; the runtime computes
     C += op(A) op(B) (the linalg semantics: C holds its initial value) with
     oneDNN or OpenBLAS. With `cuda` (the GPU build, whose buffers the GPU
     reads) the calls go to `liprt_cuda_sgemm` and `liprt_cuda_sgemm_batched`
-    instead, the same arguments, computed by cuBLAS. `bf16` is 1 for the products of the functions named
-    in `bf16-functions` (a model's forward and backward pass compiled with
-    `--precision bf16`): the runtime may then round A and B to bf16 and
-    accumulate in float32. It is 0 for every other product (the optimizer's
-    Newton-Schulz and the caps' products, on which the constraint rests).
+    instead, the same arguments, computed by cuBLAS. `precision`
+    (`lipc::abi::ProductPrecision`) is `fast-precision`'s code, 1 for bf16 or
+    2 for tf32, for the products of the functions named in `fast-functions`
+    (a model's forward and backward pass compiled with `--precision bf16`
+    or `tf32`): the runtime may then round A and B to that format and
+    accumulate in float32. It is 0 (float32) for every other product (the
+    optimizer's Newton-Schulz and the caps' products, on which the
+    constraint rests).
     When the op right before the product is a `linalg.fill` of
     zero into C, the fill is erased and `accumulate` is 0: the runtime
     writes C = op(A) op(B) without reading it. A Gram product that
@@ -215,8 +218,10 @@ def MatmulToBlas : Pass<"lip-matmul-to-blas", "::mlir::ModuleOp"> {
     descriptors by pointer (`_mlir_ciface_liprt_sgemm`). Other element types
     and other contractions stay as they are.
   }];
-  let options = [ListOption<"bf16Functions", "bf16-functions", "std::string",
-                            "Functions whose products may take bf16 operands">,
+  let options = [ListOption<"fastFunctions", "fast-functions", "std::string",
+                            "Functions whose products may round their operands to fast-precision">,
+                 Option<"fastPrecision", "fast-precision", "std::string", "\"bf16\"",
+                        "The format of fast-functions' operands: bf16 or tf32">,
                  Option<"cuda", "cuda", "bool", "false",
                         "Call the cuBLAS entry points (the GPU build's buffers)">];
   let dependentDialects = ["::mlir::func::FuncDialect", "::mlir::memref::MemRefDialect",

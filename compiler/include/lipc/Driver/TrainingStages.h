@@ -43,7 +43,8 @@ enum class TrainingStage { Train, Manifest, Ptx, Linalg, Llvm, Object };
 struct TrainingBuild {
   mlir::lip::GemmBackend gemm = mlir::lip::GemmBackend::Blas;
   bool fuseProjections = true;
-  /// "fp32" or "bf16" in place of the spec's train.precision; "": the spec's.
+  /// "fp32", "bf16" or "tf32" in place of the spec's train.precision; "":
+  /// the spec's.
   std::string precision;
   /// The processor the CPU code is compiled for (an LLVM CPU name); "":
   /// this machine's.

@@ -54,8 +54,20 @@ struct BufferizeOptions : PassPipelineOptions<BufferizeOptions> {
       llvm::cl::values(clEnumValN(GemmBackend::Blas, "blas", "the runtime's CPU products"),
                        clEnumValN(GemmBackend::Cublas, "cublas", "the runtime's cuBLAS products"),
                        clEnumValN(GemmBackend::Loops, "loops", "linalg's loops"))};
-  ListOption<std::string> bf16Functions{
-      *this, "bf16-functions", llvm::cl::desc("Functions whose products may take bf16 operands")};
+  ListOption<std::string> fastFunctions{
+      *this, "fast-functions",
+      llvm::cl::desc("Functions whose products may round their operands to fast-precision")};
+  Option<std::string> fastPrecision{*this, "fast-precision",
+                                    llvm::cl::desc("The format of fast-functions' operands: bf16 or tf32"),
+                                    llvm::cl::init("bf16")};
+};
+
+/// The products that may round their operands (a model's forward and
+/// backward pass under lipc --precision bf16 or tf32): those of `functions`,
+/// to `precision` ("bf16" or "tf32").
+struct FastProducts {
+  std::vector<std::string> functions;
+  std::string precision = "bf16";
 };
 
 /// lip-lower-to-linalg: drops what nothing calls, lowers lip/lipopt to
@@ -82,14 +94,13 @@ void registerCodegenPipelines();
 /// from the command line (--mlir-print-ir-after-all, --mlir-timing, ...).
 LogicalResult lowerToLinalg(ModuleOp module, AttentionLowering attention);
 
-/// Runs lip-bufferize on `module`, the products of `bf16Functions` allowed
-/// bf16 operands.
-LogicalResult bufferize(ModuleOp module, GemmBackend gemm,
-                        ArrayRef<std::string> bf16Functions = {});
+/// Runs lip-bufferize on `module`, the products of `fast` allowed their
+/// rounded operands.
+LogicalResult bufferize(ModuleOp module, GemmBackend gemm, const FastProducts &fast = {});
 
 /// Runs lip-lower-to-llvm on `module`.
 LogicalResult lowerToLLVMDialect(ModuleOp module, GemmBackend gemm = GemmBackend::Blas,
-                                 ArrayRef<std::string> bf16Functions = {});
+                                 const FastProducts &fast = {});
 
 /// Translates an LLVM-dialect module to LLVM IR.
 std::unique_ptr<llvm::Module> translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context);

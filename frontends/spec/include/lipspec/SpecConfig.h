@@ -66,8 +66,9 @@ struct TrainConfig {
   int64_t seq = 0; // 0 when the model takes no token sequence
   int64_t seed = 0;
   int64_t evalEvery = 0;
-  /// The model's matrix products: fp32, or bf16 (bf16 operands, float32
-  /// accumulation; weights, optimizer and constraints stay float32).
+  /// The model's matrix products: fp32, bf16 or tf32 (operands rounded to
+  /// that format, float32 accumulation; weights, optimizer and constraints
+  /// stay float32).
   std::string precision = "fp32";
   llvm::SMLoc loc;
 };
