@@ -6,7 +6,9 @@
 #             one-weight models for the fused-update benchmark, compiled for
 #             the portable level x86-64-v3 (AVX2, FMA), stripped
 #   lib/      every shared library they load that is not glibc's (glibc, the
-#             CUDA driver and cuBLAS come from the GPU machine)
+#             CUDA driver and cuBLAS come from the GPU machine); those over
+#             8 MiB (OpenBLAS, with kernels for every processor) gzipped, which
+#             gpu-check.sh unpacks before it runs anything
 #   data/     Tiny Shakespeare, 2500 Fashion-MNIST images, the one-weight models' CSV
 #   bench/    bench/gpu_step.py and the benchmark and PyTorch reference files it imports
 #   gpu-check.sh, MANIFEST (what was built, from which commit, for which glibc)
@@ -84,6 +86,7 @@ cp "$ROOT/bench/"{gpu_step,fused_update,pytorch_step,binary_timing}.py "$OUT/ben
 cp "$ROOT/bench/reference/"{train_reference,lipmodels,lipoptim}.py "$OUT/bench/reference/"
 
 glibc=$(objdump -T "$OUT"/bin/* "$OUT"/lib/* 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1)
+find "$OUT/lib" -type f -size +8M -exec gzip -9 {} +
 {
   echo "lipc GPU bundle, built $(date -u +%Y-%m-%dT%H:%M:%SZ) from $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'an unknown commit')"
   echo "CPU code for $CPU_LEVEL; needs glibc with $glibc or newer"

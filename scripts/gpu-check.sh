@@ -28,6 +28,10 @@ if [[ ! -x "$HERE/bin/tiny" ]]; then
   exit 2
 fi
 exec > >(tee "$1") 2>&1
+# The bundle's largest libraries come gzipped (scripts/gpu-bundle.sh).
+for packed in "$HERE"/lib/*.gz; do
+  [[ -e "$packed" && ! -e "${packed%.gz}" ]] && gunzip -k "$packed"
+done
 export LD_LIBRARY_PATH="$HERE/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 PYTHON="${PYTHON:-python3}"
 DEVICE="${GPU_CHECK_DEVICE:-cuda}"

@@ -1,5 +1,8 @@
 // RUN: lip-opt %s -split-input-file \
 // RUN:   -pass-pipeline='builtin.module(func.func(lip-split-reductions{partials=4 max-outputs=8}))' | FileCheck %s
+// RUN: lip-opt %s -split-input-file \
+// RUN:   -pass-pipeline='builtin.module(func.func(lip-split-reductions{partials=4 max-outputs=8 row-partials=2 row-min-elements=8}))' \
+// RUN:   | FileCheck %s --check-prefix=ROWS
 // The values are checked natively for every lip op in run-ops-vs-torch.test.
 
 #all = affine_map<(i, j) -> (i, j)>
@@ -110,8 +113,8 @@ func.func @few_elements(%x: memref<3xf32>, %out: memref<f32>) {
 #none = affine_map<(i, j) -> ()>
 #column = affine_map<(i, j) -> (j)>
 #row = affine_map<(i, j) -> (i)>
-// Left as they are: more outputs than max-outputs, a dynamic number of
-// outputs (taken as large), a combiner without a neutral element, an output
+// Left as they are: more outputs than max-outputs and a dynamic number of
+// outputs (taken as large) over rows shorter than row-min-elements, a combiner without a neutral element, an output
 // the body reads besides the combiner, and a loop with no reduction.
 // CHECK-LABEL: func.func @kept
 // CHECK-COUNT-5: linalg.generic
@@ -147,6 +150,36 @@ func.func @kept(%x: memref<16x8xf32>, %rows: memref<16xf32>, %d: memref<?x8xf32>
       ins(%x : memref<16x8xf32>) outs(%y : memref<16x8xf32>) {
   ^bb0(%a: f32, %b: f32):
     %r = arith.addf %a, %b : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+#all = affine_map<(i, j) -> (i, j)>
+#row = affine_map<(i, j) -> (i)>
+// Many outputs over long rows (with row-min-elements=8 in the ROWS run: a
+// dynamic batch of rows of 8): row-partials lanes per row, the lanes the
+// first stage's innermost loop, the partials as many rows as the batch.
+// ROWS-LABEL: func.func @row_sums
+// ROWS: %[[D:.*]] = memref.dim %arg0, %{{.*}} : memref<?x8xf32>
+// ROWS: %[[P:.*]] = memref.alloc(%[[D]]) : memref<?x2xf32>
+// ROWS: scf.parallel (%[[R:.*]], %[[T:.*]]) = (%{{.*}}, %{{.*}}) to (%[[D]], %{{.*}})
+// ROWS:   scf.for %[[K:.*]] = %[[T]] to
+// ROWS:     memref.load %arg0[%[[R]], %{{.*}}]
+// ROWS:   memref.store %{{.*}}, %[[P]][%[[R]], %[[T]]] : memref<?x2xf32>
+// ROWS: scf.parallel (%[[O:.*]]) = (%{{.*}}) to (%[[D]])
+// ROWS:   memref.load %arg1[%[[O]]] : memref<?xf32>
+// ROWS:   memref.store %{{.*}}, %arg1[%[[O]]] : memref<?xf32>
+// ROWS: memref.dealloc %[[P]] : memref<?x2xf32>
+// CHECK-LABEL: func.func @row_sums
+// CHECK: linalg.generic
+func.func @row_sums(%x: memref<?x8xf32>, %rows: memref<?xf32>) {
+  linalg.generic {indexing_maps = [#all, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x8xf32>) outs(%rows : memref<?xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %a, %acc : f32
     linalg.yield %r : f32
   }
   return

@@ -5,11 +5,14 @@ PyTorch, in float64.
     run_vs_torch.py LIP_OPT MLIR_OPT RUNNER LIBDIR [--gpu-loops]
 
 With --gpu-loops, the GPU path's parallelizing passes run after
-bufferization: every reduction with few outputs split into two parallel
-stages (-lip-split-reductions; 3 lanes per output, so that lanes stride over
-unequal shares), scatter-adds as parallel atomic additions
-(-lip-parallel-scatter-add), then the loops made parallel and the scalar
-work outside them moved into them (-lip-scalars-into-loops).
+bufferization: every reduction with few outputs, or over rows of at least 2
+elements, split into two parallel stages (-lip-split-reductions; 3 lanes
+per output, 2 per row, so that lanes stride over unequal shares),
+scatter-adds as parallel atomic additions (-lip-parallel-scatter-add), then
+the loops made parallel, the scalar work outside them moved into them
+(-lip-scalars-into-loops), and the loops tiled into blocks as the GPU runs
+them (-lip-map-parallel-loops; blocks of 6 threads, 3 along the innermost
+dimension, so that tiles overhang the loops' bounds).
 """
 import math
 import re
@@ -36,9 +39,10 @@ def compile_to_llvm(linalg):
     if not GPU_LOOPS:
         return subprocess.run([MLIR_OPT] + PIPELINE, input=linalg, capture_output=True, text=True)
     bufferized = subprocess.run([MLIR_OPT, PIPELINE[0]], input=linalg, capture_output=True, text=True)
-    split = subprocess.run([LIP_OPT, "--pass-pipeline=builtin.module(func.func(lip-split-reductions{partials=3},"
+    split = subprocess.run([LIP_OPT, "--pass-pipeline=builtin.module(func.func("
+                                     "lip-split-reductions{partials=3 row-partials=2 row-min-elements=2},"
                                      "lip-parallel-scatter-add,convert-linalg-to-parallel-loops,"
-                                     "lip-scalars-into-loops))"],
+                                     "lip-scalars-into-loops,lip-map-parallel-loops{block-threads=6 inner-threads=3}))"],
                            input=bufferized.stdout, capture_output=True, text=True)
     if bufferized.returncode or split.returncode:
         return subprocess.CompletedProcess([], 1, "", bufferized.stderr + split.stderr)

@@ -5,7 +5,12 @@
 // `partials` lanes per output folds a strided share of the elements, and a
 // second stage that folds the lanes into the output. The GPU path runs both
 // as kernels: lowered as it was, a full reduction was a loop of the host
-// code over managed memory, and a column sum one thread per column.
+// code over managed memory, and a column sum one thread per column. A
+// reduction with many outputs over long rows (softmax's and cross-entropy's
+// maxima and sums, a norm per row) is split the same way with a warp's
+// `row-partials` lanes per output: one thread per row read its row alone,
+// each warp's loads 32 rows apart, where the lanes of a row read
+// consecutive elements.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,11 +36,18 @@ struct Reduction {
   Operation *combiner;
   unsigned outputPosition; // the combiner's operand that is the output's value
   TypedAttr neutral;
-  SmallVector<int64_t> outputShape; // the static extents of the parallel loops
+  SmallVector<int64_t> outputShape; // the extents of the parallel loops (dynamic ones too)
+  int64_t lanes;                    // the first stage's lanes per output
+};
+
+/// How many lanes per output a reduction gets, by its size.
+struct LanePolicy {
+  int64_t partials, maxOutputs; // few outputs: this many lanes each
+  int64_t rowPartials, rowMinElements; // many outputs over long rows
 };
 
 /// `op` as a reduction this pass splits, if it is one.
-std::optional<Reduction> matchReduction(linalg::GenericOp op, int64_t maxOutputs) {
+std::optional<Reduction> matchReduction(linalg::GenericOp op, const LanePolicy &policy) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
     return std::nullopt;
   OpOperand *init = op.getDpsInitOperand(0);
@@ -54,20 +66,23 @@ std::optional<Reduction> matchReduction(linalg::GenericOp op, int64_t maxOutputs
   std::optional<TypedAttr> neutral = arith::getNeutralElement(combiner);
   if (!neutral)
     return std::nullopt;
+  // A dynamic extent (the batch) is taken as large.
   SmallVector<int64_t> shape;
-  int64_t outputs = 1;
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  for (auto [extent, type] : llvm::zip(ranges, op.getIteratorTypesArray())) {
-    if (type != utils::IteratorType::parallel)
-      continue;
-    if (ShapedType::isDynamic(extent))
-      return std::nullopt; // a dynamic number of outputs is taken as large
-    outputs *= extent;
-    shape.push_back(extent);
+  int64_t outputs = 1, elements = 1;
+  for (auto [extent, type] : llvm::zip(op.getStaticLoopRanges(), op.getIteratorTypesArray())) {
+    int64_t &count = type == utils::IteratorType::parallel ? outputs : elements;
+    count = ShapedType::isDynamic(extent) || ShapedType::isDynamic(count) ? ShapedType::kDynamic : count * extent;
+    if (type == utils::IteratorType::parallel)
+      shape.push_back(extent);
   }
-  if (outputs > maxOutputs)
-    return std::nullopt;
-  return Reduction{op, combiner, position, *neutral, shape};
+  int64_t lanes;
+  if (!ShapedType::isDynamic(outputs) && outputs <= policy.maxOutputs)
+    lanes = policy.partials;
+  else if (ShapedType::isDynamic(elements) || elements >= policy.rowMinElements)
+    lanes = policy.rowPartials;
+  else
+    return std::nullopt; // short rows: one thread per output reads its row alone
+  return Reduction{op, combiner, position, *neutral, shape, lanes};
 }
 
 /// The value of each operand of `op` at loop indices `indices`: a load at
@@ -137,19 +152,24 @@ Value foldStep(OpBuilder &b, Location loc, const Reduction &r, ValueRange indice
   return mapping.lookup(body->getTerminator()->getOperand(0));
 }
 
-void split(const Reduction &r, int64_t partials) {
+void split(const Reduction &r) {
   linalg::GenericOp op = r.op;
+  int64_t partials = r.lanes;
   OpBuilder b(op);
   Location loc = op.getLoc();
   Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
-  SmallVector<Value> extents;
+  SmallVector<Value> extents, outputExtents, dynamicOutputExtents;
   Value total; // the elements each output folds
   int64_t staticTotal = 1;
   for (auto [range, type] : llvm::zip(cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc),
                                              op.getIteratorTypesArray())) {
     extents.push_back(getValueOrCreateConstantIndexOp(b, loc, range.size));
-    if (type == utils::IteratorType::parallel)
+    if (type == utils::IteratorType::parallel) {
+      outputExtents.push_back(extents.back());
+      if (!getConstantIntValue(range.size))
+        dynamicOutputExtents.push_back(extents.back());
       continue;
+    }
     total = total ? b.create<arith::MulIOp>(loc, total, extents.back()) : extents.back();
     std::optional<int64_t> extent = getConstantIntValue(range.size);
     staticTotal = extent && staticTotal > 0 ? staticTotal * *extent : -1;
@@ -160,10 +180,7 @@ void split(const Reduction &r, int64_t partials) {
   Type element = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType()).getElementType();
   SmallVector<int64_t> partialShape(r.outputShape);
   partialShape.push_back(partials);
-  Value partial = b.create<memref::AllocOp>(loc, MemRefType::get(partialShape, element));
-  SmallVector<Value> outputExtents;
-  for (int64_t extent : r.outputShape)
-    outputExtents.push_back(b.create<arith::ConstantIndexOp>(loc, extent));
+  Value partial = b.create<memref::AllocOp>(loc, MemRefType::get(partialShape, element), dynamicOutputExtents);
 
   // Stage 1: lane t of each output folds elements t, t + lanes, ...
   SmallVector<Value> firstUpper(outputExtents);
@@ -215,17 +232,19 @@ struct SplitReductions : lip::impl::SplitReductionsBase<SplitReductions> {
   using SplitReductionsBase::SplitReductionsBase;
 
   void runOnOperation() override {
-    if (partials < 1 || maxOutputs < 1) {
-      getOperation().emitError("-lip-split-reductions: partials and max-outputs must be at least 1");
+    if (partials < 1 || maxOutputs < 1 || rowPartials < 1 || rowMinElements < 1) {
+      getOperation().emitError("-lip-split-reductions: partials, max-outputs, row-partials and row-min-elements "
+                               "must be at least 1");
       return signalPassFailure();
     }
+    LanePolicy policy{partials, maxOutputs, rowPartials, rowMinElements};
     SmallVector<Reduction> reductions;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (std::optional<Reduction> r = matchReduction(op, maxOutputs))
+      if (std::optional<Reduction> r = matchReduction(op, policy))
         reductions.push_back(*r);
     });
     for (const Reduction &r : reductions)
-      split(r, partials);
+      split(r);
   }
 };
 } // namespace

@@ -8,7 +8,8 @@
 // partials), and the scalar work left outside parallel loops moved into
 // them (-lip-scalars-into-loops) before the loops are mapped to the GPU,
 // scf lowered inside gpu.module before convert-gpu-to-nvvm. Loops are tiled
-// 16 x 16 with constant inner bounds (`no-min-max-bounds`): the SCF-to-GPU
+// into blocks of 256 threads, the innermost dimension across a warp, with
+// constant inner bounds (-lip-map-parallel-loops): the SCF-to-GPU
 // conversion needs loop-invariant thread counts, and leaves a loop with
 // min/max bounds on the host.
 //
@@ -97,8 +98,7 @@ void addParallelLoopPasses(PassManager &pm) {
 /// `target` must outlive the pipeline's run (the pass keeps its libdevice path).
 void addKernelPasses(PassManager &pm, const lip::DeviceTarget &target) {
   OpPassManager &func = pm.nest<func::FuncOp>();
-  func.addPass(createParallelLoopTilingPass({16, 16}, /*noMinMaxBounds=*/true));
-  func.addPass(createGpuMapParallelLoopsPass());
+  func.addPass(lip::createMapParallelLoops());
   func.addPass(createParallelLoopToGpuPass());
   pm.addPass(arith::createArithExpandOpsPass());
   // expand-strided-metadata leaves affine.apply behind: lower-affine after.

@@ -258,7 +258,7 @@ def PrefixSymbols : Pass<"lip-prefix-symbols", "::mlir::ModuleOp"> {
 }
 
 def SplitReductions : Pass<"lip-split-reductions", "::mlir::func::FuncOp"> {
-  let summary = "Reductions with few outputs as two parallel stages (the GPU path)";
+  let summary = "Reductions with few outputs, or over long rows, as two parallel stages (the GPU path)";
   let description = [{
     On buffers, before `-convert-linalg-to-parallel-loops`: a `linalg.generic`
     with one output, reduction loops and a combiner of the output with one
@@ -278,13 +278,26 @@ def SplitReductions : Pass<"lip-split-reductions", "::mlir::func::FuncOp"> {
     `-convert-linalg-to-parallel-loops` alone leaves such a reduction as one
     thread per output, and a full reduction as a loop of the host code,
     which on the GPU path walked every element of a weight from the host
-    over managed memory. Floating-point sums are reassociated (lane by
-    lane), as any parallel reduction does.
+    over managed memory.
+
+    A reduction with more outputs (or a dynamic number) whose outputs each
+    fold at least `row-min-elements` elements (or a dynamic number) is split
+    the same way with `row-partials` lanes per output (a warp's 32): the
+    maxima and sums of softmax and cross-entropy rows, a norm per row. The
+    lanes are the first stage's innermost loop, so on the GPU
+    (`-lip-map-parallel-loops`) consecutive threads read consecutive
+    elements of a row, where one thread per row read its row alone. Shorter
+    rows keep one thread per output. Floating-point sums are reassociated
+    (lane by lane), as any parallel reduction does.
   }];
   let options = [
     Option<"partials", "partials", "int64_t", "256", "Lanes of the first stage per output">,
     Option<"maxOutputs", "max-outputs", "int64_t", "1024",
-           "Reductions with more (static) outputs keep one thread per output">];
+           "Reductions with more (static) outputs are split only over long rows">,
+    Option<"rowPartials", "row-partials", "int64_t", "32",
+           "Lanes per output of a reduction with more outputs than max-outputs">,
+    Option<"rowMinElements", "row-min-elements", "int64_t", "64",
+           "Elements per output from which a reduction with many outputs is split">];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect"];
 }
@@ -305,6 +318,34 @@ def ParallelScatterAdd : Pass<"lip-parallel-scatter-add", "::mlir::func::FuncOp"
     last bits from run to run).
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect"];
+}
+
+def MapParallelLoops : Pass<"lip-map-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Parallel loops tiled into blocks of GPU threads, the innermost dimension across a warp";
+  let description = [{
+    Before `-convert-parallel-loops-to-gpu`: each outermost `scf.parallel` of
+    `n` dimensions is tiled (`scf::tileParallelLoop`, bounds guarded inside
+    the tile) into blocks of `block-threads` threads: a 1-d loop in tiles of
+    `block-threads`, a deeper one in tiles of `inner-threads` on its
+    innermost dimension and `block-threads / inner-threads` on the next,
+    1 on the others. The tiles' loop is mapped to the grid (the outermost
+    dimension on x, which takes the most blocks; the innermost on y; the
+    next on z; any other sequential in the kernel) and the loop within a
+    tile to the threads (the innermost dimension on x, the next on y), so
+    that consecutive threads of a warp touch consecutive elements of a
+    row-major buffer. Parallel loops nested in a tile run sequentially in
+    each thread.
+
+    MLIR 19's `-scf-parallel-loop-tiling` and `-gpu-map-parallel-loops` put
+    the outermost dimension on threads' x instead: a warp of a 2-d
+    elementwise kernel touched 16 rows, two elements each.
+  }];
+  let options = [
+    Option<"blockThreads", "block-threads", "int64_t", "256", "Threads of a block (at most 1024)">,
+    Option<"innerThreads", "inner-threads", "int64_t", "32",
+           "Threads of a block along a loop's innermost dimension (a warp)">];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::gpu::GPUDialect",
+                           "::mlir::arith::ArithDialect", "::mlir::affine::AffineDialect"];
 }
 
 def ScalarsIntoLoops : Pass<"lip-scalars-into-loops", "::mlir::func::FuncOp"> {
