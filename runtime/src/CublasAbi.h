@@ -29,13 +29,16 @@ constexpr int kDefaultAlgorithm = -1; // CUBLAS_GEMM_DEFAULT
 
 using Create = Status (*)(Handle *handle);
 using SetStream = Status (*)(Handle handle, Stream stream);
-using Sgemm = Status (*)(Handle handle, int transA, int transB, int m, int n, int k, const float *alpha,
-                         const float *a, int lda, const float *b, int ldb, const float *beta, float *c,
-                         int ldc);
 using SetWorkspace = Status (*)(Handle handle, void *workspace, size_t bytes);
-using GemmEx = Status (*)(Handle handle, int transA, int transB, int m, int n, int k, const void *alpha,
-                          const void *a, int aType, int lda, const void *b, int bType, int ldb,
-                          const void *beta, void *c, int cType, int ldc, int computeType, int algorithm);
+using SgemmStridedBatched = Status (*)(Handle handle, int transA, int transB, int m, int n, int k,
+                                      const float *alpha, const float *a, int lda, long long strideA,
+                                      const float *b, int ldb, long long strideB, const float *beta, float *c,
+                                      int ldc, long long strideC, int batch);
+using GemmStridedBatchedEx = Status (*)(Handle handle, int transA, int transB, int m, int n, int k,
+                                        const void *alpha, const void *a, int aType, int lda, long long strideA,
+                                        const void *b, int bType, int ldb, long long strideB, const void *beta,
+                                        void *c, int cType, int ldc, long long strideC, int batch,
+                                        int computeType, int algorithm);
 } // namespace liprt::cublas_abi
 
 #endif // LIPRT_CUBLASABI_H

@@ -89,8 +89,8 @@ struct Blas {
   cublasabi::Handle handle = nullptr;
   cublasabi::Create create;
   cublasabi::SetStream setStream;
-  cublasabi::Sgemm sgemm;
-  cublasabi::GemmEx gemmEx;
+  cublasabi::SgemmStridedBatched sgemmStridedBatched;
+  cublasabi::GemmStridedBatchedEx gemmStridedBatchedEx;
   cublasabi::SetWorkspace setWorkspace;
 };
 /// cuBLAS's workspace on Hopper (its guide's size): given up front, so that
@@ -236,8 +236,8 @@ Blas *cublas() {
     liprt::Symbols resolve(library);
     resolve(b.create, "cublasCreate_v2");
     resolve(b.setStream, "cublasSetStream_v2");
-    resolve(b.sgemm, "cublasSgemm_v2");
-    resolve(b.gemmEx, "cublasGemmEx");
+    resolve(b.sgemmStridedBatched, "cublasSgemmStridedBatched");
+    resolve(b.gemmStridedBatchedEx, "cublasGemmStridedBatchedEx");
     resolve(b.setWorkspace, "cublasSetWorkspace_v2");
     cublasabi::Handle handle = nullptr;
     CUdeviceptr workspace = 0;
@@ -281,6 +281,13 @@ liprt::BlockCache &deviceBlocks() {
 bool liprt::cuda::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, const float *a,
                         int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
                         lipc::abi::ProductPrecision precision) {
+  return sgemmBatched(transposeA, transposeB, m, n, k, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1, precision);
+}
+
+bool liprt::cuda::sgemmBatched(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, const float *a,
+                               int64_t lda, int64_t strideA, const float *b, int64_t ldb, int64_t strideB,
+                               float beta, float *c, int64_t ldc, int64_t strideC, int64_t batch,
+                               lipc::abi::ProductPrecision precision) {
   if (!state().allocated || !onDevice(a) || !onDevice(b) || !onDevice(c))
     return false;
   if (!ready("a matrix product"))
@@ -299,22 +306,25 @@ bool liprt::cuda::sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, 
   const int opB = transposeA ? cublasabi::kOpT : cublasabi::kOpN;
   const int rows = static_cast<int>(n), columns = static_cast<int>(m), inner = static_cast<int>(k);
   const int ldA = static_cast<int>(ldb), ldB = static_cast<int>(lda), ldC = static_cast<int>(ldc);
+  const int count = static_cast<int>(batch);
   // bf16 or tf32: float32 in memory, operands rounded for the tensor cores,
   // sums in float32.
   using lipc::abi::ProductPrecision;
   cublasabi::Status status =
       precision == ProductPrecision::Fp32
-          ? blas->sgemm(blas->handle, opA, opB, rows, columns, inner, &one, b, ldA, a, ldB, &beta, c, ldC)
-          : blas->gemmEx(blas->handle, opA, opB, rows, columns, inner, &one, b, cublasabi::kFloat32, ldA, a,
-                         cublasabi::kFloat32, ldB, &beta, c, cublasabi::kFloat32, ldC,
-                         precision == ProductPrecision::Bf16 ? cublasabi::kCompute32fFast16bf
-                                                             : cublasabi::kCompute32fFastTf32,
-                         cublasabi::kDefaultAlgorithm);
+          ? blas->sgemmStridedBatched(blas->handle, opA, opB, rows, columns, inner, &one, b, ldA, strideB, a, ldB,
+                                      strideA, &beta, c, ldC, strideC, count)
+          : blas->gemmStridedBatchedEx(blas->handle, opA, opB, rows, columns, inner, &one, b, cublasabi::kFloat32,
+                                       ldA, strideB, a, cublasabi::kFloat32, ldB, strideA, &beta, c,
+                                       cublasabi::kFloat32, ldC, strideC, count,
+                                       precision == ProductPrecision::Bf16 ? cublasabi::kCompute32fFast16bf
+                                                                           : cublasabi::kCompute32fFastTf32,
+                                       cublasabi::kDefaultAlgorithm);
   if (status != cublasabi::kSuccess && state().error.empty())
     state().error = (precision == ProductPrecision::Fp32
-                         ? std::string("cublasSgemm")
-                         : "cublasGemmEx (" + std::string(lipc::abi::kPrecisionNames[static_cast<size_t>(precision)]) +
-                               ")") +
+                         ? std::string("cublasSgemmStridedBatched")
+                         : "cublasGemmStridedBatchedEx (" +
+                               std::string(lipc::abi::kPrecisionNames[static_cast<size_t>(precision)]) + ")") +
                     " failed with status " + std::to_string(status);
   // No wait: the product is queued on the step's stream, where the kernels
   // that read C follow it; the host code reads no buffer.

@@ -43,6 +43,19 @@ extern "C" void _mlir_ciface_liprt_cuda_sgemm_batched(F32Memref<3> *a, F32Memref
                                                       F32Memref<3> *c, int32_t transposeA,
                                                       int32_t transposeB, int32_t accumulate,
                                                       int32_t precision) {
+  // One cuBLAS call for the whole batch when each matrix is row-major and
+  // the outputs are distinct.
+  int64_t batch = c->sizes[0];
+  F32Memref<2> a0 = slice(*a, 0), b0 = slice(*b, 0), c0 = slice(*c, 0);
+  int64_t m = c0.sizes[0], n = c0.sizes[1];
+  int64_t k = transposeA ? a0.sizes[0] : a0.sizes[1];
+  int64_t lda, ldb, ldc;
+  if (batch > 0 && m > 0 && n > 0 && k > 0 && (batch == 1 || c->strides[0] != 0) && rowMajor(a0, lda) &&
+      rowMajor(b0, ldb) && rowMajor(c0, ldc) && fitBlas({m, n, k, lda, ldb, ldc, batch}) &&
+      liprt::cuda::sgemmBatched(transposeA, transposeB, m, n, k, data(a0), lda, a->strides[0], data(b0), ldb,
+                                b->strides[0], accumulate ? 1.0f : 0.0f, data(c0), ldc, c->strides[0], batch,
+                                static_cast<lipc::abi::ProductPrecision>(precision)))
+    return;
   forEachMatrix(*a, *b, *c, [&](F32Memref<2> *as, F32Memref<2> *bs, F32Memref<2> *cs) {
     _mlir_ciface_liprt_cuda_sgemm(as, bs, cs, transposeA, transposeB, accumulate, precision);
   });

@@ -69,16 +69,17 @@ TEST(CublasAbi, ValuesMatchTheHeader) {
 TEST(CublasAbi, EntryPointsHaveTheDeclaredShapes) {
   EXPECT_TRUE((SameShape<decltype(&cublasCreate_v2), cublasabi::Create>::value));
   EXPECT_TRUE((SameShape<decltype(&cublasSetStream_v2), cublasabi::SetStream>::value));
-  EXPECT_TRUE((SameShape<decltype(&cublasSgemm_v2), cublasabi::Sgemm>::value));
   EXPECT_TRUE((SameShape<decltype(&cublasSetWorkspace_v2), cublasabi::SetWorkspace>::value));
+  EXPECT_TRUE((SameShape<decltype(&cublasSgemmStridedBatched), cublasabi::SgemmStridedBatched>::value));
   // The C entry point, not C++'s inline overload that takes a cudaDataType
   // as its compute type.
-  using CGemmEx = cublasStatus_t (*)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int,
-                                     const void *, const void *, cudaDataType, int, const void *,
-                                     cudaDataType, int, const void *, void *, cudaDataType, int,
-                                     cublasComputeType_t, cublasGemmAlgo_t);
-  CGemmEx gemmEx = &cublasGemmEx;
-  EXPECT_NE(gemmEx, nullptr);
-  EXPECT_TRUE((SameShape<CGemmEx, cublasabi::GemmEx>::value));
+  using CGemmStridedBatchedEx =
+      cublasStatus_t (*)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int, const void *,
+                         const void *, cudaDataType, int, long long, const void *, cudaDataType, int, long long,
+                         const void *, void *, cudaDataType, int, long long, int, cublasComputeType_t,
+                         cublasGemmAlgo_t);
+  CGemmStridedBatchedEx stridedEx = &cublasGemmStridedBatchedEx;
+  EXPECT_NE(stridedEx, nullptr);
+  EXPECT_TRUE((SameShape<CGemmStridedBatchedEx, cublasabi::GemmStridedBatchedEx>::value));
 }
 } // namespace

@@ -173,6 +173,35 @@ TEST(CudaTest, ProductsOfDeviceMemoryRunOnCublas) {
     liprt::cuda::release(p);
 }
 
+// A batch of products in one strided call (attention's per head): C_i =
+// A_i B^T for three 2x4 A_i and one 3x4 B shared by all (batch stride 0),
+// against a loop.
+TEST(CudaTest, BatchedProductsRunAsOneStridedCall) {
+  if (!liprt::cuda::probe().usable)
+    GTEST_SKIP() << "no GPU: " << liprt::cuda::probe().reason;
+  ASSERT_TRUE(liprt::cuda::loadBlas().isOk()) << liprt::cuda::loadBlas().message();
+  std::vector<float> a(3 * 8), b(12), c(3 * 6, 0.0f);
+  for (size_t i = 0; i < a.size(); ++i)
+    a[i] = std::sin(0.7f * static_cast<float>(i));
+  for (size_t i = 0; i < b.size(); ++i)
+    b[i] = std::cos(0.3f * static_cast<float>(i));
+  float *pa = onDevice(a), *pb = onDevice(b), *pc = onDevice(c);
+  ASSERT_TRUE(pa && pb && pc) << liprt::cuda::takeError().message();
+  ASSERT_TRUE(liprt::cuda::sgemmBatched(false, true, 2, 3, 4, pa, 4, 8, pb, 4, 0, 0.0f, pc, 3, 6, 3));
+  std::vector<float> product = toHost(pc, c.size());
+  ASSERT_TRUE(liprt::cuda::takeError().isOk());
+  for (int h = 0; h < 3; ++h)
+    for (int i = 0; i < 2; ++i)
+      for (int j = 0; j < 3; ++j) {
+        float expected = 0;
+        for (int p = 0; p < 4; ++p)
+          expected += a[h * 8 + i * 4 + p] * b[j * 4 + p];
+        EXPECT_NEAR(product[h * 6 + i * 3 + j], expected, 1e-5f) << h << ": " << i << "," << j;
+      }
+  for (float *p : {pa, pb, pc})
+    liprt::cuda::release(p);
+}
+
 /// A product on the GPU with its operands rounded to `precision`, whose
 /// unit roundoff is 2^-`bits`: relative error at most 2^-bits per operand,
 /// sums in float32, so every element is within 2^-(bits-1) sum |a||b| of

@@ -107,6 +107,15 @@ bool sgemm(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, co
            const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
            lipc::abi::ProductPrecision precision = lipc::abi::ProductPrecision::Fp32);
 
+/// `batch` such products in one cuBLAS call (strided batched): product i
+/// takes its matrices at a + i strideA, b + i strideB, c + i strideC
+/// (elements). Attention's products per head are one call each, not one
+/// per head and sequence.
+bool sgemmBatched(bool transposeA, bool transposeB, int64_t m, int64_t n, int64_t k, const float *a,
+                  int64_t lda, int64_t strideA, const float *b, int64_t ldb, int64_t strideB, float beta,
+                  float *c, int64_t ldc, int64_t strideC, int64_t batch,
+                  lipc::abi::ProductPrecision precision = lipc::abi::ProductPrecision::Fp32);
+
 } // namespace liprt::cuda
 
 #endif // LIPRT_CUDA_H
