@@ -28,3 +28,17 @@ func.func @host_reads_step(%step: memref<f64>) -> f64 {
   %s = memref.load %step[] : memref<f64>
   return %s : f64
 }
+
+// -----
+
+// The exact cap's runtime function reads its buffers on the host: the GPU
+// step cannot hand it device memory. cuBLAS's products and the collective
+// take device memory.
+func.func private @liprt_exact_cap(memref<*xf32>, f32)
+func.func private @liprt_all_reduce_mean(memref<*xf32>)
+func.func @host_runtime(%w: memref<*xf32>, %cap: f32) {
+  call @liprt_all_reduce_mean(%w) : (memref<*xf32>) -> ()
+  // expected-error @+1 {{the GPU step would hand device memory to @liprt_exact_cap, which reads it on the host (not available on the GPU path)}}
+  call @liprt_exact_cap(%w, %cap) : (memref<*xf32>, f32) -> ()
+  return
+}

@@ -12,6 +12,8 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 
+#include <optional>
+
 namespace mlir::lip {
 #define GEN_PASS_DEF_ALLOCATEONDEVICE
 #include "lipc/Conversion/Passes.h.inc"
@@ -29,12 +31,39 @@ bool touchesBuffer(Operation *op) {
   return isa<memref::LoadOp, memref::StoreOp, memref::AtomicRMWOp, memref::CopyOp>(op);
 }
 
+/// Whether the runtime function `callee` may be handed device memory:
+/// cuBLAS's products and the data-parallel collective (NCCL on GPUs). The
+/// others (the exact cap's SVD) read their buffers on the host.
+bool takesDeviceMemory(StringRef callee) {
+  return callee.starts_with("liprt_cuda_") || callee == "liprt_all_reduce_mean";
+}
+
+/// The runtime function (a declaration: the step's own functions take
+/// device memory) that `op` hands a buffer it would read on the host.
+std::optional<StringRef> hostCallee(Operation *op) {
+  auto call = dyn_cast<func::CallOp>(op);
+  if (!call || takesDeviceMemory(call.getCallee()) ||
+      llvm::none_of(call.getOperandTypes(), [](Type t) { return isa<BaseMemRefType>(t); }))
+    return std::nullopt;
+  auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(call, call.getCalleeAttr());
+  if (callee && !callee.isDeclaration())
+    return std::nullopt;
+  return call.getCallee();
+}
+
 struct AllocateOnDevice : lip::impl::AllocateOnDeviceBase<AllocateOnDevice> {
   void runOnOperation() override {
     // The host cannot reach device memory: code that would is an error here,
     // not a crash on the GPU.
     WalkResult hostAccess = getOperation().walk([&](Operation *op) {
-      if (inKernel(op) || op->getParentOfType<scf::ParallelOp>() || !touchesBuffer(op))
+      if (inKernel(op) || op->getParentOfType<scf::ParallelOp>())
+        return WalkResult::advance();
+      if (std::optional<StringRef> callee = hostCallee(op)) {
+        op->emitError() << "the GPU step would hand device memory to @" << *callee
+                        << ", which reads it on the host (not available on the GPU path)";
+        return WalkResult::interrupt();
+      }
+      if (!touchesBuffer(op))
         return WalkResult::advance();
       op->emitError("the GPU step's host code would access a buffer in device memory here (this op "
                     "could not be moved into a parallel loop)");

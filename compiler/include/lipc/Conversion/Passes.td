@@ -395,7 +395,11 @@ def AllocateOnDevice : Pass<"lip-allocate-on-device", "::mlir::ModuleOp"> {
     async forms of both). A load, store, atomic update or copy of a buffer
     left in host code (outside `scf.parallel`), scalar arguments included
     (the runtime stages them in device memory), is an error: the host
-    cannot reach device memory. Kernels' own allocations (inside `gpu.module`) are not touched.
+    cannot reach device memory. So is a call that hands a buffer to a
+    runtime function other than the products on cuBLAS (`liprt_cuda_*`) and
+    the data-parallel collective (`liprt_all_reduce_mean`), which take
+    device memory: the exact cap's `liprt_exact_cap` reads its buffers on
+    the host. Kernels' own allocations (inside `gpu.module`) are not touched.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
