@@ -32,7 +32,7 @@ sys.path.insert(0, HERE)
 import torch  # noqa: E402
 from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
 
-from binary_timing import seconds_per_step  # noqa: E402
+from binary_timing import seconds_per_step, step_time_and_memory  # noqa: E402
 from fused_update import SHAPES, muon_soft_cap_update, torch_seconds_per_update, write_update_case  # noqa: E402
 from pytorch_step import shakespeare_case, torch_seconds_per_step  # noqa: E402
 from train_reference import training_step  # noqa: E402
@@ -80,7 +80,12 @@ def products_floor(shapes, x, y, repeats=5):
 def shakespeare_variants(binary, text, with_cpu):
     """name -> a function measuring seconds per step."""
     log = os.path.join(tempfile.mkdtemp(), "log.jsonl")
-    variants = {"lipc-cuda": lambda: seconds_per_step(binary, text, 64, 256, 6, log, "cuda")}
+    # 20 steps: the second is recorded as a CUDA graph, the rest replay it.
+    no_graphs = dict(os.environ, LIPRT_CUDA_GRAPHS="off")
+    variants = {
+        "lipc-cuda": lambda: seconds_per_step(binary, text, 64, 256, 20, log, "cuda"),
+        "lipc-cuda-no-graphs": lambda: step_time_and_memory(binary, text, 64, 256, 20, log, "cuda", no_graphs)[0],
+    }
     if with_cpu:
         variants["lipc-cpu"] = lambda: seconds_per_step(binary, text, 64, 256, 3, log, "cpu")
     shapes, x, y = shakespeare_case(text)
@@ -115,7 +120,7 @@ def bench_shakespeare(binary, text, rounds, with_cpu):
     medians = measure(shakespeare_variants(binary, text, with_cpu), rounds)
     base = medians.get("lipc-cuda")
     for name, t in medians.items():
-        print(f"  {name:<18}{t:>10.4f}" + (f"  {t / base:.2f}x lipc-cuda's time" if base else ""))
+        print(f"  {name:<20}{t:>10.4f}" + (f"  {t / base:.2f}x lipc-cuda's time" if base else ""))
     if base and "torch-compile" in medians:
         report_target("torch.compile / lipc-cuda", medians["torch-compile"] / base, 1.5)
     if base and "cublas-products" in medians:

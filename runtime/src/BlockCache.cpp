@@ -23,7 +23,7 @@ BlockCache::~BlockCache() {
     allocator_.release(block);
 }
 
-void *BlockCache::allocate(size_t bytes) {
+void *BlockCache::allocate(size_t bytes, bool mayTrim) {
   size_t size = sizeClass(bytes);
   void *block = nullptr;
   if (auto it = cached_.find(size); it != cached_.end() && !it->second.empty()) {
@@ -33,7 +33,7 @@ void *BlockCache::allocate(size_t bytes) {
     ++stats_.reused;
   } else {
     block = allocator_.allocate(size);
-    if (!block && stats_.cachedBytes > 0) {
+    if (!block && mayTrim && stats_.cachedBytes > 0) {
       trim();
       block = allocator_.allocate(size);
     }

@@ -28,7 +28,6 @@ bool denseRowMajor(const int64_t *d, size_t rank) {
   }
   return true;
 }
-
 } // namespace
 
 /// The results struct an entry point fills: every result's descriptor, one
@@ -56,7 +55,6 @@ private:
     return p;
   }
 };
-
 
 /// A step recorded as a graph: the batch and the argument buffers it was
 /// recorded over (its work reads them there), its results' descriptors (its
@@ -275,6 +273,10 @@ Result<StepOutcome> CompiledStep::run(double step, int64_t batch,
   }
   if (nextBatchArgument != batchData.size())
     return Status::error("the step takes fewer batch tensors than were given");
+  // A copy that failed while staging is this step's error.
+  if (gpu_)
+    if (Status staged = cuda::takeError(); !staged.isOk())
+      return staged;
   if (batch > 0 && replaysAt(batch) && captured_->data == data)
     return replay();
   if (batch > 0 && resident_ && graphs_ && memory_.graphs.usable() && lastBatch_ == batch) {
@@ -538,6 +540,7 @@ Result<bool> CompiledStep::capture(const std::vector<const void *> &data, int64_
   // The recorded work ends with the new parameters and state copied where
   // the next replay reads them. Result k > 1 is the (k-2)-th carried value.
   Status shapes = checkResultShapes(captured->packed, manifest_.results, batch);
+  bool aliased = false;
   size_t k = 2;
   for (size_t i = 0; shapes.isOk() && i < manifest_.arguments.size(); ++i) {
     if (!manifest_.arguments[i].isCarried())
@@ -545,6 +548,11 @@ Result<bool> CompiledStep::capture(const std::vector<const void *> &data, int64_
     if (shapes = checkDense(captured->packed, k, manifest_.results[k]); !shapes.isOk())
       break;
     const float *from = static_cast<const float *>(captured->packed.aligned(k)) + captured->packed.descriptor(k)[2];
+    // A result in another argument's buffer could be overwritten by the
+    // copies before it is read: such a step is not recorded.
+    void *base = captured->packed.allocated(k);
+    if (base != residentBuffers_[i].get() && std::find(data.begin(), data.end(), base) != data.end())
+      aliased = true;
     if (from != residentBuffers_[i].get())
       memory_.within(residentBuffers_[i].get(), from, owned_[i].size() * sizeof(float));
     ++k;
@@ -561,6 +569,8 @@ Result<bool> CompiledStep::capture(const std::vector<const void *> &data, int64_
     return shapes;
   if (!captured->graph)
     return stop(why);
+  if (aliased)
+    return stop("a new parameter or state shares its buffer with another argument");
   captured_ = std::move(captured);
   return true;
 }

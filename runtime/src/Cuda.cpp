@@ -292,6 +292,10 @@ bool liprt::cuda::sgemmBatched(bool transposeA, bool transposeB, int64_t m, int6
     return false;
   if (!ready("a matrix product"))
     return true;
+  if (static_cast<size_t>(precision) >= lipc::abi::kPrecisionNames.size()) {
+    recordError("a matrix product asked for an unknown precision " + std::to_string(static_cast<int>(precision)));
+    return true;
+  }
   // From here on the operands are device memory, which the CPU cannot read:
   // without cuBLAS the product fails rather than falls back.
   Blas *blas = cublas();
@@ -437,6 +441,13 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t g
     return;
   if (gridX == 0 || gridY == 0 || gridZ == 0)
     return; // an empty batch: nothing to run (the driver would reject the grid)
+  constexpr intptr_t kMaxGridX = 2147483647, kMaxGridYZ = 65535;
+  if (gridX > kMaxGridX || gridY > kMaxGridYZ || gridZ > kMaxGridYZ) {
+    liprt::cuda::recordError("a kernel's grid of " + std::to_string(gridX) + " x " + std::to_string(gridY) + " x " +
+                             std::to_string(gridZ) + " blocks exceeds the GPU's limits (2^31 - 1 x 65535 x 65535): "
+                             "a dimension of the step is too large for the GPU path");
+    return;
+  }
   failed(state().driver.launchKernel(static_cast<CUfunction>(function), gridX, gridY, gridZ, blockX, blockY,
                                      blockZ, sharedBytes, static_cast<CUstream>(stream), params, extra),
          "cuLaunchKernel");
@@ -449,7 +460,10 @@ void *mgpuMemAlloc(uint64_t bytes, void *, bool hostShared) {
     state().error = "a GPU step asked for managed memory; lipc's steps allocate device memory only";
     return nullptr;
   }
-  void *block = deviceBlocks().allocate(bytes);
+  // While a graph is recorded, the cached blocks may be the recorded work's:
+  // they are not given back (the recording then fails and the step runs
+  // without it).
+  void *block = deviceBlocks().allocate(bytes, /*mayTrim=*/!state().capturing);
   if (!block && state().error.empty())
     state().error = "no device memory left for " + std::to_string(bytes) + " bytes";
   state().allocated = state().allocated || block;

@@ -184,3 +184,23 @@ func.func @row_sums(%x: memref<?x8xf32>, %rows: memref<?xf32>) {
   }
   return
 }
+
+// -----
+
+#all = affine_map<(i, j) -> (i, j)>
+#column = affine_map<(i, j) -> (j)>
+// Many outputs reduced over an outer dimension (a column sum over the batch
+// with more outputs than max-outputs): one thread per column already reads
+// consecutive columns together; no row split.
+// ROWS-LABEL: func.func @many_columns
+// ROWS: linalg.generic
+// ROWS-NOT: scf.parallel
+func.func @many_columns(%x: memref<?x16xf32>, %sums: memref<16xf32>) {
+  linalg.generic {indexing_maps = [#all, #column], iterator_types = ["reduction", "parallel"]}
+      ins(%x : memref<?x16xf32>) outs(%sums : memref<16xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %a, %acc : f32
+    linalg.yield %r : f32
+  }
+  return
+}

@@ -121,6 +121,21 @@ TEST(BlockCacheTest, ForeignAndNullBlocksAreIgnored) {
   EXPECT_EQ(cache.allocate(10), a);
 }
 
+// While a CUDA graph is recorded, a request the allocator cannot serve
+// fails without giving the cached blocks back (the recording may use them).
+TEST(BlockCacheTest, NoTrimWhileRecording) {
+  Host::reset(/*limit=*/4096);
+  liprt::BlockCache cache(host());
+  void *a = cache.allocate(2048), *b = cache.allocate(2048);
+  ASSERT_TRUE(a && b);
+  cache.release(a);
+  cache.release(b);
+  EXPECT_EQ(cache.allocate(3000, /*mayTrim=*/false), nullptr);
+  EXPECT_EQ(cache.stats().cachedBytes, 4096u) << "the cached blocks stay";
+  EXPECT_EQ(Host::releases, 0u);
+  EXPECT_NE(cache.allocate(3000), nullptr) << "allowed to trim, the request is served";
+}
+
 // A CUDA graph's work keeps using the blocks its capture released: claimed
 // back, they are live (not handed to the next request) until released.
 TEST(BlockCacheTest, ClaimedBlocksAreNotHandedOut) {

@@ -75,10 +75,14 @@ std::optional<Reduction> matchReduction(linalg::GenericOp op, const LanePolicy &
     if (type == utils::IteratorType::parallel)
       shape.push_back(extent);
   }
+  // Rows: the innermost loop reduces, so a row's lanes read consecutive
+  // elements (over another dimension, one thread per output already reads
+  // consecutive outputs' elements together).
+  bool rows = op.getIteratorTypesArray().back() == utils::IteratorType::reduction;
   int64_t lanes;
   if (!ShapedType::isDynamic(outputs) && outputs <= policy.maxOutputs)
     lanes = policy.partials;
-  else if (ShapedType::isDynamic(elements) || elements >= policy.rowMinElements)
+  else if (rows && (ShapedType::isDynamic(elements) || elements >= policy.rowMinElements))
     lanes = policy.rowPartials;
   else
     return std::nullopt; // short rows: one thread per output reads its row alone
@@ -158,7 +162,7 @@ void split(const Reduction &r) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
-  SmallVector<Value> extents, outputExtents, dynamicOutputExtents;
+  SmallVector<Value> extents, outputExtents;
   Value total; // the elements each output folds
   int64_t staticTotal = 1;
   for (auto [range, type] : llvm::zip(cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc),
@@ -166,8 +170,6 @@ void split(const Reduction &r) {
     extents.push_back(getValueOrCreateConstantIndexOp(b, loc, range.size));
     if (type == utils::IteratorType::parallel) {
       outputExtents.push_back(extents.back());
-      if (!getConstantIntValue(range.size))
-        dynamicOutputExtents.push_back(extents.back());
       continue;
     }
     total = total ? b.create<arith::MulIOp>(loc, total, extents.back()) : extents.back();
@@ -180,6 +182,11 @@ void split(const Reduction &r) {
   Type element = cast<MemRefType>(op.getDpsInitOperand(0)->get().getType()).getElementType();
   SmallVector<int64_t> partialShape(r.outputShape);
   partialShape.push_back(partials);
+  // The alloc's sizes where its type has dynamic extents.
+  SmallVector<Value> dynamicOutputExtents;
+  for (auto [extent, value] : llvm::zip(r.outputShape, outputExtents))
+    if (ShapedType::isDynamic(extent))
+      dynamicOutputExtents.push_back(value);
   Value partial = b.create<memref::AllocOp>(loc, MemRefType::get(partialShape, element), dynamicOutputExtents);
 
   // Stage 1: lane t of each output folds elements t, t + lanes, ...

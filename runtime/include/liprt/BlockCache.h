@@ -47,8 +47,10 @@ public:
   ~BlockCache();
 
   /// A block of at least `bytes` (its size class), or null when the
-  /// allocator has no memory even after the cache gave back its blocks.
-  void *allocate(size_t bytes);
+  /// allocator has no memory even after the cache gave back its blocks
+  /// (with `mayTrim`; without, the cached blocks stay: a CUDA graph being
+  /// recorded may have used them).
+  void *allocate(size_t bytes, bool mayTrim = true);
   /// Keeps a block from allocate() for the next request of its class (null
   /// and blocks the cache did not hand out are ignored).
   void release(void *block);

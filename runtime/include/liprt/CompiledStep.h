@@ -128,6 +128,8 @@ public:
   /// Runs every step through its host code from now on, without recording
   /// graphs (a data-parallel step's collectives are not recorded).
   void withoutGraphs();
+  /// Whether steps may still be recorded as graphs.
+  bool graphsOn() const { return graphs_; }
   /// Whether the next step at `batch` replays a recorded graph.
   bool replaysAt(int64_t batch) const;
 

@@ -87,11 +87,19 @@ Result<CompiledStep> main::loadModel() {
 Status main::useDevice(CompiledStep &model, const std::string &device, const char *program) {
   if (Status choices = onednn::checkChoices(); !choices)
     return choices;
+  // LIPRT_CUDA_GRAPHS=off runs every GPU step through its host code (to
+  // compare with the recorded graph, or to rule it out).
+  const char *graphs = std::getenv("LIPRT_CUDA_GRAPHS");
+  if (graphs && std::string(graphs) != "auto" && std::string(graphs) != "off")
+    return Status::error("LIPRT_CUDA_GRAPHS is \"" + std::string(graphs) + "\": it takes auto or off");
   if (device == "cpu" || (device == "auto" && !lipc_gpu_train_step))
     return model.keepResidentInArena();
   Status gpu = model.useGpu(lipc_gpu_train_step, lipc_gpu_forward);
   if (gpu.isOk()) {
-    std::fprintf(stderr, "%s: running on %s\n", program, cuda::probe().device.c_str());
+    if (graphs && std::string(graphs) == "off")
+      model.withoutGraphs();
+    std::fprintf(stderr, "%s: running on %s%s\n", program, cuda::probe().device.c_str(),
+                 model.graphsOn() ? "" : " (LIPRT_CUDA_GRAPHS=off: no CUDA graphs)");
     return gpu;
   }
   if (device == "cuda")

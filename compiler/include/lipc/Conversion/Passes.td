@@ -280,8 +280,9 @@ def SplitReductions : Pass<"lip-split-reductions", "::mlir::func::FuncOp"> {
     which on the GPU path walked every element of a weight from the host
     over managed memory.
 
-    A reduction with more outputs (or a dynamic number) whose outputs each
-    fold at least `row-min-elements` elements (or a dynamic number) is split
+    A reduction with more outputs (or a dynamic number) over its innermost
+    loop (rows) whose outputs each fold at least `row-min-elements` elements
+    (or a dynamic number) is split
     the same way with `row-partials` lanes per output (a warp's 32): the
     maxima and sums of softmax and cross-entropy rows, a norm per row. The
     lanes are the first stage's innermost loop, so on the GPU
