@@ -384,6 +384,20 @@ Status checkResultShapes(const detail::PackedResults &packed, const std::vector<
   return Status::ok();
 }
 
+/// The buffers a call allocated for its `count` results, each once (results
+/// may share one; an argument in `data` returned as a result is not one).
+std::vector<void *> callsBuffers(const detail::PackedResults &packed, size_t count,
+                                 const std::vector<const void *> &data) {
+  std::vector<void *> buffers;
+  for (size_t k = 0; k < count; ++k) {
+    void *p = packed.allocated(k);
+    if (p && std::find(data.begin(), data.end(), p) == data.end() &&
+        std::find(buffers.begin(), buffers.end(), p) == buffers.end())
+      buffers.push_back(p);
+  }
+  return buffers;
+}
+
 /// Whether carried result `k` is dense row-major, as a resident step takes
 /// it (as its new buffer, or copied as one span).
 Status checkDense(const detail::PackedResults &packed, size_t k, const StepTensor &result) {
@@ -461,11 +475,9 @@ CompiledStep::invoke(Entry entry, const std::vector<StepTensor> &arguments,
   std::set<void *> taken;
   if (status.isOk())
     status = adoptResults(packed, results, data, batch, adopt, taken);
-  for (size_t k = 0; k < results.size(); ++k) {
-    void *p = packed.allocated(k);
-    if (taken.count(p) || std::find(data.begin(), data.end(), p) != data.end())
+  for (void *p : callsBuffers(packed, results.size(), data)) {
+    if (taken.count(p))
       continue;
-    taken.insert(p); // released once
     if (resident_)
       memory_.release(p);
     else
@@ -559,12 +571,7 @@ Result<bool> CompiledStep::capture(const std::vector<const void *> &data, int64_
   }
   std::string why;
   captured->graph = memory_.graphs.end(why);
-  for (size_t r = 0; r < manifest_.results.size(); ++r) {
-    void *buffer = captured->packed.allocated(r);
-    if (buffer && std::find(data.begin(), data.end(), buffer) == data.end() &&
-        std::find(captured->kept.begin(), captured->kept.end(), buffer) == captured->kept.end())
-      captured->kept.push_back(buffer);
-  }
+  captured->kept = callsBuffers(captured->packed, manifest_.results.size(), data);
   if (!shapes.isOk())
     return shapes;
   if (!captured->graph)
