@@ -12,7 +12,9 @@ scatter-adds as parallel atomic additions (-lip-parallel-scatter-add), then
 the loops made parallel, the scalar work outside them moved into them
 (-lip-scalars-into-loops), and the loops tiled into blocks as the GPU runs
 them (-lip-map-parallel-loops; blocks of 6 threads, 3 along the innermost
-dimension, so that tiles overhang the loops' bounds).
+dimension, so that tiles overhang the loops' bounds). Attention is fused into
+loops per row there (-lip-attention-to-loops), as `--gpu-attention=fused`
+compiles it.
 """
 import math
 import re
@@ -164,10 +166,10 @@ CASES.update({
 })
 
 
-def attention_grad_ref(which):
+def attention_grad_ref(which, causal, scale, factor):
     def ref(q, k, v, dy):
         xs = [x.clone().requires_grad_() for x in (q, k, v)]
-        out = attention_ref(*xs, True, 2.0, 1 / 3)
+        out = attention_ref(*xs, causal, scale, factor)
         return torch.autograd.grad(out, xs, dy)[which]
     return ref
 
@@ -176,7 +178,10 @@ for which, name in enumerate(["query", "key", "value"]):
     CASES[f"attention_grad_{name}"] = (
         "%g:3 = lip.attention_grad %a, %b, %c, %d causal logit_scale 2.0 "
         "output_factor 0.3333333333333333 : {t0}", [(2, 4, 2, 3)] * 4, (2, 4, 2, 3),
-        attention_grad_ref(which), f"%g#{which}")
+        attention_grad_ref(which, True, 2.0, 1 / 3), f"%g#{which}")
+    CASES[f"attention_grad_bidirectional_{name}"] = (
+        "%g:3 = lip.attention_grad %a, %b, %c, %d logit_scale -1.5 output_factor 0.5 : {t0}",
+        [(1, 3, 2, 2)] * 4, (1, 3, 2, 2), attention_grad_ref(which, False, -1.5, 0.5), f"%g#{which}")
 
 
 from lipoptim import (HARD, adam, coupling, cooldown_rate, embed_cap, momentum,  # noqa: E402
@@ -295,7 +300,9 @@ func.func @main() {{
 }}
 func.func private @printMemrefF64(memref<*xf64>)
 """
-    lowered = subprocess.run([LIP_OPT, "--convert-lipopt-to-linalg", "--convert-lip-to-linalg"], input=program, capture_output=True, text=True)
+    attention = ["--lip-attention-to-loops"] if GPU_LOOPS else []
+    lowered = subprocess.run([LIP_OPT] + attention + ["--convert-lipopt-to-linalg", "--convert-lip-to-linalg"],
+                             input=program, capture_output=True, text=True)
     if lowered.returncode:
         print(f"{name}: lowering failed\n{lowered.stderr}")
         sys.exit(1)

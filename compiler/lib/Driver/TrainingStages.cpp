@@ -64,7 +64,7 @@ llvm::Error emitGpuObject(ModuleOp trainModule, const TrainingBuild &build, cons
         << "no ptxas and fatbinary in " << lip::cudaToolkitRoot()
         << "/bin: the GPU kernels are embedded as PTX only, which the driver compiles at the first run";
   OwningOpRef<ModuleOp> module = trainModule.clone();
-  if (failed(lip::lowerToLinalg(*module, lip::AttentionLowering::Linalg)) ||
+  if (failed(lip::lowerToLinalg(*module, build.gpuAttention)) ||
       failed(lip::bufferize(*module, deviceGemm(build.gemm), fast)) ||
       failed(lip::lowerToGpuLLVMDialect(*module, *target, StringRef(lipc::abi::kGpuPrefix))))
     return diagnosed();
@@ -80,12 +80,12 @@ llvm::Error emitGpuObject(ModuleOp trainModule, const TrainingBuild &build, cons
 /// Lowers the training module for the GPU, compiles its parallel loops to
 /// GPU kernels and prints each kernel module's PTX after a `// kernel module
 /// NAME` line.
-llvm::Error printDeviceKernels(ModuleOp module, lip::GemmBackend gemm, llvm::raw_ostream &out) {
+llvm::Error printDeviceKernels(ModuleOp module, const TrainingBuild &build, llvm::raw_ostream &out) {
   llvm::Expected<lip::DeviceTarget> target = deviceTarget();
   if (!target)
     return target.takeError();
-  if (failed(lip::lowerToLinalg(module, lip::AttentionLowering::Linalg)) ||
-      failed(lip::bufferize(module, deviceGemm(gemm))) ||
+  if (failed(lip::lowerToLinalg(module, build.gpuAttention)) ||
+      failed(lip::bufferize(module, deviceGemm(build.gemm))) ||
       failed(lip::compileDeviceKernels(module, *target)))
     return diagnosed();
   for (const auto &[name, ptx] : lip::kernelAssembly(module))
@@ -142,7 +142,7 @@ llvm::Error lipc::buildTrainingStage(spec::CompiledSpec &compiled, TrainingStage
     return llvm::Error::success();
   }
   if (stage == TrainingStage::Ptx)
-    return printDeviceKernels(*compiled.module, build.gemm, out);
+    return printDeviceKernels(*compiled.module, build, out);
   if (!build.gpuObjectPath.empty())
     if (llvm::Error error = emitGpuObject(*compiled.module, build, fast))
       return error;

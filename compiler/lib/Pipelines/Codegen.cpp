@@ -80,8 +80,10 @@ void mlir::lip::registerCodegenDialects(DialectRegistry &registry) {
 void mlir::lip::buildLowerToLinalgPipeline(OpPassManager &pm,
                                            const LowerToLinalgOptions &options) {
   pm.addPass(createSymbolDCEPass());
-  if (options.attentionKernels)
+  if (options.attention == AttentionLowering::RuntimeKernels)
     pm.addPass(createAttentionToRuntime());
+  else if (options.attention == AttentionLowering::FusedLoops)
+    pm.addPass(createAttentionToLoops());
   pm.addPass(createConvertLipOptToLinalg());
   pm.addPass(createConvertLipToLinalg());
   pm.addPass(createCanonicalizerPass());
@@ -179,7 +181,7 @@ LogicalResult runPipeline(ModuleOp module, llvm::function_ref<void(OpPassManager
 
 LogicalResult mlir::lip::lowerToLinalg(ModuleOp module, AttentionLowering attention) {
   LowerToLinalgOptions options;
-  options.attentionKernels = attention == AttentionLowering::RuntimeKernels;
+  options.attention = attention;
   return runPipeline(module, [&](OpPassManager &pm) { buildLowerToLinalgPipeline(pm, options); });
 }
 

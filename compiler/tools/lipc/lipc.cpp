@@ -145,6 +145,17 @@ llvm::cl::opt<bool> buildGpu(
                    "on a GPU or the CPU (--device); needs CUDA's libdevice"),
     llvm::cl::cat(lipcCategory));
 
+llvm::cl::opt<lip::AttentionLowering> gpuAttention(
+    "gpu-attention",
+    llvm::cl::desc("The GPU step's attention (compile --gpu, --emit=ptx)"),
+    llvm::cl::init(lip::AttentionLowering::Linalg),
+    llvm::cl::values(clEnumValN(lip::AttentionLowering::Linalg, "products",
+                                "batched cuBLAS products around softmax kernels (the default)"),
+                     clEnumValN(lip::AttentionLowering::FusedLoops, "fused",
+                                "one kernel per pass, a thread per row, no score matrix in memory "
+                                "(head_dim up to 64; larger heads keep the products)")),
+    llvm::cl::cat(lipcCategory));
+
 llvm::cl::opt<std::string> certifyData(
     "data", llvm::cl::desc("certify: the data near which to measure ratios (default: the spec's)"),
     llvm::cl::value_desc("path"), llvm::cl::cat(lipcCategory));
@@ -279,6 +290,7 @@ int runTrainingStage(spec::CompiledSpec &compiled, TrainingStage stage, Training
   build.gemm = gemmBackend;
   build.fuseProjections = !noFuse;
   build.cpu = targetCpu;
+  build.gpuAttention = gpuAttention;
   if (precision != Precision::Spec)
     build.precision = precision == Precision::Bf16 ? "bf16" : precision == Precision::Tf32 ? "tf32" : "fp32";
   int rc = kSuccess;
@@ -445,6 +457,10 @@ std::optional<Command> checkCommandLine(int &exitCode) {
     return fail("'bounds' and --emit are separate commands");
   if (certifySamples < 0)
     return fail("--samples must be 0 or more");
+  if (gpuAttention.getNumOccurrences() && !(command == Command::Compile && buildGpu) &&
+      !(command == Command::Emit && emit == Emit::PTX))
+    return fail("--gpu-attention chooses the GPU step's attention: it needs compile --gpu or "
+                "--emit=ptx");
   if (llvm::Error error = lip::checkTargetCpu(targetCpu))
     return fail("--cpu: " + llvm::toString(std::move(error)));
   return command;

@@ -81,6 +81,31 @@ def AttentionToRuntime : Pass<"lip-attention-to-runtime", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def AttentionToLoops : Pass<"lip-attention-to-loops", "::mlir::ModuleOp"> {
+  let summary = "Replace lip.attention and lip.attention_grad by fused parallel loops";
+  let description = [{
+    The GPU path's attention fused per head (`lipc compile --gpu
+    --gpu-attention=fused`), before `-convert-lip-to-linalg`: a
+    `lip.attention` or `lip.attention_grad` whose head_dim is static and at
+    most `max-head-dim` becomes `scf.parallel` loops over (batch, head, row)
+    on buffers, framed like `-lip-attention-to-runtime`'s calls (operands in
+    through `bufferization.to_memref`, results fresh `memref.alloc`s out
+    through `bufferization.to_tensor restrict`). No score matrix is stored:
+    the forward runs one pass over a query row's keys with an online
+    softmax; the backward (FlashAttention-2's order) computes each query
+    row's log-sum-exp and D_i = sum_j P_ij dP_ij into [batch, tokens, heads]
+    buffers and its dq, then each key row's dk and dv. A row's head_dim
+    values stay scalars carried through the loops (registers in a GPU
+    thread), hence the bound. Other ops are left to `-convert-lip-to-linalg`.
+  }];
+  let options = [Option<"maxHeadDim", "max-head-dim", "unsigned", "64",
+                        "The largest head_dim fused (each thread holds up to three rows of it)">];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect"];
+}
+
 def AllReduceToRuntime : Pass<"lip-all-reduce-to-runtime", "::mlir::ModuleOp"> {
   let summary = "Replace lipopt.all_reduce on buffers by calls of the runtime's collective";
   let description = [{

@@ -57,6 +57,10 @@ struct TrainingBuild {
   /// Object: also the GPU step (`gpu_train_step`, `gpu_forward`) into this
   /// object file; "": none.
   std::string gpuObjectPath;
+  /// The GPU step's attention (Ptx, and Object with gpuObjectPath):
+  /// batched products around softmax kernels (Linalg) or fused per head
+  /// (FusedLoops).
+  mlir::lip::AttentionLowering gpuAttention = mlir::lip::AttentionLowering::Linalg;
 };
 
 /// Builds the training step of `compiled` and carries it to `stage`:

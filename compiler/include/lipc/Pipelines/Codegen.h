@@ -36,14 +36,19 @@ enum class GemmBackend {
 enum class AttentionLowering {
   RuntimeKernels, // the runtime's fused CPU kernels (-lip-attention-to-runtime)
   Linalg,         // scores, softmax and products in linalg (the GPU path, --gemm=loops)
+  FusedLoops,     // one parallel loop iteration per row (-lip-attention-to-loops; GPU)
 };
 
 /// Options of the registered pipelines `lip-lower-to-linalg`.
 struct LowerToLinalgOptions : PassPipelineOptions<LowerToLinalgOptions> {
-  Option<bool> attentionKernels{
-      *this, "attention-kernels",
-      llvm::cl::desc("Attention as the runtime's fused CPU kernels (else in linalg)"),
-      llvm::cl::init(true)};
+  Option<AttentionLowering> attention{
+      *this, "attention", llvm::cl::desc("How attention is compiled"),
+      llvm::cl::init(AttentionLowering::RuntimeKernels),
+      llvm::cl::values(
+          clEnumValN(AttentionLowering::RuntimeKernels, "runtime", "the runtime's fused CPU kernels"),
+          clEnumValN(AttentionLowering::Linalg, "linalg", "scores, softmax and products in linalg"),
+          clEnumValN(AttentionLowering::FusedLoops, "fused-loops",
+                     "fused parallel loops per row (-lip-attention-to-loops)"))};
 };
 
 /// Options of `lip-bufferize` and `lip-lower-to-llvm`.
