@@ -77,14 +77,16 @@ def products_floor(shapes, x, y, repeats=5):
     return statistics.median(times[1:])
 
 
-def shakespeare_variants(binary, text, with_cpu):
-    """name -> a function measuring seconds per step."""
+def shakespeare_variants(binary, fused, text, with_cpu):
+    """name -> a function measuring seconds per step; `fused` is the binary
+    compiled with --gpu-attention=fused."""
     log = os.path.join(tempfile.mkdtemp(), "log.jsonl")
     # 20 steps: the second is recorded as a CUDA graph, the rest replay it.
     no_graphs = dict(os.environ, LIPRT_CUDA_GRAPHS="off")
     variants = {
         "lipc-cuda": lambda: seconds_per_step(binary, text, 64, 256, 20, log, "cuda"),
         "lipc-cuda-no-graphs": lambda: step_time_and_memory(binary, text, 64, 256, 20, log, "cuda", no_graphs)[0],
+        "lipc-cuda-fused-attention": lambda: seconds_per_step(fused, text, 64, 256, 20, log, "cuda"),
     }
     if with_cpu:
         variants["lipc-cpu"] = lambda: seconds_per_step(binary, text, 64, 256, 3, log, "cpu")
@@ -115,9 +117,9 @@ def report_target(what, ratio, target, better_when_larger=True):
           f" {target}x)")
 
 
-def bench_shakespeare(binary, text, rounds, with_cpu):
+def bench_shakespeare(binary, fused, text, rounds, with_cpu):
     print("Shakespeare training step, batch 64 x 256, seconds per step (medians):")
-    medians = measure(shakespeare_variants(binary, text, with_cpu), rounds)
+    medians = measure(shakespeare_variants(binary, fused, text, with_cpu), rounds)
     base = medians.get("lipc-cuda")
     for name, t in medians.items():
         print(f"  {name:<20}{t:>10.4f}" + (f"  {t / base:.2f}x lipc-cuda's time" if base else ""))
@@ -152,10 +154,12 @@ def bench_updates(binaries, rounds, steps=20):
 
 
 def binaries_from_bundle(bundle):
-    """The Shakespeare binary and {(fan_in, fan_out): (binary, csv)}."""
+    """The Shakespeare binaries (attention as products, and fused) and
+    {(fan_in, fan_out): (binary, csv)}."""
     updates = {(i, o): (os.path.join(bundle, "bin", f"update-{o}x{i}"),
                         os.path.join(bundle, "data", f"update-{o}x{i}.csv")) for _, i, o in SHAPES}
-    return os.path.join(bundle, "bin", "shakespeare"), updates
+    shakespeare = os.path.join(bundle, "bin", "shakespeare")
+    return (shakespeare, shakespeare + "-fused-attention"), updates
 
 
 def binaries_from_build(build, tmp):
@@ -163,15 +167,16 @@ def binaries_from_build(build, tmp):
     lipc = os.path.join(build, "bin", "lipc")
     root = os.path.dirname(HERE)
     shakespeare = os.path.join(tmp, "shakespeare")
-    subprocess.run([lipc, "compile", os.path.join(root, "examples/shakespeare/model.lip"), "--gpu", "-o", shakespeare],
-                   check=True)
+    for attention, binary in (("products", shakespeare), ("fused", shakespeare + "-fused-attention")):
+        subprocess.run([lipc, "compile", os.path.join(root, "examples/shakespeare/model.lip"), "--gpu",
+                        "--gpu-attention=" + attention, "-o", binary], check=True)
     updates = {}
     for _, fan_in, fan_out in SHAPES:
         spec, csv = write_update_case(tmp, fan_in, fan_out)
         binary = spec[:-len(".lip")]
         subprocess.run([lipc, "compile", spec, "--gpu", "-o", binary], check=True, stdout=subprocess.DEVNULL)
         updates[(fan_in, fan_out)] = (binary, csv)
-    return shakespeare, updates
+    return (shakespeare, shakespeare + "-fused-attention"), updates
 
 
 def main():
@@ -199,7 +204,7 @@ def main():
         else:
             shakespeare, updates = binaries_from_build(args.build, tmp)
             text = args.shakespeare or os.path.join(os.path.dirname(HERE), "..", "shared", "data", "tinyshakespeare.txt")
-        bench_shakespeare(shakespeare, text, args.rounds, not args.no_cpu)
+        bench_shakespeare(*shakespeare, text, args.rounds, not args.no_cpu)
         sys.stdout.flush()
         bench_updates(updates, args.rounds)
     return 0

@@ -50,6 +50,9 @@ echo "gpu-bundle: compiling for $CPU_LEVEL with GPU kernels"
 compile tiny "$ROOT/tests/lipc/compile/Inputs/tiny-gpt.lip"
 compile mlp "$ROOT/examples/mlp/model.lip"
 compile shakespeare "$ROOT/examples/shakespeare/model.lip"
+# Attention fused per head: checked against the CPU and timed beside the
+# products (gpu-check.sh, bench/gpu_step.py).
+compile shakespeare-fused-attention "$ROOT/examples/shakespeare/model.lip" --gpu-attention=fused
 # The fused Muon + soft-cap update, one weight per binary (bench/gpu_step.py).
 /usr/bin/python3 "$ROOT/bench/gpu_step.py" --write-update-specs "$OUT/data"
 for spec in "$OUT"/data/update-*.lip; do

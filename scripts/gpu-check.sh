@@ -133,6 +133,7 @@ fi
 check "tiny spec: GPU against CPU" 120 train_on_both tiny "$TEXT" 10 4
 check "MLP: GPU against CPU" 120 train_on_both mlp "$FASHION" 10 64
 check "Shakespeare: GPU against CPU" 180 train_on_both shakespeare "$TEXT" 5 8
+check "Shakespeare, attention fused: GPU against CPU" 180 train_on_both shakespeare-fused-attention "$TEXT" 5 8
 if [[ "$DEVICE" == cuda ]]; then
   echo "== benchmarks"
   timeout 330 "$PYTHON" "$HERE/bench/gpu_step.py" --bundle "$HERE" --rounds 2 ||
