@@ -3,7 +3,8 @@
 GPU, alternated round by round, medians and ratios:
 
 - the Shakespeare transformer's training step (batch 64 x 256): lipc's binary
-  with --device cuda (and --device cpu), PyTorch eager and torch.compile of the
+  with --device cuda (with and without its CUDA graph, and built with
+  --gpu-attention=fused; and --device cpu), PyTorch eager and torch.compile of the
   same training_step (bench/reference), and the floor: the step's matrix
   products alone (every mm/bmm PyTorch's step runs, recorded once and replayed
   on fresh operands);
@@ -122,7 +123,7 @@ def bench_shakespeare(binary, fused, text, rounds, with_cpu):
     medians = measure(shakespeare_variants(binary, fused, text, with_cpu), rounds)
     base = medians.get("lipc-cuda")
     for name, t in medians.items():
-        print(f"  {name:<20}{t:>10.4f}" + (f"  {t / base:.2f}x lipc-cuda's time" if base else ""))
+        print(f"  {name:<26}{t:>10.4f}" + (f"  {t / base:.2f}x lipc-cuda's time" if base else ""))
     if base and "torch-compile" in medians:
         report_target("torch.compile / lipc-cuda", medians["torch-compile"] / base, 1.5)
     if base and "cublas-products" in medians:

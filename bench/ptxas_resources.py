@@ -25,7 +25,9 @@ def resources(ptxas, ptx, directory):
     with open(path, "w") as f:
         f.write(ptx)
     report = subprocess.run([ptxas, "-v", "-arch=sm_90", path, "-o", os.devnull], capture_output=True, text=True)
-    text = report.stdout + report.stderr
+    # The kernel's own lines: from its "Compiling entry function" on (a
+    # callee's "Function properties" would come before).
+    text = (report.stdout + report.stderr).partition("Compiling entry function")[2]
     numbers = [re.search(pattern, text) for pattern in
                (r"Used (\d+) registers", r"(\d+) bytes spill stores", r"(\d+) bytes stack frame")]
     return tuple(int(n.group(1)) if n else 0 for n in numbers)

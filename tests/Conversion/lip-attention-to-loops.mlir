@@ -32,8 +32,8 @@
 // CHECK: memref.store %[[O1]], %[[OUT]]
 // CHECK: scf.reduce
 // CHECK: %[[R:.*]] = bufferization.to_tensor %[[OUT]] restrict : memref<?x8x2x2xf32>
-// CHECK: return %[[R]]
 // CHECK-NOT: lip.attention
+// CHECK: return %[[R]]
 // WIDE-LABEL: func.func @forward
 // WIDE: lip.attention
 // WIDE-NOT: scf.parallel
@@ -47,7 +47,7 @@ func.func @forward(%q: tensor<?x8x2x2xf32>, %k: tensor<?x8x2x2xf32>, %v: tensor<
 // The backward, not causal, in float64: three results and two [batch,
 // tokens, heads] buffers of row statistics (log-sum-exp and D); a loop over
 // query rows (statistics in one pass over every key, then dq) and one over
-// key rows (dk and dv in one pass over every query).
+// key rows (dk and dv in one pass over every query, from the last down).
 // CHECK-LABEL: func.func @backward
 // CHECK: %[[DQ:.*]] = memref.alloc() : memref<2x8x2x2xf64>
 // CHECK: %[[DK:.*]] = memref.alloc() : memref<2x8x2x2xf64>
@@ -66,7 +66,9 @@ func.func @forward(%q: tensor<?x8x2x2xf32>, %k: tensor<?x8x2x2xf32>, %v: tensor<
 // CHECK: arith.subf %{{.*}}, %[[D]]
 // CHECK: memref.store %{{.*}}, %[[DQ]]
 // CHECK: scf.parallel (%[[B2:.*]], %[[H2:.*]], %[[J:.*]]) =
-// CHECK: scf.for %[[I2:.*]] = %c0{{.*}} to %c8{{.*}} iter_args({{.*}}) -> (f64, f64, f64, f64)
+// CHECK: %[[LAST:.*]] = arith.subi %c8{{.*}}, %c1
+// CHECK: scf.for %[[STEP:.*]] = %c0{{.*}} to %c8{{.*}} iter_args({{.*}}) -> (f64, f64, f64, f64)
+// CHECK: %[[I2:.*]] = arith.subi %[[LAST]], %[[STEP]]
 // CHECK: memref.load %[[LSE]][%[[B2]], %[[I2]], %[[H2]]]
 // CHECK: memref.load %[[DELTA]][%[[B2]], %[[I2]], %[[H2]]]
 // CHECK: memref.store %{{.*}}, %[[DK]][%[[B2]], %[[J]], %[[H2]], %{{.*}}]
@@ -81,11 +83,14 @@ func.func @backward(%q: tensor<2x8x2x2xf64>, %k: tensor<2x8x2x2xf64>, %dy: tenso
 
 // -----
 
-// Causal: each key row sums over the queries from its own token on.
+// Causal: each key row sums over the queries from its own token on, from
+// the last down (T - j of them), so that a warp's key rows read the same
+// query row at each step.
 // CHECK-LABEL: func.func @causal_backward
 // CHECK: scf.parallel
 // CHECK: scf.parallel (%{{.*}}, %{{.*}}, %[[J:.*]]) =
-// CHECK: scf.for %{{.*}} = %[[J]] to %c4
+// CHECK: %[[COUNT:.*]] = arith.subi %c4{{.*}}, %[[J]]
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %[[COUNT]]
 func.func @causal_backward(%q: tensor<1x4x1x2xf32>) -> tensor<1x4x1x2xf32> {
   %dq, %dk, %dv = lip.attention_grad %q, %q, %q, %q causal logit_scale 1.0 output_factor 1.0 : tensor<1x4x1x2xf32>
   return %dk : tensor<1x4x1x2xf32>

@@ -4,8 +4,8 @@
 // head_dim up to max-head-dim become parallel loops on buffers, one
 // iteration per (batch, head, row), that never hold a score matrix: the GPU
 // path's attention fused per head, each iteration one GPU thread, the
-// threads of a warp consecutive rows of one head (so they read the same key
-// or query row at once).
+// threads of a warp consecutive rows of one head (so that at each step of a
+// row's loop they read the same key or query row).
 //
 // With c = logit_scale / head_dim, f = output_factor and s_ij = c q_i.k_j
 // (keys j <= i when causal), the forward runs one pass over the keys per
@@ -109,8 +109,9 @@ struct Head {
   }
 };
 
-/// A running softmax over scores s_j: its maximum m, sum l = sum exp(s_j - m)
-/// and any sums sum_j exp(s_j - m) x_j, rescaled whenever m grows.
+/// A running softmax over scores s_j: its maximum m and sum l = sum
+/// exp(s_j - m), rescaled whenever m grows (callers rescale their own sums
+/// sum_j exp(s_j - m) x_j by the factor add() returns).
 struct OnlineSoftmax {
   Value max, norm;
   /// Takes score `s`; returns exp(s - new max) and the factor that rescales
@@ -118,7 +119,7 @@ struct OnlineSoftmax {
   std::pair<Value, Value> add(RowMath &m, Value s) {
     Value grown = m.b.create<arith::MaximumFOp>(m.loc, max, s);
     Value rescale = m.exp(m.sub(max, grown)), weight = m.exp(m.sub(s, grown));
-    norm = m.mix(norm, rescale, weight, m.constant(1.0));
+    norm = m.add(m.mul(norm, rescale), weight);
     max = grown;
     return {weight, rescale};
   }
@@ -200,10 +201,15 @@ public:
     });
     perRow(qb, [&](RowMath &m, const Head &h, Value j) {
       Row key = h.row(m.b, m.loc, kb, j), value = h.row(m.b, m.loc, vb, j);
-      Value first = causal ? j : zero(m);
-      Row sums = loop(m.b, m.loc, first, tokenCount, concat({m.zeros(dim), m.zeros(dim)}),
-                      [&](OpBuilder &nb, Location l, Value i, ArrayRef<Value> carried) {
+      // Query rows from the last down, so that at each step a warp's threads
+      // (consecutive key rows) read the same query row; causal key rows stop
+      // at their own token.
+      Value last = m.b.create<arith::SubIOp>(m.loc, tokenCount, m.b.create<arith::ConstantIndexOp>(m.loc, 1));
+      Value count = causal ? m.b.create<arith::SubIOp>(m.loc, tokenCount, j) : tokenCount;
+      Row sums = loop(m.b, m.loc, zero(m), count, concat({m.zeros(dim), m.zeros(dim)}),
+                      [&](OpBuilder &nb, Location l, Value step, ArrayRef<Value> carried) {
                         RowMath in{nb, l, elementType};
+                        Value i = nb.create<arith::SubIOp>(l, last, step);
                         Value s = h.dot(in, key, qb, i, scoreScale);
                         Value p = in.exp(in.sub(s, h.statistic(nb, l, lse, i)));
                         Value dp = h.dot(in, value, dyb, i, outputFactor);
@@ -235,7 +241,6 @@ private:
                               [&](OpBuilder &nb, Location l, ValueRange ivs) {
                                 RowMath m{nb, l, elementType};
                                 body(m, Head{ivs[0], ivs[1], dim}, ivs[2]);
-                                nb.create<scf::ReduceOp>(l);
                               });
   }
 

@@ -99,7 +99,7 @@ def AttentionToLoops : Pass<"lip-attention-to-loops", "::mlir::ModuleOp"> {
     thread), hence the bound. Other ops are left to `-convert-lip-to-linalg`.
   }];
   let options = [Option<"maxHeadDim", "max-head-dim", "unsigned", "64",
-                        "The largest head_dim fused (each thread holds up to three rows of it)">];
+                        "The largest head_dim fused (each thread holds up to four rows of it)">];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
