@@ -64,10 +64,10 @@ struct RowMath {
   Row zeros(int64_t n) { return Row(n, constant(0.0)); }
 };
 
-/// The rows of one (batch, head) in [batch, tokens, heads, head_dim] buffers,
-/// and its per-row statistics in [batch, tokens, heads] buffers.
+/// The `tokens` rows of one (batch, head) in [batch, tokens, heads, head_dim]
+/// buffers, and their statistics in [batch, tokens, heads] buffers.
 struct Head {
-  Value batch, head;
+  Value batch, head, tokens;
   int64_t dim;
 
   Value at(OpBuilder &b, Location loc, Value buffer, Value token, int64_t d) const {
@@ -125,12 +125,12 @@ struct OnlineSoftmax {
   }
 };
 
-/// Loops over `from` <= j < `to` carrying `init`; `body` gets j and the
+/// Loops over 0 <= j < `count` carrying `init`; `body` gets j and the
 /// carried values, returns the next ones. Returns the final values.
-Row loop(OpBuilder &b, Location loc, Value from, Value to, ValueRange init,
+Row loop(OpBuilder &b, Location loc, Value count, ValueRange init,
          function_ref<Row(OpBuilder &, Location, Value, ArrayRef<Value>)> body) {
-  Value one = b.create<arith::ConstantIndexOp>(loc, 1);
-  auto op = b.create<scf::ForOp>(loc, from, to, one, init,
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0), one = b.create<arith::ConstantIndexOp>(loc, 1);
+  auto op = b.create<scf::ForOp>(loc, zero, count, one, init,
                                  [&](OpBuilder &nb, Location l, Value j, ValueRange carried) {
                                    nb.create<scf::YieldOp>(l, body(nb, l, j, Row(carried)));
                                  });
@@ -162,7 +162,7 @@ public:
       Row query = h.row(m.b, m.loc, qb, i);
       Row init = concat({{m.constant(-std::numeric_limits<double>::infinity()), m.constant(0.0)},
                          m.zeros(dim)});
-      Row final = loop(m.b, m.loc, zero(m), keysEnd(m, i), init,
+      Row final = loop(m.b, m.loc, keysEnd(m, h, i), init,
                        [&](OpBuilder &nb, Location l, Value j, ArrayRef<Value> carried) {
                          RowMath in{nb, l, elementType};
                          OnlineSoftmax softmax{carried[0], carried[1]};
@@ -190,7 +190,7 @@ public:
       Value logNorm = lseValue, rowDelta = deltaValue; // named, for the loop body to capture
       h.setStatistic(m.b, m.loc, logNorm, lse, i);
       h.setStatistic(m.b, m.loc, rowDelta, delta, i);
-      Row sums = loop(m.b, m.loc, zero(m), keysEnd(m, i), m.zeros(dim),
+      Row sums = loop(m.b, m.loc, keysEnd(m, h, i), m.zeros(dim),
                       [&](OpBuilder &nb, Location l, Value j, ArrayRef<Value> carried) {
                         RowMath in{nb, l, elementType};
                         Value p = in.exp(in.sub(h.dot(in, query, kb, j, scoreScale), logNorm));
@@ -204,9 +204,9 @@ public:
       // Query rows from the last down, so that at each step a warp's threads
       // (consecutive key rows) read the same query row; causal key rows stop
       // at their own token.
-      Value last = m.b.create<arith::SubIOp>(m.loc, tokenCount, m.b.create<arith::ConstantIndexOp>(m.loc, 1));
-      Value count = causal ? m.b.create<arith::SubIOp>(m.loc, tokenCount, j) : tokenCount;
-      Row sums = loop(m.b, m.loc, zero(m), count, concat({m.zeros(dim), m.zeros(dim)}),
+      Value last = m.b.create<arith::SubIOp>(m.loc, h.tokens, m.b.create<arith::ConstantIndexOp>(m.loc, 1));
+      Value count = causal ? m.b.create<arith::SubIOp>(m.loc, h.tokens, j) : h.tokens;
+      Row sums = loop(m.b, m.loc, count, concat({m.zeros(dim), m.zeros(dim)}),
                       [&](OpBuilder &nb, Location l, Value step, ArrayRef<Value> carried) {
                         RowMath in{nb, l, elementType};
                         Value i = nb.create<arith::SubIOp>(l, last, step);
@@ -236,11 +236,10 @@ private:
     SmallVector<Value> upper;
     for (int64_t d : {0, 2, 1})
       upper.push_back(b.createOrFold<memref::DimOp>(loc, like, d));
-    tokenCount = upper[2];
     b.create<scf::ParallelOp>(loc, SmallVector<Value>(3, zeroIndex), upper, SmallVector<Value>(3, one),
                               [&](OpBuilder &nb, Location l, ValueRange ivs) {
                                 RowMath m{nb, l, elementType};
-                                body(m, Head{ivs[0], ivs[1], dim}, ivs[2]);
+                                body(m, Head{ivs[0], ivs[1], upper[2], dim}, ivs[2]);
                               });
   }
 
@@ -248,7 +247,7 @@ private:
   std::pair<Value, Value> rowStatistics(RowMath &m, const Head &h, ArrayRef<Value> query,
                                         ArrayRef<Value> grad, Value i, Value kb, Value vb) {
     Row init = {m.constant(-std::numeric_limits<double>::infinity()), m.constant(0.0), m.constant(0.0)};
-    Row final = loop(m.b, m.loc, zero(m), keysEnd(m, i), init,
+    Row final = loop(m.b, m.loc, keysEnd(m, h, i), init,
                      [&](OpBuilder &nb, Location l, Value j, ArrayRef<Value> carried) {
                        RowMath in{nb, l, elementType};
                        OnlineSoftmax softmax{carried[0], carried[1]};
@@ -260,11 +259,10 @@ private:
     return {logNorm, m.b.create<arith::DivFOp>(m.loc, final[2], final[1])};
   }
 
-  Value zero(RowMath &m) { return m.b.create<arith::ConstantIndexOp>(m.loc, 0); }
   /// One past the last key query row i sees.
-  Value keysEnd(RowMath &m, Value i) {
+  Value keysEnd(RowMath &m, const Head &h, Value i) {
     if (!causal)
-      return tokenCount;
+      return h.tokens;
     return m.b.create<arith::AddIOp>(m.loc, i, m.b.create<arith::ConstantIndexOp>(m.loc, 1));
   }
 
@@ -273,7 +271,6 @@ private:
   double outputFactor, scoreScale;
   Type elementType;
   int64_t dim;
-  Value tokenCount;
 };
 
 struct AttentionToLoops : lip::impl::AttentionToLoopsBase<AttentionToLoops> {
